@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { EXIT, parseFlags } from '../command.js';
+import { parseConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { migrateToLatest } from '../../shared/migrate.js';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'apply the database migrations (safe from several processes at once)',
+  usage: 'qbo-backfill migrate',
+  async run(argv, io) {
+    parseFlags(argv, {}, this.usage);
+    const config = parseConfig();
+    const log = createLogger({ level: config.logLevel });
+    const { applied } = await migrateToLatest(config.databaseUrl);
+    log.info({ applied }, 'migrations applied');
+    io.out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'schema is up to date');
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,94 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { RawTableName } from './entities.js';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+/** JSONB columns: pg hands back parsed values; we always write JSON text ourselves (see upsert). */
+type Json = ColumnType<unknown, string, string>;
+
+/** One row of `raw.qb_<entity>`: the record as QBO sent it, plus where and how it was extracted. */
+export interface RawRecordTable {
+  realm_id: string;
+  id: string;
+  payload: Json;
+  /** QBO's SyncToken as a number: breaks ties between two versions with the same LastUpdatedTime. */
+  sync_token: ColumnType<string | null, number | string | null, number | string | null>;
+  source_last_updated_utc: NullableTimestamp;
+  ingested_at_utc: Timestamp;
+  extract_window_start_utc: Timestamp;
+  extract_window_end_utc: Timestamp;
+  page_number: number;
+  page_size: number;
+  request_payload: string;
+  run_id: string | null;
+}
+
+export type RunStatus = 'scheduled' | 'running' | 'succeeded' | 'failed' | 'halted' | 'cancelled';
+export type WindowStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface RunTable {
+  run_id: string;
+  realm_id: string;
+  entities: ColumnType<string[], string[], string[]>;
+  range_start_utc: Timestamp;
+  range_end_utc: Timestamp;
+  page_size: number;
+  start_at_utc: Timestamp;
+  /** Same realm, entities and range: at most one run with this key is scheduled or running. */
+  dedupe_key: string;
+  status: RunStatus;
+  /** Why a run was halted (circuit breaker, invalid_grant) or failed. */
+  status_reason: string | null;
+  consecutive_failures: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
+export interface WindowTable {
+  run_id: string;
+  entity: string;
+  day: ColumnType<string, string, string>;
+  window_start_utc: Timestamp;
+  window_end_utc: Timestamp;
+  status: WindowStatus;
+  pages: Generated<number>;
+  rows_fetched: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  skipped: Generated<number>;
+  temporal_anomalies: Generated<number>;
+  source_count: number | null;
+  /** Pages of the current pass already committed: a retried job resumes after them. */
+  committed_pages: Generated<number>;
+  reread_passes: Generated<number>;
+  attempts: Generated<number>;
+  duration_ms: Generated<number>;
+  error: string | null;
+  job_id: string | null;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
+export interface TokenTable {
+  realm_id: string;
+  /** AES-256-GCM ciphertext (`v1:iv:tag:data`, base64 parts) of the newest refresh token. */
+  refresh_token_enc: string;
+  refresh_token_obtained_at: Timestamp;
+  access_token_enc: string | null;
+  access_token_expires_at: NullableTimestamp;
+  refresh_token_expires_at: NullableTimestamp;
+  refreshed_at: NullableTimestamp;
+  refresh_count: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export type RawTables = { [K in RawTableName as `raw.${K}`]: RawRecordTable };
+
+export interface Database extends RawTables {
+  'ops.runs': RunTable;
+  'ops.windows': WindowTable;
+  'ops.tokens': TokenTable;
+}

@@ -1,0 +1,27 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './db-types.js';
+
+// int8 (bigint) and numeric come back as strings by default; our counters fit a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Db = Kysely<Database>;
+
+export interface DbOptions {
+  /** Pool size. Default 10. */
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool(url: string, options: DbOptions = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'qbo-backfill',
+    connectionTimeoutMillis: 10_000,
+  });
+}
+
+export function createDb(url: string, options: DbOptions = {}): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+}

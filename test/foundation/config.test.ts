@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../../src/shared/config.js';
+
+function expectConfigError(env: Record<string, string>, message: string): void {
+  assert.throws(
+    () => parseConfig(env),
+    (err: unknown) => err instanceof ConfigError && err.message === message,
+  );
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const c = parseConfig({});
+    assert.equal(c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/postgres');
+    assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(c.queuePrefix, 'qbo');
+    assert.equal(c.qbo.environment, 'sandbox');
+    assert.equal(c.qbo.baseUrl, 'https://sandbox-quickbooks.api.intuit.com');
+    assert.equal(c.qbo.tokenUrl, 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer');
+    assert.equal(c.requestsPerMinute, 480);
+    assert.equal(c.maxConcurrent, 10);
+    assert.equal(c.displayTimezone, 'America/Guayaquil');
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.tokenEncryptionKey, undefined);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.qbo));
+  });
+
+  it('points everything at the emulator in emulator mode', () => {
+    const c = parseConfig({ QBO_ENVIRONMENT: 'emulator' });
+    assert.equal(c.qbo.baseUrl, 'http://127.0.0.1:8089');
+    assert.equal(c.qbo.tokenUrl, 'http://127.0.0.1:8089/oauth2/v1/tokens/bearer');
+    assert.ok(c.qbo.clientId && c.qbo.clientSecret && c.qbo.realmId && c.qbo.refreshToken);
+    assert.equal(c.tokenEncryptionKey?.length, 32);
+  });
+
+  it('reads secrets from NAME_FILE', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qbo-cfg-'));
+    const file = path.join(dir, 'secret');
+    writeFileSync(file, 'from-a-file-secret\n');
+    assert.equal(parseConfig({ QBO_CLIENT_SECRET_FILE: file }).qbo.clientSecret, 'from-a-file-secret');
+    expectConfigError(
+      { QBO_CLIENT_SECRET_FILE: file, QBO_CLIENT_SECRET: 'x' },
+      'QBO_CLIENT_SECRET: set either QBO_CLIENT_SECRET or QBO_CLIENT_SECRET_FILE, not both',
+    );
+    expectConfigError(
+      { TOKEN_ENCRYPTION_KEY_FILE: path.join(dir, 'missing') },
+      'TOKEN_ENCRYPTION_KEY_FILE: expected a readable file holding the value (cannot read it)',
+    );
+  });
+
+  it('rejects malformed values with one line naming the variable', () => {
+    expectConfigError({ DATABASE_URL: 'nonsense' }, 'DATABASE_URL: expected a URL starting with postgres: or postgresql:');
+    expectConfigError({ REDIS_URL: 'http://x' }, 'REDIS_URL: expected a URL starting with redis: or rediss:');
+    expectConfigError(
+      { TOKEN_ENCRYPTION_KEY: 'short' },
+      'TOKEN_ENCRYPTION_KEY: expected at least 32 characters (e.g. openssl rand -hex 32)',
+    );
+    expectConfigError({ QBO_ENVIRONMENT: 'prod' }, 'QBO_ENVIRONMENT: expected sandbox, production or emulator');
+    expectConfigError({ QBO_REQUESTS_PER_MINUTE: '0' }, 'QBO_REQUESTS_PER_MINUTE: expected an integer from 1 to 100000');
+    expectConfigError({ QBO_MAX_CONCURRENT: 'ten' }, 'QBO_MAX_CONCURRENT: expected an integer from 1 to 100');
+    expectConfigError({ DISPLAY_TIMEZONE: 'Mars/Olympus' }, 'DISPLAY_TIMEZONE: expected an IANA time zone such as America/Guayaquil');
+    expectConfigError({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent');
+    expectConfigError({ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX: expected 1 to 64 letters, digits, dots, dashes or underscores');
+    expectConfigError({ QBO_REALM_ID: 'abc' }, 'QBO_REALM_ID: expected a numeric company (realm) id');
+  });
+});

@@ -1,0 +1,66 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('qbo-backfill migrate', () => {
+  let tdb: TestDatabase;
+  before(async () => {
+    tdb = await createTestDatabase({ migrate: false });
+  });
+  after(async () => {
+    await tdb.drop();
+  });
+
+  it('three processes at once, then once more, leave one consistent schema', async () => {
+    const env = { DATABASE_URL: tdb.url };
+    const results = await Promise.all([1, 2, 3].map(() => runCli(['migrate'], env)));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const applied = results.filter((r) => r.stdout.startsWith('applied 2 migration(s)'));
+    assert.equal(applied.length, 1, results.map((r) => r.stdout).join('|'));
+    const again = await runCli(['migrate'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), 'schema is up to date');
+
+    const migrations = await sql<{ name: string }>`SELECT name FROM ops.kysely_migration ORDER BY name`.execute(tdb.db);
+    assert.deepEqual(
+      migrations.rows.map((r) => r.name),
+      ['0001_ops_schema', '0002_raw_invoices_customers_items'],
+    );
+    const tables = await sql<{ t: string }>`
+      SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+      WHERE table_schema IN ('raw','ops') AND table_name NOT LIKE 'kysely%' ORDER BY 1`.execute(tdb.db);
+    assert.deepEqual(
+      tables.rows.map((r) => r.t),
+      ['ops.runs', 'ops.tokens', 'ops.windows', 'raw.qb_customers', 'raw.qb_invoices', 'raw.qb_items'],
+    );
+    const pk = await sql<{ def: string }>`
+      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'qb_invoices_pkey'`.execute(tdb.db);
+    assert.equal(pk.rows[0]?.def, 'PRIMARY KEY (realm_id, id)');
+    const compression = await sql<{ c: string }>`
+      SELECT attcompression AS c FROM pg_attribute
+      WHERE attrelid = 'raw.qb_invoices'::regclass AND attname = 'payload'`.execute(tdb.db);
+    assert.equal(compression.rows[0]?.c, 'l');
+  });
+
+  it('exits 2 naming the variable when the configuration is bad', async () => {
+    const bad = await runCli(['migrate'], { DATABASE_URL: 'nonsense' });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.trim(), 'qbo-backfill migrate: DATABASE_URL: expected a URL starting with postgres: or postgresql:');
+    const key = await runCli(['migrate'], { TOKEN_ENCRYPTION_KEY: 'too-short' });
+    assert.equal(key.code, 2);
+    assert.equal(
+      key.stderr.trim(),
+      'qbo-backfill migrate: TOKEN_ENCRYPTION_KEY: expected at least 32 characters (e.g. openssl rand -hex 32)',
+    );
+  });
+
+  it('prints help and exits 0', async () => {
+    const help = await runCli(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /usage: qbo-backfill <command>/);
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+  });
+});

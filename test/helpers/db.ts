@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDb, type Db } from '../../src/shared/db.js';
+import { migrateToLatest } from '../../src/shared/migrate.js';
+
+/** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  db: Db;
+  /** Drops the database; safe to call twice. */
+  drop(): Promise<void>;
+}
+
+function urlFor(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A fresh database of its own for one test file, migrated unless `migrate: false`. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `qbo_test_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = urlFor(name);
+  if (options.migrate !== false) await migrateToLatest(url);
+  const db = createDb(url, { max: 5 });
+  let dropped = false;
+  return {
+    name,
+    url,
+    db,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await db.destroy();
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
