@@ -49,6 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts int NOT NULL DEFAULT 0,
       duration_ms bigint NOT NULL DEFAULT 0,
       error text,
+      generation int NOT NULL DEFAULT 0,
       job_id text,
       started_at timestamptz,
       finished_at timestamptz,

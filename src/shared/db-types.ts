@@ -66,6 +66,8 @@ export interface WindowTable {
   attempts: Generated<number>;
   duration_ms: Generated<number>;
   error: string | null;
+  /** Bumped by resume/retry so the window gets a fresh BullMQ job id. */
+  generation: Generated<number>;
   job_id: string | null;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;

@@ -4,6 +4,8 @@ import type { Database } from './db-types.js';
 
 // int8 (bigint) and numeric come back as strings by default; our counters fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// A `date` is a calendar day, not an instant: keep `2026-01-01` as text instead of a local-midnight Date.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Db = Kysely<Database>;
 

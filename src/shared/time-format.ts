@@ -1,0 +1,32 @@
+/** `2026-02-01T15:30:00Z`: instants in output are UTC, to the second. */
+export function utcInstant(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `2026-02-01 10:30 America/Guayaquil`: the same instant on the wall clock of a second zone. */
+export function zonedWallClock(date: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone}`;
+}
+
+/** `2026-02-01T15:30:00Z = 2026-02-01 10:30 America/Guayaquil`. */
+export function bothZones(date: Date, timeZone: string): string {
+  return `${utcInstant(date)} = ${zonedWallClock(date, timeZone)}`;
+}
+
+/** `YYYY-MM-DD` of an instant's UTC day. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

@@ -1,0 +1,35 @@
+/** What the worker needs out of one QBO record; the payload itself is stored untouched. */
+export interface ParsedRecord {
+  /** Undefined when QBO sent a record without an Id (it is skipped and counted). */
+  id: string | undefined;
+  syncToken: number | null;
+  /** MetaData.LastUpdatedTime as an instant, or null when absent or unreadable. */
+  lastUpdated: Date | null;
+  raw: unknown;
+}
+
+// QBO sends `2026-01-15T16:20:03-08:00`: second precision, the Pacific offset of that instant.
+const QBO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses a QBO timestamp with its own offset. A value without an offset is refused, not guessed. */
+export function parseQboTimestamp(value: unknown): Date | null {
+  if (typeof value !== 'string' || !QBO_TIMESTAMP.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+export function parseRecord(raw: unknown): ParsedRecord {
+  const record = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const id = typeof record.Id === 'string' && record.Id !== '' ? record.Id : typeof record.Id === 'number' ? String(record.Id) : undefined;
+  const syncToken = /^\d+$/.test(String(record.SyncToken ?? '')) ? Number(record.SyncToken) : null;
+  const meta = (record.MetaData ?? record.Metadata) as Record<string, unknown> | undefined;
+  return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw };
+}
+
+/** The records of a page. An empty page has no entity key at all: that is zero rows, not an error. */
+export function pageRecords(queryResponse: Record<string, unknown>, qboName: string): unknown[] {
+  const rows = queryResponse[qboName];
+  if (rows === undefined) return [];
+  if (!Array.isArray(rows)) throw new Error(`QueryResponse.${qboName} is not an array`);
+  return rows;
+}

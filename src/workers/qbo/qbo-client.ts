@@ -1,0 +1,203 @@
+import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from '../../shared/logger.js';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { errorForResponse, QboError, QboNetworkError } from './qbo-errors.js';
+
+/** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
+export interface RequestScheduler {
+  schedule<T>(realmId: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Access tokens shared by the cluster (token store + serialized refresh). */
+export interface AccessTokenSource {
+  getAccessToken(realmId: string): Promise<string>;
+  refreshAfterUnauthorized(realmId: string, rejectedToken: string): Promise<string>;
+}
+
+export interface QboClientOptions {
+  /** API base URL, e.g. `https://quickbooks.api.intuit.com`. */
+  baseUrl: string;
+  scheduler: RequestScheduler;
+  tokens: AccessTokenSource;
+  logger: Logger;
+  /**
+   * Per-request timeout. Default 130 000 ms: Intuit ends requests at 120 s on its side, so waiting
+   * a little longer lets its own answer arrive.
+   */
+  timeoutMs?: number;
+  /** Attempts for 5xx, timeouts, dropped and truncated responses. Default 5. */
+  maxAttempts?: number;
+  /** Backoff for 5xx and network errors. Default base 1 000 ms, cap 30 000 ms. */
+  serverBackoff?: BackoffOptions;
+  /**
+   * Backoff for 429. Intuit documents no Retry-After and says to wait up to 60 s, so the cap is
+   * 60 000 ms; default base 2 000 ms. Throttling never uses up an attempt.
+   */
+  throttleBackoff?: BackoffOptions;
+  /** Give up on 429s after this long in total. Default 15 minutes. */
+  throttleGiveUpMs?: number;
+  /** Minor version sent with every request; below 75 QBO serves 75 anyway. Default 75. */
+  minorVersion?: number;
+  /** Aborts waiting (backoff sleeps) on shutdown. */
+  signal?: AbortSignal;
+}
+
+export interface QueryResult {
+  /** The parsed `QueryResponse` object (possibly `{}` for an empty page). */
+  queryResponse: Record<string, unknown>;
+  intuitTid: string | undefined;
+  /** Requests made, retries included. */
+  requests: number;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ECANCELED',
+]);
+
+/**
+ * A QBO query client: one method, `query`, that sends a statement through the realm's shared
+ * budget with the cluster's access token, and applies the retry policy that the error table gives.
+ */
+export class QboClient {
+  private readonly http: AxiosInstance;
+  private readonly o: Required<Omit<QboClientOptions, 'signal'>> & { signal: AbortSignal | undefined };
+
+  constructor(options: QboClientOptions) {
+    this.o = {
+      timeoutMs: 130_000,
+      maxAttempts: 5,
+      serverBackoff: { baseMs: 1_000, capMs: 30_000 },
+      throttleBackoff: { baseMs: 2_000, capMs: 60_000 },
+      throttleGiveUpMs: 15 * 60_000,
+      minorVersion: 75,
+      ...options,
+      signal: options.signal,
+    };
+    this.http = axios.create({
+      baseURL: this.o.baseUrl,
+      timeout: this.o.timeoutMs,
+      // We parse bodies ourselves: a truncated JSON body must be an error, not a string.
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+      headers: { Accept: 'application/json' },
+    });
+  }
+
+  /** Sends one query statement and returns its `QueryResponse`, retrying as the error table says. */
+  async query(realmId: string, statement: string): Promise<QueryResult> {
+    let attempt = 0;
+    let throttled = 0;
+    let refreshed = false;
+    let requests = 0;
+    const throttleStart = Date.now();
+    for (;;) {
+      const token = await this.o.tokens.getAccessToken(realmId);
+      try {
+        requests++;
+        const result = await this.o.scheduler.schedule(realmId, () => this.send(realmId, statement, token));
+        return { ...result, requests };
+      } catch (err) {
+        if (!(err instanceof QboError)) throw err;
+        const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
+        switch (err.retry) {
+          case 'refresh':
+            // One refresh per request: a second 401 with a fresh token is not an expiry problem.
+            if (refreshed) throw err;
+            refreshed = true;
+            this.o.logger.info(context, 'access token rejected; refreshing once');
+            await this.o.tokens.refreshAfterUnauthorized(realmId, token);
+            continue;
+          case 'throttle': {
+            throttled++;
+            if (Date.now() - throttleStart > this.o.throttleGiveUpMs) throw err;
+            const delay = backoffDelay(throttled, this.o.throttleBackoff);
+            this.o.logger.warn({ ...context, throttled, delayMs: delay }, 'QBO throttled the request (429); waiting');
+            // Sleep outside the limiter: a throttled request must not hold a concurrency slot.
+            await sleep(delay, this.o.signal);
+            continue;
+          }
+          case 'backoff': {
+            attempt++;
+            if (attempt >= this.o.maxAttempts) throw err;
+            const delay = backoffDelay(attempt, this.o.serverBackoff);
+            this.o.logger.warn({ ...context, attempt, delayMs: delay, err: err.message }, 'QBO request failed; retrying');
+            await sleep(delay, this.o.signal);
+            continue;
+          }
+          case 'never':
+            throw err;
+        }
+      }
+    }
+  }
+
+  private async send(
+    realmId: string,
+    statement: string,
+    token: string,
+  ): Promise<{ queryResponse: Record<string, unknown>; intuitTid: string | undefined }> {
+    let response;
+    try {
+      response = await this.http.get<string>(`/v3/company/${encodeURIComponent(realmId)}/query`, {
+        params: { query: statement, minorversion: this.o.minorVersion },
+        headers: { Authorization: `Bearer ${token}` },
+      });
+    } catch (err) {
+      throw networkError(err);
+    }
+    const intuitTid = headerValue(response.headers['intuit_tid']);
+    const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    if (response.status !== 200) {
+      const error = errorForResponse(response.status, body, intuitTid);
+      if (error.retry === 'never') {
+        this.o.logger.error({ realmId, status: response.status, intuitTid, statement }, error.message);
+      }
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (cause) {
+      // A 200 whose body is cut mid-way (proxies, dropped streams): retry, never half-use it.
+      throw new QboNetworkError(`truncated or invalid JSON body (${body.length} bytes)`, {
+        status: 200,
+        intuitTid,
+        cause,
+      });
+    }
+    const queryResponse = (parsed as { QueryResponse?: unknown }).QueryResponse;
+    if (!queryResponse || typeof queryResponse !== 'object') {
+      throw new QboNetworkError('response has no QueryResponse', { status: 200, intuitTid });
+    }
+    return { queryResponse: queryResponse as Record<string, unknown>, intuitTid };
+  }
+}
+
+function headerValue(v: unknown): string | undefined {
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function networkError(err: unknown): Error {
+  if (axios.isAxiosError(err)) {
+    const code = err.code ?? '';
+    if (NETWORK_CODES.has(code) || /socket hang up|aborted|timeout/i.test(err.message)) {
+      return new QboNetworkError(`network error: ${code || err.message}`, { cause: undefined });
+    }
+    return new QboNetworkError(`request failed: ${err.message}`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

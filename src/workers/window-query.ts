@@ -1,0 +1,35 @@
+import type { EntityDefinition } from '../shared/entities.js';
+
+/** `2026-01-01T00:00:00Z`: QBO reads a literal without an offset in an undocumented way, so never send one. */
+export function qboInstant(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function conditions(entity: EntityDefinition, start: Date, end: Date): string {
+  // Half-open [start, end): `>=` then `<`, so adjacent windows never share a record.
+  const parts = [
+    `MetaData.LastUpdatedTime >= '${qboInstant(start)}'`,
+    `MetaData.LastUpdatedTime < '${qboInstant(end)}'`,
+  ];
+  // Without an Active condition QBO returns only active name-list records: inactive ones would be lost.
+  if (entity.nameList) parts.push('Active IN (true, false)');
+  return parts.join(' AND ');
+}
+
+/** The page query of a window. Ordered by LastUpdatedTime (ties by Id on QBO's side) for stable paging. */
+export function pageStatement(
+  entity: EntityDefinition,
+  start: Date,
+  end: Date,
+  startPosition: number,
+  pageSize: number,
+): string {
+  return (
+    `SELECT * FROM ${entity.qboName} WHERE ${conditions(entity, start, end)} ` +
+    `ORDERBY MetaData.LastUpdatedTime STARTPOSITION ${startPosition} MAXRESULTS ${pageSize}`
+  );
+}
+
+export function countStatement(entity: EntityDefinition, start: Date, end: Date): string {
+  return `SELECT COUNT(*) FROM ${entity.qboName} WHERE ${conditions(entity, start, end)}`;
+}
