@@ -1,0 +1,51 @@
+import type { Queue } from 'bullmq';
+import type { Db } from '../shared/db.js';
+import type { WindowJobData } from '../shared/queue.js';
+import { getRun } from '../shared/run-state.js';
+import { UsageError } from '../shared/usage-error.js';
+
+export interface CancelResult {
+  runId: string;
+  removedJobs: number;
+  cancelledWindows: number;
+}
+
+/**
+ * Cancels a run: marks it cancelled first (so a window that starts meanwhile stops at once), then
+ * removes the jobs of windows that have not started. A window already running stops after its
+ * current page; what it committed stays.
+ */
+export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<CancelResult> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  await db
+    .updateTable('ops.runs')
+    .set({ status: 'cancelled', status_reason: 'cancelled by the operator', finished_at: new Date(), updated_at: new Date() })
+    .where('run_id', '=', runId)
+    .execute();
+  const pending = await db
+    .selectFrom('ops.windows')
+    .select(['entity', 'day', 'job_id'])
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .execute();
+  let removedJobs = 0;
+  for (const w of pending) {
+    if (!w.job_id) continue;
+    const job = await queue.getJob(w.job_id);
+    // remove() refuses a job that a worker holds (active): that one stops by itself.
+    if (job && !(await job.isActive())) {
+      await job.remove().then(
+        () => removedJobs++,
+        () => undefined,
+      );
+    }
+  }
+  const cancelled = await db
+    .updateTable('ops.windows')
+    .set({ status: 'cancelled', error: 'run cancelled', finished_at: new Date(), updated_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return { runId, removedJobs, cancelledWindows: Number(cancelled.numUpdatedRows) };
+}

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import type { Db } from '../shared/db.js';
+import { entityNames, findEntity } from '../shared/entities.js';
+import type { WindowJobData } from '../shared/queue.js';
+import { UsageError } from '../shared/usage-error.js';
+import { planDays, type DayWindow } from './dates.js';
+import { addWindowJobs, type WindowToEnqueue } from './job-options.js';
+import { windowJobId } from '../shared/queue.js';
+
+export interface EnqueueRequest {
+  realmId: string;
+  entities: string[];
+  from: Date;
+  to: Date;
+  startAt: Date;
+  /** Rows per page, 1..1000. Default 1000 (QBO's maximum: fewest requests). */
+  pageSize: number;
+}
+
+export interface EnqueuePlan {
+  request: EnqueueRequest;
+  windows: DayWindow[];
+  jobs: number;
+  dedupeKey: string;
+}
+
+export interface EnqueueResult {
+  runId: string;
+  jobs: number;
+  startAt: Date;
+  /** True when a live run of the same backfill was found and returned unchanged. */
+  existing: boolean;
+}
+
+/** Parses `--entities`: known names only, no duplicates, in the order given. */
+export function parseEntities(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') {
+    throw new UsageError(`--entities is required (one or more of ${entityNames().join(', ')})`);
+  }
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !findEntity(n));
+  if (unknown.length) {
+    throw new UsageError(`--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${entityNames().join(', ')}`);
+  }
+  return [...new Set(names)];
+}
+
+export function planBackfill(request: EnqueueRequest): EnqueuePlan {
+  if (!Number.isInteger(request.pageSize) || request.pageSize < 1 || request.pageSize > 1000) {
+    throw new UsageError(`--page-size: expected an integer from 1 to 1000 (QBO's MAXRESULTS cap)`);
+  }
+  const windows = planDays(request.from, request.to);
+  const dedupeKey = [
+    request.realmId,
+    [...request.entities].sort().join(','),
+    request.from.toISOString(),
+    request.to.toISOString(),
+  ].join('|');
+  return { request, windows, jobs: windows.length * request.entities.length, dedupeKey };
+}
+
+function newRunId(now: Date): string {
+  // Sortable by creation, no `:` (BullMQ job ids embed it), unique without coordination.
+  return `r${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Records the run and its windows, then adds one delayed job per entity and UTC day. A live run
+ * of the same backfill (same realm, entities and range, still scheduled or running) is returned
+ * instead; the partial unique index on ops.runs makes that hold even for two producers at once.
+ */
+export async function enqueueBackfill(
+  db: Db,
+  queue: Queue<WindowJobData>,
+  plan: EnqueuePlan,
+  now = new Date(),
+): Promise<EnqueueResult> {
+  const { request } = plan;
+  const runId = newRunId(now);
+  const created = await db.transaction().execute(async (trx) => {
+    const inserted = await sql<{ run_id: string }>`
+      INSERT INTO ops.runs (run_id, realm_id, entities, range_start_utc, range_end_utc, page_size, start_at_utc, dedupe_key, status)
+      VALUES (${runId}, ${request.realmId}, ${request.entities}, ${request.from}, ${request.to}, ${request.pageSize},
+              ${request.startAt}, ${plan.dedupeKey}, 'scheduled')
+      ON CONFLICT (dedupe_key) WHERE status IN ('scheduled','running') DO NOTHING
+      RETURNING run_id`.execute(trx);
+    if (inserted.rows.length === 0) return false;
+    const rows = request.entities.flatMap((entity) =>
+      plan.windows.map((w) => ({
+        run_id: runId,
+        entity,
+        day: w.day,
+        window_start_utc: w.start,
+        window_end_utc: w.end,
+        status: 'pending' as const,
+        job_id: windowJobId(runId, entity, w.day, 0),
+      })),
+    );
+    for (let i = 0; i < rows.length; i += 1000) {
+      await trx.insertInto('ops.windows').values(rows.slice(i, i + 1000)).execute();
+    }
+    return true;
+  });
+
+  if (!created) {
+    const live = await db
+      .selectFrom('ops.runs')
+      .selectAll()
+      .where('dedupe_key', '=', plan.dedupeKey)
+      .where('status', 'in', ['scheduled', 'running'])
+      .executeTakeFirstOrThrow();
+    // Re-adding the pending windows is a no-op for jobs that exist (same ids) and repairs a run
+    // whose producer died between recording it and adding its jobs.
+    await addPendingJobs(db, queue, live.run_id, live.start_at_utc, now);
+    const jobs = await db
+      .selectFrom('ops.windows')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', live.run_id)
+      .executeTakeFirstOrThrow();
+    return { runId: live.run_id, jobs: Number(jobs.n), startAt: live.start_at_utc, existing: true };
+  }
+
+  const windows: WindowToEnqueue[] = request.entities.flatMap((entity) =>
+    plan.windows.map((w) => ({ runId, realmId: request.realmId, entity, ...w, pageSize: request.pageSize, generation: 0 })),
+  );
+  await addWindowJobs(queue, windows, request.startAt, now);
+  return { runId, jobs: windows.length, startAt: request.startAt, existing: false };
+}
+
+/** (Re-)adds the jobs of a run's pending windows under their current generation's ids. */
+export async function addPendingJobs(
+  db: Db,
+  queue: Queue<WindowJobData>,
+  runId: string,
+  startAt: Date,
+  now = new Date(),
+): Promise<number> {
+  const run = await db.selectFrom('ops.runs').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
+  const pending = await db
+    .selectFrom('ops.windows')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .execute();
+  await addWindowJobs(
+    queue,
+    pending.map((w) => ({
+      runId,
+      realmId: run.realm_id,
+      entity: w.entity,
+      day: w.day,
+      start: w.window_start_utc,
+      end: w.window_end_utc,
+      pageSize: run.page_size,
+      generation: w.generation,
+    })),
+    startAt,
+    now,
+  );
+  return pending.length;
+}

@@ -1,0 +1,55 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import { windowJobId, type WindowJobData } from '../shared/queue.js';
+
+/**
+ * Job-level retries: for failures left after the QBO client's own request retries (5xx, network)
+ * and for database or Redis trouble. Each retry resumes from the window's last committed page.
+ */
+export const WINDOW_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 15_000, jitter: 0.5 },
+  // Bull Board keeps showing finished jobs for a week; ops.windows keeps them for good.
+  removeOnComplete: { age: 7 * 86_400, count: 100_000 },
+  removeOnFail: { age: 30 * 86_400 },
+};
+
+export interface WindowToEnqueue {
+  runId: string;
+  realmId: string;
+  entity: string;
+  day: string;
+  start: Date;
+  end: Date;
+  pageSize: number;
+  generation: number;
+}
+
+/**
+ * Adds window jobs in bulk, delayed until `startAt`. Job ids are deterministic, so adding a
+ * window whose job still exists is a no-op in BullMQ: re-running enqueue cannot duplicate work.
+ */
+export async function addWindowJobs(
+  queue: Queue<WindowJobData>,
+  windows: WindowToEnqueue[],
+  startAt: Date,
+  now = new Date(),
+): Promise<void> {
+  const delay = Math.max(0, startAt.getTime() - now.getTime());
+  for (let i = 0; i < windows.length; i += 1000) {
+    await queue.addBulk(
+      windows.slice(i, i + 1000).map((w) => ({
+        name: `${w.entity} ${w.day}`,
+        data: {
+          runId: w.runId,
+          realmId: w.realmId,
+          entity: w.entity,
+          day: w.day,
+          windowStart: w.start.toISOString(),
+          windowEnd: w.end.toISOString(),
+          pageSize: w.pageSize,
+        },
+        opts: { ...WINDOW_JOB_OPTIONS, jobId: windowJobId(w.runId, w.entity, w.day, w.generation), delay },
+      })),
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import type { Db } from '../shared/db.js';
+import { getRun } from '../shared/run-state.js';
+import { bothZones } from '../shared/time-format.js';
+import { UsageError } from '../shared/usage-error.js';
+
+export interface WindowReport {
+  entity: string;
+  day: string;
+  status: string;
+  pages: number;
+  rowsFetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  sourceCount: number | null;
+  durationMs: number;
+  attempts: number;
+  error: string | null;
+}
+
+export interface ReportTotals {
+  windows: number;
+  succeeded: number;
+  failed: number;
+  rowsFetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  temporalAnomalies: number;
+}
+
+/** The contract's `report --format json` object, keys in the documented order. */
+export interface RunReport {
+  runId: string;
+  status: string;
+  totals: ReportTotals;
+  windows: WindowReport[];
+}
+
+export async function buildReport(db: Db, runId: string): Promise<RunReport & { meta: ReportMeta }> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  const rows = await db
+    .selectFrom('ops.windows')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .orderBy('entity')
+    .orderBy('day')
+    .execute();
+  const totals: ReportTotals = {
+    windows: rows.length,
+    succeeded: 0,
+    failed: 0,
+    rowsFetched: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    temporalAnomalies: 0,
+  };
+  for (const w of rows) {
+    if (w.status === 'succeeded') totals.succeeded++;
+    if (w.status === 'failed') totals.failed++;
+    totals.rowsFetched += w.rows_fetched;
+    totals.inserted += w.inserted;
+    totals.updated += w.updated;
+    totals.unchanged += w.unchanged;
+    totals.skipped += w.skipped;
+    totals.temporalAnomalies += w.temporal_anomalies;
+  }
+  return {
+    runId,
+    status: run.status,
+    totals,
+    windows: rows.map((w) => ({
+      entity: w.entity,
+      day: w.day,
+      status: w.status,
+      pages: w.pages,
+      rowsFetched: w.rows_fetched,
+      inserted: w.inserted,
+      updated: w.updated,
+      unchanged: w.unchanged,
+      sourceCount: w.source_count,
+      durationMs: Number(w.duration_ms),
+      attempts: w.attempts,
+      error: w.error,
+    })),
+    meta: {
+      realmId: run.realm_id,
+      from: run.range_start_utc,
+      to: run.range_end_utc,
+      startAt: run.start_at_utc,
+      statusReason: run.status_reason,
+    },
+  };
+}
+
+export interface ReportMeta {
+  realmId: string;
+  from: Date;
+  to: Date;
+  startAt: Date;
+  statusReason: string | null;
+}
+
+export function reportJson(report: RunReport): string {
+  const { runId, status, totals, windows } = report;
+  return JSON.stringify({ runId, status, totals, windows });
+}
+
+const CSV_COLUMNS = [
+  'entity',
+  'day',
+  'status',
+  'pages',
+  'rowsFetched',
+  'inserted',
+  'updated',
+  'unchanged',
+  'sourceCount',
+  'durationMs',
+  'attempts',
+  'error',
+] as const;
+
+function csvCell(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One header line and one line per window; the totals are the sum of the lines. */
+export function reportCsv(report: RunReport): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const w of report.windows) lines.push(CSV_COLUMNS.map((c) => csvCell(w[c])).join(','));
+  return lines.join('\n');
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) =>
+    cells.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: string): string {
+  const t = report.totals;
+  const head = [
+    `run ${report.runId}: ${report.status}${report.meta.statusReason ? ` (${report.meta.statusReason})` : ''}`,
+    `realm ${report.meta.realmId}, ${bothZones(report.meta.from, timeZone)} to ${bothZones(report.meta.to, timeZone)} (exclusive)`,
+    '',
+  ];
+  const rows = report.windows.map((w) => [
+    w.entity,
+    w.day,
+    w.status,
+    w.pages,
+    w.rowsFetched,
+    w.inserted,
+    w.updated,
+    w.unchanged,
+    w.sourceCount ?? '-',
+    w.attempts,
+    w.durationMs,
+    w.error ?? '',
+  ]);
+  const body = table(
+    ['entity', 'day', 'status', 'pages', 'rows', 'inserted', 'updated', 'unchanged', 'source', 'attempts', 'ms', 'error'],
+    rows,
+  );
+  const foot = [
+    '',
+    `totals: ${t.windows} windows, ${t.succeeded} succeeded, ${t.failed} failed; ${t.rowsFetched} rows fetched, ` +
+      `${t.inserted} inserted, ${t.updated} updated, ${t.unchanged} unchanged, ${t.skipped} skipped, ` +
+      `${t.temporalAnomalies} temporal anomalies`,
+  ];
+  return [...head, body, ...foot].join('\n');
+}
