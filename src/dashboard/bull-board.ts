@@ -1,0 +1,23 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import type { Router } from 'express';
+
+/** Where Bull Board is served. */
+export const BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board for the window queue. Not read-only on purpose: retrying or promoting a job from the
+ * board is the quickest fix during an incident, and the board sits behind the dashboard login.
+ */
+export function bullBoardRouter(queue: Queue): Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: [new BullMQAdapter(queue)],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'qbo-backfill' } },
+  });
+  return serverAdapter.getRouter() as Router;
+}

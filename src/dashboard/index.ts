@@ -1,0 +1,120 @@
+import express from 'express';
+import type { Config } from '../shared/config.js';
+import { createDb } from '../shared/db.js';
+import type { Logger } from '../shared/logger.js';
+import { createQueue, createRedis } from '../shared/queue.js';
+import { basicAuth } from './basic-auth.js';
+import { BOARD_PATH, bullBoardRouter } from './bull-board.js';
+import { dashboardCredentials } from './credentials.js';
+import { healthHandler } from './health.js';
+import { boundPort, closeServer, listen } from './http-server.js';
+import { createMetricsRegistry } from './metrics.js';
+import { withTimeout } from './with-timeout.js';
+
+export { BOARD_PATH } from './bull-board.js';
+export { dashboardCredentials } from './credentials.js';
+
+/** Default port of the dashboard. */
+export const DEFAULT_PORT = 3000;
+
+export interface DashboardOptions {
+  /** The parsed configuration (`parseConfig()`): Redis, queue prefix, database and login. */
+  config: Config;
+  /** TCP port. Default 3000; 0 picks a free port (tests). */
+  port?: number;
+  /** Interface to bind. Default `0.0.0.0`, so the port can be published from a container. */
+  host?: string;
+  /**
+   * Serve without a login even though `DASHBOARD_USER` / `DASHBOARD_PASSWORD` are not set (a
+   * warning is logged). Default false: without them, `startDashboard` throws a `ConfigError`.
+   * When both are set they are always enforced.
+   */
+  insecureNoAuth?: boolean;
+  logger: Logger;
+}
+
+export interface Dashboard {
+  /** Base URL, e.g. `http://127.0.0.1:3000` (loopback when bound to every interface). */
+  url: string;
+  port: number;
+  /** Stops serving and closes the queue and the database pool. Idempotent; bounded in time. */
+  close(): Promise<void>;
+}
+
+/** How long requests in flight get to finish at shutdown before their sockets are destroyed. */
+const HTTP_GRACE_MS = 2_000;
+/** Upper bound for closing the queue and the pool, so shutdown cannot hang on a dead backend. */
+const BACKEND_CLOSE_MS = 5_000;
+
+/**
+ * Serves Bull Board at `/admin/queues`, Prometheus metrics at `/metrics` and `/healthz`.
+ * Everything but `/healthz` (which orchestrators probe without credentials, and which reveals
+ * nothing but reachability) requires the dashboard login, via HTTP Basic authentication.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { config, logger: log } = options;
+  const credentials = dashboardCredentials(config, options.insecureNoAuth ?? false);
+  if (!credentials) {
+    log.warn('dashboard login disabled (--insecure-no-auth): anyone who can reach the port can manage jobs');
+  }
+
+  const redis = createRedis(config.redisUrl);
+  // ioredis reconnects by itself; without a listener an outage would be an unhandled 'error' event.
+  redis.on('error', (err: Error) => log.debug({ err }, 'redis connection error'));
+  const queue = createQueue(redis, config.queuePrefix);
+  queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
+  const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
+  const registry = createMetricsRegistry({ queue, db, log });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', healthHandler(redis, db, log));
+  if (credentials) app.use(basicAuth(credentials));
+  app.get('/metrics', (_req, res, next) => {
+    registry.metrics().then((text) => {
+      res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(text);
+    }, next);
+  });
+  app.use(BOARD_PATH, bullBoardRouter(queue));
+  app.get('/', (_req, res) => res.redirect(BOARD_PATH));
+
+  const closeBackends = async () => {
+    await Promise.allSettled([
+      withTimeout(queue.close(), BACKEND_CLOSE_MS, 'queue close'),
+      withTimeout(db.destroy(), BACKEND_CLOSE_MS, 'database close'),
+    ]);
+    // The queue does not own a connection it was handed; drop it without waiting on the server.
+    redis.disconnect();
+  };
+
+  const host = options.host ?? '0.0.0.0';
+  let server;
+  try {
+    server = await listen(app, options.port ?? DEFAULT_PORT, host);
+  } catch (err) {
+    await closeBackends();
+    throw err;
+  }
+  const port = boundPort(server);
+  const shownHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  log.info(
+    { url, board: `${url}${BOARD_PATH}`, auth: credentials ? 'basic' : 'none' },
+    'dashboard listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        await closeServer(server, HTTP_GRACE_MS);
+        await closeBackends();
+        log.info('dashboard stopped');
+      })();
+      return closing;
+    },
+  };
+}
