@@ -1,0 +1,150 @@
+/**
+ * The budget holds across the cluster: several processes (and several connections in this one)
+ * share one realm's limiter, and the request start/end times they report never exceed it.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { RealmRateLimiter, type RateLimiterOptions } from '../../src/workers/rate-limiter.js';
+import { pacingIntervalMs } from '../../src/workers/rate-limit/pacing.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { LimiterChild } from './children.js';
+import { maxConcurrency, maxInSlidingWindow, now, type Interval } from './measure.js';
+import { sleep } from './util.js';
+
+/** Runs `jobs` requests of `durationMs` on an in-process limiter, recording their intervals. */
+async function runLocal(
+  limiter: RealmRateLimiter,
+  realmId: string,
+  jobs: number,
+  durationMs: number,
+): Promise<Interval[]> {
+  const intervals: Interval[] = [];
+  await Promise.all(
+    Array.from({ length: jobs }, () =>
+      limiter.schedule(realmId, async () => {
+        const start = now();
+        await sleep(durationMs);
+        intervals.push({ start, end: now() });
+      }),
+    ),
+  );
+  return intervals;
+}
+
+/** Starts children, has each run `jobs` requests, also runs `localJobs` on two local limiters. */
+async function runCluster(
+  options: RateLimiterOptions,
+  params: { children: number; jobs: number; localJobs: number; durationMs: number },
+): Promise<{ intervals: Interval[]; perSource: number[]; elapsedMs: number }> {
+  const realmId = '9130350000000001';
+  const children: LimiterChild[] = [];
+  const locals = [new RealmRateLimiter(options), new RealmRateLimiter(options)];
+  try {
+    for (let i = 0; i < params.children; i++) children.push(await LimiterChild.start(options));
+    const t0 = now();
+    for (const child of children) {
+      child.send({ type: 'run', tag: 'r', realmId, jobs: params.jobs, durationMs: params.durationMs });
+    }
+    const local = await Promise.all(
+      locals.map((l) => runLocal(l, realmId, params.localJobs, params.durationMs)),
+    );
+    const childIntervals: Interval[][] = [];
+    for (const child of children) {
+      const done = await child.next((m) => m.type === 'done', 60_000);
+      assert.deepEqual(done.errors, []);
+      childIntervals.push(
+        child.messages.filter((m) => m.type === 'end').map((m) => ({ start: m.start!, end: m.end! })),
+      );
+    }
+    const all = [...childIntervals, ...local];
+    return {
+      intervals: all.flat(),
+      perSource: all.map((x) => x.length),
+      elapsedMs: Math.max(...all.flat().map((i) => i.start)) - t0,
+    };
+  } finally {
+    await Promise.allSettled([...children.map((c) => c.close()), ...locals.map((l) => l.close())]);
+  }
+}
+
+void describe('cluster-wide budget', () => {
+  const prefixes: string[] = [];
+  after(async () => {
+    for (const prefix of prefixes) await deletePrefix(prefix);
+  });
+
+  void test('checkers catch a burst (the measurements can fail)', () => {
+    // 12 starts 250 ms apart fit a 3 s window; one more 10 ms early makes 13 in one window.
+    const starts = Array.from({ length: 12 }, (_, i) => i * 250);
+    assert.equal(maxInSlidingWindow(starts, 3000), 12);
+    assert.equal(maxInSlidingWindow([...starts, 2990], 3000), 13);
+    assert.equal(maxInSlidingWindow([...starts, 3000], 3000), 12);
+    assert.equal(maxInSlidingWindow([0, 3000], 3000), 1);
+    assert.equal(
+      maxConcurrency([
+        { start: 0, end: 10 },
+        { start: 10, end: 20 },
+      ]),
+      1,
+    );
+    assert.equal(
+      maxConcurrency([
+        { start: 0, end: 11 },
+        { start: 10, end: 20 },
+        { start: 5, end: 12 },
+      ]),
+      3,
+    );
+  });
+
+  void test('3 processes + 2 local connections never put more than the budget in any sliding window', async () => {
+    const prefix = uniquePrefix('rl-pace');
+    prefixes.push(prefix);
+    // 12 requests per 3 s window: spacing ceil((3000 + 250) / 12) = 271 ms cluster-wide.
+    const options: RateLimiterOptions = {
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      requestsPerMinute: 12,
+      maxConcurrent: 10,
+      windowMs: 3000,
+    };
+    const minTime = pacingIntervalMs(3000, 12);
+    assert.equal(minTime, 271);
+    const { intervals, perSource, elapsedMs } = await runCluster(options, {
+      children: 3,
+      jobs: 8,
+      localJobs: 3,
+      durationMs: 20,
+    });
+    assert.equal(intervals.length, 30);
+    assert.deepEqual(perSource, [8, 8, 8, 3, 3]);
+    const busiest = maxInSlidingWindow(
+      intervals.map((i) => i.start),
+      3000,
+    );
+    console.log(`pacing: 30 requests, busiest 3 s window ${busiest}/12, ${Math.round(elapsedMs)} ms`);
+    assert.ok(busiest <= 12, `a 3 s window held ${busiest} requests (budget 12)`);
+    // The pacing really is the binding constraint: windows do fill up to (nearly) the budget...
+    assert.ok(busiest >= 10, `busiest window only ${busiest}`);
+    // ...and 30 starts spaced by 271 ms cannot take less than 29 * 271 ms (minus the lag allowance).
+    assert.ok(elapsedMs >= 29 * minTime - 250, `30 starts within ${elapsedMs} ms`);
+  });
+
+  void test('3 processes + 2 local connections never exceed maxConcurrent in flight', async () => {
+    const prefix = uniquePrefix('rl-conc');
+    prefixes.push(prefix);
+    const options: RateLimiterOptions = {
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      requestsPerMinute: 200,
+      maxConcurrent: 3,
+      windowMs: 1000,
+    };
+    const { intervals } = await runCluster(options, { children: 3, jobs: 5, localJobs: 3, durationMs: 300 });
+    assert.equal(intervals.length, 21);
+    const peak = maxConcurrency(intervals);
+    console.log(`concurrency: 21 requests of 300 ms, peak in flight ${peak}/3`);
+    assert.ok(peak <= 3, `${peak} requests in flight (max 3)`);
+    assert.equal(peak, 3, 'all 3 slots should be used at some point');
+  });
+});
