@@ -7,6 +7,7 @@ export const EMULATOR_DEFAULTS = Object.freeze({
   url: 'http://127.0.0.1:8089',
   /** Token endpoint path, mirroring Intuit's `/oauth2/v1/tokens/bearer`. */
   tokenPath: '/oauth2/v1/tokens/bearer',
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the exported type stays a non-empty string tuple, not literal ids
   realmIds: Object.freeze(['9341453000000001', '9341453000000002']) as readonly [string, ...string[]],
   clientId: 'emulator-client-id',
   clientSecret: 'emulator-client-secret',

@@ -1,0 +1,120 @@
+/**
+ * The emulator's run-time knobs: QBO's own limits (on by default, as in production) and the faults
+ * that real QBO shows now and then (off by default). Settable at start and through
+ * `POST /__emulator/config`.
+ */
+export interface EmulatorConfig {
+  /** Accepted API requests per realm within the sliding window of `windowMs`; over it: 429. Default 500. */
+  requestsPerMinute: number;
+  /** Length of the sliding window in ms (scale it down to test quickly). Default 60000. */
+  windowMs: number;
+  /** API requests in flight per realm (latency included); over it: 429. Default 10. */
+  maxConcurrent: number;
+  /** Delay added to every API response: a fixed number of ms or `[min, max]` for a uniform spread. Default 0. */
+  latencyMs: number | [number, number];
+  /** Fraction of API requests answered 500 or 503 with a fault body. Default 0. */
+  serverErrorRate: number;
+  /** Fraction of API requests whose connection is destroyed without any response. Default 0. */
+  dropRate: number;
+  /** Fraction of API responses whose body is cut in the middle (headers sent, JSON incomplete). Default 0. */
+  truncateRate: number;
+  /** Answer 429s with QBO's XML fault body instead of JSON (seen in the field). Default false. */
+  xml429: boolean;
+  /** Access-token lifetime in seconds (fractions allowed for tests). Default 3600. */
+  accessTokenTtlSeconds: number;
+  /** A refresh returns a new refresh token when the one used is older than this many seconds (0: always). Default 86400. */
+  rotateRefreshTokenAfterSeconds: number;
+  /** How long a superseded refresh token still works, in seconds. Default 86400. */
+  refreshTokenGraceSeconds: number;
+  /** Records per realm and minute whose LastUpdatedTime moves to "now" (and SyncToken +1) while serving. Default 0. */
+  driftPerMinute: number;
+}
+
+export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
+  requestsPerMinute: 500,
+  windowMs: 60_000,
+  maxConcurrent: 10,
+  latencyMs: 0,
+  serverErrorRate: 0,
+  dropRate: 0,
+  truncateRate: 0,
+  xml429: false,
+  accessTokenTtlSeconds: 3600,
+  rotateRefreshTokenAfterSeconds: 86_400,
+  refreshTokenGraceSeconds: 86_400,
+  driftPerMinute: 0,
+});
+
+/** A bad config key or value; the message names it. */
+export class EmulatorConfigError extends Error {
+  override readonly name = 'EmulatorConfigError';
+}
+
+type Check = (value: unknown, key: string) => unknown;
+
+function num(min: number, max: number, integer = false): Check {
+  return (value, key) => {
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max ||
+      (integer && !Number.isInteger(value))
+    ) {
+      throw new EmulatorConfigError(
+        `${key}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  };
+}
+
+const rate = num(0, 1);
+
+const CHECKS: Record<keyof EmulatorConfig, Check> = {
+  requestsPerMinute: num(1, 1_000_000, true),
+  windowMs: num(1, 3_600_000, true),
+  maxConcurrent: num(1, 10_000, true),
+  latencyMs: (value, key) => {
+    if (typeof value === 'number') return num(0, 600_000)(value, key);
+    if (Array.isArray(value) && value.length === 2) {
+      const [min, max] = value.map((v) => num(0, 600_000)(v, key)) as [number, number];
+      if (min <= max) return [min, max];
+    }
+    throw new EmulatorConfigError(
+      `${key}: expected a number of ms or [min, max] with min <= max, got ${JSON.stringify(value)}`,
+    );
+  },
+  serverErrorRate: rate,
+  dropRate: rate,
+  truncateRate: rate,
+  xml429: (value, key) => {
+    if (typeof value !== 'boolean')
+      throw new EmulatorConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+    return value;
+  },
+  accessTokenTtlSeconds: num(0, 10 * 365 * 86_400),
+  rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),
+  refreshTokenGraceSeconds: num(0, 10 * 365 * 86_400),
+  driftPerMinute: num(0, 1_000_000),
+};
+
+/** Validates a partial config (from JSON or flags). Throws {@link EmulatorConfigError} on the first problem. */
+export function validateConfigPatch(patch: unknown): Partial<EmulatorConfig> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new EmulatorConfigError('expected a JSON object of config keys');
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (!Object.hasOwn(CHECKS, key)) {
+      throw new EmulatorConfigError(
+        `unknown config key ${JSON.stringify(key)}; known: ${Object.keys(CHECKS).join(', ')}`,
+      );
+    }
+    out[key] = CHECKS[key as keyof EmulatorConfig](value, key);
+  }
+  return out;
+}
+
+/** Names of every config key, in the documented order. */
+export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof EmulatorConfig)[];

@@ -1,0 +1,34 @@
+/**
+ * Least-recently-used cache of generated days, bounded by the number of records it holds, so the
+ * `large` profile (over a million invoices) never sits in memory at once.
+ */
+import type { EmRecord } from './record.js';
+
+export class DayCache {
+  private readonly days = new Map<string, EmRecord[]>();
+  private size = 0;
+
+  constructor(private readonly maxRecords: number) {}
+
+  has(key: string): boolean {
+    return this.days.has(key);
+  }
+
+  getOrCreate(key: string, create: () => EmRecord[]): EmRecord[] {
+    const hit = this.days.get(key);
+    if (hit) {
+      this.days.delete(key);
+      this.days.set(key, hit);
+      return hit;
+    }
+    const records = create();
+    this.days.set(key, records);
+    this.size += records.length;
+    for (const [oldKey, old] of this.days) {
+      if (this.size <= this.maxRecords || oldKey === key) break;
+      this.days.delete(oldKey);
+      this.size -= old.length;
+    }
+    return records;
+  }
+}

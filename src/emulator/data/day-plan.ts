@@ -1,0 +1,68 @@
+/**
+ * How many records of one entity each day holds, and which ids they get. Only the counts are
+ * computed up front (one number per day); ids are then consecutive: day d owns ids
+ * `firstId(d) .. firstId(d) + count(d) - 1`, so they are unique per realm, deterministic, and any
+ * id maps back to its day by binary search without generating anything.
+ */
+import { hashSeed, mulberry32, poisson } from '../prng.js';
+import { DATA_DAYS, PINNED_DAYS, monthIndexOf } from './calendar.js';
+import type { Volume } from './profiles.js';
+
+export class DayPlan {
+  private readonly counts: Uint32Array;
+  /** prefix[d] = number of ids on days before d; prefix[DATA_DAYS] = total. */
+  private readonly prefix: Float64Array;
+
+  constructor(streamKey: readonly (string | number)[], volume: Volume, pinnedMin: number) {
+    this.counts = new Uint32Array(DATA_DAYS);
+    this.prefix = new Float64Array(DATA_DAYS + 1);
+    const monthMeans = new Map<number, number>();
+    for (let day = 0; day < DATA_DAYS; day++) {
+      const month = monthIndexOf(day);
+      let mean = monthMeans.get(month);
+      if (mean === undefined) {
+        const r = mulberry32(hashSeed(...streamKey, 'month', month))();
+        mean = volume.minPerDay + r * (volume.maxPerDay - volume.minPerDay);
+        monthMeans.set(month, mean);
+      }
+      let count = poisson(mulberry32(hashSeed(...streamKey, 'count', day)), mean);
+      if (PINNED_DAYS.has(day)) count = Math.max(count, pinnedMin);
+      this.counts[day] = count;
+      this.prefix[day + 1] = (this.prefix[day] ?? 0) + count;
+    }
+  }
+
+  /** Records generated for a day (0 outside the span). */
+  count(day: number): number {
+    return day >= 0 && day < DATA_DAYS ? (this.counts[day] ?? 0) : 0;
+  }
+
+  /** The first id of a day. */
+  firstId(day: number): number {
+    return (this.prefix[Math.max(0, Math.min(day, DATA_DAYS))] ?? 0) + 1;
+  }
+
+  /** Ids of days up to and including `day` (at least 1 when day >= 0: the first day is pinned). */
+  idsThrough(day: number): number {
+    return this.prefix[Math.max(0, Math.min(day + 1, DATA_DAYS))] ?? 0;
+  }
+
+  /** Total ids of the entity. */
+  get total(): number {
+    return this.prefix[DATA_DAYS] ?? 0;
+  }
+
+  /** The day owning an id, or undefined when no such id was generated. */
+  dayOfId(id: number): number | undefined {
+    if (!Number.isInteger(id) || id < 1 || id > this.total) return undefined;
+    let lo = 0;
+    let hi = DATA_DAYS - 1;
+    // Largest day whose first id is <= id.
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.prefix[mid] ?? 0) + 1 <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,161 @@
+/** Everything one running emulator holds: config, companies, tokens, limits, counters. */
+import { DEFAULT_EMULATOR_CONFIG, validateConfigPatch, type EmulatorConfig } from './config.js';
+import { DayCache } from './data/day-cache.js';
+import { Drift } from './data/drift.js';
+import { findEntityKind } from './data/entities.js';
+import type { EntityKind } from './data/entity-kind.js';
+import { PROFILES, type ProfileName } from './data/profiles.js';
+import { RealmStore } from './data/realm-store.js';
+import { RealmLimiter } from './http/realm-limiter.js';
+import { StatsRecorder, type StatsSnapshot } from './http/stats.js';
+import { TokenAuthority } from './http/token-authority.js';
+import { parseInstant, utcDate } from './pacific-time.js';
+import { hashSeed, mulberry32, type Rng } from './prng.js';
+import type { TouchRequest, TruthResult } from './types.js';
+
+/** A request the caller got wrong (unknown realm, entity or id): HTTP 400/404 at the admin API. */
+export class EmulatorRequestError extends Error {
+  override readonly name = 'EmulatorRequestError';
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StateOptions {
+  seed: number;
+  profile: ProfileName;
+  realmIds: string[];
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  config: Partial<EmulatorConfig>;
+}
+
+export class EmulatorState {
+  config: EmulatorConfig;
+  readonly stores = new Map<string, RealmStore>();
+  readonly limiters = new Map<string, RealmLimiter>();
+  readonly tokens: TokenAuthority;
+  readonly stats: StatsRecorder;
+  readonly drift: Drift;
+  /** Decides faults and latency: seeded too, so a run with the same requests sees the same faults. */
+  readonly faultRng: Rng;
+
+  constructor(readonly options: StateOptions) {
+    const now = Date.now();
+    this.config = { ...DEFAULT_EMULATOR_CONFIG, ...validateConfigPatch(options.config) };
+    const profile = PROFILES[options.profile];
+    const cache = new DayCache(profile.cacheRecords);
+    for (const realmId of options.realmIds) {
+      this.stores.set(realmId, new RealmStore(options.seed, realmId, profile, cache));
+      this.limiters.set(realmId, new RealmLimiter());
+    }
+    this.tokens = new TokenAuthority(options.refreshToken, now);
+    this.stats = new StatsRecorder(options.realmIds);
+    this.drift = new Drift(options.seed, now);
+    this.faultRng = mulberry32(hashSeed(options.seed, 'faults'));
+  }
+
+  setConfig(patch: unknown): EmulatorConfig {
+    const valid = validateConfigPatch(patch);
+    const before = this.config.driftPerMinute;
+    this.config = { ...this.config, ...valid };
+    if (valid.driftPerMinute !== undefined && valid.driftPerMinute !== before) this.drift.restart(Date.now());
+    return this.getConfig();
+  }
+
+  getConfig(): EmulatorConfig {
+    const c = this.config;
+    return { ...c, latencyMs: Array.isArray(c.latencyMs) ? [c.latencyMs[0], c.latencyMs[1]] : c.latencyMs };
+  }
+
+  /** Applies due drift; call before anything observes the data. */
+  catchUpDrift(now = Date.now()): void {
+    this.drift.catchUp(now, this.config.driftPerMinute, [...this.stores.values()]);
+  }
+
+  statsSnapshot(): StatsSnapshot {
+    return this.stats.snapshot((realmId) => this.limiters.get(realmId)?.maxConcurrentSeen ?? 0);
+  }
+
+  resetStats(): void {
+    this.stats.reset();
+    for (const limiter of this.limiters.values()) limiter.resetStats();
+  }
+
+  store(realmId: string): RealmStore {
+    const store = this.stores.get(realmId);
+    if (!store) throw new EmulatorRequestError(404, `unknown realm ${JSON.stringify(realmId)}`);
+    return store;
+  }
+
+  kind(entity: string): EntityKind {
+    const kind = findEntityKind(entity);
+    if (!kind) throw new EmulatorRequestError(400, `unknown entity ${JSON.stringify(entity)}`);
+    return kind;
+  }
+
+  truth(realmId: string, entity: string, from: number, to: number, withIds: boolean): TruthResult {
+    this.catchUpDrift();
+    const records = this.store(realmId)
+      .inRange(this.kind(entity), from, to)
+      .filter((r) => !r.deleted)
+      .sort((a, b) => a.id - b.id);
+    const counts = new Map<string, number>();
+    for (const r of records) {
+      const day = utcDate(r.lastUpdated);
+      counts.set(day, (counts.get(day) ?? 0) + 1);
+    }
+    const byDay: Record<string, number> = {};
+    for (const day of [...counts.keys()].sort()) byDay[day] = counts.get(day) as number;
+    return { count: records.length, byDay, ...(withIds ? { ids: records.map((r) => String(r.id)) } : {}) };
+  }
+
+  touch(request: TouchRequest): Record<string, unknown> {
+    this.catchUpDrift();
+    const store = this.store(request.realmId);
+    const kind = this.kind(request.entity);
+    let at = Date.now();
+    if (request.lastUpdatedTime !== undefined) {
+      const parsed =
+        request.lastUpdatedTime instanceof Date
+          ? request.lastUpdatedTime.getTime()
+          : parseInstant(request.lastUpdatedTime);
+      if (parsed === undefined || Number.isNaN(parsed)) {
+        throw new EmulatorRequestError(400, 'lastUpdatedTime: expected an ISO-8601 date-time with an offset');
+      }
+      at = parsed;
+    }
+    if (request.active !== undefined && typeof request.active !== 'boolean') {
+      throw new EmulatorRequestError(400, 'active: expected true or false');
+    }
+    const record = store.touch(kind, Number(request.id), { at, active: request.active });
+    if (!record)
+      throw new EmulatorRequestError(
+        404,
+        `no ${kind.qboName} with Id ${JSON.stringify(request.id)} (or it is deleted)`,
+      );
+    return record.payload;
+  }
+
+  /** Deletes a record at the source (hard for transactions, Active=false for name lists). */
+  remove(request: { realmId: string; entity: string; id: string; at?: number }): Record<string, unknown> {
+    this.catchUpDrift();
+    const kind = this.kind(request.entity);
+    const record = this.store(request.realmId).remove(kind, Number(request.id), request.at ?? Date.now());
+    if (!record)
+      throw new EmulatorRequestError(
+        404,
+        `no ${kind.qboName} with Id ${JSON.stringify(request.id)} (or it is deleted)`,
+      );
+    return record.payload;
+  }
+
+  getRecord(realmId: string, entity: string, id: string): Record<string, unknown> | undefined {
+    this.catchUpDrift();
+    return this.store(realmId).byId(this.kind(entity), Number(id))?.payload;
+  }
+}
