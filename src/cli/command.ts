@@ -26,15 +26,27 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new UsageError(`${message ?? 'bad arguments'}; usage: ${usage}`);
+    const raw = err instanceof Error ? err.message : String(err);
+    // Node's own wording is long and changes between versions: say it in one short line.
+    const unknown = /Unknown option '([^']+)'/.exec(raw);
+    const message = unknown
+      ? `unknown option ${unknown[1]}`
+      : (raw.split('\n')[0] ?? 'bad arguments').replace(/\.$/, '');
+    throw new UsageError(`${message}; usage: ${usage}`);
   }
 }
 
-export function intFlag(value: string | undefined, name: string, min: number, max: number): number | undefined {
+export function intFlag(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return Number(value);
 }

@@ -41,7 +41,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       return EXIT.usage;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`qbo-backfill ${name}: ${err instanceof CommandFailedError ? '' : 'error: '}${message}\n`);
+    process.stderr.write(
+      `qbo-backfill ${name}: ${err instanceof CommandFailedError ? '' : 'error: '}${message}\n`,
+    );
     return EXIT.failed;
   }
 }

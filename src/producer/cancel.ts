@@ -20,7 +20,12 @@ export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: stri
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
   await db
     .updateTable('ops.runs')
-    .set({ status: 'cancelled', status_reason: 'cancelled by the operator', finished_at: new Date(), updated_at: new Date() })
+    .set({
+      status: 'cancelled',
+      status_reason: 'cancelled by the operator',
+      finished_at: new Date(),
+      updated_at: new Date(),
+    })
     .where('run_id', '=', runId)
     .execute();
   const pending = await db

@@ -10,7 +10,8 @@ function parseDateOnly(value: string, flag: string): Date | undefined {
   if (!m) return undefined;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   // Date.UTC rolls 2026-02-30 over to March: a round trip tells a real calendar day.
-  if (date.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag}: ${value} is not a calendar date`);
+  if (date.toISOString().slice(0, 10) !== value)
+    throw new UsageError(`${flag}: ${value} is not a calendar date`);
   return date;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
 import { entityNames, findEntity } from '../shared/entities.js';
@@ -39,10 +39,15 @@ export function parseEntities(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') {
     throw new UsageError(`--entities is required (one or more of ${entityNames().join(', ')})`);
   }
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = names.filter((n) => !findEntity(n));
   if (unknown.length) {
-    throw new UsageError(`--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${entityNames().join(', ')}`);
+    throw new UsageError(
+      `--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${entityNames().join(', ')}`,
+    );
   }
   return [...new Set(names)];
 }
@@ -63,7 +68,10 @@ export function planBackfill(request: EnqueueRequest): EnqueuePlan {
 
 function newRunId(now: Date): string {
   // Sortable by creation, no `:` (BullMQ job ids embed it), unique without coordination.
-  return `r${now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  return `r${now
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -76,6 +84,8 @@ export async function enqueueBackfill(
   queue: Queue<WindowJobData>,
   plan: EnqueuePlan,
   now = new Date(),
+  /** BullMQ options of the window jobs; default WINDOW_JOB_OPTIONS (tests shorten the backoff). */
+  jobOptions?: JobsOptions,
 ): Promise<EnqueueResult> {
   const { request } = plan;
   const runId = newRunId(now);
@@ -99,7 +109,10 @@ export async function enqueueBackfill(
       })),
     );
     for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('ops.windows').values(rows.slice(i, i + 1000)).execute();
+      await trx
+        .insertInto('ops.windows')
+        .values(rows.slice(i, i + 1000))
+        .execute();
     }
     return true;
   });
@@ -123,9 +136,16 @@ export async function enqueueBackfill(
   }
 
   const windows: WindowToEnqueue[] = request.entities.flatMap((entity) =>
-    plan.windows.map((w) => ({ runId, realmId: request.realmId, entity, ...w, pageSize: request.pageSize, generation: 0 })),
+    plan.windows.map((w) => ({
+      runId,
+      realmId: request.realmId,
+      entity,
+      ...w,
+      pageSize: request.pageSize,
+      generation: 0,
+    })),
   );
-  await addWindowJobs(queue, windows, request.startAt, now);
+  await addWindowJobs(queue, windows, request.startAt, now, jobOptions);
   return { runId, jobs: windows.length, startAt: request.startAt, existing: false };
 }
 
@@ -137,7 +157,11 @@ export async function addPendingJobs(
   startAt: Date,
   now = new Date(),
 ): Promise<number> {
-  const run = await db.selectFrom('ops.runs').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
+  const run = await db
+    .selectFrom('ops.runs')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .executeTakeFirstOrThrow();
   const pending = await db
     .selectFrom('ops.windows')
     .selectAll()

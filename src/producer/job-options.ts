@@ -33,6 +33,7 @@ export async function addWindowJobs(
   windows: WindowToEnqueue[],
   startAt: Date,
   now = new Date(),
+  jobOptions: JobsOptions = WINDOW_JOB_OPTIONS,
 ): Promise<void> {
   const delay = Math.max(0, startAt.getTime() - now.getTime());
   for (let i = 0; i < windows.length; i += 1000) {
@@ -48,7 +49,7 @@ export async function addWindowJobs(
           windowEnd: w.end.toISOString(),
           pageSize: w.pageSize,
         },
-        opts: { ...WINDOW_JOB_OPTIONS, jobId: windowJobId(w.runId, w.entity, w.day, w.generation), delay },
+        opts: { ...jobOptions, jobId: windowJobId(w.runId, w.entity, w.day, w.generation), delay },
       })),
     );
   }

@@ -125,7 +125,7 @@ const CSV_COLUMNS = [
   'error',
 ] as const;
 
-function csvCell(value: unknown): string {
+function csvCell(value: string | number | null): string {
   const s = value === null || value === undefined ? '' : String(value);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -140,7 +140,11 @@ export function reportCsv(report: RunReport): string {
 function table(headers: string[], rows: (string | number)[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) =>
-    cells.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0))).join('  ');
+    cells
+      .map((c, i) =>
+        typeof c === 'number' ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0),
+      )
+      .join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -166,7 +170,20 @@ export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: 
     w.error ?? '',
   ]);
   const body = table(
-    ['entity', 'day', 'status', 'pages', 'rows', 'inserted', 'updated', 'unchanged', 'source', 'attempts', 'ms', 'error'],
+    [
+      'entity',
+      'day',
+      'status',
+      'pages',
+      'rows',
+      'inserted',
+      'updated',
+      'unchanged',
+      'source',
+      'attempts',
+      'ms',
+      'error',
+    ],
     rows,
   );
   const foot = [

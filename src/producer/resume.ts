@@ -23,7 +23,9 @@ async function reopenRun(db: Db, runId: string): Promise<void> {
       WHERE run_id = ${runId}`.execute(db);
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
-      throw new CommandFailedError(`another run of the same backfill is scheduled or running; see qbo-backfill status`);
+      throw new CommandFailedError(
+        `another run of the same backfill is scheduled or running; see qbo-backfill status`,
+      );
     }
     throw err;
   }
@@ -85,7 +87,18 @@ export async function retryWindow(
       updated_at: new Date(),
       // A succeeded window is read in full again; a failed one resumes after its committed pages.
       ...(fresh
-        ? { committed_pages: 0, reread_passes: 0, pages: 0, rows_fetched: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, temporal_anomalies: 0, source_count: null }
+        ? {
+            committed_pages: 0,
+            reread_passes: 0,
+            pages: 0,
+            rows_fetched: 0,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            skipped: 0,
+            temporal_anomalies: 0,
+            source_count: null,
+          }
         : {}),
     })
     .where('run_id', '=', runId)

@@ -24,12 +24,17 @@ export async function runStatuses(db: Db, runId?: string, limit = 20): Promise<R
   let query = db.selectFrom('ops.runs').selectAll().orderBy('created_at', 'desc').limit(limit);
   if (runId !== undefined) query = query.where('run_id', '=', runId);
   const runs = await query.execute();
-  if (runId !== undefined && runs.length === 0) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (runId !== undefined && runs.length === 0)
+    throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
   if (runs.length === 0) return [];
   const counts = await db
     .selectFrom('ops.windows')
     .select(['run_id', 'status', sql<number>`count(*)::int`.as('n')])
-    .where('run_id', 'in', runs.map((r) => r.run_id))
+    .where(
+      'run_id',
+      'in',
+      runs.map((r) => r.run_id),
+    )
     .groupBy(['run_id', 'status'])
     .execute();
   const failures =
@@ -72,7 +77,8 @@ export function statusText(runs: RunStatusSummary[], timeZone: string): string {
         `  starts ${bothZones(new Date(r.startAt), timeZone)}`,
         `  windows: ${states || 'none'}`,
       ];
-      for (const f of r.failures ?? []) lines.push(`  failed ${f.entity} ${f.day} after ${f.attempts} attempt(s): ${f.error ?? ''}`);
+      for (const f of r.failures ?? [])
+        lines.push(`  failed ${f.entity} ${f.day} after ${f.attempts} attempt(s): ${f.error ?? ''}`);
       return lines.join('\n');
     })
     .join('\n\n');

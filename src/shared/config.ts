@@ -147,12 +147,14 @@ export function parseConfig(env: Env = process.env): Config {
   );
 
   const clientId = read(env, 'QBO_CLIENT_ID') ?? (emulator ? EMULATOR_DEFAULTS.clientId : undefined);
-  const clientSecret = read(env, 'QBO_CLIENT_SECRET') ?? (emulator ? EMULATOR_DEFAULTS.clientSecret : undefined);
+  const clientSecret =
+    read(env, 'QBO_CLIENT_SECRET') ?? (emulator ? EMULATOR_DEFAULTS.clientSecret : undefined);
   const realmId = read(env, 'QBO_REALM_ID') ?? (emulator ? EMULATOR_DEFAULTS.realmIds[0] : undefined);
   if (realmId !== undefined && !/^\d{1,32}$/.test(realmId)) {
     throw new ConfigError('QBO_REALM_ID', 'expected a numeric company (realm) id');
   }
-  const refreshToken = read(env, 'QBO_REFRESH_TOKEN') ?? (emulator ? EMULATOR_DEFAULTS.refreshToken : undefined);
+  const refreshToken =
+    read(env, 'QBO_REFRESH_TOKEN') ?? (emulator ? EMULATOR_DEFAULTS.refreshToken : undefined);
 
   const rawKey = read(env, 'TOKEN_ENCRYPTION_KEY');
   let tokenEncryptionKey: Buffer | undefined;

@@ -47,10 +47,13 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty ?? process.env.LOG_PRETTY === '1';
-  return pino({
-    name: options.name ?? 'qbo-backfill',
-    level: options.level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
-  }, pretty ? undefined : pino.destination(2));
+  return pino(
+    {
+      name: options.name ?? 'qbo-backfill',
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
+    },
+    pretty ? undefined : pino.destination(2),
+  );
 }

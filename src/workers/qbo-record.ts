@@ -20,8 +20,19 @@ export function parseQboTimestamp(value: unknown): Date | null {
 
 export function parseRecord(raw: unknown): ParsedRecord {
   const record = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const id = typeof record.Id === 'string' && record.Id !== '' ? record.Id : typeof record.Id === 'number' ? String(record.Id) : undefined;
-  const syncToken = /^\d+$/.test(String(record.SyncToken ?? '')) ? Number(record.SyncToken) : null;
+  const id =
+    typeof record.Id === 'string' && record.Id !== ''
+      ? record.Id
+      : typeof record.Id === 'number'
+        ? String(record.Id)
+        : undefined;
+  const st = record.SyncToken;
+  const syncToken =
+    typeof st === 'string' && /^\d+$/.test(st)
+      ? Number(st)
+      : typeof st === 'number' && Number.isInteger(st)
+        ? st
+        : null;
   const meta = (record.MetaData ?? record.Metadata) as Record<string, unknown> | undefined;
   return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw };
 }

@@ -13,6 +13,7 @@ import {
   recordWindowFailure,
   recordWindowSuccess,
 } from '../shared/run-state.js';
+import { InvalidGrantError, MissingRefreshTokenError } from './access-tokens.js';
 import { QboError } from './qbo/qbo-errors.js';
 import type { QueryResult } from './qbo/qbo-client.js';
 import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
@@ -50,15 +51,18 @@ export type WindowOutcome =
   | StoppedOutcome
   | { status: 'already-done'; reason: string };
 
-/** Any error that says it cannot succeed on a retry (QBO 4xx, invalid_grant, bad job data). */
+/** Whether another attempt of the job can succeed. Errors say so themselves; unknown ones can. */
 function isRetryable(err: unknown): boolean {
   if (err instanceof QboError) return err.retry !== 'never';
   if (err instanceof UnrecoverableError) return false;
-  if (err && typeof err === 'object' && 'retryable' in err) return Boolean((err as { retryable: unknown }).retryable);
-  if (err instanceof Error && err.name === 'InvalidGrantError') return false;
-  if (err instanceof Error && err.name === 'MissingRefreshTokenError') return false;
+  if (err instanceof Error && 'retryable' in err) return err.retryable === true;
   // Database hiccups, Redis blips and the like: another attempt may well succeed.
   return true;
+}
+
+/** Errors only an operator can fix: the whole run stops at once instead of failing window by window. */
+function needsOperator(err: unknown): err is Error {
+  return err instanceof InvalidGrantError || err instanceof MissingRefreshTokenError;
 }
 
 function inWindow(r: ParsedRecord, start: Date, end: Date): boolean {
@@ -77,14 +81,21 @@ export async function processWindow(
 ): Promise<WindowOutcome> {
   const { db, logger } = options;
   const data = job.data;
-  const log = logger.child({ runId: data.runId, realmId: data.realmId, entity: data.entity, day: data.day, jobId: job.id });
+  const log = logger.child({
+    runId: data.runId,
+    realmId: data.realmId,
+    entity: data.entity,
+    day: data.day,
+    jobId: job.id,
+  });
   const entity = findEntity(data.entity);
   if (!entity) throw new UnrecoverableError(`unknown entity ${JSON.stringify(data.entity)} in job data`);
 
   const run = await getRun(db, data.runId);
   if (!run) throw new UnrecoverableError(`run ${data.runId} does not exist`);
   const window = await getWindow(db, data.runId, data.entity, data.day);
-  if (!window) throw new UnrecoverableError(`window ${data.entity} ${data.day} of run ${data.runId} does not exist`);
+  if (!window)
+    throw new UnrecoverableError(`window ${data.entity} ${data.day} of run ${data.runId} does not exist`);
   if (['succeeded', 'skipped', 'cancelled'].includes(window.status)) {
     return { status: 'already-done', reason: `window is ${window.status}` };
   }
@@ -114,7 +125,15 @@ export async function processWindow(
   const startedAt = Date.now();
   const elapsed = () => Date.now() - startedAt;
   try {
-    const result = await readWindow(job, token, entity, window.committed_pages, window.reread_passes, options, log);
+    const result = await readWindow(
+      job,
+      token,
+      entity,
+      window.committed_pages,
+      window.reread_passes,
+      options,
+      log,
+    );
     if ('status' in result) {
       await setWindow(db, data, {
         status: result.status,
@@ -134,8 +153,16 @@ export async function processWindow(
     });
     await recordWindowSuccess(db, data.runId);
     const runStatus = await finalizeRunIfDone(db, data.runId);
-    log.info({ pages: result.pages, rowsFetched: result.rowsFetched, sourceCount: result.sourceCount, runStatus }, 'window done');
-    return { status: 'succeeded', pages: result.pages, rowsFetched: result.rowsFetched, sourceCount: result.sourceCount };
+    log.info(
+      { pages: result.pages, rowsFetched: result.rowsFetched, sourceCount: result.sourceCount, runStatus },
+      'window done',
+    );
+    return {
+      status: 'succeeded',
+      pages: result.pages,
+      rowsFetched: result.rowsFetched,
+      sourceCount: result.sourceCount,
+    };
   } catch (err) {
     if (err instanceof DelayedError) {
       // Released on shutdown: back to pending, picked up again from the last committed page.
@@ -143,10 +170,15 @@ export async function processWindow(
       throw err;
     }
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof Error && err.name === 'InvalidGrantError') {
+    if (needsOperator(err)) {
       // Every other request of this realm would fail the same way: stop the run now, no retry storm.
       await haltRun(db, data.runId, message);
-      await setWindow(db, data, { status: 'failed', error: message, duration_ms: sql`duration_ms + ${elapsed()}`, finished_at: new Date() });
+      await setWindow(db, data, {
+        status: 'failed',
+        error: message,
+        duration_ms: sql`duration_ms + ${elapsed()}`,
+        finished_at: new Date(),
+      });
       log.error({ err: message }, 'refresh token rejected; run halted');
       throw new UnrecoverableError(message);
     }
@@ -162,9 +194,15 @@ export async function processWindow(
       log.warn({ err: message, attempt: job.attemptsMade + 1 }, 'window attempt failed; will retry');
       throw err;
     }
-    await setWindow(db, data, { status: 'failed', error: message, duration_ms: sql`duration_ms + ${elapsed()}`, finished_at: new Date() });
+    await setWindow(db, data, {
+      status: 'failed',
+      error: message,
+      duration_ms: sql`duration_ms + ${elapsed()}`,
+      finished_at: new Date(),
+    });
     const breaker = await recordWindowFailure(db, data.runId, options.breakerThreshold ?? 3);
-    if (breaker.halted) log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
+    if (breaker.halted)
+      log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
     await finalizeRunIfDone(db, data.runId);
     log.error({ err: message }, 'window failed');
     throw retryable ? err : new UnrecoverableError(message);
@@ -221,7 +259,10 @@ async function readWindow(
       const anomalies = records.filter((r) => r.id !== undefined && !inWindow(r, start, end));
       if (withoutId) log.warn({ page: page + 1, withoutId, intuitTid }, 'records without Id skipped');
       for (const r of anomalies) {
-        log.warn({ id: r.id, lastUpdated: r.lastUpdated?.toISOString() ?? null, intuitTid }, 'record outside its window');
+        log.warn(
+          { id: r.id, lastUpdated: r.lastUpdated?.toISOString() ?? null, intuitTid },
+          'record outside its window',
+        );
       }
       await db.transaction().execute(async (trx) => {
         const counts = await upsertPage(trx, entity, records, {
@@ -257,7 +298,9 @@ async function readWindow(
       lastPageRows = records.length;
       for (const r of records) if (r.id !== undefined && inWindow(r, start, end)) ids.add(r.id);
       await job.updateProgress({ pass, page, rows: totalRows });
-      await job.log(`pass ${pass} page ${page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`);
+      await job.log(
+        `pass ${pass} page ${page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
+      );
       // A short page ends the window. An exact multiple of the page size ends on an empty page,
       // which QBO sends without the entity key: that is zero rows, handled above.
       if (records.length < data.pageSize) break;
@@ -275,18 +318,35 @@ async function readWindow(
     }
     const gap = `source count ${sourceCount}${stable ? '' : ` (was ${countAtFirstPage} when paging began)`}, read ${ids.size} distinct records`;
     if (pass >= maxPasses) {
-      log.warn({ sourceCount, read: ids.size, passes: pass + 1 }, 'reconciliation shortfall left after every re-read');
-      return { pages: totalPages, rowsFetched: totalRows, sourceCount, shortfall: `reconciliation: ${gap} after ${pass + 1} passes` };
+      log.warn(
+        { sourceCount, read: ids.size, passes: pass + 1 },
+        'reconciliation shortfall left after every re-read',
+      );
+      return {
+        pages: totalPages,
+        rowsFetched: totalRows,
+        sourceCount,
+        shortfall: `reconciliation: ${gap} after ${pass + 1} passes`,
+      };
     }
     // Records changed while the pages were read (positions shifted): read the window again.
     pass++;
     page = 0;
-    log.warn({ sourceCount, read: ids.size, pass }, `records moved while paging (${gap}); re-reading the window`);
+    log.warn(
+      { sourceCount, read: ids.size, pass },
+      `records moved while paging (${gap}); re-reading the window`,
+    );
     await setWindow(db, data, { committed_pages: 0, reread_passes: pass });
   }
 }
 
-async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date): Promise<number> {
+async function count(
+  qbo: QboQuery,
+  entity: EntityDefinition,
+  realmId: string,
+  start: Date,
+  end: Date,
+): Promise<number> {
   const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end));
   const total = queryResponse.totalCount;
   if (typeof total !== 'number') throw new Error(`COUNT(*) answered without totalCount`);
@@ -318,11 +378,16 @@ async function stopForRunStatus(
     status: status === 'halted' ? ('skipped' as const) : ('cancelled' as const),
     reason: status === 'halted' ? `run halted: ${reason ?? 'no reason recorded'}` : 'run cancelled',
   };
-  if (write) await setWindow(db, data, { status: outcome.status, error: outcome.reason, finished_at: new Date() });
+  if (write)
+    await setWindow(db, data, { status: outcome.status, error: outcome.reason, finished_at: new Date() });
   return outcome;
 }
 
-async function setWindow(db: Db, data: WindowJobData, values: UpdateObject<Database, 'ops.windows'>): Promise<void> {
+async function setWindow(
+  db: Db,
+  data: WindowJobData,
+  values: UpdateObject<Database, 'ops.windows'>,
+): Promise<void> {
   await db
     .updateTable('ops.windows')
     .set({ ...values, updated_at: new Date() })

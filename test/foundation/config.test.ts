@@ -53,18 +53,36 @@ describe('configuration', () => {
   });
 
   it('rejects malformed values with one line naming the variable', () => {
-    expectConfigError({ DATABASE_URL: 'nonsense' }, 'DATABASE_URL: expected a URL starting with postgres: or postgresql:');
+    expectConfigError(
+      { DATABASE_URL: 'nonsense' },
+      'DATABASE_URL: expected a URL starting with postgres: or postgresql:',
+    );
     expectConfigError({ REDIS_URL: 'http://x' }, 'REDIS_URL: expected a URL starting with redis: or rediss:');
     expectConfigError(
       { TOKEN_ENCRYPTION_KEY: 'short' },
       'TOKEN_ENCRYPTION_KEY: expected at least 32 characters (e.g. openssl rand -hex 32)',
     );
-    expectConfigError({ QBO_ENVIRONMENT: 'prod' }, 'QBO_ENVIRONMENT: expected sandbox, production or emulator');
-    expectConfigError({ QBO_REQUESTS_PER_MINUTE: '0' }, 'QBO_REQUESTS_PER_MINUTE: expected an integer from 1 to 100000');
+    expectConfigError(
+      { QBO_ENVIRONMENT: 'prod' },
+      'QBO_ENVIRONMENT: expected sandbox, production or emulator',
+    );
+    expectConfigError(
+      { QBO_REQUESTS_PER_MINUTE: '0' },
+      'QBO_REQUESTS_PER_MINUTE: expected an integer from 1 to 100000',
+    );
     expectConfigError({ QBO_MAX_CONCURRENT: 'ten' }, 'QBO_MAX_CONCURRENT: expected an integer from 1 to 100');
-    expectConfigError({ DISPLAY_TIMEZONE: 'Mars/Olympus' }, 'DISPLAY_TIMEZONE: expected an IANA time zone such as America/Guayaquil');
-    expectConfigError({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent');
-    expectConfigError({ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX: expected 1 to 64 letters, digits, dots, dashes or underscores');
+    expectConfigError(
+      { DISPLAY_TIMEZONE: 'Mars/Olympus' },
+      'DISPLAY_TIMEZONE: expected an IANA time zone such as America/Guayaquil',
+    );
+    expectConfigError(
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
+    );
+    expectConfigError(
+      { QUEUE_PREFIX: 'a:b' },
+      'QUEUE_PREFIX: expected 1 to 64 letters, digits, dots, dashes or underscores',
+    );
     expectConfigError({ QBO_REALM_ID: 'abc' }, 'QBO_REALM_ID: expected a numeric company (realm) id');
   });
 });

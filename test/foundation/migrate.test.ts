@@ -23,7 +23,9 @@ describe('qbo-backfill migrate', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout.trim(), 'schema is up to date');
 
-    const migrations = await sql<{ name: string }>`SELECT name FROM ops.kysely_migration ORDER BY name`.execute(tdb.db);
+    const migrations = await sql<{
+      name: string;
+    }>`SELECT name FROM ops.kysely_migration ORDER BY name`.execute(tdb.db);
     assert.deepEqual(
       migrations.rows.map((r) => r.name),
       ['0001_ops_schema', '0002_raw_invoices_customers_items'],
@@ -36,7 +38,9 @@ describe('qbo-backfill migrate', () => {
       ['ops.runs', 'ops.tokens', 'ops.windows', 'raw.qb_customers', 'raw.qb_invoices', 'raw.qb_items'],
     );
     const pk = await sql<{ def: string }>`
-      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'qb_invoices_pkey'`.execute(tdb.db);
+      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'qb_invoices_pkey'`.execute(
+      tdb.db,
+    );
     assert.equal(pk.rows[0]?.def, 'PRIMARY KEY (realm_id, id)');
     const compression = await sql<{ c: string }>`
       SELECT attcompression AS c FROM pg_attribute
@@ -47,7 +51,10 @@ describe('qbo-backfill migrate', () => {
   it('exits 2 naming the variable when the configuration is bad', async () => {
     const bad = await runCli(['migrate'], { DATABASE_URL: 'nonsense' });
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr.trim(), 'qbo-backfill migrate: DATABASE_URL: expected a URL starting with postgres: or postgresql:');
+    assert.equal(
+      bad.stderr.trim(),
+      'qbo-backfill migrate: DATABASE_URL: expected a URL starting with postgres: or postgresql:',
+    );
     const key = await runCli(['migrate'], { TOKEN_ENCRYPTION_KEY: 'too-short' });
     assert.equal(key.code, 2);
     assert.equal(

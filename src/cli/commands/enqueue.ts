@@ -27,7 +27,8 @@ export const enqueueCommand: Command = {
       },
       this.usage,
     );
-    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
+    if (positionals.length)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
     // Everything is validated before anything is touched: bad input leaves no run and no job.
     const config = parseConfig();
     const entities = parseEntities(values.entities);
@@ -39,11 +40,14 @@ export const enqueueCommand: Command = {
     const now = new Date();
     const startAt = parseStartAt(values['start-at'], now);
     if (startAt.getTime() < now.getTime() - 60_000) {
-      throw new UsageError(`--start-at ${values['start-at']} is in the past; give a future instant or leave it out to start now`);
+      throw new UsageError(
+        `--start-at ${values['start-at']} is in the past; give a future instant or leave it out to start now`,
+      );
     }
     const realmId = values.realm ?? config.qbo.realmId;
     if (realmId === undefined) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
-    if (!/^\d{1,32}$/.test(realmId)) throw new UsageError(`--realm: expected a numeric company (realm) id, got ${JSON.stringify(realmId)}`);
+    if (!/^\d{1,32}$/.test(realmId))
+      throw new UsageError(`--realm: expected a numeric company (realm) id, got ${JSON.stringify(realmId)}`);
     const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
     const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize });
 
@@ -54,15 +58,23 @@ export const enqueueCommand: Command = {
         const first = plan.windows[0];
         const last = plan.windows[plan.windows.length - 1];
         io.out(`dry run: nothing was recorded or enqueued`);
-        io.out(`would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`);
-        io.out(`windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`);
+        io.out(
+          `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`,
+        );
+        io.out(
+          `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,
+        );
         io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
       }
       return EXIT.ok;
     }
 
     return withProducer(config, async ({ db, queue }) => {
-      const known = await db.selectFrom('ops.tokens').select('realm_id').where('realm_id', '=', realmId).executeTakeFirst();
+      const known = await db
+        .selectFrom('ops.tokens')
+        .select('realm_id')
+        .where('realm_id', '=', realmId)
+        .executeTakeFirst();
       if (!known && config.qbo.refreshToken === undefined) {
         throw new UsageError(
           `realm ${realmId} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${realmId}`,
@@ -70,7 +82,14 @@ export const enqueueCommand: Command = {
       }
       const result = await enqueueBackfill(db, queue, plan, now);
       if (values.json) {
-        io.out(JSON.stringify({ runId: result.runId, jobs: result.jobs, startAt: utcInstant(result.startAt), existing: result.existing }));
+        io.out(
+          JSON.stringify({
+            runId: result.runId,
+            jobs: result.jobs,
+            startAt: utcInstant(result.startAt),
+            existing: result.existing,
+          }),
+        );
       } else {
         io.out(
           result.existing

@@ -14,7 +14,11 @@ export const migrateCommand: Command = {
     const log = createLogger({ level: config.logLevel });
     const { applied } = await migrateToLatest(config.databaseUrl);
     log.info({ applied }, 'migrations applied');
-    io.out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'schema is up to date');
+    io.out(
+      applied.length
+        ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
+        : 'schema is up to date',
+    );
     return EXIT.ok;
   },
 };

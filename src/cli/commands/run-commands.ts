@@ -22,7 +22,11 @@ export const statusCommand: Command = {
     const config = parseConfig();
     return withProducer(config, async ({ db }) => {
       const runs = await runStatuses(db, values.run);
-      io.out(values.json ? JSON.stringify(values.run !== undefined ? runs[0] : runs) : statusText(runs, config.displayTimezone));
+      io.out(
+        values.json
+          ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
+          : statusText(runs, config.displayTimezone),
+      );
       return EXIT.ok;
     });
   },
@@ -36,11 +40,18 @@ export const reportCommand: Command = {
     const { values } = parseFlags(argv, { run: { type: 'string' }, format: { type: 'string' } }, this.usage);
     const runId = requireRun(values.run);
     const format = values.format ?? 'table';
-    if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format: expected table, json or csv, got ${JSON.stringify(format)}`);
+    if (!['table', 'json', 'csv'].includes(format))
+      throw new UsageError(`--format: expected table, json or csv, got ${JSON.stringify(format)}`);
     const config = parseConfig();
     return withProducer(config, async ({ db }) => {
       const report = await buildReport(db, runId);
-      io.out(format === 'json' ? reportJson(report) : format === 'csv' ? reportCsv(report) : reportTable(report, config.displayTimezone));
+      io.out(
+        format === 'json'
+          ? reportJson(report)
+          : format === 'csv'
+            ? reportCsv(report)
+            : reportTable(report, config.displayTimezone),
+      );
       return EXIT.ok;
     });
   },
@@ -67,12 +78,17 @@ export const retryCommand: Command = {
   summary: 'enqueue one window again',
   usage: 'qbo-backfill retry --run ID --entity E --day DATE',
   async run(argv, io) {
-    const { values } = parseFlags(argv, { run: { type: 'string' }, entity: { type: 'string' }, day: { type: 'string' } }, this.usage);
+    const { values } = parseFlags(
+      argv,
+      { run: { type: 'string' }, entity: { type: 'string' }, day: { type: 'string' } },
+      this.usage,
+    );
     const runId = requireRun(values.run);
     if (!values.entity || !findEntity(values.entity)) {
       throw new UsageError(`--entity: expected one of ${entityNames().join(', ')}`);
     }
-    if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day)) throw new UsageError('--day: expected a UTC date such as 2026-01-01');
+    if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
+      throw new UsageError('--day: expected a UTC date such as 2026-01-01');
     const config = parseConfig();
     return withProducer(config, async ({ db, queue }) => {
       const r = await retryWindow(db, queue, runId, values.entity as string, values.day as string);
@@ -92,7 +108,9 @@ export const cancelCommand: Command = {
     const config = parseConfig();
     return withProducer(config, async ({ db, queue }) => {
       const r = await cancelRun(db, queue, runId);
-      io.out(`run ${r.runId} cancelled: ${r.removedJobs} job(s) removed, ${r.cancelledWindows} window(s) cancelled`);
+      io.out(
+        `run ${r.runId} cancelled: ${r.removedJobs} job(s) removed, ${r.cancelledWindows} window(s) cancelled`,
+      );
       return EXIT.ok;
     });
   },

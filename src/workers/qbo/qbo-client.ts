@@ -124,7 +124,10 @@ export class QboClient {
             throttled++;
             if (Date.now() - throttleStart > this.o.throttleGiveUpMs) throw err;
             const delay = backoffDelay(throttled, this.o.throttleBackoff);
-            this.o.logger.warn({ ...context, throttled, delayMs: delay }, 'QBO throttled the request (429); waiting');
+            this.o.logger.warn(
+              { ...context, throttled, delayMs: delay },
+              'QBO throttled the request (429); waiting',
+            );
             // Sleep outside the limiter: a throttled request must not hold a concurrency slot.
             await sleep(delay, this.o.signal);
             continue;
@@ -133,7 +136,10 @@ export class QboClient {
             attempt++;
             if (attempt >= this.o.maxAttempts) throw err;
             const delay = backoffDelay(attempt, this.o.serverBackoff);
-            this.o.logger.warn({ ...context, attempt, delayMs: delay, err: err.message }, 'QBO request failed; retrying');
+            this.o.logger.warn(
+              { ...context, attempt, delayMs: delay, err: err.message },
+              'QBO request failed; retrying',
+            );
             await sleep(delay, this.o.signal);
             continue;
           }

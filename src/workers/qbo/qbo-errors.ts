@@ -30,7 +30,9 @@ export abstract class QboError extends Error {
   readonly code: string | undefined;
   readonly intuitTid: string | undefined;
   constructor(message: string, details: QboErrorDetails = {}) {
-    super(details.intuitTid ? `${message} (intuit_tid ${details.intuitTid})` : message, { cause: details.cause });
+    super(details.intuitTid ? `${message} (intuit_tid ${details.intuitTid})` : message, {
+      cause: details.cause,
+    });
     this.status = details.status;
     this.code = details.code;
     this.intuitTid = details.intuitTid;
@@ -72,7 +74,8 @@ const pick = (o: Loose, ...keys: string[]): unknown => {
   for (const k of keys) if (o[k] !== undefined) return o[k];
   return undefined;
 };
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /**
  * Reads a QBO fault from a response body. QBO answers `{"Fault":{"Error":[...],"type":...}}`, some

@@ -1,0 +1,26 @@
+import { parseConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { runDemo } from '../../demo/run-demo.js';
+import { parseFlags, type Command } from '../command.js';
+import { untilSignal } from '../signals.js';
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'the whole flow against the built-in emulator; --keep leaves the dashboard up',
+  usage: 'qbo-backfill demo [--keep]',
+  async run(argv, io) {
+    const { values } = parseFlags(argv, { keep: { type: 'boolean' } }, this.usage);
+    const config = parseConfig();
+    // The demo prints its own summary; only warnings and errors go to the log unless asked.
+    const logger = createLogger({
+      level: process.env.LOG_LEVEL ? config.logLevel : 'warn',
+      name: 'qbo-backfill-demo',
+    });
+    return runDemo({
+      keep: values.keep ?? false,
+      logger,
+      out: io.out,
+      untilStopped: () => untilSignal(() => Promise.resolve(), logger),
+    });
+  },
+};

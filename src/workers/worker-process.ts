@@ -1,0 +1,134 @@
+import { Worker } from 'bullmq';
+import type { Config } from '../shared/config.js';
+import { requireValue } from '../shared/config.js';
+import { createDb, type Db } from '../shared/db.js';
+import type { Logger } from '../shared/logger.js';
+import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
+import { AccessTokenProvider } from './access-tokens.js';
+import { QboClient, type QboClientOptions } from './qbo/qbo-client.js';
+import { RealmRateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+import { processWindow, type WindowOutcome, type WindowProcessorOptions } from './window-job.js';
+
+export interface WorkerProcessOptions {
+  config: Config;
+  logger: Logger;
+  /** Window jobs run at once in this process. Default 4; the realm's shared budget bounds QBO load anyway. */
+  concurrency?: number;
+  /** How long shutdown waits for jobs to release before it forces them. Default 30 000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Overrides for the QBO client (backoff settings; tests shrink them). */
+  client?: Partial<
+    Pick<
+      QboClientOptions,
+      'serverBackoff' | 'throttleBackoff' | 'maxAttempts' | 'timeoutMs' | 'throttleGiveUpMs'
+    >
+  >;
+  /** Overrides for the shared limiter (tests shrink the window). */
+  limiter?: Partial<
+    Pick<RateLimiterOptions, 'windowMs' | 'heartbeatIntervalMs' | 'clientTimeoutMs' | 'expirationMs'>
+  >;
+  window?: Partial<Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses'>>;
+  /** BullMQ stalled-job check; a crashed worker's job is picked up again after this. Default 30 000 ms. */
+  lockDurationMs?: number;
+}
+
+export interface RunningWorker {
+  /** Stops taking jobs, releases the current ones after their page, closes everything. Safe to call twice. */
+  close(): Promise<void>;
+  /** Resolves once the worker has closed. */
+  readonly closed: Promise<void>;
+  readonly db: Db;
+}
+
+/** One worker process: a BullMQ worker that runs window jobs against QBO through the shared budget. */
+export function startWorker(options: WorkerProcessOptions): RunningWorker {
+  const { config, logger } = options;
+  const clientId = requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id");
+  const clientSecret = requireValue(
+    config.qbo.clientSecret,
+    'QBO_CLIENT_SECRET',
+    "expected the app's OAuth client secret",
+  );
+  const encryptionKey = requireValue(
+    config.tokenEncryptionKey,
+    'TOKEN_ENCRYPTION_KEY',
+    'expected a key of at least 32 characters to encrypt stored tokens',
+  );
+
+  const concurrency = options.concurrency ?? 4;
+  const db = createDb(config.databaseUrl, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
+  const shutdown = new AbortController();
+  const limiter = new RealmRateLimiter({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    requestsPerMinute: config.requestsPerMinute,
+    maxConcurrent: config.maxConcurrent,
+    logger,
+    ...options.limiter,
+  });
+  const tokens = new AccessTokenProvider({
+    db,
+    tokenUrl: config.qbo.tokenUrl,
+    clientId,
+    clientSecret,
+    encryptionKey,
+    initialRefreshToken: config.qbo.refreshToken,
+    logger,
+  });
+  const qbo = new QboClient({
+    baseUrl: config.qbo.baseUrl,
+    scheduler: limiter,
+    tokens,
+    logger,
+    signal: shutdown.signal,
+    ...options.client,
+  });
+  const connection = createRedis(config.redisUrl, { forWorker: true });
+  const worker = new Worker<WindowJobData, WindowOutcome>(
+    QUEUE_NAME,
+    (job, token) =>
+      processWindow(job, token, { db, qbo, logger, signal: shutdown.signal, ...options.window }),
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // A window whose worker died is picked up again (and resumes after its committed pages).
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  logger.info({ concurrency, queue: QUEUE_NAME, prefix: config.queuePrefix }, 'worker started');
+
+  let closing: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('worker shutting down: releasing current jobs after their page');
+      shutdown.abort(new Error('worker shutting down'));
+      const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close().then(() => true);
+      const timedOut = new Promise<boolean>(
+        (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+      );
+      if (!(await Promise.race([graceful, timedOut]))) {
+        logger.warn(
+          { timeoutMs },
+          'jobs did not release in time; forcing the worker closed (their locks will expire)',
+        );
+        await worker.close(true).catch(() => undefined);
+      }
+      clearTimeout(timer);
+      await Promise.allSettled([limiter.close(), tokens.close()]);
+      connection.disconnect();
+      await db.destroy();
+      logger.info('worker stopped');
+      resolveClosed();
+    })();
+    return closing;
+  };
+  return { close, closed, db };
+}

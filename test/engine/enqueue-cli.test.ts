@@ -1,0 +1,228 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { runCli } from '../helpers/cli.js';
+import { QUEUE_NAME } from '../../src/shared/queue.js';
+
+describe('qbo-backfill enqueue', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let queue: Queue;
+  let env: Record<string, string>;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('enq');
+    queue = new Queue(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+    env = {
+      DATABASE_URL: tdb.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      QBO_ENVIRONMENT: 'emulator',
+    };
+  });
+  after(async () => {
+    await queue.close();
+    await deletePrefix(prefix);
+    await tdb.drop();
+  });
+
+  async function counts() {
+    const runs = await tdb.db
+      .selectFrom('ops.runs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const jobs = await queue.getJobCountByTypes('delayed', 'waiting', 'active', 'completed', 'failed');
+    return { runs: Number(runs.n), jobs };
+  }
+
+  const bad: [string, string[], string][] = [
+    [
+      'missing --entities',
+      ['--from', '2026-01-01', '--to', '2026-01-31'],
+      '--entities is required (one or more of invoices, customers, items)',
+    ],
+    [
+      'unknown entity',
+      ['--entities', 'invoices,bills', '--from', '2026-01-01', '--to', '2026-01-31'],
+      '--entities: unknown entity "bills"; known: invoices, customers, items',
+    ],
+    [
+      'bad date',
+      ['--entities', 'invoices', '--from', '2026-13-01', '--to', '2026-01-31'],
+      '--from: 2026-13-01 is not a calendar date',
+    ],
+    [
+      'not a date',
+      ['--entities', 'invoices', '--from', 'yesterday', '--to', '2026-01-31'],
+      '--from: expected a UTC date (2026-01-01) or an ISO instant with an offset (2026-01-01T00:00:00Z), got "yesterday"',
+    ],
+    [
+      'instant without offset',
+      ['--entities', 'invoices', '--from', '2026-01-01T00:00:00', '--to', '2026-01-31'],
+      '--from: expected a UTC date (2026-01-01) or an ISO instant with an offset (2026-01-01T00:00:00Z), got "2026-01-01T00:00:00"',
+    ],
+    [
+      'from after to',
+      ['--entities', 'invoices', '--from', '2026-02-01', '--to', '2026-01-31'],
+      '--from (2026-02-01) must be before --to (2026-01-31)',
+    ],
+    [
+      'page size 0',
+      ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--page-size', '0'],
+      '--page-size: expected an integer from 1 to 1000, got "0"',
+    ],
+    [
+      'page size 1001',
+      ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--page-size', '1001'],
+      '--page-size: expected an integer from 1 to 1000, got "1001"',
+    ],
+    [
+      'start-at without offset',
+      [
+        '--entities',
+        'invoices',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--start-at',
+        '2099-01-01T10:00',
+      ],
+      '--start-at: expected an ISO instant with an offset (2026-02-01T15:30:00Z or 2026-02-01T10:30:00-05:00), got "2099-01-01T10:00"',
+    ],
+    [
+      'start-at in the past',
+      [
+        '--entities',
+        'invoices',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--start-at',
+        '2020-01-01T00:00:00Z',
+      ],
+      '--start-at 2020-01-01T00:00:00Z is in the past; give a future instant or leave it out to start now',
+    ],
+    [
+      'bad realm',
+      ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--realm', 'acme'],
+      '--realm: expected a numeric company (realm) id, got "acme"',
+    ],
+    [
+      'unknown flag',
+      ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--frobnicate'],
+      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json]',
+    ],
+  ];
+  for (const [label, args, message] of bad) {
+    it(`exits 2 and changes nothing on ${label}`, async () => {
+      const r = await runCli(['enqueue', ...args], env);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim(), `qbo-backfill enqueue: ${message}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
+    });
+  }
+
+  it('refuses a realm with no refresh token', async () => {
+    const r = await runCli(
+      ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02', '--realm', '123'],
+      { ...env, QBO_ENVIRONMENT: 'sandbox', QBO_CLIENT_ID: 'x', QBO_CLIENT_SECRET: 'y' },
+    );
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr.trim(),
+      'qbo-backfill enqueue: realm 123 has no refresh token in the token store; store one with: qbo-backfill auth set --realm 123',
+    );
+    assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
+  });
+
+  it('--dry-run prints the plan and changes nothing', async () => {
+    const r = await runCli(
+      [
+        'enqueue',
+        '--entities',
+        'invoices,customers',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--start-at',
+        '2099-02-01T15:30:00Z',
+        '--dry-run',
+      ],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /would enqueue 62 jobs/);
+    assert.match(r.stdout, /would start at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil/);
+    assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
+  });
+
+  it('enqueues one delayed job per entity and day, and returns the live run when repeated', async () => {
+    const args = [
+      'enqueue',
+      '--entities',
+      'invoices,customers,items',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-31',
+      '--start-at',
+      '2099-02-01T15:30:00Z',
+    ];
+    const text = await runCli(args, env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^run r\d{14}-[0-9a-f]{6}: 93 jobs enqueued\nstarts at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil\n$/,
+    );
+    const runId = /^run (\S+):/.exec(text.stdout)?.[1];
+    const again = await runCli([...args, '--json'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), {
+      runId,
+      jobs: 93,
+      startAt: '2099-02-01T15:30:00Z',
+      existing: true,
+    });
+    const c = await counts();
+    assert.equal(c.runs, 1);
+    assert.equal(c.jobs, 93);
+    const delayed = await queue.getDelayed(0, 0);
+    const job = delayed[0];
+    assert.ok(job && !String(job.id).includes(':'));
+    assert.deepEqual(Object.keys(job.data as object).sort(), [
+      'day',
+      'entity',
+      'pageSize',
+      'realmId',
+      'runId',
+      'windowEnd',
+      'windowStart',
+    ]);
+    const windows = await tdb.db
+      .selectFrom('ops.windows')
+      .select(['day', 'window_start_utc', 'window_end_utc'])
+      .where('entity', '=', 'items')
+      .orderBy('day')
+      .execute();
+    assert.equal(windows.length, 31);
+    assert.equal(windows[0]?.day, '2026-01-01');
+    assert.equal(windows[30]?.window_end_utc.toISOString(), '2026-02-01T00:00:00.000Z');
+
+    // Once the run has ended, the same backfill starts a new run.
+    const cancel = await runCli(['cancel', '--run', runId ?? ''], env);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.equal(cancel.stdout.trim(), `run ${runId} cancelled: 93 job(s) removed, 93 window(s) cancelled`);
+    assert.equal((await counts()).jobs, 0);
+    const fresh = await runCli([...args, '--json'], env);
+    const parsed = JSON.parse(fresh.stdout) as { runId: string; existing: boolean };
+    assert.notEqual(parsed.runId, runId);
+    assert.equal(parsed.existing, false);
+  });
+});

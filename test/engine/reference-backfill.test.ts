@@ -1,0 +1,185 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { startEmulator } from '../../src/emulator/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { emulatorEnv, fetchTruth, misplacedRows, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+import { ENTITIES } from '../../src/shared/entities.js';
+
+const FROM = new Date('2026-01-01T00:00:00Z');
+const TO = new Date('2026-02-01T00:00:00Z');
+
+interface Report {
+  runId: string;
+  status: string;
+  totals: Record<string, number>;
+  windows: {
+    entity: string;
+    day: string;
+    status: string;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    rowsFetched: number;
+    sourceCount: number | null;
+  }[];
+}
+
+/**
+ * The reference scenario: invoices, customers and items for January 2026, started by a delayed
+ * enqueue and worked by two worker processes, checked record by record against the emulator.
+ */
+describe('reference backfill: January 2026, two worker processes', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let env: Record<string, string>;
+  let realmId: string;
+  const workers: CliProcess[] = [];
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('ref');
+    emulator = await startEmulator({ port: 0, seed: 20260101 });
+    realmId = emulator.realmIds[0] as string;
+    env = emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId);
+    workers.push(
+      spawnCli(['worker', '--concurrency', '3'], env),
+      spawnCli(['worker', '--concurrency', '3'], env),
+    );
+  });
+  after(async () => {
+    const codes = await Promise.all(workers.map((w) => w.stop()));
+    await emulator.close();
+    await deletePrefix(prefix);
+    await tdb.drop();
+    // Graceful shutdown: SIGTERM drains and exits 0.
+    assert.deepEqual(codes, [0, 0], workers.map((w) => w.output().slice(-2000)).join('\n---\n'));
+  });
+
+  async function backfill(): Promise<Report> {
+    const startAt = new Date(Date.now() + 4_000).toISOString();
+    const enq = await runCli(
+      [
+        'enqueue',
+        '--entities',
+        'invoices,customers,items',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--start-at',
+        startAt,
+        '--json',
+      ],
+      env,
+    );
+    assert.equal(enq.code, 0, enq.stderr);
+    const { runId, jobs } = JSON.parse(enq.stdout) as { runId: string; jobs: number };
+    assert.equal(jobs, 93);
+    const status = await waitForRunEnd(tdb.db, runId, 180_000);
+    assert.equal(status, 'succeeded', workers.map((w) => w.output().slice(-3000)).join('\n---\n'));
+    // Delayed: no window started before the start time.
+    const first = await tdb.db
+      .selectFrom('ops.windows')
+      .select((eb) => eb.fn.min('started_at').as('t'))
+      .where('run_id', '=', runId)
+      .executeTakeFirstOrThrow();
+    assert.ok(
+      first.t && new Date(first.t).getTime() >= new Date(startAt).getTime(),
+      `first start ${String(first.t)} >= ${startAt}`,
+    );
+    const rep = await runCli(['report', '--run', runId, '--format', 'json'], env);
+    assert.equal(rep.code, 0, rep.stderr);
+    return JSON.parse(rep.stdout) as Report;
+  }
+
+  it('loads every record of the range exactly once, as the emulator has it', async () => {
+    const report = await backfill();
+    assert.equal(report.status, 'succeeded');
+    assert.equal(report.totals.windows, 93);
+    assert.equal(report.totals.succeeded, 93);
+    assert.equal(report.totals.failed, 0);
+    let total = 0;
+    for (const entity of ENTITIES) {
+      const truth = await fetchTruth(emulator.url, realmId, entity.name, FROM, TO);
+      const stored = await rawIds(tdb.db, entity.name, realmId, FROM, TO);
+      assert.deepEqual(stored, [...truth.ids].sort(), `${entity.name}: raw ids equal truth ids`);
+      assert.ok(truth.count > 10, `${entity.name}: the range holds data (${truth.count})`);
+      const all = await sql<{ n: number; d: number }>`
+        SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM raw.${sql.raw(entity.table)}`.execute(
+        tdb.db,
+      );
+      assert.deepEqual(
+        all.rows[0],
+        { n: truth.count, d: truth.count },
+        `${entity.name}: no duplicates, nothing extra`,
+      );
+      assert.equal(
+        await misplacedRows(tdb.db, entity.name),
+        0,
+        `${entity.name}: every record in its own window`,
+      );
+      // The report's per-window figures match the table and the source, day by day.
+      for (const w of report.windows.filter((x) => x.entity === entity.name)) {
+        assert.equal(w.inserted, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day} inserted`);
+        assert.equal(w.sourceCount, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day} source count`);
+      }
+      total += truth.count;
+    }
+    assert.equal(report.totals.inserted, total);
+    assert.equal(report.totals.rowsFetched, total);
+    const inactive = await sql<{ n: number }>`
+      SELECT (SELECT count(*) FROM raw.qb_customers WHERE payload->>'Active' = 'false')::int
+           + (SELECT count(*) FROM raw.qb_items WHERE payload->>'Active' = 'false')::int AS n`.execute(
+      tdb.db,
+    );
+    assert.ok((inactive.rows[0]?.n ?? 0) > 0, 'inactive customers and items are loaded too');
+  });
+
+  it('a second run of the same backfill inserts nothing and counts everything unchanged', async () => {
+    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
+    const report = await backfill();
+    assert.equal(report.totals.inserted, 0);
+    assert.equal(report.totals.updated, 0);
+    assert.equal(report.totals.unchanged, report.totals.rowsFetched);
+    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
+    assert.equal(after.rows[0]?.n, before.rows[0]?.n);
+  });
+
+  it('a record changed at the source is updated by the next run', async () => {
+    const row = await tdb.db
+      .selectFrom('raw.qb_customers')
+      .select(['id', 'sync_token', 'source_last_updated_utc'])
+      .where('realm_id', '=', realmId)
+      .orderBy('source_last_updated_utc')
+      .executeTakeFirstOrThrow();
+    const moved = new Date((row.source_last_updated_utc as Date).getTime() + 1000);
+    const res = await fetch(`${emulator.url}/__emulator/records/touch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        realmId,
+        entity: 'Customer',
+        id: row.id,
+        lastUpdatedTime: moved.toISOString().replace('.000Z', 'Z'),
+      }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const touched = (await res.json()) as { SyncToken: string };
+    const report = await backfill();
+    assert.equal(report.totals.updated, 1);
+    assert.equal(report.totals.inserted, 0);
+    const after = await tdb.db
+      .selectFrom('raw.qb_customers')
+      .select(['sync_token', 'source_last_updated_utc', 'payload'])
+      .where('realm_id', '=', realmId)
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(String(after.sync_token), touched.SyncToken);
+    assert.equal(after.source_last_updated_utc?.getTime(), moved.getTime());
+    assert.equal((after.payload as { SyncToken: string }).SyncToken, touched.SyncToken);
+  });
+});
