@@ -18,7 +18,7 @@ import { QboError } from './qbo/qbo-errors.js';
 import type { QueryResult } from './qbo/qbo-client.js';
 import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
 import { upsertPage } from './upsert-page.js';
-import { countStatement, pageStatement } from './window-query.js';
+import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
@@ -238,9 +238,13 @@ async function readWindow(
 
   for (;;) {
     const resumed = page > 0;
-    // Ids read in this pass inside the window: what reconciliation compares with COUNT(*).
+    // Ids read in this pass inside the window. After a crash mid-pass the ids of the committed
+    // pages are in the table: they seed the set.
     const ids = resumed ? await storedIdsInWindow(db, entity, data.realmId, start, end) : new Set<string>();
-    let countAtFirstPage: number | undefined;
+    // Last Id of the previous page: each page starts on it again (see pageStartPosition), and finding
+    // it there proves no row before the position left or arrived while the pages were read.
+    let lastId: string | undefined;
+    let shifted = false;
     let lastPageRows = 0;
     for (;;) {
       if (options.signal?.aborted) {
@@ -252,9 +256,29 @@ async function readWindow(
       const stop = run && (await stopForRunStatus(db, data, run.status, run.status_reason, false));
       if (stop) return stop;
 
-      const statement = pageStatement(entity, start, end, page * data.pageSize + 1, data.pageSize);
+      const statement = pageStatement(
+        entity,
+        start,
+        end,
+        pageStartPosition(page, data.pageSize),
+        data.pageSize,
+      );
       const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement);
-      const records = pageRecords(queryResponse, entity.qboName).map(parseRecord);
+      const received = pageRecords(queryResponse, entity.qboName).map(parseRecord);
+      let records = received;
+      if (page > 0 && data.pageSize > 1) {
+        const first = received[0]?.id;
+        const overlap = lastId !== undefined ? first === lastId : first !== undefined && ids.has(first);
+        if (overlap) {
+          records = received.slice(1); // read and stored with the previous page
+        } else {
+          shifted = true;
+          log.warn(
+            { page: page + 1, expected: lastId ?? null, found: first ?? null, intuitTid },
+            'rows moved while paging',
+          );
+        }
+      }
       const withoutId = records.filter((r) => r.id === undefined).length;
       const anomalies = records.filter((r) => r.id !== undefined && !inWindow(r, start, end));
       if (withoutId) log.warn({ page: page + 1, withoutId, intuitTid }, 'records without Id skipped');
@@ -296,27 +320,28 @@ async function readWindow(
       totalPages++;
       totalRows += records.length;
       lastPageRows = records.length;
+      lastId = received[received.length - 1]?.id;
       for (const r of records) if (r.id !== undefined && inWindow(r, start, end)) ids.add(r.id);
       await job.updateProgress({ pass, page, rows: totalRows });
       await job.log(
         `pass ${pass} page ${page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
       );
-      // A short page ends the window. An exact multiple of the page size ends on an empty page,
-      // which QBO sends without the entity key: that is zero rows, handled above.
-      if (records.length < data.pageSize) break;
-      if (page === 1) countAtFirstPage = await count(qbo, entity, data.realmId, start, end);
+      // A short page ends the window. QBO's empty page has no entity key: zero rows, handled above.
+      if (received.length < data.pageSize) break;
     }
 
     // A window answered by one page is one consistent snapshot: nothing can have been skipped.
     if (page === 1 && !resumed) {
       return { pages: totalPages, rowsFetched: totalRows, sourceCount: lastPageRows, shortfall: null };
     }
+    // Several pages: rows that moved before the read position shift the rest (caught by the
+    // overlap above), and rows that arrived after it was passed show as a source count above what
+    // was read. Either way a record may be missing: read the window again.
     const sourceCount = await count(qbo, entity, data.realmId, start, end);
-    const stable = countAtFirstPage === undefined || countAtFirstPage === sourceCount;
-    if (stable && sourceCount === ids.size) {
+    if (!shifted && sourceCount <= ids.size) {
       return { pages: totalPages, rowsFetched: totalRows, sourceCount, shortfall: null };
     }
-    const gap = `source count ${sourceCount}${stable ? '' : ` (was ${countAtFirstPage} when paging began)`}, read ${ids.size} distinct records`;
+    const gap = `source count ${sourceCount}, read ${ids.size} distinct records${shifted ? ', rows moved while paging' : ''}`;
     if (pass >= maxPasses) {
       log.warn(
         { sourceCount, read: ids.size, passes: pass + 1 },
@@ -326,15 +351,16 @@ async function readWindow(
         pages: totalPages,
         rowsFetched: totalRows,
         sourceCount,
-        shortfall: `reconciliation: ${gap} after ${pass + 1} passes`,
+        shortfall:
+          `reconciliation: ${gap} in each of ${pass + 1} passes; read it again later with: ` +
+          `qbo-backfill retry --run ${data.runId} --entity ${data.entity} --day ${data.day}`,
       };
     }
-    // Records changed while the pages were read (positions shifted): read the window again.
     pass++;
     page = 0;
     log.warn(
       { sourceCount, read: ids.size, pass },
-      `records moved while paging (${gap}); re-reading the window`,
+      `records changed while paging (${gap}); re-reading the window`,
     );
     await setWindow(db, data, { committed_pages: 0, reread_passes: pass });
   }

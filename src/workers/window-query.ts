@@ -16,6 +16,16 @@ function conditions(entity: EntityDefinition, start: Date, end: Date): string {
   return parts.join(' AND ');
 }
 
+/**
+ * STARTPOSITION (1-based) of page `pageIndex` (0-based). Each page after the first starts on the
+ * previous page's last row: seeing that row again proves that nothing before the read position
+ * left or entered the window between two requests, which would silently shift the rest by one
+ * (the classic skipped-record bug of offset paging). A page size of 1 leaves no room to overlap.
+ */
+export function pageStartPosition(pageIndex: number, pageSize: number): number {
+  return pageSize > 1 ? pageIndex * (pageSize - 1) + 1 : pageIndex + 1;
+}
+
 /** The page query of a window. Ordered by LastUpdatedTime (ties by Id on QBO's side) for stable paging. */
 export function pageStatement(
   entity: EntityDefinition,
