@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
 import { windowJobId, type WindowJobData } from '../shared/queue.js';
-import { getRun } from '../shared/run-state.js';
+import { getRun, getWindow } from '../shared/run-state.js';
 import { CommandFailedError, UsageError } from '../shared/usage-error.js';
 import { addPendingJobs } from './enqueue.js';
 
@@ -60,13 +60,7 @@ export async function retryWindow(
 ): Promise<{ jobId: string }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  const window = await db
-    .selectFrom('ops.windows')
-    .selectAll()
-    .where('run_id', '=', runId)
-    .where('entity', '=', entity)
-    .where('day', '=', day)
-    .executeTakeFirst();
+  const window = await getWindow(db, runId, entity, day);
   if (!window) throw new UsageError(`run ${runId} has no window ${entity} ${day}`);
   if (window.status === 'running') throw new CommandFailedError(`window ${entity} ${day} is running now`);
   if (window.status === 'pending') {
