@@ -37,7 +37,10 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
     // The large profile: about 1,000 invoices a day, so a window spans many pages of 100.
     emulator = await startEmulator({ port: 0, profile: 'large', seed: 77 });
     realmId = emulator.realmIds[0] as string;
-    const config = parseConfig({ ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId), LOG_LEVEL: 'silent' });
+    const config = parseConfig({
+      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+      LOG_LEVEL: 'silent',
+    });
     tokens = new AccessTokenProvider({
       db: tdb.db,
       tokenUrl: config.qbo.tokenUrl,
@@ -47,7 +50,12 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
       initialRefreshToken: emulator.refreshToken,
       logger: silent,
     });
-    client = new QboClient({ baseUrl: emulator.url, scheduler: { schedule: (_realm, fn) => fn() }, tokens, logger: silent });
+    client = new QboClient({
+      baseUrl: emulator.url,
+      scheduler: { schedule: (_realm, fn) => fn() },
+      tokens,
+      logger: silent,
+    });
   });
   after(async () => {
     await tokens.close();
@@ -107,7 +115,8 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
         const rows = (result.queryResponse.Invoice ?? []) as { Id: string }[];
         if (statement.startsWith('SELECT * ')) idsByPass[pass]?.push(...rows.map((r) => r.Id));
         if (firstPage && pass < passesToDisturb) {
-          for (const row of rows.slice(10, 12)) emulator.touchRecord({ realmId: realm, entity: 'Invoice', id: row.Id });
+          for (const row of rows.slice(10, 12))
+            emulator.touchRecord({ realmId: realm, entity: 'Invoice', id: row.Id });
         }
         return result;
       },
@@ -117,7 +126,11 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
   it('notices the shift, reads the window again, and loses no record', async () => {
     const job = await windowJob('2025-06-03');
     const idsByPass: string[][] = [];
-    const outcome = await processWindow(job, undefined, { db: tdb.db, qbo: touchingClient(1, idsByPass), logger: silent });
+    const outcome = await processWindow(job, undefined, {
+      db: tdb.db,
+      qbo: touchingClient(1, idsByPass),
+      logger: silent,
+    });
     assert.equal(outcome.status, 'succeeded');
 
     const from = new Date('2025-06-03T00:00:00Z');
@@ -130,8 +143,15 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
     assert.ok(missedByFirstPass.length > 0, 'offset paging skipped a record in the disturbed pass');
     // ...and the re-read found every one of them.
     const stored = new Set(await rawIds(tdb.db, 'invoices', realmId, from, to));
-    assert.deepEqual(truth.ids.filter((id) => !stored.has(id)), []);
-    const w = await tdb.db.selectFrom('ops.windows').selectAll().where('run_id', '=', job.data.runId).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      truth.ids.filter((id) => !stored.has(id)),
+      [],
+    );
+    const w = await tdb.db
+      .selectFrom('ops.windows')
+      .selectAll()
+      .where('run_id', '=', job.data.runId)
+      .executeTakeFirstOrThrow();
     assert.equal(w.reread_passes, 1);
     assert.equal(w.error, null);
     assert.equal(w.source_count, truth.count);
@@ -139,9 +159,17 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
 
   it('reports what is still unsettled after every re-read, never hiding it', async () => {
     const job = await windowJob('2025-06-05');
-    const outcome = await processWindow(job, undefined, { db: tdb.db, qbo: touchingClient(99, []), logger: silent });
+    const outcome = await processWindow(job, undefined, {
+      db: tdb.db,
+      qbo: touchingClient(99, []),
+      logger: silent,
+    });
     assert.equal(outcome.status, 'succeeded');
-    const w = await tdb.db.selectFrom('ops.windows').selectAll().where('run_id', '=', job.data.runId).executeTakeFirstOrThrow();
+    const w = await tdb.db
+      .selectFrom('ops.windows')
+      .selectAll()
+      .where('run_id', '=', job.data.runId)
+      .executeTakeFirstOrThrow();
     assert.equal(w.reread_passes, 2);
     assert.match(
       w.error ?? '',
