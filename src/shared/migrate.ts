@@ -36,7 +36,11 @@ export interface MigrateResult {
  * starting together): a session advisory lock serializes them, so the second one finds nothing
  * left to do instead of racing on `CREATE TABLE`.
  */
-export async function migrateToLatest(databaseUrl: string): Promise<MigrateResult> {
+export async function migrateToLatest(
+  databaseUrl: string,
+  /** Folder of migration files. Default the top-level `migrations/`. */
+  migrationFolder: string = MIGRATIONS_DIR,
+): Promise<MigrateResult> {
   const pool = createPool(databaseUrl, { max: 2, applicationName: 'qbo-backfill-migrate' });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   const lockClient = await pool.connect();
@@ -45,7 +49,7 @@ export async function migrateToLatest(databaseUrl: string): Promise<MigrateResul
     await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(db);
     const migrator = new Migrator({
       db,
-      provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+      provider: new FileMigrationProvider({ fs, path, migrationFolder }),
       migrationTableSchema: 'ops',
     });
     const { error, results } = await migrator.migrateToLatest();

@@ -131,6 +131,24 @@ describe('reference backfill: January 2026, two worker processes', () => {
     }
     assert.equal(report.totals.inserted, total);
     assert.equal(report.totals.rowsFetched, total);
+
+    const status = await runCli(['status', '--run', report.runId, '--json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout) as {
+      status: string;
+      windows: Record<string, number>;
+      failures: unknown[];
+    };
+    assert.deepEqual([parsed.status, parsed.windows, parsed.failures], ['succeeded', { succeeded: 93 }, []]);
+    const csv = await runCli(['report', '--run', report.runId, '--format', 'csv'], env);
+    const lines = csv.stdout.trim().split('\n');
+    assert.equal(
+      lines[0],
+      'entity,day,status,pages,rowsFetched,inserted,updated,unchanged,sourceCount,durationMs,attempts,error',
+    );
+    assert.equal(lines.length, 94);
+    const csvInserted = lines.slice(1).reduce((n, l) => n + Number(l.split(',')[5]), 0);
+    assert.equal(csvInserted, total);
     const inactive = await sql<{ n: number }>`
       SELECT (SELECT count(*) FROM raw.qb_customers WHERE payload->>'Active' = 'false')::int
            + (SELECT count(*) FROM raw.qb_items WHERE payload->>'Active' = 'false')::int AS n`.execute(

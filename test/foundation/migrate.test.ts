@@ -2,7 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { runCli } from '../helpers/cli.js';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli, ROOT } from '../helpers/cli.js';
+import { MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
 
 describe('qbo-backfill migrate', () => {
   let tdb: TestDatabase;
@@ -69,5 +72,37 @@ describe('qbo-backfill migrate', () => {
     assert.match(help.stdout, /usage: qbo-backfill <command>/);
     const unknown = await runCli(['frobnicate']);
     assert.equal(unknown.code, 2);
+  });
+});
+
+describe('a failing migration', () => {
+  it('stops with the name of the migration that failed and applies nothing (one transaction)', async () => {
+    const tdb = await createTestDatabase({ migrate: false });
+    // Beside migrations/, so that the copies resolve kysely and ../src like the originals do.
+    const dir = mkdtempSync(path.join(ROOT, '.migrations-test-'));
+    try {
+      cpSync(path.join(ROOT, 'migrations'), dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, '0099_broken.ts'),
+        "import { sql, type Kysely } from 'kysely';\nexport async function up(db: Kysely<unknown>): Promise<void> {\n  await sql`ALTER TABLE raw.no_such_table ADD COLUMN x int`.execute(db);\n}\n",
+      );
+      await assert.rejects(
+        migrateToLatest(tdb.url, dir),
+        (err: unknown) =>
+          err instanceof MigrationError &&
+          err.migration === '0099_broken' &&
+          err.message === 'migration 0099_broken failed: relation "raw.no_such_table" does not exist',
+      );
+      // PostgreSQL runs DDL in transactions: the pending migrations apply together or not at all.
+      const applied = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.kysely_migration`.execute(
+        tdb.db,
+      );
+      assert.equal(applied.rows[0]?.n, 0);
+      const runs = await sql<{ t: string | null }>`SELECT to_regclass('ops.runs')::text AS t`.execute(tdb.db);
+      assert.equal(runs.rows[0]?.t, null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await tdb.drop();
+    }
   });
 });

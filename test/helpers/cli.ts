@@ -42,6 +42,10 @@ export interface CliProcess {
   /** Sends SIGTERM and resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
   kill(): void;
+  /** Sends a signal without waiting. */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
 }
 
 /** Starts a long-running command (worker, dashboard, emulator) in a child process. */
@@ -68,6 +72,10 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     kill() {
       child.kill('SIGKILL');
     },
+    signal(name) {
+      child.kill(name);
+    },
+    exited,
   };
 }
 

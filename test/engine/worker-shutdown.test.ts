@@ -1,0 +1,82 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { startEmulator } from '../../src/emulator/index.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { spawnCli, waitFor } from '../helpers/cli.js';
+import { emulatorEnv } from '../helpers/backfill.js';
+
+/** `qbo-backfill worker` on SIGTERM: finish the page in hand, release the job, exit 0; a second signal exits at once. */
+describe('worker shutdown', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let queue: Queue<WindowJobData>;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let env: Record<string, string>;
+  let runId: string;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('stop');
+    queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+    // Slow answers keep a page in flight while the signals arrive.
+    // A busy day of the large profile takes several pages of 100.
+    emulator = await startEmulator({ port: 0, seed: 5, profile: 'large', config: { latencyMs: 2_500 } });
+    const realmId = emulator.realmIds[0] as string;
+    env = emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId);
+    const plan = planBackfill({
+      realmId,
+      entities: ['invoices'],
+      from: new Date('2025-02-01T00:00:00Z'),
+      to: new Date('2025-02-02T00:00:00Z'),
+      startAt: new Date(),
+      pageSize: 100,
+    });
+    runId = (await enqueueBackfill(tdb.db, queue, plan)).runId;
+  });
+  after(async () => {
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+  });
+
+  const windowRow = () =>
+    tdb.db.selectFrom('ops.windows').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
+  const whenRunning = () =>
+    waitFor(
+      async () => ((await windowRow()).status === 'running' ? true : undefined),
+      30_000,
+      'the window to start',
+      50,
+    );
+
+  it('SIGTERM lets the page in flight commit, puts the job back, and exits 0', async () => {
+    const worker = spawnCli(['worker'], env);
+    await whenRunning();
+    worker.signal('SIGTERM');
+    const code = await worker.exited;
+    assert.equal(code, 0, worker.output().slice(-2000));
+    const w = await windowRow();
+    assert.equal(w.status, 'pending');
+    assert.equal(w.committed_pages, 1, 'the page in flight was committed, not thrown away');
+    const job = await queue.getJob(w.job_id ?? '');
+    assert.ok(job && ['delayed', 'waiting'].includes(await job.getState()), 'the job is back in the queue');
+    assert.equal(job?.attemptsMade ?? -1, 0, 'releasing on shutdown uses no attempt');
+  });
+
+  it('a second signal exits at once with code 1', async () => {
+    const worker = spawnCli(['worker'], env);
+    await whenRunning();
+    worker.signal('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const second = Date.now();
+    worker.signal('SIGINT');
+    const code = await worker.exited;
+    assert.equal(code, 1);
+    assert.ok(Date.now() - second < 2_000, 'did not wait for the page in flight');
+  });
+});
