@@ -24,6 +24,12 @@ export interface AccessTokenProviderOptions {
   encryptionKey: Buffer;
   /** `QBO_REFRESH_TOKEN`: stored only when the realm has no row yet; the store's newest token wins after that. */
   initialRefreshToken?: string;
+  /**
+   * The realm `initialRefreshToken` belongs to (`QBO_REALM_ID`). A QBO refresh token opens one
+   * company only, so other realms never bootstrap from it. Default: any realm (the emulator's
+   * tokens open every company it serves).
+   */
+  initialRefreshTokenRealmId?: string;
   logger: Logger;
   /**
    * Refresh this many seconds before the access token expires, so a token never expires in the
@@ -263,7 +269,8 @@ export class AccessTokenProvider {
     try {
       result = await this.db.transaction().execute(async (trx) => {
         await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
-        if (this.o.initialRefreshToken) {
+        const bootstrap = this.o.initialRefreshTokenRealmId ?? realmId;
+        if (this.o.initialRefreshToken && bootstrap === realmId) {
           const inserted = await insertRefreshTokenIfMissing(
             trx,
             this.key,

@@ -73,6 +73,9 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     clientSecret,
     encryptionKey,
     initialRefreshToken: config.qbo.refreshToken,
+    ...(config.qbo.environment !== 'emulator' && config.qbo.realmId !== undefined
+      ? { initialRefreshTokenRealmId: config.qbo.realmId }
+      : {}),
     logger,
   });
   const qbo = new QboClient({

@@ -141,6 +141,26 @@ describe('qbo-backfill enqueue', () => {
     assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
   });
 
+  it('does not bootstrap another realm from QBO_REFRESH_TOKEN', async () => {
+    const r = await runCli(
+      ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02', '--realm', '222'],
+      {
+        ...env,
+        QBO_ENVIRONMENT: 'sandbox',
+        QBO_CLIENT_ID: 'x',
+        QBO_CLIENT_SECRET: 'y',
+        QBO_REALM_ID: '111',
+        QBO_REFRESH_TOKEN: 'token-of-realm-111',
+      },
+    );
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr.trim(),
+      'qbo-backfill enqueue: realm 222 has no refresh token in the token store; store one with: qbo-backfill auth set --realm 222',
+    );
+    assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
+  });
+
   it('--dry-run prints the plan and changes nothing', async () => {
     const r = await runCli(
       [

@@ -222,6 +222,18 @@ void describe('AccessTokenProvider', () => {
     assert.equal(tokenCalls(emu), 0);
   });
 
+  void it('bootstraps only the realm the initial refresh token belongs to', async () => {
+    const emu = await emulator({});
+    const own = nextRealm();
+    const other = nextRealm();
+    const p = provider(emu, { initialRefreshTokenRealmId: own });
+    await assert.rejects(p.getAccessToken(other), (err: unknown) => err instanceof MissingRefreshTokenError);
+    assert.equal(tokenCalls(emu), 0);
+    assert.equal(await readTokens(tdb.db, key, other), undefined);
+    assert.ok(await p.getAccessToken(own));
+    assert.equal(tokenCalls(emu), 1);
+  });
+
   void it('classifies other failures: bad client credentials are final, network errors retryable', async () => {
     const emu = await emulator({});
     const badClient = provider(emu, { clientSecret: 'wrong-secret' });

@@ -75,7 +75,11 @@ export const enqueueCommand: Command = {
         .select('realm_id')
         .where('realm_id', '=', realmId)
         .executeTakeFirst();
-      if (!known && config.qbo.refreshToken === undefined) {
+      // QBO_REFRESH_TOKEN bootstraps QBO_REALM_ID only (the emulator's opens every realm it serves).
+      const bootstrap =
+        config.qbo.refreshToken !== undefined &&
+        (config.qbo.environment === 'emulator' || realmId === config.qbo.realmId);
+      if (!known && !bootstrap) {
         throw new UsageError(
           `realm ${realmId} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${realmId}`,
         );
