@@ -99,6 +99,10 @@ export async function processWindow(
   if (['succeeded', 'skipped', 'cancelled'].includes(window.status)) {
     return { status: 'already-done', reason: `window is ${window.status}` };
   }
+  // resume/retry gave the window a new job: an older one still queued must not run it a second time.
+  if (window.job_id !== null && job.id !== undefined && window.job_id !== job.id) {
+    return { status: 'already-done', reason: `superseded by job ${window.job_id}` };
+  }
   const stop = await stopForRunStatus(db, data, run.status, run.status_reason);
   if (stop) return stop;
 

@@ -4,7 +4,7 @@ import { Queue, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { startEmulator } from '../../src/emulator/index.js';
 import { parseConfig } from '../../src/shared/config.js';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/shared/queue.js';
 import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
 import { AccessTokenProvider } from '../../src/workers/access-tokens.js';
 import { QboClient } from '../../src/workers/qbo/qbo-client.js';
@@ -87,7 +87,7 @@ describe('reconciliation of windows whose rows move while they are paged', () =>
       pageSize: 100,
     };
     return {
-      id: 'test',
+      id: windowJobId(run.runId, 'invoices', day, 0),
       data,
       opts: { attempts: 1 },
       attemptsMade: 0,
