@@ -8,7 +8,7 @@ import { addPendingJobs } from './enqueue.js';
 
 export interface ResumeResult {
   runId: string;
-  /** Windows that were failed, skipped or cancelled and are queued again. */
+  /** Windows that were failed, skipped or cancelled (or had lost their job) and are queued again. */
   requeued: number;
   /** Windows still pending whose jobs were checked (re-added if missing). */
   pending: number;
@@ -39,12 +39,27 @@ export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: stri
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
   await reopenRun(db, runId);
+  // Windows left pending or running without a live job (a worker died while recording a final
+  // failure, a job was removed by hand) would otherwise wait forever: they are queued again too.
+  const orphaned: string[] = [];
+  const live = await db
+    .selectFrom('ops.windows')
+    .select(['entity', 'day', 'job_id'])
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+  for (const w of live) {
+    const job = w.job_id ? await queue.getJob(w.job_id) : undefined;
+    const state = job ? await job.getState() : 'missing';
+    if (['missing', 'unknown', 'failed', 'completed'].includes(state)) orphaned.push(`${w.entity}|${w.day}`);
+  }
   // Same id scheme as windowJobId(): run.entity.day.generation.
   const reopened = await sql<{ entity: string; day: string }>`
     UPDATE ops.windows SET status = 'pending', generation = generation + 1,
       job_id = run_id || '.' || entity || '.' || day::text || '.' || (generation + 1)::text,
       error = NULL, finished_at = NULL, updated_at = now()
-    WHERE run_id = ${runId} AND status IN ('failed','skipped','cancelled')
+    WHERE run_id = ${runId}
+      AND (status IN ('failed','skipped','cancelled') OR entity || '|' || day::text = ANY(${orphaned}::text[]))
     RETURNING entity, day`.execute(db);
   const pending = await addPendingJobs(db, queue, runId, new Date());
   return { runId, requeued: reopened.rows.length, pending };
