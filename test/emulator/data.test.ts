@@ -71,7 +71,7 @@ describe('generated data', () => {
         assert.deepEqual(em.truth(em.realmIds[0] as string, entity, new Date(from), new Date(to)), truth);
         const months = 3;
         const perMonth = paged.length / months;
-        const [min, max] = { Invoice: [20, 60], Customer: [12, 32], Item: [4, 16] }[entity] as [
+        const [min, max] = { Invoice: [20, 60], Customer: [12, 32], Item: [10, 26] }[entity] as [
           number,
           number,
         ];

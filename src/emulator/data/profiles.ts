@@ -26,11 +26,11 @@ export interface Profile {
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   sandbox: {
     name: 'sandbox',
-    // 20-60 invoices, ~15-30 customer changes and ~5-15 item changes a month.
+    // 20-60 invoices, ~15-30 customer changes and ~10-25 item changes a month.
     volumes: {
       Invoice: { minPerDay: 0.7, maxPerDay: 2 },
       Customer: { minPerDay: 0.5, maxPerDay: 1 },
-      Item: { minPerDay: 0.17, maxPerDay: 0.5 },
+      Item: { minPerDay: 0.35, maxPerDay: 0.8 },
     },
     defaultVolume: { minPerDay: 0.3, maxPerDay: 1 },
     pinnedMin: 3,
