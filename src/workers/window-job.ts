@@ -183,7 +183,7 @@ export async function processWindow(
         duration_ms: sql`duration_ms + ${elapsed()}`,
         finished_at: new Date(),
       });
-      log.error({ err: message }, 'refresh token rejected; run halted');
+      log.error({ err: message }, 'needs an operator: run halted');
       throw new UnrecoverableError(message);
     }
     const retryable = isRetryable(err);
