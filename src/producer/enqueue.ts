@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../shared/db.js';
+import type { RunTable } from '../shared/db-types.js';
 import { entityNames, findEntity } from '../shared/entities.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { UsageError } from '../shared/usage-error.js';
@@ -126,7 +127,7 @@ export async function enqueueBackfill(
       .executeTakeFirstOrThrow();
     // Re-adding the pending windows is a no-op for jobs that exist (same ids) and repairs a run
     // whose producer died between recording it and adding its jobs.
-    await addPendingJobs(db, queue, live.run_id, live.start_at_utc, now);
+    await addPendingJobs(db, queue, live, live.start_at_utc, now);
     const jobs = await db
       .selectFrom('ops.windows')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -153,25 +154,20 @@ export async function enqueueBackfill(
 export async function addPendingJobs(
   db: Db,
   queue: Queue<WindowJobData>,
-  runId: string,
+  run: Pick<Selectable<RunTable>, 'run_id' | 'realm_id' | 'page_size'>,
   startAt: Date,
   now = new Date(),
 ): Promise<number> {
-  const run = await db
-    .selectFrom('ops.runs')
-    .selectAll()
-    .where('run_id', '=', runId)
-    .executeTakeFirstOrThrow();
   const pending = await db
     .selectFrom('ops.windows')
     .selectAll()
-    .where('run_id', '=', runId)
+    .where('run_id', '=', run.run_id)
     .where('status', '=', 'pending')
     .execute();
   await addWindowJobs(
     queue,
     pending.map((w) => ({
-      runId,
+      runId: run.run_id,
       realmId: run.realm_id,
       entity: w.entity,
       day: w.day,

@@ -61,7 +61,7 @@ export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: stri
     WHERE run_id = ${runId}
       AND (status IN ('failed','skipped','cancelled') OR entity || '|' || day::text = ANY(${orphaned}::text[]))
     RETURNING entity, day`.execute(db);
-  const pending = await addPendingJobs(db, queue, runId, new Date());
+  const pending = await addPendingJobs(db, queue, run, new Date());
   return { runId, requeued: reopened.rows.length, pending };
 }
 
@@ -115,6 +115,6 @@ export async function retryWindow(
     .where('day', '=', day)
     .execute();
   if (!['scheduled', 'running'].includes(run.status)) await reopenRun(db, runId);
-  await addPendingJobs(db, queue, runId, new Date());
+  await addPendingJobs(db, queue, run, new Date());
   return { jobId };
 }
