@@ -6,6 +6,7 @@ import { ENTITIES } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
+import { waitForRunEnd } from '../shared/run-state.js';
 import { bothZones } from '../shared/time-format.js';
 import { startEmulator } from '../emulator/index.js';
 import { EMULATOR_DEFAULTS } from '../emulator/defaults.js';
@@ -82,18 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `run ${run.runId}: ${run.jobs} jobs (${entities.join(', ')}, 2026-01-01..2026-01-31), starts at ${bothZones(run.startAt, config.displayTimezone)}`,
     );
 
-    const deadline = Date.now() + 10 * 60_000;
-    let status = 'scheduled';
-    while (['scheduled', 'running'].includes(status)) {
-      if (Date.now() > deadline) throw new Error('the demo run did not finish within 10 minutes');
-      await new Promise((r) => setTimeout(r, 500));
-      const row = await db
-        .selectFrom('ops.runs')
-        .select('status')
-        .where('run_id', '=', run.runId)
-        .executeTakeFirstOrThrow();
-      status = row.status;
-    }
+    const status = await waitForRunEnd(db, run.runId, 10 * 60_000);
     const report = await buildReport(db, run.runId);
     out('');
     out(reportTable(report, config.displayTimezone));

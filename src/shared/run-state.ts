@@ -79,3 +79,27 @@ export async function haltRun(db: Db, runId: string, reason: string): Promise<vo
     .where('status', 'in', ['scheduled', 'running'])
     .execute();
 }
+
+/**
+ * Polls the run until it has ended (any status but scheduled or running) and returns that status;
+ * rejects after `timeoutMs`.
+ */
+export async function waitForRunEnd(
+  db: Db,
+  runId: string,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<RunStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await db
+      .selectFrom('ops.runs')
+      .select('status')
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    if (run && !['scheduled', 'running'].includes(run.status)) return run.status;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for run ${runId} to end`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

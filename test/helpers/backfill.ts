@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from '../../src/shared/db.js';
 import { getEntity } from '../../src/shared/entities.js';
 import { EMULATOR_DEFAULTS } from '../../src/emulator/defaults.js';
-import { waitFor } from './cli.js';
 
 export interface Truth {
   count: number;
@@ -79,22 +78,7 @@ export async function misplacedRows(db: Db, entity: string): Promise<number> {
   return r.rows[0]?.n ?? -1;
 }
 
-/** Waits until the run has ended and returns its status. */
-export async function waitForRunEnd(db: Db, runId: string, timeoutMs: number): Promise<string> {
-  return waitFor(
-    async () => {
-      const run = await db
-        .selectFrom('ops.runs')
-        .select('status')
-        .where('run_id', '=', runId)
-        .executeTakeFirst();
-      return run && !['scheduled', 'running'].includes(run.status) ? run.status : undefined;
-    },
-    timeoutMs,
-    `run ${runId} to end`,
-    500,
-  );
-}
+export { waitForRunEnd } from '../../src/shared/run-state.js';
 
 /** Environment for CLI processes talking to an in-process emulator. */
 export function emulatorEnv(
