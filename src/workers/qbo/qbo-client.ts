@@ -48,8 +48,6 @@ export interface QueryResult {
   /** The parsed `QueryResponse` object (possibly `{}` for an empty page). */
   queryResponse: Record<string, unknown>;
   intuitTid: string | undefined;
-  /** Requests made, retries included. */
-  requests: number;
 }
 
 const NETWORK_CODES = new Set([
@@ -101,14 +99,11 @@ export class QboClient {
     let attempt = 0;
     let throttled = 0;
     let refreshed = false;
-    let requests = 0;
     const throttleStart = Date.now();
     for (;;) {
       const token = await this.o.tokens.getAccessToken(realmId);
       try {
-        requests++;
-        const result = await this.o.scheduler.schedule(realmId, () => this.send(realmId, statement, token));
-        return { ...result, requests };
+        return await this.o.scheduler.schedule(realmId, () => this.send(realmId, statement, token));
       } catch (err) {
         if (!(err instanceof QboError)) throw err;
         const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
