@@ -128,17 +128,18 @@ export async function insertRefreshTokenIfMissing(
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
+/** The query both reads below share; one locks the row, the other does not. */
+function tokenRow(db: Executor, realmId: string) {
+  return db.selectFrom('ops.tokens').select(COLUMNS).where('realm_id', '=', realmId);
+}
+
 /** Reads a realm's tokens without locking (the fast path: is the stored access token still good?). */
 export async function readTokens(
   db: Executor,
   key: Buffer,
   realmId: string,
 ): Promise<StoredTokens | undefined> {
-  const row = await db
-    .selectFrom('ops.tokens')
-    .select(COLUMNS)
-    .where('realm_id', '=', realmId)
-    .executeTakeFirst();
+  const row = await tokenRow(db, realmId).executeTakeFirst();
   return row && decode(row, key);
 }
 
@@ -152,12 +153,7 @@ export async function lockTokens(
   key: Buffer,
   realmId: string,
 ): Promise<StoredTokens | undefined> {
-  const row = await trx
-    .selectFrom('ops.tokens')
-    .select(COLUMNS)
-    .where('realm_id', '=', realmId)
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await tokenRow(trx, realmId).forUpdate().executeTakeFirst();
   return row && decode(row, key);
 }
 
