@@ -27,6 +27,19 @@ import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 const silent = pino({ level: 'silent' });
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/** An access token from the emulator's token endpoint, for benchmarks that query it directly. */
+async function accessToken(emulator: Emulator): Promise<{ access_token: string }> {
+  const basic = Buffer.from(`${emulator.clientId}:${emulator.clientSecret}`).toString('base64');
+  const res = await fetch(emulator.tokenUrl, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=refresh_token&refresh_token=${emulator.refreshToken}`,
+  });
+  return (await res.json()) as { access_token: string };
+}
+
 async function benchEnqueue(): Promise<string[]> {
   const tdb = await createTestDatabase();
   const prefix = uniquePrefix('bench');
@@ -64,14 +77,7 @@ async function benchUpsert(): Promise<string[]> {
   const entity = getEntity('invoices');
   const realmId = emulator.realmIds[0] as string;
   try {
-    const token = await fetch(emulator.tokenUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${emulator.clientId}:${emulator.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: `grant_type=refresh_token&refresh_token=${emulator.refreshToken}`,
-    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const token = await accessToken(emulator);
     const pages: { records: ReturnType<typeof parseRecord>[]; statement: string; start: Date; end: Date }[] =
       [];
     for (let d = 0; d < 10; d++) {
@@ -127,14 +133,7 @@ async function benchEmulator(): Promise<string[]> {
   const emulator = await startEmulator({ port: 0, profile: 'large', seed: 10 });
   const realmId = emulator.realmIds[0] as string;
   try {
-    const token = await fetch(emulator.tokenUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${emulator.clientId}:${emulator.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: `grant_type=refresh_token&refresh_token=${emulator.refreshToken}`,
-    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const token = await accessToken(emulator);
     const get = async (day: number) => {
       const start = new Date(Date.UTC(2025, 2, 1 + day));
       const statement = pageStatement(
