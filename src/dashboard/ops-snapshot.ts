@@ -1,22 +1,5 @@
 import type { Db } from '../shared/db.js';
-import type { RunStatus, WindowStatus } from '../shared/db-types.js';
-
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'scheduled',
-  'running',
-  'succeeded',
-  'failed',
-  'halted',
-  'cancelled',
-];
-export const WINDOW_STATUSES: readonly WindowStatus[] = [
-  'pending',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-];
+import { RUN_STATUSES, WINDOW_STATUSES } from '../shared/state/statuses.js';
 
 /** Per-entity sums over every window of every run. */
 export interface EntityTotals {

@@ -6,7 +6,7 @@ import { ENTITIES } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
-import { waitForRunEnd } from '../shared/run-state.js';
+import { waitForRunEnd } from '../shared/state/index.js';
 import { bothZones } from '../shared/time-format.js';
 import { startEmulator } from '../emulator/index.js';
 import { EMULATOR_DEFAULTS } from '../emulator/defaults.js';

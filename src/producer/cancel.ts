@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db.js';
 import type { WindowJobData } from '../shared/queue.js';
-import { getRun } from '../shared/run-state.js';
+import { cancelPendingWindows, getRun, markRunCancelled } from '../shared/state/index.js';
 import { UsageError } from '../shared/usage-error.js';
 
 export interface CancelResult {
@@ -18,16 +18,7 @@ export interface CancelResult {
 export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<CancelResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  await db
-    .updateTable('ops.runs')
-    .set({
-      status: 'cancelled',
-      status_reason: 'cancelled by the operator',
-      finished_at: new Date(),
-      updated_at: new Date(),
-    })
-    .where('run_id', '=', runId)
-    .execute();
+  await markRunCancelled(db, runId);
   const pending = await db
     .selectFrom('ops.windows')
     .select(['entity', 'day', 'job_id'])
@@ -46,11 +37,6 @@ export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: stri
       );
     }
   }
-  const cancelled = await db
-    .updateTable('ops.windows')
-    .set({ status: 'cancelled', error: 'run cancelled', finished_at: new Date(), updated_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return { runId, removedJobs, cancelledWindows: Number(cancelled.numUpdatedRows) };
+  const cancelledWindows = await cancelPendingWindows(db, runId);
+  return { runId, removedJobs, cancelledWindows };
 }

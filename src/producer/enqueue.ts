@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Db } from '../shared/db.js';
 import type { RunTable } from '../shared/db-types.js';
 import { entityNames, findEntity } from '../shared/entities.js';
 import type { WindowJobData } from '../shared/queue.js';
+import { createRun, findLiveRun } from '../shared/state/index.js';
 import { UsageError } from '../shared/usage-error.js';
 import { planDays, type DayWindow } from './dates.js';
 import { addWindowJobs, type WindowToEnqueue } from './job-options.js';
-import { windowJobId } from '../shared/queue.js';
 
 export interface EnqueueRequest {
   realmId: string;
@@ -90,41 +90,21 @@ export async function enqueueBackfill(
 ): Promise<EnqueueResult> {
   const { request } = plan;
   const runId = newRunId(now);
-  const created = await db.transaction().execute(async (trx) => {
-    const inserted = await sql<{ run_id: string }>`
-      INSERT INTO ops.runs (run_id, realm_id, entities, range_start_utc, range_end_utc, page_size, start_at_utc, dedupe_key, status)
-      VALUES (${runId}, ${request.realmId}, ${request.entities}, ${request.from}, ${request.to}, ${request.pageSize},
-              ${request.startAt}, ${plan.dedupeKey}, 'scheduled')
-      ON CONFLICT (dedupe_key) WHERE status IN ('scheduled','running') DO NOTHING
-      RETURNING run_id`.execute(trx);
-    if (inserted.rows.length === 0) return false;
-    const rows = request.entities.flatMap((entity) =>
-      plan.windows.map((w) => ({
-        run_id: runId,
-        entity,
-        day: w.day,
-        window_start_utc: w.start,
-        window_end_utc: w.end,
-        status: 'pending' as const,
-        job_id: windowJobId(runId, entity, w.day, 0),
-      })),
-    );
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .insertInto('ops.windows')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    }
-    return true;
+  const created = await createRun(db, {
+    runId,
+    realmId: request.realmId,
+    entities: request.entities,
+    from: request.from,
+    to: request.to,
+    pageSize: request.pageSize,
+    startAt: request.startAt,
+    dedupeKey: plan.dedupeKey,
+    windows: plan.windows,
   });
 
   if (!created) {
-    const live = await db
-      .selectFrom('ops.runs')
-      .selectAll()
-      .where('dedupe_key', '=', plan.dedupeKey)
-      .where('status', 'in', ['scheduled', 'running'])
-      .executeTakeFirstOrThrow();
+    const live = await findLiveRun(db, plan.dedupeKey);
+    if (!live) throw new Error(`the live run of this backfill ended while enqueueing; run enqueue again`);
     // Re-adding the pending windows is a no-op for jobs that exist (same ids) and repairs a run
     // whose producer died between recording it and adding its jobs.
     await addPendingJobs(db, queue, live, live.start_at_utc, now);

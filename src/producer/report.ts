@@ -1,5 +1,5 @@
 import type { Db } from '../shared/db.js';
-import { getRun } from '../shared/run-state.js';
+import { getRun } from '../shared/state/index.js';
 import { bothZones } from '../shared/time-format.js';
 import { UsageError } from '../shared/usage-error.js';
 

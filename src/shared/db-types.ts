@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { RawTableName } from './entities.js';
+import type { RunStatus, WindowStatus } from './state/statuses.js';
+
+export type { RunStatus, WindowStatus };
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
@@ -22,9 +25,6 @@ export interface RawRecordTable {
   request_payload: string;
   run_id: string | null;
 }
-
-export type RunStatus = 'scheduled' | 'running' | 'succeeded' | 'failed' | 'halted' | 'cancelled';
-export type WindowStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface RunTable {
   run_id: string;

@@ -16,12 +16,17 @@ export interface DbOptions {
 }
 
 export function createPool(url: string, options: DbOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'qbo-backfill',
     connectionTimeoutMillis: 10_000,
   });
+  // An idle client whose connection dies (server restart, pg_terminate_backend, a dropped
+  // database) makes the pool emit 'error'; without a listener that crashes the process. The pool
+  // has already discarded the client, and the next query opens a new connection or fails itself.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export function createDb(url: string, options: DbOptions = {}): Db {

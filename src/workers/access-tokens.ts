@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios from 'axios';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
+import { TokenDecryptError } from '../shared/token-crypto.js';
 import type { Logger } from '../shared/logger.js';
 import {
   insertRefreshTokenIfMissing,
@@ -12,6 +13,8 @@ import {
   saveRefreshedTokens,
   type StoredTokens,
 } from '../shared/token-store.js';
+import { callTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
+import { MissingRefreshTokenError, TokenRefreshError, UndecryptableTokenError } from './token-errors.js';
 
 export interface AccessTokenProviderOptions {
   /** The token store's database (the provider never closes it). */
@@ -41,40 +44,6 @@ export interface AccessTokenProviderOptions {
   httpTimeoutMs?: number;
 }
 
-/** QBO refused the refresh token (bad, expired or superseded). Not retryable: an operator must act. */
-export class InvalidGrantError extends Error {
-  override readonly name = 'InvalidGrantError';
-  readonly retryable = false;
-  constructor(readonly realmId: string) {
-    super(
-      `QBO rejected the refresh token for realm ${realmId} (invalid_grant): reconnect the app and store a new refresh token with: qbo-backfill auth set --realm ${realmId}`,
-    );
-  }
-}
-
-/** A refresh failed for another reason: network and 5xx/429 are retryable, other 4xx are not. */
-export class TokenRefreshError extends Error {
-  override readonly name = 'TokenRefreshError';
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** The realm has no stored refresh token and no `QBO_REFRESH_TOKEN` to start from. */
-export class MissingRefreshTokenError extends Error {
-  override readonly name = 'MissingRefreshTokenError';
-  readonly retryable = false;
-  constructor(readonly realmId: string) {
-    super(
-      `no refresh token stored for realm ${realmId} and QBO_REFRESH_TOKEN is not set: store one with: qbo-backfill auth set --realm ${realmId}`,
-    );
-  }
-}
-
 /** How many replaced tokens per realm are remembered; 401s arrive within seconds of a refresh. */
 const REPLACED_KEPT = 8;
 
@@ -88,38 +57,6 @@ interface CachedToken {
   expiresAtMs: number;
   /** How long the token lived when issued; bounds the refresh margin (see refreshMarginSeconds). */
   lifetimeMs: number;
-}
-
-interface TokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  expires_in: number;
-  x_refresh_token_expires_in?: number;
-}
-
-function isTokenResponse(body: unknown): body is TokenResponse {
-  if (typeof body !== 'object' || body === null) return false;
-  const b = body as Record<string, unknown>;
-  return (
-    typeof b.access_token === 'string' &&
-    b.access_token !== '' &&
-    typeof b.expires_in === 'number' &&
-    b.expires_in > 0 &&
-    (b.refresh_token === undefined || (typeof b.refresh_token === 'string' && b.refresh_token !== '')) &&
-    (b.x_refresh_token_expires_in === undefined || typeof b.x_refresh_token_expires_in === 'number')
-  );
-}
-
-/** The OAuth `error` code of a 4xx body, when it looks like one (never echo arbitrary body text). */
-function oauthErrorCode(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const error = (body as Record<string, unknown>).error;
-  return typeof error === 'string' && /^[a-z_]{1,64}$/.test(error) ? error : undefined;
-}
-
-function intuitTid(response: AxiosResponse): string | undefined {
-  const tid: unknown = response.headers['intuit_tid'];
-  return typeof tid === 'string' ? tid : undefined;
 }
 
 /**
@@ -139,7 +76,7 @@ export class AccessTokenProvider {
   private readonly log: Logger;
   private readonly marginMs: number;
   private readonly httpTimeoutMs: number;
-  private readonly http: AxiosInstance;
+  private readonly endpoint: TokenEndpoint;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly cache = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<string>>();
@@ -158,13 +95,20 @@ export class AccessTokenProvider {
       http: new http.Agent({ keepAlive: false }),
       https: new https.Agent({ keepAlive: false }),
     };
-    this.http = axios.create({
+    const client = axios.create({
       timeout: this.httpTimeoutMs,
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
       validateStatus: () => true,
       maxRedirects: 0,
     });
+    this.endpoint = {
+      http: client,
+      tokenUrl: o.tokenUrl,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      logger: o.logger,
+    };
   }
 
   /** A valid access token for the realm, refreshing (cluster-serialized) when expired or within the margin. */
@@ -174,7 +118,7 @@ export class AccessTokenProvider {
     if (cached && this.isFresh(cached)) return cached.token;
 
     // Another process may have refreshed already: a plain read is cheaper than taking the lock.
-    const stored = await readTokens(this.db, this.key, realmId);
+    const stored = await this.decrypting(realmId, () => readTokens(this.db, this.key, realmId));
     const fromStore = stored && this.toCached(stored);
     if (fromStore && this.isFresh(fromStore)) {
       this.remember(realmId, fromStore);
@@ -213,6 +157,16 @@ export class AccessTokenProvider {
     this.replaced.clear();
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+
+  /** A stored token that cannot be decrypted needs the right key or a new token: say which realm. */
+  private async decrypting<T>(realmId: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
+      throw err;
+    }
   }
 
   private remember(realmId: string, next: CachedToken): void {
@@ -291,7 +245,7 @@ export class AccessTokenProvider {
           if (usable) return current;
         }
 
-        const refreshed = await this.callTokenEndpoint(realmId, stored.refreshToken);
+        const refreshed = await callTokenEndpoint(this.endpoint, realmId, stored.refreshToken);
         // Stored before the commit and before anyone uses it: if this process dies now, nothing
         // was used, and the old refresh token still works during Intuit's grace period.
         await saveRefreshedTokens(trx, this.key, realmId, {
@@ -313,87 +267,13 @@ export class AccessTokenProvider {
       if ((err as { code?: unknown }).code === '55P03') {
         throw new TokenRefreshError(
           `timed out waiting for another process to refresh realm ${realmId}`,
-          true,
+          'retry-window',
         );
       }
+      if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
       throw err;
     }
     this.remember(realmId, result);
     return result.token;
-  }
-
-  private async callTokenEndpoint(
-    realmId: string,
-    refreshToken: string,
-  ): Promise<
-    CachedToken & { issuedAtMs: number; refreshToken?: string; refreshTokenExpiresAt: Date | null }
-  > {
-    const basic = Buffer.from(`${this.o.clientId}:${this.o.clientSecret}`, 'utf8').toString('base64');
-    const issuedAtMs = Date.now();
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.post<unknown>(
-        this.o.tokenUrl,
-        new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-        {
-          headers: {
-            Authorization: `Basic ${basic}`,
-            Accept: 'application/json',
-            'Content-Type': 'application/x-www-form-urlencoded',
-          },
-        },
-      );
-    } catch (err) {
-      // Only the code and message: the error object carries the request, with its secrets.
-      const code = (err as { code?: unknown }).code;
-      const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : 'unknown error';
-      this.log.warn({ realmId, code: detail }, 'token refresh request failed');
-      throw new TokenRefreshError(`token refresh for realm ${realmId} failed: ${detail}`, true);
-    }
-
-    const tid = intuitTid(response);
-    const status = response.status;
-    if (status === 200 && isTokenResponse(response.data)) {
-      const body = response.data;
-      const expiresAtMs = issuedAtMs + body.expires_in * 1000;
-      const rotated = body.refresh_token !== undefined && body.refresh_token !== refreshToken;
-      this.log.info(
-        {
-          realmId,
-          intuitTid: tid,
-          accessTokenExpiresInSeconds: body.expires_in,
-          refreshTokenRotated: rotated,
-        },
-        'access token refreshed',
-      );
-      return {
-        token: body.access_token,
-        expiresAtMs,
-        lifetimeMs: body.expires_in * 1000,
-        issuedAtMs,
-        ...(body.refresh_token !== undefined ? { refreshToken: body.refresh_token } : {}),
-        refreshTokenExpiresAt:
-          body.x_refresh_token_expires_in !== undefined
-            ? new Date(issuedAtMs + body.x_refresh_token_expires_in * 1000)
-            : null,
-      };
-    }
-
-    const error = oauthErrorCode(response.data);
-    this.log.warn({ realmId, status, error, intuitTid: tid }, 'token refresh rejected');
-    if (status === 400 && error === 'invalid_grant') throw new InvalidGrantError(realmId);
-    if (status === 200) {
-      throw new TokenRefreshError(
-        `token endpoint answered 200 without a usable token for realm ${realmId}`,
-        true,
-        200,
-      );
-    }
-    const retryable = status >= 500 || status === 429 || status === 408;
-    throw new TokenRefreshError(
-      `token refresh for realm ${realmId} failed: HTTP ${status}${error ? ` (${error})` : ''}`,
-      retryable,
-      status,
-    );
   }
 }

@@ -22,7 +22,9 @@ import Bottleneck from 'bottleneck';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { applyBottleneckRedis7Patch } from './rate-limit/bottleneck-redis7.js';
+import { closeConnection } from './rate-limit/close-connection.js';
 import { pacingIntervalMs } from './rate-limit/pacing.js';
+import { RateLimiterError } from './rate-limit/rate-limiter-error.js';
 
 applyBottleneckRedis7Patch();
 
@@ -76,24 +78,7 @@ export const RATE_LIMITER_DEFAULTS = {
   unavailableTimeoutMs: 30_000,
 } as const;
 
-/** Why the limiter, rather than the scheduled function, failed a call. */
-export type RateLimiterErrorCode = 'UNAVAILABLE' | 'CLOSED' | 'EXPIRED';
-
-/** A call failed because of the limiter; the scheduled function's own errors pass through as they are. */
-export class RateLimiterError extends Error {
-  override readonly name = 'RateLimiterError';
-  constructor(
-    readonly code: RateLimiterErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 const REALM_ID = /^[A-Za-z0-9_.-]{1,128}$/;
-/** How long close() waits for a polite QUIT before dropping the sockets. */
-const CLOSE_TIMEOUT_MS = 2_000;
 /** The same warning (per realm and kind) is logged at most this often during an outage. */
 const WARN_EVERY_MS = 10_000;
 
@@ -276,36 +261,7 @@ export class RealmRateLimiter {
     }
     const limiters = [...this.limiters.values()];
     this.limiters.clear();
-    const connection = this.connection;
-    if (connection) {
-      // The connection goes first: it stops every limiter's heartbeat and marks itself terminated,
-      // so the limiters' own disconnect below does not send UNSUBSCRIBEs that could time out
-      // unobserved while Redis is unreachable.
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
-      });
-      const quit = connection.disconnect(true).then(
-        () => 'quit' as const,
-        () => 'failed' as const,
-      );
-      const outcome = await Promise.race([quit, timedOut]);
-      clearTimeout(timer);
-      if (outcome !== 'quit') {
-        // Redis is unreachable: drop both sockets instead of waiting for QUIT replies.
-        await connection.disconnect(false).catch(() => undefined);
-        // ioredis leaves a client that is disconnected while waiting to reconnect in limbo: its
-        // queued commands are never rejected, and their commandTimeout timers would keep the
-        // process alive. Reject them now (the calls that issued them were already answered).
-        const subscriber = (connection as unknown as { subscriber?: Redis }).subscriber;
-        for (const redis of [this.client, subscriber]) {
-          const flush = (redis as unknown as { flushQueue?: (error: Error) => void } | undefined)?.flushQueue;
-          if (redis && redis.status !== 'end' && typeof flush === 'function') {
-            flush.call(redis, new Error('rate limiter closed while Redis was unreachable'));
-          }
-        }
-      }
-    }
+    if (this.connection) await closeConnection(this.connection, this.client);
     // With a shared connection, a limiter's disconnect only stops its heartbeat and unsubscribes.
     await Promise.allSettled(limiters.map((limiter) => limiter.disconnect(false)));
   }

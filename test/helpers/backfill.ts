@@ -78,7 +78,7 @@ export async function misplacedRows(db: Db, entity: string): Promise<number> {
   return r.rows[0]?.n ?? -1;
 }
 
-export { waitForRunEnd } from '../../src/shared/run-state.js';
+export { waitForRunEnd } from '../../src/shared/state/index.js';
 
 /** Environment for CLI processes talking to an in-process emulator. */
 export function emulatorEnv(

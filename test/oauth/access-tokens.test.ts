@@ -6,13 +6,12 @@ import { pino } from 'pino';
 import { startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
 import { createDb, type Db } from '../../src/shared/db.js';
 import { readTokens, setRefreshToken } from '../../src/shared/token-store.js';
+import { AccessTokenProvider, type AccessTokenProviderOptions } from '../../src/workers/access-tokens.js';
 import {
-  AccessTokenProvider,
   InvalidGrantError,
   MissingRefreshTokenError,
   TokenRefreshError,
-  type AccessTokenProviderOptions,
-} from '../../src/workers/access-tokens.js';
+} from '../../src/workers/token-errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const key = createHash('sha256').update('provider-test-encryption-key-0123456789').digest();

@@ -4,11 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import {
-  RateLimiterError,
-  RealmRateLimiter,
-  type RateLimiterOptions,
-} from '../../src/workers/rate-limiter.js';
+import { RealmRateLimiter, type RateLimiterOptions } from '../../src/workers/rate-limiter.js';
+import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';

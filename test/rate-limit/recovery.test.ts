@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RateLimiterError, RealmRateLimiter } from '../../src/workers/rate-limiter.js';
+import { RealmRateLimiter } from '../../src/workers/rate-limiter.js';
+import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
 import {
   isBottleneckRedis7PatchApplied,
   normaliseScriptErrorMessage,

@@ -3,7 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../../shared/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
-import { errorForResponse, QboError, QboNetworkError } from './qbo-errors.js';
+import { failureCode, networkFailure } from '../network-failure.js';
+import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
 
 /** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
 export interface RequestScheduler {
@@ -50,18 +51,6 @@ export interface QueryResult {
   intuitTid: string | undefined;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'ECANCELED',
-]);
-
 /**
  * A QBO query client: one method, `query`, that sends a statement through the realm's shared
  * budget with the cluster's access token, and applies the retry policy that the error table gives.
@@ -105,7 +94,8 @@ export class QboClient {
       try {
         return await this.o.scheduler.schedule(realmId, () => this.send(realmId, statement, token));
       } catch (err) {
-        if (!(err instanceof QboError)) throw err;
+        // Only the client repeats requests; every other outcome is the window's to act on.
+        if (!(err instanceof QboRetryableError)) throw err;
         const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
         switch (err.retry) {
           case 'refresh':
@@ -138,11 +128,23 @@ export class QboClient {
             await sleep(delay, this.o.signal);
             continue;
           }
-          case 'never':
-            throw err;
         }
       }
     }
+  }
+
+  /** A request that got no answer: a blip to retry, or a URL that can never work. */
+  private networkError(err: unknown): Error {
+    const code = failureCode(err);
+    const detail = code ?? (err instanceof Error ? err.message : String(err));
+    if (networkFailure(err) === 'configuration') {
+      const reason = err instanceof Error && code !== undefined ? `${code}: ${err.message}` : detail;
+      return new QboConfigurationError(
+        `cannot call the QBO API at ${JSON.stringify(this.o.baseUrl)} (${reason}): check QBO_BASE_URL and QBO_ENVIRONMENT`,
+      );
+    }
+    if (axios.isAxiosError(err)) return new QboNetworkError(`network error: ${code || err.message}`);
+    return err instanceof Error ? err : new Error(String(err));
   }
 
   private async send(
@@ -157,13 +159,13 @@ export class QboClient {
         headers: { Authorization: `Bearer ${token}` },
       });
     } catch (err) {
-      throw networkError(err);
+      throw this.networkError(err);
     }
     const intuitTid = headerValue(response.headers['intuit_tid']);
     const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
     if (response.status !== 200) {
-      const error = errorForResponse(response.status, body, intuitTid);
-      if (error.retry === 'never') {
+      const error = errorForResponse(response.status, body, intuitTid, realmId);
+      if (error.outcome !== 'retry-request') {
         this.o.logger.error({ realmId, status: response.status, intuitTid, statement }, error.message);
       }
       throw error;
@@ -190,15 +192,4 @@ export class QboClient {
 function headerValue(v: unknown): string | undefined {
   if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
   return typeof v === 'string' ? v : undefined;
-}
-
-function networkError(err: unknown): Error {
-  if (axios.isAxiosError(err)) {
-    const code = err.code ?? '';
-    if (NETWORK_CODES.has(code) || /socket hang up|aborted|timeout/i.test(err.message)) {
-      return new QboNetworkError(`network error: ${code || err.message}`, { cause: undefined });
-    }
-    return new QboNetworkError(`request failed: ${err.message}`);
-  }
-  return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,19 +1,20 @@
+import type { Outcome } from '../outcome.js';
+
 /**
- * Errors of a QBO API call, each carrying what the caller needs to decide a retry, and the one
- * table ({@link errorForResponse}) that maps an HTTP outcome to them. Retry policy lives with the
- * caller (qbo-client.ts); these classes only say which policy applies.
+ * Errors of a QBO API call, each carrying its outcome (what should happen next), and the one table
+ * ({@link errorForResponse}) that maps an HTTP outcome to them. The QBO client repeats the
+ * requests whose outcome is `retry-request`, as their {@link RequestRetry} says; the window reads
+ * the outcome of the rest.
  */
 
-/** How a failed request may be retried. */
-export type RetryPolicy =
+/** How the client repeats a request whose outcome is `retry-request`. */
+export type RequestRetry =
   /** 429: wait, longer each time; does not count as an attempt (the request was never processed). */
   | 'throttle'
   /** 5xx, timeouts, dropped or truncated responses: exponential backoff, a bounded number of attempts. */
   | 'backoff'
   /** 401: refresh the access token once, then repeat the request. */
-  | 'refresh'
-  /** 400 and other client errors: the same request will fail again. */
-  | 'never';
+  | 'refresh';
 
 export interface QboErrorDetails {
   status?: number | undefined;
@@ -25,7 +26,7 @@ export interface QboErrorDetails {
 }
 
 export abstract class QboError extends Error {
-  abstract readonly retry: RetryPolicy;
+  abstract readonly outcome: Outcome;
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly intuitTid: string | undefined;
@@ -39,27 +40,43 @@ export abstract class QboError extends Error {
   }
 }
 
-export class QboThrottledError extends QboError {
+/** A request the client repeats itself; when its retries are used up the window tries again later. */
+export abstract class QboRetryableError extends QboError {
+  readonly outcome = 'retry-request' as const;
+  abstract readonly retry: RequestRetry;
+}
+
+export class QboThrottledError extends QboRetryableError {
   override readonly name = 'QboThrottledError';
   readonly retry = 'throttle' as const;
 }
-export class QboServerError extends QboError {
+export class QboServerError extends QboRetryableError {
   override readonly name = 'QboServerError';
   readonly retry = 'backoff' as const;
 }
 /** The connection dropped, timed out, or the body arrived cut: nothing says the request failed. */
-export class QboNetworkError extends QboError {
+export class QboNetworkError extends QboRetryableError {
   override readonly name = 'QboNetworkError';
   readonly retry = 'backoff' as const;
 }
-export class QboUnauthorizedError extends QboError {
+export class QboUnauthorizedError extends QboRetryableError {
   override readonly name = 'QboUnauthorizedError';
   readonly retry = 'refresh' as const;
 }
-/** 400 (query parser/validation), 403, 404 and the rest of 4xx: fail the window at once. */
+/** 400 (query parser/validation), 404 and the rest of 4xx: the same request fails again. */
 export class QboClientError extends QboError {
   override readonly name = 'QboClientError';
-  readonly retry = 'never' as const;
+  readonly outcome = 'fail-window' as const;
+}
+/** 403 3100/3201: the app may not read this company; every request of the realm fails alike. */
+export class QboAuthorizationError extends QboError {
+  override readonly name = 'QboAuthorizationError';
+  readonly outcome = 'halt-run' as const;
+}
+/** The API URL itself is wrong (malformed, not http(s), unknown host): no retry can help. */
+export class QboConfigurationError extends QboError {
+  override readonly name = 'QboConfigurationError';
+  readonly outcome = 'halt-run' as const;
 }
 
 export interface Fault {
@@ -126,14 +143,56 @@ function describe(status: number, fault: Fault | undefined, body: string): strin
   return `HTTP ${status} ${fault.code ? `code ${fault.code} ` : ''}${fault.message}${detail}`;
 }
 
-/** The one table from an HTTP outcome to an error class. */
-export function errorForResponse(status: number, body: string, intuitTid: string | undefined): QboError {
+/** QBO's throttling fault: code 3001 or ThrottleExceeded, whichever the body carries. */
+function isThrottleFault(fault: Fault | undefined): boolean {
+  if (!fault) return false;
+  return fault.code === '3001' || /ThrottleExceeded/i.test(`${fault.type ?? ''} ${fault.message}`);
+}
+
+type ErrorClass = new (message: string, details: QboErrorDetails) => QboError;
+
+/** One row of the HTTP table: when it applies, the error it gives, and what the operator should do. */
+interface ResponseRow {
+  applies(status: number, fault: Fault | undefined): boolean;
+  error: ErrorClass;
+  hint?: (realm: string) => string;
+}
+
+/** The one table from an HTTP outcome to an error class; the first row that applies wins. */
+export const RESPONSE_TABLE: readonly ResponseRow[] = [
+  { applies: (status) => status === 429, error: QboThrottledError },
+  // Throttling has also been seen as a 403 whose body says ThrottleExceeded: it is still a wait.
+  { applies: (status, fault) => status === 403 && isThrottleFault(fault), error: QboThrottledError },
+  { applies: (status) => status === 401, error: QboUnauthorizedError },
+  {
+    applies: (status, fault) => status === 403 && fault?.code === '3100',
+    error: QboAuthorizationError,
+    hint: () =>
+      'the app is not authorized: most often a sandbox token used against production or the reverse ' +
+      '(check QBO_ENVIRONMENT and QBO_BASE_URL), or a missing scope',
+  },
+  {
+    applies: (status, fault) => status === 403 && fault?.code === '3201',
+    error: QboAuthorizationError,
+    hint: (realm) =>
+      `the app is not authorized for company ${realm}: reconnect the app to it and store its refresh ` +
+      `token with: qbo-backfill auth set --realm ${realm}`,
+  },
+  // 408 and 5xx are the server's trouble, not the request's: the same request can succeed later.
+  { applies: (status) => status === 408 || status >= 500, error: QboServerError },
+  { applies: () => true, error: QboClientError },
+];
+
+/** The error of a non-200 answer, from {@link RESPONSE_TABLE}. */
+export function errorForResponse(
+  status: number,
+  body: string,
+  intuitTid: string | undefined,
+  realmId: string,
+): QboError {
   const fault = parseFault(body);
   const details: QboErrorDetails = { status, code: fault?.code, intuitTid };
+  const row = RESPONSE_TABLE.find((r) => r.applies(status, fault)) as ResponseRow;
   const message = describe(status, fault, body);
-  if (status === 429) return new QboThrottledError(message, details);
-  if (status === 401) return new QboUnauthorizedError(message, details);
-  // 408 and 5xx are the server's trouble, not the request's: the same request can succeed later.
-  if (status === 408 || status >= 500) return new QboServerError(message, details);
-  return new QboClientError(message, details);
+  return new row.error(row.hint ? `${message}: ${row.hint(realmId)}` : message, details);
 }

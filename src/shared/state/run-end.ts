@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.js';
+import {
+  LIVE_RUN_STATUSES,
+  OPEN_WINDOW_STATUSES,
+  UNSUCCESSFUL_WINDOW_STATUSES,
+  type RunStatus,
+} from './statuses.js';
+
+/**
+ * How a run ends: finalized when its last window is done, halted by an operator-only error or by
+ * the circuit breaker, and the breaker's count of consecutive failed windows.
+ */
+
+/**
+ * Ends the run when none of its windows is open any more: failed if any window ended without its
+ * data, succeeded otherwise. Every window transition that ends a window calls this after its own
+ * write has committed, so the last window to finish always sees all the others.
+ */
+export async function finalizeRunIfDone(db: Db, runId: string): Promise<RunStatus | undefined> {
+  const row = await db
+    .updateTable('ops.runs as r')
+    .set((eb) => ({
+      status: eb
+        .case()
+        .when(
+          eb.exists(
+            eb
+              .selectFrom('ops.windows as w')
+              .select('w.run_id')
+              .whereRef('w.run_id', '=', 'r.run_id')
+              .where('w.status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
+          ),
+        )
+        .then(sql<RunStatus>`'failed'`)
+        .else(sql<RunStatus>`'succeeded'`)
+        .end(),
+      finished_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+    }))
+    .where('r.run_id', '=', runId)
+    .where('r.status', 'in', LIVE_RUN_STATUSES)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ops.windows as w')
+            .select('w.run_id')
+            .whereRef('w.run_id', '=', 'r.run_id')
+            .where('w.status', 'in', OPEN_WINDOW_STATUSES),
+        ),
+      ),
+    )
+    .returning('r.status')
+    .executeTakeFirst();
+  return row?.status;
+}
+
+/** Stops a live run at once with an operator message: its other jobs finish as skipped. */
+export async function haltRun(db: Db, runId: string, reason: string): Promise<void> {
+  await db
+    .updateTable('ops.runs')
+    .set({ status: 'halted', status_reason: reason, finished_at: new Date(), updated_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('status', 'in', LIVE_RUN_STATUSES)
+    .execute();
+}
+
+export interface BreakerState {
+  halted: boolean;
+  consecutiveFailures: number;
+}
+
+/**
+ * Counts a window that failed for good towards the circuit breaker; at the threshold a live run
+ * halts, in the same statement, so two windows failing at once cannot both miss it.
+ */
+export async function countWindowFailure(db: Db, runId: string, threshold: number): Promise<BreakerState> {
+  const reason = `circuit breaker: ${threshold} consecutive windows failed; fix the cause, then: qbo-backfill resume --run ${runId}`;
+  const row = await db
+    .updateTable('ops.runs')
+    .set((eb) => {
+      const trips = eb.and([
+        eb('status', 'in', LIVE_RUN_STATUSES),
+        eb(eb('consecutive_failures', '+', 1), '>=', threshold),
+      ]);
+      return {
+        consecutive_failures: eb('consecutive_failures', '+', 1),
+        status: eb
+          .case()
+          .when(trips)
+          .then(sql<RunStatus>`'halted'`)
+          .else(eb.ref('status'))
+          .end(),
+        status_reason: eb.case().when(trips).then(reason).else(eb.ref('status_reason')).end(),
+        finished_at: eb
+          .case()
+          .when(trips)
+          .then(sql<Date>`now()`)
+          .else(eb.ref('finished_at'))
+          .end(),
+        updated_at: new Date(),
+      };
+    })
+    .where('run_id', '=', runId)
+    .returning(['consecutive_failures', 'status'])
+    .executeTakeFirst();
+  return { halted: row?.status === 'halted', consecutiveFailures: row?.consecutive_failures ?? 0 };
+}
+
+/** A window succeeded: the breaker counts consecutive failures only, so it starts over. */
+export async function resetFailureCount(db: Db, runId: string): Promise<void> {
+  await db
+    .updateTable('ops.runs')
+    .set({ consecutive_failures: 0, updated_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('consecutive_failures', '>', 0)
+    .execute();
+}

@@ -1,0 +1,117 @@
+import type { Db } from '../db.js';
+import { windowJobId } from '../queue.js';
+import { CommandFailedError } from '../usage-error.js';
+import { UNSUCCESSFUL_WINDOW_STATUSES } from './statuses.js';
+import { isWindow, type WindowKey } from './window-key.js';
+
+/** Resume and retry: a run back to running, windows back to pending under a new job id. */
+
+/** Moves a run back to running with a fresh breaker; refuses when another live run covers the same backfill. */
+export async function reopenRun(db: Db, runId: string): Promise<void> {
+  try {
+    await db
+      .updateTable('ops.runs')
+      .set({
+        status: 'running',
+        status_reason: null,
+        consecutive_failures: 0,
+        finished_at: null,
+        updated_at: new Date(),
+      })
+      .where('run_id', '=', runId)
+      .execute();
+  } catch (err) {
+    // 23505: the partial unique index allows one live run per dedupe key.
+    if ((err as { code?: string }).code === '23505') {
+      throw new CommandFailedError(
+        `another run of the same backfill is scheduled or running; see qbo-backfill status`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** The next generation of a window: a job id BullMQ has not seen, so the window runs again. */
+function nextGeneration(key: WindowKey, generation: number) {
+  return { generation: generation + 1, job_id: windowJobId(key.runId, key.entity, key.day, generation + 1) };
+}
+
+/**
+ * Every window of the run that ended without its data, plus the `orphaned` ones (open but without
+ * a live job), back to pending under a new job id. They keep their committed pages and resume
+ * after them. Returns the windows requeued.
+ */
+export async function requeueUnfinishedWindows(
+  db: Db,
+  runId: string,
+  orphaned: { entity: string; day: string }[],
+): Promise<WindowKey[]> {
+  return db.transaction().execute(async (trx) => {
+    const windows = await trx
+      .selectFrom('ops.windows')
+      .select(['entity', 'day', 'generation'])
+      .where('run_id', '=', runId)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
+          ...orphaned.map((o) => eb.and([eb('entity', '=', o.entity), eb('day', '=', o.day)])),
+        ]),
+      )
+      .forUpdate()
+      .execute();
+    const keys = windows.map((w) => ({ runId, entity: w.entity, day: w.day }));
+    for (const [i, key] of keys.entries()) {
+      await trx
+        .updateTable('ops.windows')
+        .set({
+          status: 'pending',
+          ...nextGeneration(key, windows[i]?.generation ?? 0),
+          error: null,
+          finished_at: null,
+          updated_at: new Date(),
+        })
+        .where(isWindow(key))
+        .execute();
+    }
+    return keys;
+  });
+}
+
+/**
+ * One window back to pending under a new job id, whatever it ended as. A succeeded window
+ * (`fresh`) is read in full again; any other resumes after its committed pages. Returns the job id.
+ */
+export async function requeueWindow(
+  db: Db,
+  key: WindowKey,
+  generation: number,
+  fresh: boolean,
+): Promise<string> {
+  const next = nextGeneration(key, generation);
+  await db
+    .updateTable('ops.windows')
+    .set({
+      status: 'pending',
+      ...next,
+      error: null,
+      finished_at: null,
+      updated_at: new Date(),
+      ...(fresh
+        ? {
+            committed_pages: 0,
+            reread_passes: 0,
+            pages: 0,
+            rows_fetched: 0,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            skipped: 0,
+            temporal_anomalies: 0,
+            source_count: null,
+          }
+        : {}),
+    })
+    .where(isWindow(key))
+    .execute();
+  return next.job_id;
+}

@@ -1,0 +1,243 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { Db } from '../shared/db.js';
+import type { EntityDefinition } from '../shared/entities.js';
+import type { Logger } from '../shared/logger.js';
+import type { WindowJobData } from '../shared/queue.js';
+import { commitPage, getRun, restartPass, type RunStatus, type WindowKey } from '../shared/state/index.js';
+import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
+import { upsertPage } from './upsert-page.js';
+import type { QboQuery, WindowProcessorOptions } from './window-job.js';
+import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
+
+/** Everything reading one window needs. */
+export interface WindowRead {
+  job: Job<WindowJobData>;
+  /** The job's lock token, to move it back to the queue on shutdown. */
+  token: string | undefined;
+  key: WindowKey;
+  entity: EntityDefinition;
+  /** Where a retried job resumes: the committed pages of the current pass, and that pass. */
+  from: { page: number; pass: number };
+  options: WindowProcessorOptions;
+  log: Logger;
+}
+
+export interface ReadResult {
+  pages: number;
+  rowsFetched: number;
+  sourceCount: number | null;
+  /** Set when the source count and what was read still differ after every re-read pass. */
+  shortfall: string | null;
+}
+
+/** A window whose run was halted or cancelled before or while it ran. */
+export interface StoppedOutcome {
+  status: 'skipped' | 'cancelled';
+  reason: string;
+}
+
+/** Halted or cancelled runs do no more work: their remaining windows end fast as skipped/cancelled. */
+export function stopForRun(status: RunStatus, reason: string | null): StoppedOutcome | undefined {
+  if (status === 'halted')
+    return { status: 'skipped', reason: `run halted: ${reason ?? 'no reason recorded'}` };
+  if (status === 'cancelled') return { status: 'cancelled', reason: 'run cancelled' };
+  return undefined;
+}
+
+/** Thrown once a job moved itself back to the queue on shutdown; BullMQ keeps it (a DelayedError). */
+export class JobReleasedError extends DelayedError {
+  readonly outcome = 'release-job' as const;
+}
+
+/** One pass over the window's pages, from `page` on. */
+interface Pass {
+  number: number;
+  /** Pages of this pass committed so far (the next page's 0-based index). */
+  page: number;
+  /** Ids read in this pass inside the window. */
+  ids: Set<string>;
+  /** True when a page did not start on the previous page's last row. */
+  shifted: boolean;
+  lastPageRows: number;
+}
+
+/**
+ * Reads the window's pages pass after pass until what was read agrees with QBO's own count of the
+ * window, or the re-read passes are used up (then the shortfall is reported, never hidden).
+ */
+export async function readWindow(read: WindowRead): Promise<ReadResult | StoppedOutcome> {
+  const { job, entity, options, log } = read;
+  const data = job.data;
+  const start = new Date(data.windowStart);
+  const end = new Date(data.windowEnd);
+  const maxPasses = options.maxRereadPasses ?? 2;
+  const totals = { pages: 0, rows: 0 };
+  let pass = read.from.pass;
+  let page = read.from.page;
+
+  for (;;) {
+    const resumed = page > 0;
+    // After a crash mid-pass the ids of the committed pages are in the table: they seed the set.
+    const ids = resumed
+      ? await storedIdsInWindow(options.db, entity, data.realmId, start, end)
+      : new Set<string>();
+    const current: Pass = { number: pass, page, ids, shifted: false, lastPageRows: 0 };
+    const stopped = await readPages(read, current, totals);
+    if (stopped) return stopped;
+
+    // A window answered by one page is one consistent snapshot: nothing can have been skipped.
+    if (current.page === 1 && !resumed) {
+      return {
+        pages: totals.pages,
+        rowsFetched: totals.rows,
+        sourceCount: current.lastPageRows,
+        shortfall: null,
+      };
+    }
+    // Several pages: rows that moved before the read position shift the rest (caught by the
+    // overlap check), and rows that arrived after it was passed show as a source count above what
+    // was read. Either way a record may be missing: read the window again.
+    const sourceCount = await count(options.qbo, entity, data.realmId, start, end);
+    if (!current.shifted && sourceCount <= ids.size) {
+      return { pages: totals.pages, rowsFetched: totals.rows, sourceCount, shortfall: null };
+    }
+    const gap = `source count ${sourceCount}, read ${ids.size} distinct records${current.shifted ? ', rows moved while paging' : ''}`;
+    if (pass >= maxPasses) {
+      log.warn(
+        { sourceCount, read: ids.size, passes: pass + 1 },
+        'reconciliation shortfall left after every re-read',
+      );
+      return {
+        pages: totals.pages,
+        rowsFetched: totals.rows,
+        sourceCount,
+        shortfall:
+          `reconciliation: ${gap} in each of ${pass + 1} passes; read it again later with: ` +
+          `qbo-backfill retry --run ${data.runId} --entity ${data.entity} --day ${data.day}`,
+      };
+    }
+    pass++;
+    page = 0;
+    log.warn(
+      { sourceCount, read: ids.size, pass },
+      `records changed while paging (${gap}); re-reading the window`,
+    );
+    await restartPass(options.db, read.key, pass);
+  }
+}
+
+function inWindow(r: ParsedRecord, start: Date, end: Date): boolean {
+  return r.lastUpdated !== null && r.lastUpdated >= start && r.lastUpdated < end;
+}
+
+/**
+ * Reads and commits the pages of one pass until a short page ends it. Stops early when the run
+ * was halted or cancelled meanwhile, and on shutdown moves the job back to the queue.
+ */
+async function readPages(
+  read: WindowRead,
+  pass: Pass,
+  totals: { pages: number; rows: number },
+): Promise<StoppedOutcome | undefined> {
+  const { job, token, key, entity, options, log } = read;
+  const { db, qbo } = options;
+  const data = job.data;
+  const start = new Date(data.windowStart);
+  const end = new Date(data.windowEnd);
+  // Last Id of the previous page: each page starts on it again (see pageStartPosition), and finding
+  // it there proves no row before the position left or arrived while the pages were read.
+  let lastId: string | undefined;
+  for (;;) {
+    if (options.signal?.aborted) {
+      // Shutdown: what is committed stays; the job goes back to the queue without losing an attempt.
+      await job.moveToDelayed(Date.now() + 1_000, token);
+      throw new JobReleasedError();
+    }
+    const run = await getRun(db, data.runId);
+    const stop = run && stopForRun(run.status, run.status_reason);
+    if (stop) return stop;
+
+    const page = pass.page;
+    const statement = pageStatement(
+      entity,
+      start,
+      end,
+      pageStartPosition(page, data.pageSize),
+      data.pageSize,
+    );
+    const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement);
+    const received = pageRecords(queryResponse, entity.qboName).map(parseRecord);
+    let records = received;
+    if (page > 0 && data.pageSize > 1) {
+      const first = received[0]?.id;
+      const overlap = lastId !== undefined ? first === lastId : first !== undefined && pass.ids.has(first);
+      if (overlap) {
+        records = received.slice(1); // read and stored with the previous page
+      } else {
+        pass.shifted = true;
+        log.warn(
+          { page: page + 1, expected: lastId ?? null, found: first ?? null, intuitTid },
+          'rows moved while paging',
+        );
+      }
+    }
+    const withoutId = records.filter((r) => r.id === undefined).length;
+    const anomalies = records.filter((r) => r.id !== undefined && !inWindow(r, start, end));
+    if (withoutId) log.warn({ page: page + 1, withoutId, intuitTid }, 'records without Id skipped');
+    for (const r of anomalies) {
+      log.warn(
+        { id: r.id, lastUpdated: r.lastUpdated?.toISOString() ?? null, intuitTid },
+        'record outside its window',
+      );
+    }
+    await db.transaction().execute(async (trx) => {
+      const counts = await upsertPage(trx, entity, records, {
+        realmId: data.realmId,
+        runId: data.runId,
+        windowStart: start,
+        windowEnd: end,
+        pageNumber: page + 1,
+        pageSize: data.pageSize,
+        requestPayload: statement,
+      });
+      await commitPage(trx, key, {
+        pageNumber: page + 1,
+        rowsFetched: records.length,
+        ...counts,
+        skipped: withoutId,
+        temporalAnomalies: anomalies.length,
+      });
+    });
+    pass.page++;
+    totals.pages++;
+    totals.rows += records.length;
+    pass.lastPageRows = records.length;
+    lastId = received[received.length - 1]?.id;
+    for (const r of records) if (r.id !== undefined && inWindow(r, start, end)) pass.ids.add(r.id);
+    await job.updateProgress({ pass: pass.number, page: pass.page, rows: totals.rows });
+    await job.log(
+      `pass ${pass.number} page ${pass.page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
+    );
+    // A short page ends the pass. QBO's empty page has no entity key: zero rows, handled above.
+    if (received.length < data.pageSize) return undefined;
+  }
+}
+
+async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
+  const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end));
+  const total = queryResponse.totalCount;
+  if (typeof total !== 'number') throw new Error(`COUNT(*) answered without totalCount`);
+  return total;
+}
+
+/** After a crash mid-pass the ids read before it are in the table: they seed reconciliation. */
+async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
+  const rows = await db
+    .selectFrom(`raw.${entity.table}` as 'raw.qb_invoices')
+    .select('id')
+    .where('realm_id', '=', realmId)
+    .where('source_last_updated_utc', '>=', start)
+    .where('source_last_updated_utc', '<', end)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}

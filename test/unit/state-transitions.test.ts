@@ -1,0 +1,361 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { windowJobId } from '../../src/shared/queue.js';
+import {
+  cancelPendingWindows,
+  commitPage,
+  createRun,
+  failWindow,
+  failWindowAttempt,
+  failWindowHaltingRun,
+  finalizeRunIfDone,
+  findLiveRun,
+  finishWindow,
+  getRun,
+  getWindow,
+  markRunCancelled,
+  releaseWindow,
+  reopenRun,
+  requeueUnfinishedWindows,
+  requeueWindow,
+  restartPass,
+  startWindow,
+  stopWindow,
+  type WindowKey,
+} from '../../src/shared/state/index.js';
+import { CommandFailedError } from '../../src/shared/usage-error.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+/** Every transition of runs and windows, against a real database. */
+describe('run and window state transitions', () => {
+  let tdb: TestDatabase;
+  let n = 0;
+  let runId: string;
+  const key = (entity: string, day: string): WindowKey => ({ runId, entity, day });
+
+  before(async () => {
+    tdb = await createTestDatabase();
+  });
+  after(async () => {
+    await tdb.drop();
+  });
+
+  /** A fresh scheduled run of invoices and items over three days. */
+  beforeEach(async () => {
+    runId = `r-state-${++n}`;
+    const day = (d: string) => {
+      const start = new Date(`${d}T00:00:00Z`);
+      return { day: d, start, end: new Date(start.getTime() + 86_400_000) };
+    };
+    const created = await createRun(tdb.db, {
+      runId,
+      realmId: '1',
+      entities: ['invoices', 'items'],
+      from: new Date('2026-01-01T00:00:00Z'),
+      to: new Date('2026-01-04T00:00:00Z'),
+      pageSize: 100,
+      startAt: new Date(),
+      dedupeKey: `dedupe-${n}`,
+      windows: ['2026-01-01', '2026-01-02', '2026-01-03'].map(day),
+    });
+    assert.equal(created, true);
+  });
+
+  const window = async (entity: string, day: string) => {
+    const w = await getWindow(tdb.db, key(entity, day));
+    assert.ok(w);
+    return w;
+  };
+  const run = async () => {
+    const r = await getRun(tdb.db, runId);
+    assert.ok(r);
+    return r;
+  };
+  /** Ends every window but the given ones as succeeded. */
+  const succeedAllBut = async (...except: string[]) => {
+    for (const entity of ['invoices', 'items'])
+      for (const day of ['2026-01-01', '2026-01-02', '2026-01-03'])
+        if (!except.includes(`${entity} ${day}`))
+          await finishWindow(tdb.db, key(entity, day), { sourceCount: 0, shortfall: null }, 1);
+  };
+
+  it('create: a scheduled run with pending windows under their first job ids; a second live run of the same backfill is refused', async () => {
+    assert.equal((await run()).status, 'scheduled');
+    const w = await window('items', '2026-01-02');
+    assert.equal(w.status, 'pending');
+    assert.equal(w.job_id, windowJobId(runId, 'items', '2026-01-02', 0));
+    const again = await createRun(tdb.db, {
+      runId: `${runId}-again`,
+      realmId: '1',
+      entities: ['invoices'],
+      from: new Date(),
+      to: new Date(),
+      pageSize: 1,
+      startAt: new Date(),
+      dedupeKey: `dedupe-${n}`,
+      windows: [],
+    });
+    assert.equal(again, false);
+    assert.equal(await getRun(tdb.db, `${runId}-again`), undefined);
+    assert.equal((await findLiveRun(tdb.db, `dedupe-${n}`))?.run_id, runId);
+  });
+
+  it('start, commit pages, finish: counters add up, the duration is added once, the last window ends the run', async () => {
+    const k = key('invoices', '2026-01-01');
+    await startWindow(tdb.db, k, 'job-1');
+    assert.equal((await run()).status, 'running');
+    let w = await window('invoices', '2026-01-01');
+    assert.deepEqual([w.status, w.attempts, w.job_id], ['running', 1, 'job-1']);
+    assert.ok(w.started_at);
+    const firstStart = w.started_at;
+    for (const pageNumber of [1, 2]) {
+      await tdb.db.transaction().execute((trx) =>
+        commitPage(trx, k, {
+          pageNumber,
+          rowsFetched: 10,
+          inserted: 6,
+          updated: 3,
+          unchanged: 1,
+          skipped: 2,
+          temporalAnomalies: 1,
+        }),
+      );
+    }
+    w = await window('invoices', '2026-01-01');
+    assert.deepEqual(
+      [
+        w.pages,
+        w.rows_fetched,
+        w.inserted,
+        w.updated,
+        w.unchanged,
+        w.skipped,
+        w.temporal_anomalies,
+        w.committed_pages,
+      ],
+      [2, 20, 12, 6, 2, 4, 2, 2],
+    );
+    // A second start (a retried job) keeps the first start time and counts another attempt.
+    await startWindow(tdb.db, k, 'job-1');
+    w = await window('invoices', '2026-01-01');
+    assert.equal(w.attempts, 2);
+    assert.deepEqual(w.started_at, firstStart);
+
+    assert.equal(await finishWindow(tdb.db, k, { sourceCount: 20, shortfall: null }, 250), undefined);
+    w = await window('invoices', '2026-01-01');
+    assert.deepEqual([w.status, w.source_count, w.error, w.duration_ms], ['succeeded', 20, null, 250]);
+    assert.ok(w.finished_at);
+
+    await succeedAllBut('invoices 2026-01-01', 'items 2026-01-03');
+    assert.equal((await run()).status, 'running');
+    assert.equal(
+      await finishWindow(
+        tdb.db,
+        key('items', '2026-01-03'),
+        { sourceCount: 5, shortfall: 'reconciliation: short' },
+        1,
+      ),
+      'succeeded',
+    );
+    const r = await run();
+    assert.equal(r.status, 'succeeded');
+    assert.ok(r.finished_at);
+    assert.equal((await window('items', '2026-01-03')).error, 'reconciliation: short');
+  });
+
+  it('restart a pass: committed pages back to zero, the pass counted', async () => {
+    const k = key('items', '2026-01-01');
+    await tdb.db.transaction().execute((trx) =>
+      commitPage(trx, k, {
+        pageNumber: 1,
+        rowsFetched: 1,
+        inserted: 1,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        temporalAnomalies: 0,
+      }),
+    );
+    await restartPass(tdb.db, k, 1);
+    const w = await window('items', '2026-01-01');
+    assert.deepEqual([w.committed_pages, w.reread_passes, w.pages], [0, 1, 1]);
+  });
+
+  it('release and a retried attempt go back to pending; durations accumulate', async () => {
+    const k = key('items', '2026-01-02');
+    await startWindow(tdb.db, k, null);
+    await releaseWindow(tdb.db, k, 100);
+    let w = await window('items', '2026-01-02');
+    assert.deepEqual([w.status, w.duration_ms, w.error, w.finished_at], ['pending', 100, null, null]);
+    await startWindow(tdb.db, k, null);
+    await failWindowAttempt(tdb.db, k, { attempt: 1, attempts: 3, message: 'HTTP 503' }, 50);
+    w = await window('items', '2026-01-02');
+    assert.deepEqual([w.status, w.duration_ms, w.error], ['pending', 150, 'attempt 1 of 3 failed: HTTP 503']);
+  });
+
+  it('fail: the circuit breaker halts the run at the threshold, a success in between resets it', async () => {
+    await failWindow(tdb.db, key('invoices', '2026-01-01'), 'HTTP 500', 1, 3);
+    await failWindow(tdb.db, key('invoices', '2026-01-02'), 'HTTP 500', 1, 3);
+    assert.equal((await run()).consecutive_failures, 2);
+    await finishWindow(tdb.db, key('invoices', '2026-01-03'), { sourceCount: 0, shortfall: null }, 1);
+    assert.equal((await run()).consecutive_failures, 0);
+    assert.deepEqual(await failWindow(tdb.db, key('items', '2026-01-01'), 'HTTP 500', 1, 3), {
+      halted: false,
+      consecutiveFailures: 1,
+    });
+    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 500', 1, 3);
+    assert.deepEqual(await failWindow(tdb.db, key('items', '2026-01-03'), 'HTTP 500', 1, 3), {
+      halted: true,
+      consecutiveFailures: 3,
+    });
+    const r = await run();
+    assert.equal(r.status, 'halted');
+    assert.equal(
+      r.status_reason,
+      `circuit breaker: 3 consecutive windows failed; fix the cause, then: qbo-backfill resume --run ${runId}`,
+    );
+    const w = await window('items', '2026-01-03');
+    assert.deepEqual([w.status, w.error], ['failed', 'HTTP 500']);
+  });
+
+  it('a failed window ends its run failed once every window is done', async () => {
+    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 400', 1, 3);
+    await succeedAllBut('items 2026-01-02');
+    assert.equal((await run()).status, 'failed');
+    assert.equal(await finalizeRunIfDone(tdb.db, runId), undefined, 'an ended run is not finalized twice');
+  });
+
+  it('halt: the run stops with the operator message, the window fails with it, later windows are skipped', async () => {
+    const reason = 'QBO rejected the refresh token for realm 1 (invalid_grant): reconnect the app';
+    await startWindow(tdb.db, key('invoices', '2026-01-01'), null);
+    await failWindowHaltingRun(tdb.db, key('invoices', '2026-01-01'), reason, 10);
+    const r = await run();
+    assert.deepEqual([r.status, r.status_reason], ['halted', reason]);
+    assert.deepEqual(
+      [(await window('invoices', '2026-01-01')).status, (await window('invoices', '2026-01-01')).error],
+      ['failed', reason],
+    );
+    await stopWindow(
+      tdb.db,
+      key('items', '2026-01-01'),
+      { status: 'skipped', reason: `run halted: ${reason}` },
+      0,
+    );
+    assert.equal((await window('items', '2026-01-01')).status, 'skipped');
+    assert.equal((await run()).status, 'halted', 'a halted run is not finalized');
+  });
+
+  it('cancel: the run is cancelled and its pending windows with it, running ones are left to stop', async () => {
+    await startWindow(tdb.db, key('invoices', '2026-01-01'), null);
+    await markRunCancelled(tdb.db, runId);
+    assert.equal(await cancelPendingWindows(tdb.db, runId), 5);
+    const r = await run();
+    assert.deepEqual([r.status, r.status_reason], ['cancelled', 'cancelled by the operator']);
+    assert.equal((await window('invoices', '2026-01-01')).status, 'running');
+    assert.deepEqual(
+      [(await window('items', '2026-01-03')).status, (await window('items', '2026-01-03')).error],
+      ['cancelled', 'run cancelled'],
+    );
+  });
+
+  it('reopen and requeue: unfinished and orphaned windows get the next job id, the rest stay', async () => {
+    await failWindow(tdb.db, key('invoices', '2026-01-01'), 'HTTP 500', 1, 1);
+    assert.equal((await run()).status, 'halted');
+    await stopWindow(tdb.db, key('invoices', '2026-01-02'), { status: 'skipped', reason: 'run halted' }, 0);
+    await finishWindow(tdb.db, key('items', '2026-01-01'), { sourceCount: 0, shortfall: null }, 1);
+    await reopenRun(tdb.db, runId);
+    const r = await run();
+    assert.deepEqual(
+      [r.status, r.status_reason, r.consecutive_failures, r.finished_at],
+      ['running', null, 0, null],
+    );
+
+    const requeued = await requeueUnfinishedWindows(tdb.db, runId, [{ entity: 'items', day: '2026-01-02' }]);
+    assert.deepEqual(requeued.map((k) => `${k.entity} ${k.day}`).sort(), [
+      'invoices 2026-01-01',
+      'invoices 2026-01-02',
+      'items 2026-01-02',
+    ]);
+    for (const [entity, day] of [
+      ['invoices', '2026-01-01'],
+      ['invoices', '2026-01-02'],
+      ['items', '2026-01-02'],
+    ] as const) {
+      const w = await window(entity, day);
+      assert.deepEqual(
+        [w.status, w.generation, w.job_id, w.error],
+        ['pending', 1, windowJobId(runId, entity, day, 1), null],
+      );
+    }
+    assert.equal((await window('items', '2026-01-01')).status, 'succeeded');
+    assert.equal((await window('items', '2026-01-03')).generation, 0);
+  });
+
+  it('reopen refuses while another live run covers the same backfill', async () => {
+    await markRunCancelled(tdb.db, runId);
+    const other = `${runId}-b`;
+    assert.ok(
+      await createRun(tdb.db, {
+        runId: other,
+        realmId: '1',
+        entities: ['invoices'],
+        from: new Date(),
+        to: new Date(),
+        pageSize: 1,
+        startAt: new Date(),
+        dedupeKey: `dedupe-${n}`,
+        windows: [],
+      }),
+    );
+    await assert.rejects(reopenRun(tdb.db, runId), (err: unknown) => {
+      assert.ok(err instanceof CommandFailedError);
+      assert.equal(
+        err.message,
+        'another run of the same backfill is scheduled or running; see qbo-backfill status',
+      );
+      return true;
+    });
+  });
+
+  it('requeue one window: a succeeded one is read afresh, a failed one keeps its committed pages', async () => {
+    const done = key('invoices', '2026-01-03');
+    await tdb.db.transaction().execute((trx) =>
+      commitPage(trx, done, {
+        pageNumber: 1,
+        rowsFetched: 4,
+        inserted: 4,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        temporalAnomalies: 0,
+      }),
+    );
+    await finishWindow(tdb.db, done, { sourceCount: 4, shortfall: null }, 1);
+    assert.equal(await requeueWindow(tdb.db, done, 0, true), windowJobId(runId, 'invoices', '2026-01-03', 1));
+    let w = await window('invoices', '2026-01-03');
+    assert.deepEqual(
+      [w.status, w.pages, w.rows_fetched, w.inserted, w.committed_pages, w.source_count],
+      ['pending', 0, 0, 0, 0, null],
+    );
+
+    const failed = key('items', '2026-01-03');
+    await tdb.db.transaction().execute((trx) =>
+      commitPage(trx, failed, {
+        pageNumber: 1,
+        rowsFetched: 4,
+        inserted: 4,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        temporalAnomalies: 0,
+      }),
+    );
+    await failWindow(tdb.db, failed, 'HTTP 400', 1, 3);
+    assert.equal(await requeueWindow(tdb.db, failed, 0, false), windowJobId(runId, 'items', '2026-01-03', 1));
+    w = await window('items', '2026-01-03');
+    assert.deepEqual(
+      [w.status, w.pages, w.committed_pages, w.error, w.finished_at],
+      ['pending', 1, 1, null, null],
+    );
+  });
+});
