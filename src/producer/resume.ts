@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
 import { windowJobId, type WindowJobData } from '../shared/queue.js';
@@ -35,7 +35,12 @@ async function reopenRun(db: Db, runId: string): Promise<void> {
  * Queues again every window of a run that has not succeeded. Failed windows keep their committed
  * pages and resume after them; each gets a new job id (next generation) so BullMQ runs it again.
  */
-export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<ResumeResult> {
+export async function resumeRun(
+  db: Db,
+  queue: Queue<WindowJobData>,
+  runId: string,
+  jobOptions?: JobsOptions,
+): Promise<ResumeResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
   await reopenRun(db, runId);
@@ -61,7 +66,7 @@ export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: stri
     WHERE run_id = ${runId}
       AND (status IN ('failed','skipped','cancelled') OR entity || '|' || day::text = ANY(${orphaned}::text[]))
     RETURNING entity, day`.execute(db);
-  const pending = await addPendingJobs(db, queue, run, new Date());
+  const pending = await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   return { runId, requeued: reopened.rows.length, pending };
 }
 
@@ -72,6 +77,7 @@ export async function retryWindow(
   runId: string,
   entity: string,
   day: string,
+  jobOptions?: JobsOptions,
 ): Promise<{ jobId: string }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
@@ -115,6 +121,6 @@ export async function retryWindow(
     .where('day', '=', day)
     .execute();
   if (!['scheduled', 'running'].includes(run.status)) await reopenRun(db, runId);
-  await addPendingJobs(db, queue, run, new Date());
+  await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   return { jobId };
 }

@@ -23,6 +23,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { applyBottleneckRedis7Patch } from './rate-limit/bottleneck-redis7.js';
 import { pacingIntervalMs } from './rate-limit/pacing.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 applyBottleneckRedis7Patch();
 
@@ -281,17 +282,11 @@ export class RealmRateLimiter {
       // The connection goes first: it stops every limiter's heartbeat and marks itself terminated,
       // so the limiters' own disconnect below does not send UNSUBSCRIBEs that could time out
       // unobserved while Redis is unreachable.
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
-      });
-      const quit = connection.disconnect(true).then(
-        () => 'quit' as const,
-        () => 'failed' as const,
+      const quit = await withTimeout(connection.disconnect(true), CLOSE_TIMEOUT_MS, 'limiter quit').then(
+        () => true,
+        () => false,
       );
-      const outcome = await Promise.race([quit, timedOut]);
-      clearTimeout(timer);
-      if (outcome !== 'quit') {
+      if (!quit) {
         // Redis is unreachable: drop both sockets instead of waiting for QUIT replies.
         await connection.disconnect(false).catch(() => undefined);
         // ioredis leaves a client that is disconnected while waiting to reconnect in limbo: its
