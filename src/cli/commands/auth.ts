@@ -4,6 +4,8 @@ import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
 import { requireValue, type Config } from '../../shared/config.js';
 import { createDb, type Db } from '../../shared/db.js';
 import { getTokenStatus, setRefreshToken, type TokenStatus } from '../../shared/token-store.js';
+import { textTable } from '../../shared/text-table.js';
+import { utcInstant } from '../../shared/time-format.js';
 import { CommandFailedError, UsageError } from '../../shared/usage-error.js';
 
 const USAGE =
@@ -100,7 +102,7 @@ function duration(seconds: number | null): string {
 }
 
 function iso(date: Date | null): string {
-  return date === null ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return date === null ? '-' : utcInstant(date);
 }
 
 function toJson(s: TokenStatus) {
@@ -159,15 +161,7 @@ async function runStatus(argv: string[], io: CommandIo): Promise<number> {
     iso(s.refreshedAt),
     String(s.refreshCount),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? '').length)));
-  for (const line of [header, ...table]) {
-    io.out(
-      line
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
+  io.out(textTable(header, table));
   return EXIT.ok;
 }
 
