@@ -16,12 +16,17 @@ export interface DbOptions {
 }
 
 export function createPool(url: string, options: DbOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'qbo-backfill',
     connectionTimeoutMillis: 10_000,
   });
+  // An idle client whose connection dies (server restart, pg_terminate_backend) makes the pool emit
+  // 'error'; unheard, that would crash the process. The pool has already dropped the client, and the
+  // next query opens a new connection or fails with its own error where it can be handled.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export function createDb(url: string, options: DbOptions = {}): Db {
