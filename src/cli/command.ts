@@ -1,14 +1,44 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseConfig, type Config, type Env, type LogConfig, type ParseOptions } from '../shared/config.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { REALM_ID_PATTERN } from '../shared/qbo-environments.js';
 import { UsageError } from '../shared/usage-error.js';
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export interface CommandIo {
-  /** Command output (human or JSON). Logs go to stderr through pino, never here. */
-  out: (line: string) => void;
+/**
+ * Everything a command line touches of its process, handed in: the real process in the binary,
+ * strings and buffers in tests (which then run commands in-process, in milliseconds).
+ */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  /** Error lines and logs (pino writes here). */
+  stderr: NodeJS.WritableStream;
   /** Standard input, for secrets such as `auth set`. */
   stdin: NodeJS.ReadableStream;
+  /** The environment the configuration is read from. */
+  env: Env;
+}
+
+export interface CommandIo extends CliIo {
+  /** One line of command output (human or JSON). Logs go to stderr through pino, never here. */
+  out: (line: string) => void;
+  /** Parses the configuration from `env`; commands call it once, after their flags are checked. */
+  config: (options?: ParseOptions) => Config;
+  /** A logger writing to `stderr` at the configured level and format. */
+  logger: (config: LogConfig, name?: string) => Logger;
+}
+
+/** Wraps the process streams and environment for the commands. */
+export function commandIo(io: CliIo): CommandIo {
+  return {
+    ...io,
+    out: (line) => void io.stdout.write(`${line}\n`),
+    config: (options) => parseConfig(io.env, options),
+    logger: (config, name) =>
+      createLogger({ level: config.logLevel, pretty: config.logPretty, name, destination: io.stderr }),
+  };
 }
 
 export interface Command {
@@ -49,4 +79,14 @@ export function intFlag(
     );
   }
   return Number(value);
+}
+
+/** `--realm`: a QBO company id. `withValue` adds the value given to the message. */
+export function checkRealmFlag(realm: string, withValue = false): string {
+  if (!REALM_ID_PATTERN.test(realm)) {
+    throw new UsageError(
+      `--realm: expected a numeric company (realm) id${withValue ? `, got ${JSON.stringify(realm)}` : ''}`,
+    );
+  }
+  return realm;
 }

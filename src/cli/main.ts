@@ -1,7 +1,9 @@
 import { ConfigError } from '../shared/config.js';
 import { CommandFailedError, UsageError } from '../shared/usage-error.js';
-import { EXIT, type Command, type CommandIo } from './command.js';
+import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
+
+export type { CliIo } from './command.js';
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -17,8 +19,14 @@ function helpText(): string {
   ].join('\n');
 }
 
-/** Runs one command line and resolves to the process exit code. Never throws. */
-export async function main(argv: string[], io: CommandIo): Promise<number> {
+/**
+ * Runs one command line against the given streams and environment and resolves to the exit code.
+ * Never throws, never touches the process's own streams or environment: the binary hands them in,
+ * tests hand in buffers.
+ */
+export async function main(argv: string[], cliIo: CliIo): Promise<number> {
+  const io = commandIo(cliIo);
+  const fail = (line: string) => void io.stderr.write(`${line}\n`);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
@@ -26,7 +34,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   const command: Command | undefined = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`qbo-backfill: unknown command ${JSON.stringify(name)}; see qbo-backfill --help\n`);
+    fail(`qbo-backfill: unknown command ${JSON.stringify(name)}; see qbo-backfill --help`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -37,18 +45,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`qbo-backfill ${name}: ${err.message}\n`);
+      fail(`qbo-backfill ${name}: ${err.message}`);
       return EXIT.usage;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(
-      `qbo-backfill ${name}: ${err instanceof CommandFailedError ? '' : 'error: '}${message}\n`,
-    );
+    fail(`qbo-backfill ${name}: ${err instanceof CommandFailedError ? '' : 'error: '}${message}`);
     return EXIT.failed;
   }
 }
-
-const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), stdin: process.stdin };
-const code = await main(process.argv.slice(2), io);
-// Long-running commands (worker, dashboard, emulator) resolve only once they have shut down.
-process.exitCode = code;

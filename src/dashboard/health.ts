@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 /** Each dependency gets this long to answer a health probe. */
 const PROBE_TIMEOUT_MS = 2_000;

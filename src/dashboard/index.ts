@@ -9,7 +9,7 @@ import { dashboardCredentials } from './credentials.js';
 import { healthHandler } from './health.js';
 import { boundPort, closeServer, listen } from './http-server.js';
 import { createMetricsRegistry } from './metrics.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 export { BOARD_PATH } from './bull-board.js';
 export { dashboardCredentials } from './credentials.js';

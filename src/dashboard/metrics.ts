@@ -4,7 +4,7 @@ import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { memo } from './memo.js';
 import { readOpsSnapshot, type OpsSnapshot } from './ops-snapshot.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 /** Queue states exported by `qbo_backfill_queue_jobs`. */
 export const QUEUE_STATES = [

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { parseConfig } from '../shared/config.js';
+import { encryptionKey, type Config } from '../shared/config.js';
 import { createDb } from '../shared/db.js';
 import { ENTITIES } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
@@ -10,12 +10,15 @@ import { waitForRunEnd } from '../shared/state/index.js';
 import { bothZones } from '../shared/time-format.js';
 import { startEmulator } from '../emulator/index.js';
 import { EMULATOR_DEFAULTS } from '../emulator/defaults.js';
+import type { RunningEmulator } from '../emulator/types.js';
 import { startDashboard } from '../dashboard/index.js';
 import { enqueueBackfill, planBackfill } from '../producer/enqueue.js';
 import { buildReport, reportTable } from '../producer/report.js';
 import { startWorker, type RunningWorker } from '../workers/worker-process.js';
 
 export interface DemoOptions {
+  /** The configuration, parsed once by the command; the demo points its QBO side at its own emulator. */
+  config: Config;
   /** Leave the emulator and the dashboard up after the run until SIGINT/SIGTERM. Default false. */
   keep: boolean;
   logger: Logger;
@@ -27,6 +30,26 @@ export interface DemoOptions {
 const FROM = new Date('2026-01-01T00:00:00Z');
 const TO = new Date('2026-02-01T00:00:00Z');
 
+/** The operator's configuration with its QBO side pointed at the demo's own emulator. */
+function demoConfig(base: Config, emulator: RunningEmulator): Config {
+  return Object.freeze({
+    ...base,
+    // Demo jobs live under their own prefix so they never mix with a real deployment's queue.
+    queuePrefix: `${base.queuePrefix}-demo`,
+    qbo: Object.freeze({
+      ...base.qbo,
+      environment: 'emulator' as const,
+      baseUrl: emulator.url,
+      tokenUrl: emulator.tokenUrl,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      refreshToken: emulator.refreshToken,
+      realmId: emulator.realmIds[0],
+    }),
+    tokenEncryptionKey: base.tokenEncryptionKey ?? encryptionKey(EMULATOR_DEFAULTS.encryptionKey),
+  });
+}
+
 /**
  * The whole product against the built-in emulator: migrate, serve the emulator and the dashboard,
  * run two workers, enqueue a delayed backfill of January 2026, wait for it, print the report and
@@ -34,22 +57,8 @@ const TO = new Date('2026-02-01T00:00:00Z');
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out, logger } = options;
-  const base = parseConfig();
   const emulator = await startEmulator({ port: 0, logger });
-  const config = parseConfig({
-    ...process.env,
-    QBO_ENVIRONMENT: 'emulator',
-    QBO_BASE_URL: emulator.url,
-    QBO_TOKEN_URL: `${emulator.url}${EMULATOR_DEFAULTS.tokenPath}`,
-    QBO_CLIENT_ID: emulator.clientId,
-    QBO_CLIENT_SECRET: emulator.clientSecret,
-    QBO_REFRESH_TOKEN: emulator.refreshToken,
-    QBO_REALM_ID: emulator.realmIds[0],
-    // Demo jobs live under their own prefix so they never mix with a real deployment's queue.
-    QUEUE_PREFIX: `${base.queuePrefix}-demo`,
-    TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY ?? EMULATOR_DEFAULTS.encryptionKey,
-    TOKEN_ENCRYPTION_KEY_FILE: undefined,
-  });
+  const config = demoConfig(options.config, emulator);
   const realmId = config.qbo.realmId as string;
   out(`emulator: ${emulator.url} (realms ${emulator.realmIds.join(', ')})`);
 

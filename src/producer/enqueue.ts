@@ -107,7 +107,7 @@ export async function enqueueBackfill(
     if (!live) throw new Error(`the live run of this backfill ended while enqueueing; run enqueue again`);
     // Re-adding the pending windows is a no-op for jobs that exist (same ids) and repairs a run
     // whose producer died between recording it and adding its jobs.
-    await addPendingJobs(db, queue, live, live.start_at_utc, now);
+    await addPendingJobs(db, queue, live, live.start_at_utc, now, jobOptions);
     const jobs = await db
       .selectFrom('ops.windows')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -137,6 +137,7 @@ export async function addPendingJobs(
   run: Pick<Selectable<RunTable>, 'run_id' | 'realm_id' | 'page_size'>,
   startAt: Date,
   now = new Date(),
+  jobOptions?: JobsOptions,
 ): Promise<number> {
   const pending = await db
     .selectFrom('ops.windows')
@@ -158,6 +159,7 @@ export async function addPendingJobs(
     })),
     startAt,
     now,
+    jobOptions,
   );
   return pending.length;
 }

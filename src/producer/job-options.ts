@@ -1,17 +1,26 @@
 import type { JobsOptions, Queue } from 'bullmq';
+import { CONFIG_DEFAULTS } from '../shared/config.js';
 import { windowJobId, type WindowJobData } from '../shared/queue.js';
 
 /**
  * Job-level retries: for failures left after the QBO client's own request retries (5xx, network)
  * and for database or Redis trouble. Each retry resumes from the window's last committed page.
  */
-export const WINDOW_JOB_OPTIONS: JobsOptions = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 15_000, jitter: 0.5 },
-  // Bull Board keeps showing finished jobs for a week; ops.windows keeps them for good.
-  removeOnComplete: { age: 7 * 86_400, count: 100_000 },
-  removeOnFail: { age: 30 * 86_400 },
-};
+export function windowJobOptions(settings: { attempts: number; backoffMs: number }): JobsOptions {
+  return {
+    attempts: settings.attempts,
+    backoff: { type: 'exponential', delay: settings.backoffMs, jitter: 0.5 },
+    // Bull Board keeps showing finished jobs for a week; ops.windows keeps them for good.
+    removeOnComplete: { age: 7 * 86_400, count: 100_000 },
+    removeOnFail: { age: 30 * 86_400 },
+  };
+}
+
+/** The window jobs' options at the defaults of `WINDOW_ATTEMPTS` and `WINDOW_BACKOFF_MS`. */
+export const WINDOW_JOB_OPTIONS: JobsOptions = windowJobOptions({
+  attempts: CONFIG_DEFAULTS.windowAttempts,
+  backoffMs: CONFIG_DEFAULTS.windowBackoffMs,
+});
 
 export interface WindowToEnqueue {
   runId: string;

@@ -1,5 +1,6 @@
 import type { Db } from '../shared/db.js';
 import { getRun } from '../shared/state/index.js';
+import { textTable } from '../shared/text-table.js';
 import { bothZones } from '../shared/time-format.js';
 import { UsageError } from '../shared/usage-error.js';
 
@@ -137,17 +138,6 @@ export function reportCsv(report: RunReport): string {
   return lines.join('\n');
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) =>
-    cells
-      .map((c, i) =>
-        typeof c === 'number' ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0),
-      )
-      .join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: string): string {
   const t = report.totals;
   const head = [
@@ -169,7 +159,7 @@ export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: 
     w.durationMs,
     w.error ?? '',
   ]);
-  const body = table(
+  const body = textTable(
     [
       'entity',
       'day',
@@ -185,6 +175,7 @@ export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: 
       'error',
     ],
     rows,
+    { rule: true },
   );
   const foot = [
     '',

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Db } from '../shared/db.js';
 import type { WindowJobData } from '../shared/queue.js';
 import {
@@ -28,7 +28,12 @@ const DEAD_JOB_STATES = ['missing', 'unknown', 'failed', 'completed'];
  * Queues again every window of a run that has not succeeded. Failed windows keep their committed
  * pages and resume after them; each gets a new job id (next generation) so BullMQ runs it again.
  */
-export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<ResumeResult> {
+export async function resumeRun(
+  db: Db,
+  queue: Queue<WindowJobData>,
+  runId: string,
+  jobOptions?: JobsOptions,
+): Promise<ResumeResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
   await reopenRun(db, runId);
@@ -47,7 +52,7 @@ export async function resumeRun(db: Db, queue: Queue<WindowJobData>, runId: stri
     if (DEAD_JOB_STATES.includes(state)) orphaned.push({ entity: w.entity, day: w.day });
   }
   const requeued = await requeueUnfinishedWindows(db, runId, orphaned);
-  const pending = await addPendingJobs(db, queue, run, new Date());
+  const pending = await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   return { runId, requeued: requeued.length, pending };
 }
 
@@ -58,6 +63,7 @@ export async function retryWindow(
   runId: string,
   entity: string,
   day: string,
+  jobOptions?: JobsOptions,
 ): Promise<{ jobId: string }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
@@ -71,6 +77,6 @@ export async function retryWindow(
   }
   const jobId = await requeueWindow(db, key, window.generation, window.status === 'succeeded');
   if (!isLiveRunStatus(run.status)) await reopenRun(db, runId);
-  await addPendingJobs(db, queue, run, new Date());
+  await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   return { jobId };
 }

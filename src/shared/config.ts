@@ -1,23 +1,65 @@
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { EMULATOR_DEFAULTS } from '../emulator/defaults.js';
+import { ConfigError, deepFreeze, flag, int, oneOf, read, timeZone, url, type Env } from './config-values.js';
+import {
+  EMULATOR_DEVELOPMENT_VALUES,
+  QBO_ENVIRONMENT_NAMES,
+  QBO_ENVIRONMENTS,
+  REALM_ID_PATTERN,
+  type QboEnvironmentName,
+} from './qbo-environments.js';
+
+export { ConfigError, type Env } from './config-values.js';
 
 /** Which QBO the product talks to. `emulator` points every URL and credential at the built-in emulator. */
-export type QboEnvironment = 'sandbox' | 'production' | 'emulator';
+export type QboEnvironment = QboEnvironmentName;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The product's whole configuration, read once from the environment at start and frozen. */
-export interface Config {
-  /** PostgreSQL destination. Default `postgres://postgres@127.0.0.1:5432/postgres`. */
+/** Every setting's default, declared once; README's configuration table documents the same values. */
+export const CONFIG_DEFAULTS = Object.freeze({
+  /** PostgreSQL destination. @defaultValue `postgres://postgres@127.0.0.1:5432/postgres` */
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+  /** Redis for BullMQ and the shared rate limiter. @defaultValue `redis://127.0.0.1:6379` */
+  redisUrl: 'redis://127.0.0.1:6379',
+  /** BullMQ (and limiter) key prefix. @defaultValue `qbo` */
+  queuePrefix: 'qbo',
+  /** Which QBO. @defaultValue `sandbox` */
+  qboEnvironment: 'sandbox',
+  /** Per-realm request budget per minute shared by every worker (QBO allows 500). @defaultValue 480 */
+  requestsPerMinute: 480,
+  /** Per-realm requests in flight across the cluster (QBO's limit). @defaultValue 10 */
+  maxConcurrent: 10,
+  /** Attempts of one QBO request on 5xx, timeouts, drops and truncation; 429 waits are not attempts. @defaultValue 5 */
+  qboRequestAttempts: 5,
+  /** Attempts of one window job. @defaultValue 3 */
+  windowAttempts: 3,
+  /** Base of the window jobs' exponential backoff, in ms. @defaultValue 15000 */
+  windowBackoffMs: 15_000,
+  /** The app's monthly read quota at Intuit, for forecasts and status. @defaultValue 500000 */
+  monthlyReadQuota: 500_000,
+  /** Second time zone shown beside UTC. @defaultValue `America/Guayaquil` */
+  displayTimezone: 'America/Guayaquil',
+  /** pino level. @defaultValue `info` */
+  logLevel: 'info',
+  /** Human-readable log lines instead of JSON. @defaultValue false */
+  logPretty: false,
+});
+
+/** How the product logs; the emulator command needs only this much of the configuration. */
+export interface LogConfig {
+  /** See {@link CONFIG_DEFAULTS.logLevel}. */
+  readonly logLevel: LogLevel;
+  /** `LOG_PRETTY=1`; see {@link CONFIG_DEFAULTS.logPretty}. */
+  readonly logPretty: boolean;
+}
+
+/** The product's whole configuration, read once from the environment at start and frozen. Defaults: {@link CONFIG_DEFAULTS}. */
+export interface Config extends LogConfig {
   readonly databaseUrl: string;
-  /** Redis for BullMQ and the shared rate limiter. Default `redis://127.0.0.1:6379`. */
   readonly redisUrl: string;
-  /** BullMQ (and limiter) key prefix. Default `qbo`. */
   readonly queuePrefix: string;
   readonly qbo: {
-    /** Default `sandbox`. */
     readonly environment: QboEnvironment;
     /** API base, e.g. `https://quickbooks.api.intuit.com`; default from the environment. */
     readonly baseUrl: string;
@@ -29,174 +71,154 @@ export interface Config {
     readonly realmId: string | undefined;
     /** Initial refresh token; the token store holds the newest one after first use. */
     readonly refreshToken: string | undefined;
+    /** `QBO_REQUEST_ATTEMPTS`. */
+    readonly requestAttempts: number;
+    /** `QBO_MONTHLY_READ_QUOTA`. */
+    readonly monthlyReadQuota: number;
   };
   /** 32-byte AES-256-GCM key derived from `TOKEN_ENCRYPTION_KEY`; undefined when not set. */
   readonly tokenEncryptionKey: Buffer | undefined;
-  /** Per-realm request budget per minute shared by every worker. Default 480 (QBO allows 500). */
   readonly requestsPerMinute: number;
-  /** Per-realm requests in flight across the cluster. Default 10 (QBO's limit). */
   readonly maxConcurrent: number;
+  /** `WINDOW_ATTEMPTS` and `WINDOW_BACKOFF_MS`: BullMQ retries of one window job. */
+  readonly windowJobs: { readonly attempts: number; readonly backoffMs: number };
   readonly dashboard: { readonly user: string | undefined; readonly password: string | undefined };
-  /** Second time zone shown beside UTC. Default `America/Guayaquil`. */
   readonly displayTimezone: string;
-  /** Default `info`. */
-  readonly logLevel: LogLevel;
 }
-
-/** A configuration value is missing or malformed. The message is one line naming the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    expected: string,
-  ) {
-    super(`${variable}: ${expected}`);
-  }
-}
-
-const BASE_URLS: Record<Exclude<QboEnvironment, 'emulator'>, string> = {
-  sandbox: 'https://sandbox-quickbooks.api.intuit.com',
-  production: 'https://quickbooks.api.intuit.com',
-};
-const INTUIT_TOKEN_URL = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer';
 
 /** Minimum length of `TOKEN_ENCRYPTION_KEY`: 32 characters carry at least 128 bits even as hex. */
 export const MIN_ENCRYPTION_KEY_LENGTH = 32;
 
-type Env = Record<string, string | undefined>;
-
-/**
- * Reads a variable, or the content of the file named by `NAME_FILE` (Docker/compose secrets).
- * Setting both is ambiguous and refused rather than silently preferring one.
- */
-function read(env: Env, name: string): string | undefined {
-  const direct = env[name];
-  const file = env[`${name}_FILE`];
-  if (direct !== undefined && direct !== '' && file !== undefined && file !== '') {
-    throw new ConfigError(name, `set either ${name} or ${name}_FILE, not both`);
-  }
-  if (file !== undefined && file !== '') {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new ConfigError(`${name}_FILE`, `expected a readable file holding the value (cannot read it)`);
-    }
-  }
-  return direct === '' ? undefined : direct;
+/** Options of {@link parseConfig} for commands whose own defaults differ. */
+export interface ParseOptions {
+  /** The log level when `LOG_LEVEL` is unset (the demo prints its own summary and logs only warnings). */
+  defaultLogLevel?: LogLevel;
 }
 
-function url(env: Env, name: string, fallback: string, protocols: string[]): string {
-  const value = read(env, name) ?? fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}`);
-  }
-  return value;
+/** Reads `LOG_LEVEL` and `LOG_PRETTY` only, so that a command that needs nothing else is not stopped by other bad values. */
+export function parseLogConfig(env: Env, options: ParseOptions = {}): LogConfig {
+  return {
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      options.defaultLogLevel ?? CONFIG_DEFAULTS.logLevel,
+      LOG_LEVELS,
+      `expected one of ${LOG_LEVELS.join(', ')}`,
+    ),
+    logPretty: flag(env, 'LOG_PRETTY', CONFIG_DEFAULTS.logPretty),
+  };
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer from ${min} to ${max}`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}`);
-  return n;
+/** A value that only opens the emulator must never reach real QBO: it would fail, or worse, be logged there. */
+function refuseDevelopmentValue(value: string | undefined, development: string, variable: string): void {
+  if (value === development) {
+    throw new ConfigError(
+      variable,
+      "expected a value of your own: this is the emulator's public development value (set QBO_ENVIRONMENT=emulator to use it)",
+    );
+  }
 }
 
-function timeZone(env: Env, name: string, fallback: string): string {
-  const value = read(env, name) ?? fallback;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-  } catch {
-    throw new ConfigError(name, 'expected an IANA time zone such as America/Guayaquil');
+/** The AES-256 key from the text of `TOKEN_ENCRYPTION_KEY` (validated); undefined when unset. */
+export function encryptionKey(raw: string | undefined): Buffer | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length < MIN_ENCRYPTION_KEY_LENGTH) {
+    throw new ConfigError(
+      'TOKEN_ENCRYPTION_KEY',
+      `expected at least ${MIN_ENCRYPTION_KEY_LENGTH} characters (e.g. openssl rand -hex 32)`,
+    );
   }
-  return value;
+  // Any string of enough entropy works; SHA-256 turns it into exactly the 32 bytes AES-256 needs.
+  return createHash('sha256').update(raw, 'utf8').digest();
+}
+
+function qboSettings(env: Env) {
+  const environment =
+    QBO_ENVIRONMENTS[
+      oneOf(
+        env,
+        'QBO_ENVIRONMENT',
+        CONFIG_DEFAULTS.qboEnvironment,
+        QBO_ENVIRONMENT_NAMES,
+        'expected sandbox, production or emulator',
+      )
+    ];
+  const { defaults } = environment;
+  const baseUrl = url(env, 'QBO_BASE_URL', environment.baseUrl, ['http:', 'https:']).replace(/\/+$/, '');
+  const tokenUrl = url(env, 'QBO_TOKEN_URL', environment.tokenUrl(baseUrl), ['http:', 'https:']);
+  const clientId = read(env, 'QBO_CLIENT_ID') ?? defaults.clientId;
+  const clientSecret = read(env, 'QBO_CLIENT_SECRET') ?? defaults.clientSecret;
+  const realmId = read(env, 'QBO_REALM_ID') ?? defaults.realmId;
+  if (realmId !== undefined && !REALM_ID_PATTERN.test(realmId)) {
+    throw new ConfigError('QBO_REALM_ID', 'expected a numeric company (realm) id');
+  }
+  const refreshToken = read(env, 'QBO_REFRESH_TOKEN') ?? defaults.refreshToken;
+  const rawKey = read(env, 'TOKEN_ENCRYPTION_KEY') ?? defaults.encryptionKey;
+  if (environment.refusesDevelopmentValues) {
+    const dev = EMULATOR_DEVELOPMENT_VALUES;
+    refuseDevelopmentValue(clientId, dev.clientId, 'QBO_CLIENT_ID');
+    refuseDevelopmentValue(clientSecret, dev.clientSecret, 'QBO_CLIENT_SECRET');
+    refuseDevelopmentValue(refreshToken, dev.refreshToken, 'QBO_REFRESH_TOKEN');
+    refuseDevelopmentValue(rawKey, dev.encryptionKey, 'TOKEN_ENCRYPTION_KEY');
+  }
+  return {
+    qbo: {
+      environment: environment.name,
+      baseUrl,
+      tokenUrl,
+      clientId,
+      clientSecret,
+      realmId,
+      refreshToken,
+      requestAttempts: int(env, 'QBO_REQUEST_ATTEMPTS', CONFIG_DEFAULTS.qboRequestAttempts, 1, 100),
+      monthlyReadQuota: int(
+        env,
+        'QBO_MONTHLY_READ_QUOTA',
+        CONFIG_DEFAULTS.monthlyReadQuota,
+        1,
+        1_000_000_000,
+      ),
+    },
+    tokenEncryptionKey: encryptionKey(rawKey),
+  };
 }
 
 /** Parses and validates the environment. Throws {@link ConfigError} on the first bad value. */
-export function parseConfig(env: Env = process.env): Config {
-  const databaseUrl = url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
-    'postgres:',
-    'postgresql:',
-  ]);
-  const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
-  const queuePrefix = read(env, 'QUEUE_PREFIX') ?? 'qbo';
+export function parseConfig(env: Env, options: ParseOptions = {}): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', CONFIG_DEFAULTS.databaseUrl, ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', CONFIG_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
+  const queuePrefix = read(env, 'QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
     throw new ConfigError('QUEUE_PREFIX', 'expected 1 to 64 letters, digits, dots, dashes or underscores');
   }
-
-  const environment = (read(env, 'QBO_ENVIRONMENT') ?? 'sandbox') as QboEnvironment;
-  if (!['sandbox', 'production', 'emulator'].includes(environment)) {
-    throw new ConfigError('QBO_ENVIRONMENT', 'expected sandbox, production or emulator');
-  }
-  const emulator = environment === 'emulator';
-  const baseUrl = url(env, 'QBO_BASE_URL', emulator ? EMULATOR_DEFAULTS.url : BASE_URLS[environment], [
-    'http:',
-    'https:',
-  ]).replace(/\/+$/, '');
-  const tokenUrl = url(
-    env,
-    'QBO_TOKEN_URL',
-    emulator ? `${baseUrl}${EMULATOR_DEFAULTS.tokenPath}` : INTUIT_TOKEN_URL,
-    ['http:', 'https:'],
-  );
-
-  const clientId = read(env, 'QBO_CLIENT_ID') ?? (emulator ? EMULATOR_DEFAULTS.clientId : undefined);
-  const clientSecret =
-    read(env, 'QBO_CLIENT_SECRET') ?? (emulator ? EMULATOR_DEFAULTS.clientSecret : undefined);
-  const realmId = read(env, 'QBO_REALM_ID') ?? (emulator ? EMULATOR_DEFAULTS.realmIds[0] : undefined);
-  if (realmId !== undefined && !/^\d{1,32}$/.test(realmId)) {
-    throw new ConfigError('QBO_REALM_ID', 'expected a numeric company (realm) id');
-  }
-  const refreshToken =
-    read(env, 'QBO_REFRESH_TOKEN') ?? (emulator ? EMULATOR_DEFAULTS.refreshToken : undefined);
-
-  const rawKey = read(env, 'TOKEN_ENCRYPTION_KEY');
-  let tokenEncryptionKey: Buffer | undefined;
-  if (rawKey !== undefined) {
-    if (rawKey.length < MIN_ENCRYPTION_KEY_LENGTH) {
-      throw new ConfigError(
-        'TOKEN_ENCRYPTION_KEY',
-        `expected at least ${MIN_ENCRYPTION_KEY_LENGTH} characters (e.g. openssl rand -hex 32)`,
-      );
-    }
-    // Any string of enough entropy works; SHA-256 turns it into exactly the 32 bytes AES-256 needs.
-    tokenEncryptionKey = createHash('sha256').update(rawKey, 'utf8').digest();
-  } else if (emulator) {
-    // The emulator's tokens are not secrets; a fixed key lets the demo run with no set-up at all.
-    tokenEncryptionKey = createHash('sha256').update(EMULATOR_DEFAULTS.encryptionKey, 'utf8').digest();
-  }
-
-  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
-  }
+  const { qbo, tokenEncryptionKey } = qboSettings(env);
+  const log = parseLogConfig(env, options);
 
   const config: Config = {
     databaseUrl,
     redisUrl,
     queuePrefix,
-    qbo: { environment, baseUrl, tokenUrl, clientId, clientSecret, realmId, refreshToken },
+    qbo,
     tokenEncryptionKey,
-    requestsPerMinute: int(env, 'QBO_REQUESTS_PER_MINUTE', 480, 1, 100_000),
-    maxConcurrent: int(env, 'QBO_MAX_CONCURRENT', 10, 1, 100),
+    requestsPerMinute: int(env, 'QBO_REQUESTS_PER_MINUTE', CONFIG_DEFAULTS.requestsPerMinute, 1, 100_000),
+    maxConcurrent: int(env, 'QBO_MAX_CONCURRENT', CONFIG_DEFAULTS.maxConcurrent, 1, 100),
+    windowJobs: {
+      attempts: int(env, 'WINDOW_ATTEMPTS', CONFIG_DEFAULTS.windowAttempts, 1, 100),
+      backoffMs: int(env, 'WINDOW_BACKOFF_MS', CONFIG_DEFAULTS.windowBackoffMs, 0, 86_400_000),
+    },
     dashboard: { user: read(env, 'DASHBOARD_USER'), password: read(env, 'DASHBOARD_PASSWORD') },
-    displayTimezone: timeZone(env, 'DISPLAY_TIMEZONE', 'America/Guayaquil'),
-    logLevel,
+    displayTimezone: timeZone(env, 'DISPLAY_TIMEZONE', CONFIG_DEFAULTS.displayTimezone),
+    ...log,
   };
   return deepFreeze(config);
 }
 
-function deepFreeze<T extends object>(value: T): T {
-  for (const child of Object.values(value)) {
-    if (child && typeof child === 'object' && !Buffer.isBuffer(child)) deepFreeze(child as object);
-  }
-  return Object.freeze(value);
+/** Whether `QBO_REFRESH_TOKEN` may bootstrap the token store of `realmId` (see the environment table). */
+export function refreshTokenOpensRealm(config: Config, realmId: string): boolean {
+  if (config.qbo.refreshToken === undefined) return false;
+  return (
+    QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm || realmId === config.qbo.realmId
+  );
 }
 
 /** Throws a {@link ConfigError} when a value the command needs is absent. */

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
@@ -40,20 +41,21 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** Pretty, human-readable lines (only when asked: `LOG_PRETTY=1`); JSON otherwise. */
+  /** Pretty, human-readable lines (`LOG_PRETTY=1`, see the configuration); JSON otherwise. Default false. */
   pretty?: boolean;
   name?: string;
+  /** Where log lines go: the command's stderr (logs never mix with command output on stdout). Default file descriptor 2. */
+  destination?: NodeJS.WritableStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const pretty = options.pretty ?? process.env.LOG_PRETTY === '1';
-  return pino(
-    {
-      name: options.name ?? 'qbo-backfill',
-      level: options.level,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
-    },
-    pretty ? undefined : pino.destination(2),
-  );
+  const base = {
+    name: options.name ?? 'qbo-backfill',
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  // pino-pretty as a stream in this thread (not a transport worker): lines reach the very stream given.
+  const destination = options.destination ?? pino.destination(2);
+  const stream = options.pretty ? PinoPretty({ destination, sync: true }) : destination;
+  return pino(base, stream);
 }

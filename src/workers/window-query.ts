@@ -1,9 +1,8 @@
 import type { EntityDefinition } from '../shared/entities.js';
+import { utcInstant } from '../shared/time-format.js';
 
 /** `2026-01-01T00:00:00Z`: QBO reads a literal without an offset in an undocumented way, so never send one. */
-export function qboInstant(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export const qboInstant = utcInstant;
 
 function conditions(entity: EntityDefinition, start: Date, end: Date): string {
   // Half-open [start, end): `>=` then `<`, so adjacent windows never share a record.

@@ -1,6 +1,8 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { requireValue } from '../shared/config.js';
+import { QBO_ENVIRONMENTS } from '../shared/qbo-environments.js';
+import { withTimeout } from '../shared/with-timeout.js';
 import { createDb, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
@@ -73,7 +75,9 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     clientSecret,
     encryptionKey,
     initialRefreshToken: config.qbo.refreshToken,
-    ...(config.qbo.environment !== 'emulator' && config.qbo.realmId !== undefined
+    // At Intuit a refresh token belongs to one company; the emulator's opens each of its realms.
+    ...(!QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm &&
+    config.qbo.realmId !== undefined
       ? { initialRefreshTokenRealmId: config.qbo.realmId }
       : {}),
     logger,
@@ -84,6 +88,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     tokens,
     logger,
     signal: shutdown.signal,
+    maxAttempts: config.qbo.requestAttempts,
     ...options.client,
   });
   const connection = createRedis(config.redisUrl, { forWorker: true });
@@ -112,19 +117,17 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       logger.info('worker shutting down: releasing current jobs after their page');
       shutdown.abort(new Error('worker shutting down'));
       const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close().then(() => true);
-      const timedOut = new Promise<boolean>(
-        (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+      const graceful = await withTimeout(worker.close(), timeoutMs, 'worker close').then(
+        () => true,
+        () => false,
       );
-      if (!(await Promise.race([graceful, timedOut]))) {
+      if (!graceful) {
         logger.warn(
           { timeoutMs },
           'jobs did not release in time; forcing the worker closed (their locks will expire)',
         );
         await worker.close(true).catch(() => undefined);
       }
-      clearTimeout(timer);
       await Promise.allSettled([limiter.close(), tokens.close()]);
       connection.disconnect();
       await db.destroy();

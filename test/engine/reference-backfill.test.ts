@@ -42,9 +42,14 @@ describe('reference backfill: January 2026, two worker processes', () => {
   before(async () => {
     tdb = await createTestDatabase();
     prefix = uniquePrefix('ref');
-    emulator = await startEmulator({ port: 0, seed: 20260101 });
+    // Ten times QBO's request budget on both sides: what this scenario checks is what lands in
+    // the tables, not pacing (one-budget-shared-by-three-workers checks that), so it runs in seconds.
+    emulator = await startEmulator({ port: 0, seed: 20260101, config: { requestsPerMinute: 5_000 } });
     realmId = emulator.realmIds[0] as string;
-    env = emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId);
+    env = {
+      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+      QBO_REQUESTS_PER_MINUTE: '4800',
+    };
     workers.push(
       spawnCli(['worker', '--concurrency', '3'], env),
       spawnCli(['worker', '--concurrency', '3'], env),
@@ -60,7 +65,7 @@ describe('reference backfill: January 2026, two worker processes', () => {
   });
 
   async function backfill(): Promise<Report> {
-    const startAt = new Date(Date.now() + 4_000).toISOString();
+    const startAt = new Date(Date.now() + 2_000).toISOString();
     const enq = await runCli(
       [
         'enqueue',

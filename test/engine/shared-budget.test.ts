@@ -4,12 +4,17 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { ENTITIES } from '../../src/shared/entities.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { fileURLToPath } from 'node:url';
+import { runCli, spawnScript, type CliProcess } from '../helpers/cli.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+
+const WORKER = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));
+/** QBO's sliding minute, scaled down on both sides (emulator and limiter) so the test takes seconds. */
+const WINDOW_MS = 2_000;
 
 /**
  * Three worker processes against a realm that QBO (the emulator) limits to 60 requests per
- * sliding minute and 3 in flight: the shared budget keeps every process inside it, so the
+ * sliding window and 3 in flight: the shared budget keeps every process inside it, so the
  * emulator never answers 429, and the backfill is still complete.
  */
 describe('one budget shared by three worker processes', () => {
@@ -25,7 +30,7 @@ describe('one budget shared by three worker processes', () => {
     emulator = await startEmulator({
       port: 0,
       seed: 606,
-      config: { requestsPerMinute: 60, maxConcurrent: 3, latencyMs: [100, 400] },
+      config: { requestsPerMinute: 60, windowMs: WINDOW_MS, maxConcurrent: 3, latencyMs: [50, 200] },
     });
   });
   after(async () => {
@@ -42,7 +47,7 @@ describe('one budget shared by three worker processes', () => {
       QBO_REQUESTS_PER_MINUTE: '60',
       QBO_MAX_CONCURRENT: '3',
     };
-    for (let i = 0; i < 3; i++) workers.push(spawnCli(['worker', '--concurrency', '4'], env));
+    for (let i = 0; i < 3; i++) workers.push(spawnScript(WORKER, [String(WINDOW_MS), '4'], env));
     // 23 days x 3 entities = 69 windows and more requests than one minute's budget (pages of 10).
     const enq = await runCli(
       [

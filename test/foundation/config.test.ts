@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../../src/shared/config.js';
+import { ConfigError, parseConfig, parseLogConfig } from '../../src/shared/config.js';
+import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/shared/qbo-environments.js';
+import { EMULATOR_DEFAULTS } from '../../src/emulator/defaults.js';
 
 function expectConfigError(env: Record<string, string>, message: string): void {
   assert.throws(
@@ -84,5 +86,76 @@ describe('configuration', () => {
       'QUEUE_PREFIX: expected 1 to 64 letters, digits, dots, dashes or underscores',
     );
     expectConfigError({ QBO_REALM_ID: 'abc' }, 'QBO_REALM_ID: expected a numeric company (realm) id');
+  });
+
+  it('reads the retry, backoff and quota settings, with their documented defaults', () => {
+    const c = parseConfig({});
+    assert.equal(c.qbo.requestAttempts, 5);
+    assert.deepEqual(c.windowJobs, { attempts: 3, backoffMs: 15_000 });
+    assert.equal(c.qbo.monthlyReadQuota, 500_000);
+    assert.equal(c.logPretty, false);
+    const set = parseConfig({
+      QBO_REQUEST_ATTEMPTS: '2',
+      WINDOW_ATTEMPTS: '7',
+      WINDOW_BACKOFF_MS: '250',
+      QBO_MONTHLY_READ_QUOTA: '1000',
+      LOG_PRETTY: '1',
+    });
+    assert.equal(set.qbo.requestAttempts, 2);
+    assert.deepEqual(set.windowJobs, { attempts: 7, backoffMs: 250 });
+    assert.equal(set.qbo.monthlyReadQuota, 1000);
+    assert.equal(set.logPretty, true);
+    expectConfigError(
+      { QBO_REQUEST_ATTEMPTS: '0' },
+      'QBO_REQUEST_ATTEMPTS: expected an integer from 1 to 100',
+    );
+    expectConfigError({ WINDOW_ATTEMPTS: 'x' }, 'WINDOW_ATTEMPTS: expected an integer from 1 to 100');
+    expectConfigError(
+      { WINDOW_BACKOFF_MS: '-1' },
+      'WINDOW_BACKOFF_MS: expected an integer from 0 to 86400000',
+    );
+    expectConfigError(
+      { QBO_MONTHLY_READ_QUOTA: '0' },
+      'QBO_MONTHLY_READ_QUOTA: expected an integer from 1 to 1000000000',
+    );
+    expectConfigError({ LOG_PRETTY: 'yes' }, 'LOG_PRETTY: expected 1 or 0');
+  });
+
+  it('refuses the emulator development values when talking to real QBO', () => {
+    const dev = EMULATOR_DEVELOPMENT_VALUES;
+    const suffix =
+      "expected a value of your own: this is the emulator's public development value (set QBO_ENVIRONMENT=emulator to use it)";
+    for (const environment of ['sandbox', 'production']) {
+      expectConfigError(
+        { QBO_ENVIRONMENT: environment, QBO_CLIENT_ID: dev.clientId },
+        `QBO_CLIENT_ID: ${suffix}`,
+      );
+      expectConfigError(
+        { QBO_ENVIRONMENT: environment, QBO_CLIENT_SECRET: dev.clientSecret },
+        `QBO_CLIENT_SECRET: ${suffix}`,
+      );
+      expectConfigError(
+        { QBO_ENVIRONMENT: environment, QBO_REFRESH_TOKEN: dev.refreshToken },
+        `QBO_REFRESH_TOKEN: ${suffix}`,
+      );
+      expectConfigError(
+        { QBO_ENVIRONMENT: environment, TOKEN_ENCRYPTION_KEY: dev.encryptionKey },
+        `TOKEN_ENCRYPTION_KEY: ${suffix}`,
+      );
+    }
+    // The emulator itself accepts exactly the values the product uses for it by default.
+    const c = parseConfig({ QBO_ENVIRONMENT: 'emulator' });
+    assert.equal(c.qbo.clientId, EMULATOR_DEFAULTS.clientId);
+    assert.equal(c.qbo.clientSecret, EMULATOR_DEFAULTS.clientSecret);
+    assert.equal(c.qbo.refreshToken, EMULATOR_DEFAULTS.refreshToken);
+    assert.equal(c.qbo.realmId, EMULATOR_DEFAULTS.realmIds[0]);
+  });
+
+  it('reads only the log settings for commands that need nothing else', () => {
+    assert.deepEqual(parseLogConfig({ DATABASE_URL: 'nonsense', LOG_LEVEL: 'warn' }), {
+      logLevel: 'warn',
+      logPretty: false,
+    });
+    assert.equal(parseLogConfig({}, { defaultLogLevel: 'warn' }).logLevel, 'warn');
   });
 });

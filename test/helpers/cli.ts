@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
+/** The command line's process entry (what bin/qbo-backfill.js runs), for tests of the process boundary. */
+export const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
 
 export interface CliResult {
   code: number | null;
@@ -11,14 +14,44 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `qbo-backfill <args>` from the sources in a child process with the given environment. */
-export function runCli(
+function collect(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+/**
+ * Runs `qbo-backfill <args>` in this process with the given environment (over this process's, as a
+ * child would inherit it), capturing its output: milliseconds instead of a node start per call.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  /** `timeoutMs` only bounds child processes; in-process calls are bounded by the test's own timeout. */
+  options: { stdin?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const stdout = collect();
+  const stderr = collect();
+  const code = await main(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+  });
+  // PassThrough delivers 'data' on a later tick: let the last writes arrive.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** Runs `qbo-backfill <args>` as a real child process: for what only the process boundary shows. */
+export function runCliProcess(
   args: string[],
   env: Record<string, string | undefined> = {},
   options: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -50,7 +83,16 @@ export interface CliProcess {
 
 /** Starts a long-running command (worker, dashboard, emulator) in a child process. */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawnScript(BIN, args, env);
+}
+
+/** Starts a TypeScript entry point (the command line, or a test's own process) as a child process. */
+export function spawnScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

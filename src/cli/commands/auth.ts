@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, CommandIo } from '../command.js';
-import { EXIT, parseFlags } from '../command.js';
-import { parseConfig, requireValue, type Config } from '../../shared/config.js';
+import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
+import { requireValue, type Config } from '../../shared/config.js';
 import { createDb, type Db } from '../../shared/db.js';
 import { getTokenStatus, setRefreshToken, type TokenStatus } from '../../shared/token-store.js';
+import { textTable } from '../../shared/text-table.js';
+import { utcInstant } from '../../shared/time-format.js';
 import { CommandFailedError, UsageError } from '../../shared/usage-error.js';
 
 const USAGE =
@@ -15,8 +17,7 @@ const TOKEN_SHAPE = /^[\x21-\x7e]{1,4096}$/;
 function realmFrom(flag: string | undefined, config: Config): string {
   const realm = flag ?? config.qbo.realmId;
   if (realm === undefined) throw new UsageError(`--realm is required (or set QBO_REALM_ID); usage: ${USAGE}`);
-  if (!/^\d{1,32}$/.test(realm)) throw new UsageError(`--realm: expected a numeric company (realm) id`);
-  return realm;
+  return checkRealmFlag(realm);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -50,7 +51,7 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
     // A token on the command line would land in shell history and the process list.
     throw new UsageError('auth set takes the token from stdin or --file, never as an argument');
   }
-  const config = parseConfig();
+  const config = io.config();
   const realmId = realmFrom(values.realm, config);
   const key = requireValue(
     config.tokenEncryptionKey,
@@ -67,7 +68,7 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
     }
   } else {
     if ((io.stdin as { isTTY?: boolean }).isTTY) {
-      process.stderr.write('paste the refresh token, then press Enter and Ctrl-D:\n');
+      io.stderr.write('paste the refresh token, then press Enter and Ctrl-D:\n');
     }
     raw = await readAll(io.stdin);
   }
@@ -101,7 +102,7 @@ function duration(seconds: number | null): string {
 }
 
 function iso(date: Date | null): string {
-  return date === null ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return date === null ? '-' : utcInstant(date);
 }
 
 function toJson(s: TokenStatus) {
@@ -124,10 +125,8 @@ async function runStatus(argv: string[], io: CommandIo): Promise<number> {
     'qbo-backfill auth status [--realm ID] [--json]',
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (values.realm !== undefined && !/^\d{1,32}$/.test(values.realm)) {
-    throw new UsageError(`--realm: expected a numeric company (realm) id`);
-  }
-  const config = parseConfig();
+  if (values.realm !== undefined) checkRealmFlag(values.realm);
+  const config = io.config();
   const rows = await withDb(config, (db) =>
     getTokenStatus(db, values.realm !== undefined ? { realmId: values.realm } : {}),
   );
@@ -162,15 +161,7 @@ async function runStatus(argv: string[], io: CommandIo): Promise<number> {
     iso(s.refreshedAt),
     String(s.refreshCount),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? '').length)));
-  for (const line of [header, ...table]) {
-    io.out(
-      line
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
+  io.out(textTable(header, table));
   return EXIT.ok;
 }
 

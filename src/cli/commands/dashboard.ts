@@ -1,24 +1,7 @@
 import type { Command } from '../command.js';
 import { EXIT, intFlag, parseFlags } from '../command.js';
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { untilSignal } from '../signals.js';
 import { BOARD_PATH, DEFAULT_PORT, dashboardCredentials, startDashboard } from '../../dashboard/index.js';
-
-/** Resolves on the first SIGTERM/SIGINT; a second one while shutting down forces exit 1. */
-function firstSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      const force = () => process.exit(EXIT.failed);
-      process.once('SIGTERM', force);
-      process.once('SIGINT', force);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-}
 
 export const dashboardCommand: Command = {
   name: 'dashboard',
@@ -36,17 +19,17 @@ export const dashboardCommand: Command = {
     );
     const port = intFlag(values.port, 'port', 0, 65_535) ?? DEFAULT_PORT;
     const insecureNoAuth = values['insecure-no-auth'] ?? false;
-    const config = parseConfig();
+    const config = io.config();
     // Refuse before opening any connection: a missing login is a configuration error (exit 2).
     dashboardCredentials(config, insecureNoAuth);
-    const log = createLogger({ level: config.logLevel, name: 'dashboard' });
+    const log = io.logger(config, 'dashboard');
 
-    const stopped = firstSignal();
-    const dashboard = await startDashboard({ config, port, host: values.host, insecureNoAuth, logger: log });
+    const starting = startDashboard({ config, port, host: values.host, insecureNoAuth, logger: log });
+    // Listening for signals before the server is up: a SIGTERM during start still shuts down cleanly.
+    const stopped = untilSignal(() => starting.then((d) => d.close()), log);
+    const dashboard = await starting;
     io.out(`dashboard listening on ${dashboard.url} (Bull Board at ${dashboard.url}${BOARD_PATH})`);
-    const signal = await stopped;
-    log.info({ signal }, 'shutting down');
-    await dashboard.close();
+    await stopped;
     return EXIT.ok;
   },
 };

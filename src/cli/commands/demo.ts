@@ -1,5 +1,3 @@
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { parseFlags, type Command } from '../command.js';
 import { untilSignal } from '../signals.js';
@@ -10,13 +8,11 @@ export const demoCommand: Command = {
   usage: 'qbo-backfill demo [--keep]',
   async run(argv, io) {
     const { values } = parseFlags(argv, { keep: { type: 'boolean' } }, this.usage);
-    const config = parseConfig();
     // The demo prints its own summary; only warnings and errors go to the log unless asked.
-    const logger = createLogger({
-      level: process.env.LOG_LEVEL ? config.logLevel : 'warn',
-      name: 'qbo-backfill-demo',
-    });
+    const config = io.config({ defaultLogLevel: 'warn' });
+    const logger = io.logger(config, 'qbo-backfill-demo');
     return runDemo({
+      config,
       keep: values.keep ?? false,
       logger,
       out: io.out,

@@ -1,8 +1,7 @@
 import type { Command } from '../command.js';
 import { EXIT, intFlag, parseFlags } from '../command.js';
 import { untilSignal } from '../signals.js';
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { parseLogConfig } from '../../shared/config.js';
 import { UsageError } from '../../shared/usage-error.js';
 import {
   EMULATOR_DEFAULTS,
@@ -109,8 +108,8 @@ export const emulatorCommand: Command = {
       throw err;
     }
 
-    const { logLevel } = parseConfig();
-    const log = createLogger({ level: logLevel, name: 'qbo-emulator' });
+    // Only the log settings: the emulator needs no database, so a bad DATABASE_URL must not stop it.
+    const log = io.logger(parseLogConfig(io.env), 'qbo-emulator');
     const emulator = await startEmulator({
       port,
       host: str('host') ?? '127.0.0.1',

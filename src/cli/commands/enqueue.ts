@@ -1,10 +1,11 @@
-import { parseConfig } from '../../shared/config.js';
+import { refreshTokenOpensRealm } from '../../shared/config.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
 import { enqueueBackfill, parseEntities, planBackfill } from '../../producer/enqueue.js';
-import { EXIT, intFlag, parseFlags, type Command } from '../command.js';
+import { windowJobOptions } from '../../producer/job-options.js';
+import { checkRealmFlag, EXIT, intFlag, parseFlags, type Command } from '../command.js';
 import { withProducer } from '../producer-context.js';
 
 export const enqueueCommand: Command = {
@@ -30,7 +31,7 @@ export const enqueueCommand: Command = {
     if (positionals.length)
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
     // Everything is validated before anything is touched: bad input leaves no run and no job.
-    const config = parseConfig();
+    const config = io.config();
     const entities = parseEntities(values.entities);
     if (values.from === undefined) throw new UsageError('--from is required');
     if (values.to === undefined) throw new UsageError('--to is required');
@@ -46,8 +47,7 @@ export const enqueueCommand: Command = {
     }
     const realmId = values.realm ?? config.qbo.realmId;
     if (realmId === undefined) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
-    if (!/^\d{1,32}$/.test(realmId))
-      throw new UsageError(`--realm: expected a numeric company (realm) id, got ${JSON.stringify(realmId)}`);
+    checkRealmFlag(realmId, true);
     const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
     const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize });
 
@@ -75,16 +75,12 @@ export const enqueueCommand: Command = {
         .select('realm_id')
         .where('realm_id', '=', realmId)
         .executeTakeFirst();
-      // QBO_REFRESH_TOKEN bootstraps QBO_REALM_ID only (the emulator's opens every realm it serves).
-      const bootstrap =
-        config.qbo.refreshToken !== undefined &&
-        (config.qbo.environment === 'emulator' || realmId === config.qbo.realmId);
-      if (!known && !bootstrap) {
+      if (!known && !refreshTokenOpensRealm(config, realmId)) {
         throw new UsageError(
           `realm ${realmId} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${realmId}`,
         );
       }
-      const result = await enqueueBackfill(db, queue, plan, now);
+      const result = await enqueueBackfill(db, queue, plan, now, windowJobOptions(config.windowJobs));
       if (values.json) {
         io.out(
           JSON.stringify({

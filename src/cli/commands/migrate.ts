@@ -1,7 +1,5 @@
 import type { Command } from '../command.js';
 import { EXIT, parseFlags } from '../command.js';
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
 import { migrateToLatest } from '../../shared/migrate.js';
 
 export const migrateCommand: Command = {
@@ -10,8 +8,8 @@ export const migrateCommand: Command = {
   usage: 'qbo-backfill migrate',
   async run(argv, io) {
     parseFlags(argv, {}, this.usage);
-    const config = parseConfig();
-    const log = createLogger({ level: config.logLevel });
+    const config = io.config();
+    const log = io.logger(config);
     const { applied } = await migrateToLatest(config.databaseUrl);
     log.info({ applied }, 'migrations applied');
     io.out(

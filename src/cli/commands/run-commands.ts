@@ -1,8 +1,8 @@
-import { parseConfig } from '../../shared/config.js';
 import { findEntity, entityNames } from '../../shared/entities.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { cancelRun } from '../../producer/cancel.js';
 import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/report.js';
+import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
 import { runStatuses, statusText } from '../../producer/status.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
@@ -19,7 +19,7 @@ export const statusCommand: Command = {
   usage: 'qbo-backfill status [--run ID] [--json]',
   async run(argv, io) {
     const { values } = parseFlags(argv, { run: { type: 'string' }, json: { type: 'boolean' } }, this.usage);
-    const config = parseConfig();
+    const config = io.config();
     return withProducer(config, async ({ db }) => {
       const runs = await runStatuses(db, values.run);
       io.out(
@@ -42,7 +42,7 @@ export const reportCommand: Command = {
     const format = values.format ?? 'table';
     if (!['table', 'json', 'csv'].includes(format))
       throw new UsageError(`--format: expected table, json or csv, got ${JSON.stringify(format)}`);
-    const config = parseConfig();
+    const config = io.config();
     return withProducer(config, async ({ db }) => {
       const report = await buildReport(db, runId);
       io.out(
@@ -64,9 +64,9 @@ export const resumeCommand: Command = {
   async run(argv, io) {
     const { values } = parseFlags(argv, { run: { type: 'string' } }, this.usage);
     const runId = requireRun(values.run);
-    const config = parseConfig();
+    const config = io.config();
     return withProducer(config, async ({ db, queue }) => {
-      const r = await resumeRun(db, queue, runId);
+      const r = await resumeRun(db, queue, runId, windowJobOptions(config.windowJobs));
       io.out(`run ${r.runId}: ${r.requeued} window(s) enqueued again, ${r.pending} pending in all`);
       return EXIT.ok;
     });
@@ -89,9 +89,16 @@ export const retryCommand: Command = {
     }
     if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
       throw new UsageError('--day: expected a UTC date such as 2026-01-01');
-    const config = parseConfig();
+    const config = io.config();
     return withProducer(config, async ({ db, queue }) => {
-      const r = await retryWindow(db, queue, runId, values.entity as string, values.day as string);
+      const r = await retryWindow(
+        db,
+        queue,
+        runId,
+        values.entity as string,
+        values.day as string,
+        windowJobOptions(config.windowJobs),
+      );
       io.out(`window ${values.entity} ${values.day} of run ${runId} enqueued as job ${r.jobId}`);
       return EXIT.ok;
     });
@@ -105,7 +112,7 @@ export const cancelCommand: Command = {
   async run(argv, io) {
     const { values } = parseFlags(argv, { run: { type: 'string' } }, this.usage);
     const runId = requireRun(values.run);
-    const config = parseConfig();
+    const config = io.config();
     return withProducer(config, async ({ db, queue }) => {
       const r = await cancelRun(db, queue, runId);
       io.out(

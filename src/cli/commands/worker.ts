@@ -1,5 +1,3 @@
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
 import { startWorker } from '../../workers/worker-process.js';
 import { EXIT, intFlag, parseFlags, type Command } from '../command.js';
 import { untilSignal } from '../signals.js';
@@ -8,11 +6,11 @@ export const workerCommand: Command = {
   name: 'worker',
   summary: 'run one worker process until SIGTERM/SIGINT, then drain and exit 0',
   usage: 'qbo-backfill worker [--concurrency N]',
-  async run(argv) {
+  async run(argv, io) {
     const { values } = parseFlags(argv, { concurrency: { type: 'string' } }, this.usage);
     const concurrency = intFlag(values.concurrency, 'concurrency', 1, 100);
-    const config = parseConfig();
-    const logger = createLogger({ level: config.logLevel, name: 'qbo-backfill-worker' });
+    const config = io.config();
+    const logger = io.logger(config, 'qbo-backfill-worker');
     const worker = startWorker({ config, logger, ...(concurrency ? { concurrency } : {}) });
     await untilSignal(() => worker.close(), logger);
     return EXIT.ok;

@@ -1,5 +1,6 @@
 import type Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../../shared/with-timeout.js';
 
 /** How long closing waits for a polite QUIT before dropping the sockets. */
 const CLOSE_TIMEOUT_MS = 2_000;
@@ -13,17 +14,11 @@ export async function closeConnection(
   connection: Bottleneck.IORedisConnection,
   client: Redis | undefined,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
-  });
-  const quit = connection.disconnect(true).then(
-    () => 'quit' as const,
-    () => 'failed' as const,
+  const quit = await withTimeout(connection.disconnect(true), CLOSE_TIMEOUT_MS, 'limiter quit').then(
+    () => true,
+    () => false,
   );
-  const outcome = await Promise.race([quit, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'quit') return;
+  if (quit) return;
   // Redis is unreachable: drop both sockets instead of waiting for QUIT replies.
   await connection.disconnect(false).catch(() => undefined);
   // ioredis leaves a client that is disconnected while waiting to reconnect in limbo: its

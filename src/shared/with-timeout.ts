@@ -1,4 +1,7 @@
-/** Rejects when `promise` has not settled within `ms`, so one unreachable backend cannot hang a request. */
+/**
+ * Rejects when `promise` has not settled within `ms`, so one unreachable backend cannot hang a
+ * request or a shutdown. The one timeout race of the product.
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
