@@ -7,7 +7,7 @@
  */
 import { rngFor } from '../prng.js';
 import { dayIndexOf } from './calendar.js';
-import { ENTITY_KINDS } from './entities.js';
+import { DRIFT_KINDS } from './entities.js';
 import type { RealmStore } from './realm-store.js';
 
 /** At most this many changes are applied per catch-up (protects against huge rates). */
@@ -49,7 +49,7 @@ export class Drift {
 
   private changeOne(store: RealmStore, i: number, at: number): void {
     const rng = rngFor(this.seed, store.realmId, 'drift', this.epoch, i);
-    const kind = ENTITY_KINDS[Math.floor(rng() * ENTITY_KINDS.length)];
+    const kind = DRIFT_KINDS[Math.floor(rng() * DRIFT_KINDS.length)];
     if (!kind) return;
     // Only records generated on earlier days can change (their new version must be newer).
     const existing = store.plan(kind).idsThrough(dayIndexOf(at) - 1);
