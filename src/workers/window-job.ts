@@ -69,6 +69,11 @@ function inWindow(r: ParsedRecord, start: Date, end: Date): boolean {
   return r.lastUpdated !== null && r.lastUpdated >= start && r.lastUpdated < end;
 }
 
+/** Whether a record belongs to the window read: any record does when the entity is read whole. */
+function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Date): boolean {
+  return entity.read === 'whole' || inWindow(r, start, end);
+}
+
 /**
  * Processes one window job: every entity goes through this one loop, driven by its registry entry.
  * Pages are read in order and each is committed (upsert plus the window's counters) in one
@@ -284,7 +289,7 @@ async function readWindow(
         }
       }
       const withoutId = records.filter((r) => r.id === undefined).length;
-      const anomalies = records.filter((r) => r.id !== undefined && !inWindow(r, start, end));
+      const anomalies = records.filter((r) => r.id !== undefined && !inScope(entity, r, start, end));
       if (withoutId) log.warn({ page: page + 1, withoutId, intuitTid }, 'records without Id skipped');
       for (const r of anomalies) {
         log.warn(
@@ -325,7 +330,7 @@ async function readWindow(
       totalRows += records.length;
       lastPageRows = records.length;
       lastId = received[received.length - 1]?.id;
-      for (const r of records) if (r.id !== undefined && inWindow(r, start, end)) ids.add(r.id);
+      for (const r of records) if (r.id !== undefined && inScope(entity, r, start, end)) ids.add(r.id);
       await job.updateProgress({ pass, page, rows: totalRows });
       await job.log(
         `pass ${pass} page ${page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
@@ -385,13 +390,13 @@ async function count(
 
 /** After a crash mid-pass the ids read before it are in the table: they seed reconciliation. */
 async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
-  const rows = await db
+  let query = db
     .selectFrom(`raw.${entity.table}` as 'raw.qb_invoices')
     .select('id')
-    .where('realm_id', '=', realmId)
-    .where('source_last_updated_utc', '>=', start)
-    .where('source_last_updated_utc', '<', end)
-    .execute();
+    .where('realm_id', '=', realmId);
+  if (entity.read !== 'whole')
+    query = query.where('source_last_updated_utc', '>=', start).where('source_last_updated_utc', '<', end);
+  const rows = await query.execute();
   return new Set(rows.map((r) => r.id));
 }
 
