@@ -2,13 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../../src/emulator/index.js';
 import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
-
-// The entities this scenario backfills (every entity is covered by every-entity.test.ts).
-const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+
+// The entities this scenario backfills (every entity is covered by every-entity.test.ts).
+const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 
 /**
  * Three worker processes against a realm that QBO (the emulator) limits to 60 requests per
