@@ -3,7 +3,7 @@
  * (SyncToken + 1, LastUpdatedTime moved to the moment of the change, a visible edit). Changes are
  * applied lazily, whenever someone looks (an API or truth request), at evenly spread moments since
  * the rate was set, so the outcome does not depend on timers. Which record changes is drawn from
- * the seed; a record already deleted is skipped.
+ * the seed among invoices, customers and items (DRIFT_KINDS); a record already deleted is skipped.
  */
 import { rngFor } from '../prng.js';
 import { dayIndexOf } from './calendar.js';
