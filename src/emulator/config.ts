@@ -1,3 +1,5 @@
+import { findEntityKind } from './data/entities.js';
+
 /**
  * The emulator's run-time knobs: QBO's own limits (on by default, as in production) and the faults
  * that real QBO shows now and then (off by default). Settable at start and through
@@ -28,6 +30,14 @@ export interface EmulatorConfig {
   refreshTokenGraceSeconds: number;
   /** Records per realm and minute whose LastUpdatedTime moves to "now" (and SyncToken +1) while serving. Default 0. */
   driftPerMinute: number;
+  /**
+   * Entities whose query refuses `MetaData.LastUpdatedTime` in WHERE or ORDERBY with a 400
+   * QueryValidationError. CompanyInfo and Preferences are one record each and meant to be read
+   * whole; for TaxCode and TaxRate the peers disagree (singer-io filters them by time, Airbyte reads
+   * them whole), so the strict answer is the default and a test can lift it. Default
+   * `["CompanyInfo", "Preferences", "TaxCode", "TaxRate"]`.
+   */
+  unfilterableEntities: string[];
 }
 
 export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
@@ -43,6 +53,12 @@ export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   rotateRefreshTokenAfterSeconds: 86_400,
   refreshTokenGraceSeconds: 86_400,
   driftPerMinute: 0,
+  unfilterableEntities: Object.freeze([
+    'CompanyInfo',
+    'Preferences',
+    'TaxCode',
+    'TaxRate',
+  ]) as unknown as string[],
 });
 
 /** A bad config key or value; the message names it. */
@@ -97,6 +113,14 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),
   refreshTokenGraceSeconds: num(0, 10 * 365 * 86_400),
   driftPerMinute: num(0, 1_000_000),
+  unfilterableEntities: (value, key) => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !findEntityKind(v))) {
+      throw new EmulatorConfigError(
+        `${key}: expected an array of QBO entity names such as ["TaxCode"], got ${JSON.stringify(value)}`,
+      );
+    }
+    return [...new Set(value.map((v) => (findEntityKind(v as string) as { qboName: string }).qboName))];
+  },
 };
 
 /** Validates a partial config (from JSON or flags). Throws {@link EmulatorConfigError} on the first problem. */

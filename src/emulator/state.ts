@@ -24,6 +24,9 @@ export class EmulatorRequestError extends Error {
   }
 }
 
+/** Every instant a record can have: the truth of an entity read whole. */
+export const WHOLE_SPAN = Object.freeze({ from: 0, to: 8.64e15 });
+
 export interface StateOptions {
   seed: number;
   profile: ProfileName;
@@ -69,7 +72,11 @@ export class EmulatorState {
 
   getConfig(): EmulatorConfig {
     const c = this.config;
-    return { ...c, latencyMs: Array.isArray(c.latencyMs) ? [c.latencyMs[0], c.latencyMs[1]] : c.latencyMs };
+    return {
+      ...c,
+      latencyMs: Array.isArray(c.latencyMs) ? [c.latencyMs[0], c.latencyMs[1]] : c.latencyMs,
+      unfilterableEntities: [...c.unfilterableEntities],
+    };
   }
 
   /** Applies due drift; call before anything observes the data. */
@@ -100,8 +107,11 @@ export class EmulatorState {
 
   truth(realmId: string, entity: string, from: number, to: number, withIds: boolean): TruthResult {
     this.catchUpDrift();
+    const kind = this.kind(entity);
+    // One record per company, read whole by extractors: its truth is the whole entity.
+    const span = kind.singleton ? WHOLE_SPAN : { from, to };
     const records = this.store(realmId)
-      .inRange(this.kind(entity), from, to)
+      .inRange(kind, span.from, span.to)
       .filter((r) => !r.deleted)
       .sort((a, b) => a.id - b.id);
     const counts = new Map<string, number>();

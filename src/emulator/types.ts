@@ -69,6 +69,7 @@ export interface RunningEmulator {
   setConfig(patch: Partial<EmulatorConfig>): void;
   stats(): StatsSnapshot;
   resetStats(): void;
+  /** Records updated in [from, to); for a one-per-company entity (CompanyInfo) the whole entity. */
   truth(realmId: string, entity: string, from: Date, to: Date, options?: { ids?: boolean }): TruthResult;
   /** Changes a record at the source and returns its new payload (throws for unknown/deleted ones). */
   touchRecord(request: TouchRequest): Record<string, unknown>;

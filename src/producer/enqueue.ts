@@ -3,7 +3,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { Selectable } from 'kysely';
 import type { Db } from '../shared/db.js';
 import type { RunTable } from '../shared/db-types.js';
-import { entityNames, findEntity } from '../shared/entities.js';
+import { ALL_ENTITIES, entityNames, findEntity } from '../shared/entities.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { createRun, findLiveRun } from '../shared/state/index.js';
 import { UsageError } from '../shared/usage-error.js';
@@ -35,22 +35,37 @@ export interface EnqueueResult {
   existing: boolean;
 }
 
-/** Parses `--entities`: known names only, no duplicates, in the order given. */
+/** Parses `--entities`: known names only (`all` is every one), no duplicates, in the order given. */
 export function parseEntities(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') {
-    throw new UsageError(`--entities is required (one or more of ${entityNames().join(', ')})`);
+    throw new UsageError(
+      `--entities is required (entity names or ${ALL_ENTITIES}; qbo-backfill entities lists them)`,
+    );
   }
   const names = value
     .split(',')
     .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+    .filter(Boolean)
+    .flatMap((n) => (n === ALL_ENTITIES ? entityNames() : [n]));
   const unknown = names.filter((n) => !findEntity(n));
   if (unknown.length) {
     throw new UsageError(
-      `--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${entityNames().join(', ')}`,
+      `--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; qbo-backfill entities lists the known ones`,
     );
   }
   return [...new Set(names)];
+}
+
+/**
+ * The windows of one entity: a UTC day each for entities read by LastUpdatedTime, one for the
+ * whole run for those read whole (snapshots, tax codes and rates). That one is labelled with the
+ * run's first day and spans the run's range, though its query has no time condition.
+ */
+export function entityWindows(entity: string, days: DayWindow[]): DayWindow[] {
+  const first = days[0];
+  const last = days[days.length - 1];
+  if (findEntity(entity)?.read !== 'whole' || !first || !last) return days;
+  return [{ day: first.day, start: first.start, end: last.end }];
 }
 
 export function planBackfill(request: EnqueueRequest): EnqueuePlan {
@@ -64,7 +79,8 @@ export function planBackfill(request: EnqueueRequest): EnqueuePlan {
     request.from.toISOString(),
     request.to.toISOString(),
   ].join('|');
-  return { request, windows, jobs: windows.length * request.entities.length, dedupeKey };
+  const jobs = request.entities.reduce((n, e) => n + entityWindows(e, windows).length, 0);
+  return { request, windows, jobs, dedupeKey };
 }
 
 function newRunId(now: Date): string {
@@ -99,7 +115,9 @@ export async function enqueueBackfill(
     pageSize: request.pageSize,
     startAt: request.startAt,
     dedupeKey: plan.dedupeKey,
-    windows: plan.windows,
+    windows: request.entities.flatMap((entity) =>
+      entityWindows(entity, plan.windows).map((w) => ({ entity, ...w })),
+    ),
   });
 
   if (!created) {
@@ -117,7 +135,7 @@ export async function enqueueBackfill(
   }
 
   const windows: WindowToEnqueue[] = request.entities.flatMap((entity) =>
-    plan.windows.map((w) => ({
+    entityWindows(entity, plan.windows).map((w) => ({
       runId,
       realmId: request.realmId,
       entity,

@@ -5,14 +5,18 @@ import { utcInstant } from '../shared/time-format.js';
 export const qboInstant = utcInstant;
 
 function conditions(entity: EntityDefinition, start: Date, end: Date): string {
-  // Half-open [start, end): `>=` then `<`, so adjacent windows never share a record.
-  const parts = [
-    `MetaData.LastUpdatedTime >= '${qboInstant(start)}'`,
-    `MetaData.LastUpdatedTime < '${qboInstant(end)}'`,
-  ];
+  // Half-open [start, end): `>=` then `<`, so adjacent windows never share a record. Entities read
+  // whole get no time condition: QBO may refuse one for them (see the registry).
+  const parts =
+    entity.read === 'whole'
+      ? []
+      : [
+          `MetaData.LastUpdatedTime >= '${qboInstant(start)}'`,
+          `MetaData.LastUpdatedTime < '${qboInstant(end)}'`,
+        ];
   // Without an Active condition QBO returns only active name-list records: inactive ones would be lost.
   if (entity.nameList) parts.push('Active IN (true, false)');
-  return parts.join(' AND ');
+  return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
 /**
@@ -33,12 +37,14 @@ export function pageStatement(
   startPosition: number,
   pageSize: number,
 ): string {
+  // A whole read keeps QBO's default order (by Id), as stable for paging as the time order.
+  const order = entity.read === 'whole' ? '' : ' ORDERBY MetaData.LastUpdatedTime';
   return (
-    `SELECT * FROM ${entity.qboName} WHERE ${conditions(entity, start, end)} ` +
-    `ORDERBY MetaData.LastUpdatedTime STARTPOSITION ${startPosition} MAXRESULTS ${pageSize}`
+    `SELECT * FROM ${entity.qboName}${conditions(entity, start, end)}${order} ` +
+    `STARTPOSITION ${startPosition} MAXRESULTS ${pageSize}`
   );
 }
 
 export function countStatement(entity: EntityDefinition, start: Date, end: Date): string {
-  return `SELECT COUNT(*) FROM ${entity.qboName} WHERE ${conditions(entity, start, end)}`;
+  return `SELECT COUNT(*) FROM ${entity.qboName}${conditions(entity, start, end)}`;
 }

@@ -126,7 +126,12 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
   }
 }
 
-function inWindow(r: ParsedRecord, start: Date, end: Date): boolean {
+/**
+ * Whether a record belongs to the window read. Any record does when the entity is read whole: its
+ * query has no time condition, and its one window stands for the whole run.
+ */
+function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Date): boolean {
+  if (entity.read === 'whole') return true;
   return r.lastUpdated !== null && r.lastUpdated >= start && r.lastUpdated < end;
 }
 
@@ -182,7 +187,7 @@ async function readPages(
       }
     }
     const withoutId = records.filter((r) => r.id === undefined).length;
-    const anomalies = records.filter((r) => r.id !== undefined && !inWindow(r, start, end));
+    const anomalies = records.filter((r) => r.id !== undefined && !inScope(entity, r, start, end));
     if (withoutId) log.warn({ page: page + 1, withoutId, intuitTid }, 'records without Id skipped');
     for (const r of anomalies) {
       log.warn(
@@ -213,7 +218,7 @@ async function readPages(
     totals.rows += records.length;
     pass.lastPageRows = records.length;
     lastId = received[received.length - 1]?.id;
-    for (const r of records) if (r.id !== undefined && inWindow(r, start, end)) pass.ids.add(r.id);
+    for (const r of records) if (r.id !== undefined && inScope(entity, r, start, end)) pass.ids.add(r.id);
     await job.updateProgress({ pass: pass.number, page: pass.page, rows: totals.rows });
     await job.log(
       `pass ${pass.number} page ${pass.page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
@@ -232,12 +237,12 @@ async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, s
 
 /** After a crash mid-pass the ids read before it are in the table: they seed reconciliation. */
 async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
-  const rows = await db
+  let query = db
     .selectFrom(`raw.${entity.table}` as 'raw.qb_invoices')
     .select('id')
-    .where('realm_id', '=', realmId)
-    .where('source_last_updated_utc', '>=', start)
-    .where('source_last_updated_utc', '<', end)
-    .execute();
+    .where('realm_id', '=', realmId);
+  if (entity.read !== 'whole')
+    query = query.where('source_last_updated_utc', '>=', start).where('source_last_updated_utc', '<', end);
+  const rows = await query.execute();
   return new Set(rows.map((r) => r.id));
 }

@@ -42,12 +42,12 @@ describe('qbo-backfill enqueue', () => {
     [
       'missing --entities',
       ['--from', '2026-01-01', '--to', '2026-01-31'],
-      '--entities is required (one or more of invoices, customers, items)',
+      '--entities is required (entity names or all; qbo-backfill entities lists them)',
     ],
     [
       'unknown entity',
-      ['--entities', 'invoices,bills', '--from', '2026-01-01', '--to', '2026-01-31'],
-      '--entities: unknown entity "bills"; known: invoices, customers, items',
+      ['--entities', 'invoices,widgets', '--from', '2026-01-01', '--to', '2026-01-31'],
+      '--entities: unknown entity "widgets"; qbo-backfill entities lists the known ones',
     ],
     [
       'bad date',

@@ -6,7 +6,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { emulatorEnv, fetchTruth, misplacedRows, rawIds, waitForRunEnd } from '../helpers/backfill.js';
-import { ENTITIES } from '../../src/shared/entities.js';
+import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
+
+// The entities this scenario backfills (every entity is covered by every-entity.test.ts).
+const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 
 const FROM = new Date('2026-01-01T00:00:00Z');
 const TO = new Date('2026-02-01T00:00:00Z');

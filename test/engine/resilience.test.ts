@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { startEmulator } from '../../src/emulator/index.js';
 import { parseConfig, type Config } from '../../src/shared/config.js';
-import { ENTITIES } from '../../src/shared/entities.js';
+import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
 import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
 import { setRefreshToken } from '../../src/shared/token-store.js';
 import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
@@ -18,6 +18,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
 import { waitFor } from '../helpers/cli.js';
+
+// The entities this scenario backfills (every entity is covered by every-entity.test.ts).
+const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

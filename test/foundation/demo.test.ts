@@ -23,7 +23,10 @@ describe('qbo-backfill demo', () => {
       { timeoutMs: 300_000 },
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^database: applied 0001_ops_schema, 0002_raw_invoices_customers_items$/m);
+    assert.match(
+      r.stdout,
+      /^database: applied 0001_ops_schema, 0002_raw_invoices_customers_items, 0003_raw_every_entity$/m,
+    );
     assert.match(
       r.stdout,
       /^run r\d{14}-[0-9a-f]{6}: 93 jobs \(invoices, customers, items, 2026-01-01\.\.2026-01-31\)/m,

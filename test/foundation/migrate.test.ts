@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, runCliProcess, ROOT } from '../helpers/cli.js';
 import { MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
+import { ENTITIES } from '../../src/shared/entities.js';
 
 describe('qbo-backfill migrate', () => {
   let tdb: TestDatabase;
@@ -21,7 +22,7 @@ describe('qbo-backfill migrate', () => {
     // Real processes of the real binary: its exit code, and nothing shared but the database.
     const results = await Promise.all([1, 2, 3].map(() => runCliProcess(['migrate'], env)));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
-    const applied = results.filter((r) => r.stdout.startsWith('applied 2 migration(s)'));
+    const applied = results.filter((r) => r.stdout.startsWith('applied 3 migration(s)'));
     assert.equal(applied.length, 1, results.map((r) => r.stdout).join('|'));
     const again = await runCli(['migrate'], env);
     assert.equal(again.code, 0, again.stderr);
@@ -32,15 +33,16 @@ describe('qbo-backfill migrate', () => {
     }>`SELECT name FROM ops.kysely_migration ORDER BY name`.execute(tdb.db);
     assert.deepEqual(
       migrations.rows.map((r) => r.name),
-      ['0001_ops_schema', '0002_raw_invoices_customers_items'],
+      ['0001_ops_schema', '0002_raw_invoices_customers_items', '0003_raw_every_entity'],
     );
     const tables = await sql<{ t: string }>`
       SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
       WHERE table_schema IN ('raw','ops') AND table_name NOT LIKE 'kysely%' ORDER BY 1`.execute(tdb.db);
     assert.deepEqual(
       tables.rows.map((r) => r.t),
-      ['ops.runs', 'ops.tokens', 'ops.windows', 'raw.qb_customers', 'raw.qb_invoices', 'raw.qb_items'],
+      ['ops.runs', 'ops.tokens', 'ops.windows', ...ENTITIES.map((e) => `raw.${e.table}`).sort()],
     );
+    assert.ok(tables.rows.some((r) => r.t === 'raw.qb_journal_entries'));
     const pk = await sql<{ def: string }>`
       SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'qb_invoices_pkey'`.execute(
       tdb.db,
@@ -101,6 +103,35 @@ describe('a failing migration', () => {
       assert.equal(applied.rows[0]?.n, 0);
       const runs = await sql<{ t: string | null }>`SELECT to_regclass('ops.runs')::text AS t`.execute(tdb.db);
       assert.equal(runs.rows[0]?.t, null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await tdb.drop();
+    }
+  });
+});
+
+describe('migrating a database already at 0002', () => {
+  it('adds every entity table and keeps the rows already stored', async () => {
+    const tdb = await createTestDatabase({ migrate: false });
+    const dir = mkdtempSync(path.join(ROOT, '.migrations-test-'));
+    try {
+      cpSync(path.join(ROOT, 'migrations'), dir, { recursive: true });
+      rmSync(path.join(dir, '0003_raw_every_entity.ts'));
+      assert.deepEqual((await migrateToLatest(tdb.url, dir)).applied, [
+        '0001_ops_schema',
+        '0002_raw_invoices_customers_items',
+      ]);
+      await sql`
+        INSERT INTO raw.qb_invoices (realm_id, id, payload, extract_window_start_utc, extract_window_end_utc,
+                                     page_number, page_size, request_payload)
+        VALUES ('1', '7', '{"Id":"7"}', now(), now(), 1, 1000, 'SELECT')`.execute(tdb.db);
+      const [a, b] = await Promise.all([migrateToLatest(tdb.url), migrateToLatest(tdb.url)]);
+      assert.deepEqual([...a.applied, ...b.applied], ['0003_raw_every_entity']);
+      const kept = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
+      assert.equal(kept.rows[0]?.n, 1);
+      const raw = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'raw'`.execute(tdb.db);
+      assert.equal(raw.rows[0]?.n, ENTITIES.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await tdb.drop();

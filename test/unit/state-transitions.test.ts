@@ -56,7 +56,9 @@ describe('run and window state transitions', () => {
       pageSize: 100,
       startAt: new Date(),
       dedupeKey: `dedupe-${n}`,
-      windows: ['2026-01-01', '2026-01-02', '2026-01-03'].map(day),
+      windows: ['invoices', 'items'].flatMap((entity) =>
+        ['2026-01-01', '2026-01-02', '2026-01-03'].map((d) => ({ entity, ...day(d) })),
+      ),
     });
     assert.equal(created, true);
   });

@@ -7,6 +7,7 @@ import { enqueueCommand } from './enqueue.js';
 import { cancelCommand, reportCommand, resumeCommand, retryCommand, statusCommand } from './run-commands.js';
 import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
+import { entitiesCommand } from './entities.js';
 
 /** Every command of `qbo-backfill`, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   authCommand,
   dashboardCommand,
   demoCommand,
+  entitiesCommand,
 ];

@@ -8,14 +8,35 @@ import { hashSeed, mulberry32, poisson } from '../prng.js';
 import { DATA_DAYS, PINNED_DAYS, monthIndexOf } from './calendar.js';
 import type { Volume } from './profiles.js';
 
+export interface DayPlanOptions {
+  /** Exactly one record in all (CompanyInfo, Preferences). */
+  singleton?: boolean;
+  /** Minimum records on the first day (reference targets). */
+  firstDayMin?: number;
+}
+
 export class DayPlan {
   private readonly counts: Uint32Array;
   /** prefix[d] = number of ids on days before d; prefix[DATA_DAYS] = total. */
   private readonly prefix: Float64Array;
 
-  constructor(streamKey: readonly (string | number)[], volume: Volume, pinnedMin: number) {
+  constructor(
+    streamKey: readonly (string | number)[],
+    volume: Volume,
+    pinnedMin: number,
+    options: DayPlanOptions = {},
+  ) {
     this.counts = new Uint32Array(DATA_DAYS);
     this.prefix = new Float64Array(DATA_DAYS + 1);
+    if (options.singleton) {
+      // One record per company, last changed on a day of its own.
+      const only = hashSeed(...streamKey, 'singleton') % DATA_DAYS;
+      for (let day = 0; day < DATA_DAYS; day++) {
+        this.counts[day] = day === only ? 1 : 0;
+        this.prefix[day + 1] = day >= only ? 1 : 0;
+      }
+      return;
+    }
     const monthMeans = new Map<number, number>();
     for (let day = 0; day < DATA_DAYS; day++) {
       const month = monthIndexOf(day);
@@ -27,6 +48,7 @@ export class DayPlan {
       }
       let count = poisson(mulberry32(hashSeed(...streamKey, 'count', day)), mean);
       if (PINNED_DAYS.has(day)) count = Math.max(count, pinnedMin);
+      if (day === 0 && options.firstDayMin !== undefined) count = Math.max(count, options.firstDayMin);
       this.counts[day] = count;
       this.prefix[day + 1] = (this.prefix[day] ?? 0) + count;
     }

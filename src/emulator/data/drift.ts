@@ -3,11 +3,11 @@
  * (SyncToken + 1, LastUpdatedTime moved to the moment of the change, a visible edit). Changes are
  * applied lazily, whenever someone looks (an API or truth request), at evenly spread moments since
  * the rate was set, so the outcome does not depend on timers. Which record changes is drawn from
- * the seed; a record already deleted is skipped.
+ * the seed among invoices, customers and items (DRIFT_KINDS); a record already deleted is skipped.
  */
 import { rngFor } from '../prng.js';
 import { dayIndexOf } from './calendar.js';
-import { ENTITY_KINDS } from './entities.js';
+import { DRIFT_KINDS } from './entities.js';
 import type { RealmStore } from './realm-store.js';
 
 /** At most this many changes are applied per catch-up (protects against huge rates). */
@@ -49,7 +49,7 @@ export class Drift {
 
   private changeOne(store: RealmStore, i: number, at: number): void {
     const rng = rngFor(this.seed, store.realmId, 'drift', this.epoch, i);
-    const kind = ENTITY_KINDS[Math.floor(rng() * ENTITY_KINDS.length)];
+    const kind = DRIFT_KINDS[Math.floor(rng() * DRIFT_KINDS.length)];
     if (!kind) return;
     // Only records generated on earlier days can change (their new version must be newer).
     const existing = store.plan(kind).idsThrough(dayIndexOf(at) - 1);

@@ -30,7 +30,42 @@ export interface BuildContext {
   readonly active: boolean;
   /** Number of ids another entity has by this record's day (valid reference targets are 1..n). */
   idsThrough(qboName: string): number;
+  /**
+   * A reference to a record of another entity that exists by this record's day and was not
+   * generated deleted, drawn from this record's stream: `{value, name}` for name lists (QBO puts
+   * the display name in the reference), `{value}` for transactions. Undefined when none exists yet.
+   */
+  ref(qboName: string): Ref | undefined;
+  /** An account of the given AccountType that exists by this record's day (the chart always has one). */
+  accountRef(type: AccountType): Ref;
+  /**
+   * A transaction of `qboName` to link to (by this day, not deleted) and the id of the customer or
+   * vendor it was generated with, so that a payment names its invoice's customer.
+   */
+  linked(qboName: string, partyQboName: string): { txnId: string; partyId: number } | undefined;
 }
+
+/** A QBO reference (`CustomerRef`, `AccountRef`, ...). */
+export interface Ref {
+  value: string;
+  name?: string;
+}
+
+/** The AccountType values the generated chart of accounts uses. */
+export type AccountType =
+  | 'Bank'
+  | 'Accounts Receivable'
+  | 'Other Current Asset'
+  | 'Fixed Asset'
+  | 'Accounts Payable'
+  | 'Credit Card'
+  | 'Other Current Liability'
+  | 'Equity'
+  | 'Income'
+  | 'Cost of Goods Sold'
+  | 'Expense'
+  | 'Other Income'
+  | 'Other Expense';
 
 export interface EntityKind {
   /** QBO entity name, as in `FROM Invoice` and the response key. */
@@ -41,6 +76,22 @@ export interface EntityKind {
   readonly deletedRate: number;
   /** Fraction of generated records that are inactive (name lists). */
   readonly inactiveRate: number;
+  /**
+   * One record per company (CompanyInfo, Preferences): generated once with Id 1, on a day drawn
+   * from the seed. Default false.
+   */
+  readonly singleton?: boolean;
+  /**
+   * Minimum records on the first generated day, so that references from other entities (accounts
+   * of each type, say) have targets from the start. Default: the profile's pinned minimum.
+   */
+  readonly firstDayMin?: number;
+  /**
+   * Whether change data capture serves the entity. Intuit's CDC page leaves out TimeActivity,
+   * TaxAgency, TaxCode and TaxRate (and JournalCode): their changes and deletions show only on a
+   * full re-read. Default true.
+   */
+  readonly cdc?: boolean;
   /** Queryable fields beyond the common ones (Id, SyncToken, MetaData times, Active for name lists). */
   readonly fields: readonly FieldDef[];
   /**

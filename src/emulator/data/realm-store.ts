@@ -12,6 +12,7 @@ import { ENTITY_KINDS } from './entities.js';
 import { payloadHead, type EntityKind } from './entity-kind.js';
 import { volumeOf, type Profile } from './profiles.js';
 import { recordJson, type EmRecord } from './record.js';
+import { References } from './references.js';
 
 const DAY_SECONDS = 86_400;
 
@@ -46,7 +47,10 @@ export class RealmStore {
     for (const kind of ENTITY_KINDS) {
       this.plans.set(
         kind.qboName,
-        new DayPlan([seed, realmId, kind.qboName], volumeOf(profile, kind.qboName), profile.pinnedMin),
+        new DayPlan([seed, realmId, kind.qboName], volumeOf(profile, kind.qboName), profile.pinnedMin, {
+          singleton: kind.singleton,
+          firstDayMin: kind.firstDayMin,
+        }),
       );
       this.overrides.set(kind.qboName, new Map());
     }
@@ -182,24 +186,23 @@ export class RealmStore {
       [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
     }
     const start = dayStartMs(day);
-    // Reference targets (customers, items) that exist by this day; computed once per day.
+    // Reference targets (customers, items, ...) that exist by this day; computed once per day.
     const targets = new Map<string, number>();
     for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
-    const idsThrough = (name: string) => targets.get(name) ?? 1;
+    const refs = new References(this, (name) => targets.get(name) ?? 1);
     const records: EmRecord[] = [];
     for (let i = 0; i < count; i++) {
       const id = ids[i] as number;
-      records.push(this.generateOne(kind, id, start + (seconds[i] as number) * 1000, idsThrough));
+      records.push(this.generateOne(kind, id, start + (seconds[i] as number) * 1000, refs));
     }
     return records;
   }
 
-  private generateOne(
-    kind: EntityKind,
-    id: number,
-    lastUpdated: number,
-    idsThrough: (name: string) => number,
-  ): EmRecord {
+  /**
+   * The first draws of a record's own stream, which decide whether it exists as generated. Kept in
+   * one place so that {@link generatedDeleted} reads them exactly as generation does.
+   */
+  private head(kind: EntityKind, id: number, lastUpdated: number) {
     // Each record has its own stream, so its content does not depend on its neighbours.
     const rng: Rng = rngFor(this.seed, this.realmId, kind.qboName, 'record', id);
     const edited = chance(rng, 0.4);
@@ -207,6 +210,30 @@ export class RealmStore {
     const syncToken = edited ? intBetween(rng, 1, 5) : 0;
     const active = !(kind.nameList && chance(rng, kind.inactiveRate));
     const deleted = chance(rng, kind.deletedRate);
+    return { rng, created, syncToken, active, deleted };
+  }
+
+  /** Whether a record was generated hard-deleted, without generating it (references avoid those). */
+  generatedDeleted(kind: EntityKind, id: number): boolean {
+    return kind.deletedRate > 0 && this.head(kind, id, 0).deleted;
+  }
+
+  /**
+   * The stream of a generated record positioned after its head, for reading the first values its
+   * builder draws (a transaction's customer or vendor) without generating it.
+   */
+  streamAfterHead(kind: EntityKind, id: number): Rng {
+    return this.head(kind, id, 0).rng;
+  }
+
+  partyOf(kind: EntityKind, id: number, partyQboName: string): number {
+    const day = this.plan(kind).dayOfId(id) ?? 0;
+    const n = Math.max(1, this.plans.get(partyQboName)?.idsThrough(day) ?? 1);
+    return 1 + Math.floor(this.streamAfterHead(kind, id)() * n);
+  }
+
+  private generateOne(kind: EntityKind, id: number, lastUpdated: number, refs: References): EmRecord {
+    const { rng, created, syncToken, active, deleted } = this.head(kind, id, lastUpdated);
     if (deleted) {
       return {
         id,
@@ -228,7 +255,10 @@ export class RealmStore {
         lastUpdated,
         syncToken,
         active,
-        idsThrough,
+        idsThrough: refs.idsThrough,
+        ref: (name) => refs.ref(rng, name),
+        accountRef: (type) => refs.accountRef(rng, type),
+        linked: (name, party) => refs.linked(rng, name, party),
       },
       payload,
     );

@@ -2,7 +2,8 @@
  * The emulator's own control API under `/__emulator/` (never limited, delayed or faulted):
  *   GET  /__emulator/config          current config
  *   POST /__emulator/config          JSON patch, validated (400 on bad keys/values); returns the new config
- *   GET  /__emulator/truth?realmId=&entity=&from=&to=[&ids=true]
+ *   GET  /__emulator/truth?realmId=&entity=[&from=&to=][&ids=true]  (no from/to, or a
+ *        one-per-company entity such as CompanyInfo: the whole entity)
  *   GET  /__emulator/stats           POST /__emulator/stats/reset
  *   POST /__emulator/records/touch   {realmId, entity, id, lastUpdatedTime?, active?}
  *   POST /__emulator/records/delete  {realmId, entity, id}: hard delete (transactions) or Active=false
@@ -13,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmulatorConfigError } from '../config.js';
 import { parseInstant, parseUtcDate } from '../pacific-time.js';
-import { EmulatorRequestError, type EmulatorState } from '../state.js';
+import { EmulatorRequestError, WHOLE_SPAN, type EmulatorState } from '../state.js';
 import type { TouchRequest } from '../types.js';
 import { readBody, sendJson } from './request-io.js';
 
@@ -23,8 +24,9 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
-/** An instant with an offset, or a UTC date (its midnight). */
-function instantParam(params: URLSearchParams, name: string): number {
+/** An instant with an offset, or a UTC date (its midnight); `fallback` when the parameter is absent. */
+function instantParam(params: URLSearchParams, name: string, fallback?: number): number {
+  if (fallback !== undefined && !params.get(name)) return fallback;
   const text = required(params, name);
   const ms = parseInstant(text) ?? parseUtcDate(text);
   if (ms === undefined)
@@ -63,8 +65,9 @@ export async function handleAdminRequest(
         state.resetStats();
         return sendJson(res, 200, state.statsSnapshot());
       case 'GET /__emulator/truth': {
-        const from = instantParam(params, 'from');
-        const to = instantParam(params, 'to');
+        // Without from/to: every record of the entity (what a whole read of it returns).
+        const from = instantParam(params, 'from', WHOLE_SPAN.from);
+        const to = instantParam(params, 'to', WHOLE_SPAN.to);
         const withIds = params.get('ids') === 'true' || params.get('ids') === '1';
         return sendJson(
           res,

@@ -99,7 +99,7 @@ export async function handleApiRequest(
     let reply: Reply;
     if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
       const statement = req.method === 'POST' ? body : (url.searchParams.get('query') ?? undefined);
-      reply = handleQuery(statement, store, now);
+      reply = handleQuery(statement, store, now, state.config.unfilterableEntities);
     } else if (operation === 'cdc' && req.method === 'GET') {
       reply = handleCdc(url.searchParams, store, now);
     } else {

@@ -26,6 +26,9 @@ export function handleCdc(params: URLSearchParams, store: RealmStore, now: numbe
   for (const name of names) {
     const kind = findEntityKind(name);
     if (!kind) return parameterFault('entities', `unknown entity ${name}`);
+    // Intuit's CDC page leaves these out; their changes show only on a full re-read.
+    if (kind.cdc === false)
+      return parameterFault('entities', `${kind.qboName} is not supported by change data capture`);
     if (!kinds.includes(kind)) kinds.push(kind);
   }
   const sinceText = params.get('changedSince');

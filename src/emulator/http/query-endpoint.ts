@@ -22,6 +22,8 @@ export function handleQuery(
   statement: string | undefined,
   store: RealmStore,
   now: number,
+  /** QBO names of the entities that refuse a LastUpdatedTime filter or order. */
+  unfilterable: readonly string[] = [],
 ): Reply | FaultReply {
   if (statement === undefined || statement.trim() === '') {
     return parameterFault(
@@ -31,7 +33,7 @@ export function handleQuery(
   }
   let result;
   try {
-    result = executeQuery(parseQuery(statement), store);
+    result = executeQuery(parseQuery(statement), store, { unfilterable });
   } catch (err) {
     if (err instanceof QueryError) return queryFault(err.message);
     throw err;

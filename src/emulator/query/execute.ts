@@ -36,9 +36,20 @@ interface Plan {
   readonly ids?: number[];
 }
 
-function plan(query: Query): Plan {
+export interface ExecuteOptions {
+  /** QBO names of the entities that refuse `MetaData.LastUpdatedTime` in WHERE and ORDERBY. */
+  readonly unfilterable?: readonly string[];
+}
+
+function plan(query: Query, options: ExecuteOptions): Plan {
   const kind = findEntityKind(query.entity);
   if (!kind) throw parserError(`Invalid entity name: ${query.entity}`);
+  if (options.unfilterable?.includes(kind.qboName)) {
+    const named = [...query.where.map((c) => c.field), ...(query.orderBy ? [query.orderBy.field] : [])];
+    const time = named.find((f) => f.toLowerCase() === 'metadata.lastupdatedtime');
+    if (time !== undefined)
+      throw validationError(`property '${time}' is not queryable for entity ${kind.qboName}`);
+  }
   const predicates = query.where.map((c) => compileCondition(kind, c));
   // QBO hides inactive name-list records unless the query itself names Active.
   const mentionsActive = query.where.some((c) => c.field.toLowerCase() === 'active');
@@ -90,7 +101,7 @@ function comparator(field: FieldDef, descending: boolean): (a: EmRecord, b: EmRe
 }
 
 /** Executes a query; throws {@link QueryError} for invalid ones. */
-export function executeQuery(query: Query, store: RealmStore): QueryResult {
+export function executeQuery(query: Query, store: RealmStore, options: ExecuteOptions = {}): QueryResult {
   if (query.maxResults !== undefined && query.maxResults > MAX_MAX_RESULTS) {
     throw validationError(`value ${query.maxResults} is too large. Max allowed value is ${MAX_MAX_RESULTS}`);
   }
@@ -100,7 +111,7 @@ export function executeQuery(query: Query, store: RealmStore): QueryResult {
   if (query.startPosition !== undefined && query.startPosition < 0) {
     throw validationError(`value ${query.startPosition} is too small. Min allowed value is 0`);
   }
-  const p = plan(query);
+  const p = plan(query, options);
   const { kind, predicates } = p;
   const changed = store.changed(kind);
 

@@ -12,11 +12,12 @@ export interface NewRun {
   startAt: Date;
   /** Same realm, entities and range: at most one live run per key. */
   dedupeKey: string;
-  windows: { day: string; start: Date; end: Date }[];
+  /** One per entity and window (entities read whole have one window for the run). */
+  windows: { entity: string; day: string; start: Date; end: Date }[];
 }
 
 /**
- * Records a scheduled run and its pending windows (one per entity and day) in one transaction.
+ * Records a scheduled run and its pending windows in one transaction.
  * Returns false, writing nothing, when a live run with the same dedupe key exists: the partial
  * unique index on ops.runs makes that hold even for two producers at once.
  */
@@ -39,17 +40,15 @@ export async function createRun(db: Db, run: NewRun): Promise<boolean> {
       .returning('run_id')
       .executeTakeFirst();
     if (!inserted) return false;
-    const rows = run.entities.flatMap((entity) =>
-      run.windows.map((w) => ({
-        run_id: run.runId,
-        entity,
-        day: w.day,
-        window_start_utc: w.start,
-        window_end_utc: w.end,
-        status: 'pending' as const,
-        job_id: windowJobId(run.runId, entity, w.day, 0),
-      })),
-    );
+    const rows = run.windows.map((w) => ({
+      run_id: run.runId,
+      entity: w.entity,
+      day: w.day,
+      window_start_utc: w.start,
+      window_end_utc: w.end,
+      status: 'pending' as const,
+      job_id: windowJobId(run.runId, w.entity, w.day, 0),
+    }));
     for (let i = 0; i < rows.length; i += 1000) {
       await trx
         .insertInto('ops.windows')

@@ -1,0 +1,45 @@
+import Table from 'cli-table3';
+import { ENTITIES } from '../../shared/entities.js';
+import { EXIT, parseFlags, type Command } from '../command.js';
+import { UsageError } from '../../shared/usage-error.js';
+
+/** One entity as `entities --json` prints it (the contract's keys, in its order). */
+export interface EntityListing {
+  name: string;
+  qboName: string;
+  table: string;
+  kind: 'transaction' | 'list' | 'snapshot';
+}
+
+export function entityListing(): EntityListing[] {
+  return ENTITIES.map((e) => ({ name: e.name, qboName: e.qboName, table: e.table, kind: e.kind }));
+}
+
+function readText(read: 'window' | 'whole'): string {
+  return read === 'window' ? 'by LastUpdatedTime, one window per UTC day' : 'whole, once per run';
+}
+
+export const entitiesCommand: Command = {
+  name: 'entities',
+  summary: 'every entity the product extracts, with its QBO name, raw table and kind',
+  usage: 'qbo-backfill entities [--json]',
+  run(argv, io) {
+    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, this.usage);
+    if (positionals.length)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
+    if (values.json) {
+      io.out(JSON.stringify(entityListing()));
+      return Promise.resolve(EXIT.ok);
+    }
+    const table = new Table({
+      head: ['name', 'QBO name', 'table', 'kind', 'read'],
+      style: { head: [], border: [] },
+      // One line per entity: no separators between rows.
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    });
+    for (const e of ENTITIES) table.push([e.name, e.qboName, `raw.${e.table}`, e.kind, readText(e.read)]);
+    io.out(table.toString());
+    io.out(`${ENTITIES.length} entities; --entities all takes every one of them`);
+    return Promise.resolve(EXIT.ok);
+  },
+};

@@ -1,0 +1,144 @@
+/**
+ * Sales-side transactions (hard-deleted, no `Active`): the sales forms that share the invoice's
+ * shape (customer, item lines, tax, totals), one generator driven by a spec per form, and Payment,
+ * which links to existing invoices of the customer it names.
+ */
+import { chance, intBetween, pick } from '../prng.js';
+import { DAY_MS, pacificDate } from '../pacific-time.js';
+import type { BuildContext, EntityKind } from './entity-kind.js';
+import { payloadField } from './entity-kind.js';
+import { customerDisplayName, emailFor, MEMOS, money } from './names.js';
+import { changeNote, drawParty, salesLines, TXN_FIELDS, USD } from './transaction-parts.js';
+
+const TAX_RATE = 0.0825;
+
+interface SalesFormSpec {
+  readonly qboName: string;
+  readonly deletedRate: number;
+  /** Form-specific fields, appended after the common ones (key order is QBO's JSON order). */
+  readonly extra: (ctx: BuildContext, p: Record<string, unknown>, total: number) => void;
+}
+
+function salesForm(spec: SalesFormSpec): EntityKind {
+  return {
+    qboName: spec.qboName,
+    nameList: false,
+    deletedRate: spec.deletedRate,
+    inactiveRate: 0,
+    fields: [
+      ...TXN_FIELDS,
+      { name: 'CustomerRef', type: 'id', get: (r) => Number(payloadField('CustomerRef', 'value')(r)) },
+    ],
+    build(ctx, p) {
+      const { rng } = ctx;
+      const customerId = drawParty(ctx, 'Customer');
+      const customerName = customerDisplayName(ctx.seed, ctx.realmId, customerId);
+      const taxable = chance(rng, 0.4);
+      const { lines, subtotal } = salesLines(ctx, taxable);
+      const tax = taxable ? Math.round(subtotal * TAX_RATE) : 0;
+      const total = subtotal + tax;
+      p.DocNumber = `${spec.qboName.slice(0, 2).toUpperCase()}-${1000 + ctx.id}`;
+      p.TxnDate = pacificDate(ctx.created);
+      p.CurrencyRef = USD;
+      if (chance(rng, 0.2)) p.PrivateNote = `Ref ${intBetween(rng, 1000, 9999)}`;
+      p.Line = lines;
+      p.TxnTaxDetail = { TotalTax: money(tax) };
+      p.CustomerRef = { value: String(customerId), name: customerName };
+      if (chance(rng, 0.5)) p.CustomerMemo = { value: pick(rng, MEMOS) };
+      p.TotalAmt = money(total);
+      p.ApplyTaxAfterDiscount = false;
+      p.PrintStatus = pick(rng, ['NotSet', 'NeedToPrint', 'PrintComplete']);
+      p.EmailStatus = pick(rng, ['NotSet', 'NeedToSend', 'EmailSent']);
+      if (chance(rng, 0.6)) p.BillEmail = { Address: emailFor(customerName, rng) };
+      spec.extra(ctx, p, total);
+    },
+    change: changeNote,
+  };
+}
+
+export const estimateKind = salesForm({
+  qboName: 'Estimate',
+  deletedRate: 0.04,
+  extra(ctx, p) {
+    p.ExpirationDate = pacificDate(ctx.created + 30 * DAY_MS);
+    p.TxnStatus = pick(ctx.rng, ['Pending', 'Accepted', 'Closed', 'Rejected']);
+  },
+});
+
+export const salesReceiptKind = salesForm({
+  qboName: 'SalesReceipt',
+  deletedRate: 0.02,
+  extra(ctx, p) {
+    const method = ctx.ref('PaymentMethod');
+    if (method) p.PaymentMethodRef = method;
+    if (chance(ctx.rng, 0.5)) p.PaymentRefNum = String(intBetween(ctx.rng, 1000, 9999));
+    p.Balance = 0;
+    p.DepositToAccountRef = ctx.accountRef('Other Current Asset');
+  },
+});
+
+export const creditMemoKind = salesForm({
+  qboName: 'CreditMemo',
+  deletedRate: 0.03,
+  extra(ctx, p, total) {
+    p.RemainingCredit = chance(ctx.rng, 0.5) ? 0 : money(total);
+    p.Balance = p.RemainingCredit;
+  },
+});
+
+/** RefundReceipt: QBO requires the account the refund is paid from. */
+export const refundReceiptKind = salesForm({
+  qboName: 'RefundReceipt',
+  deletedRate: 0.02,
+  extra(ctx, p) {
+    const method = ctx.ref('PaymentMethod');
+    if (method) p.PaymentMethodRef = method;
+    p.Balance = 0;
+    p.DepositToAccountRef = ctx.accountRef('Bank');
+  },
+});
+
+/** Payment: received from a customer against one or two of that customer's invoices. */
+export const paymentKind: EntityKind = {
+  qboName: 'Payment',
+  nameList: false,
+  deletedRate: 0.02,
+  inactiveRate: 0,
+  fields: [
+    { name: 'TxnDate', type: 'date', get: payloadField('TxnDate') },
+    { name: 'TotalAmt', type: 'number', get: payloadField('TotalAmt') },
+    { name: 'CustomerRef', type: 'id', get: (r) => Number(payloadField('CustomerRef', 'value')(r)) },
+  ],
+  build(ctx, p) {
+    const { rng } = ctx;
+    const first = ctx.linked('Invoice', 'Customer');
+    const customerId = first?.partyId ?? 1;
+    const lines: Record<string, unknown>[] = [];
+    let total = 0;
+    const linkedIds = new Set<string>();
+    for (const link of [first, chance(rng, 0.2) ? ctx.linked('Invoice', 'Customer') : undefined]) {
+      // A second invoice counts only when it is the same customer's (a payment has one payer).
+      if (!link || link.partyId !== customerId || linkedIds.has(link.txnId)) continue;
+      linkedIds.add(link.txnId);
+      const amount = intBetween(rng, 1000, 400_000);
+      total += amount;
+      lines.push({ Amount: money(amount), LinkedTxn: [{ TxnId: link.txnId, TxnType: 'Invoice' }] });
+    }
+    const unapplied = chance(rng, 0.1) ? intBetween(rng, 100, 5000) : 0;
+    p.TxnDate = pacificDate(ctx.created);
+    p.CurrencyRef = USD;
+    p.Line = lines;
+    p.CustomerRef = {
+      value: String(customerId),
+      name: customerDisplayName(ctx.seed, ctx.realmId, customerId),
+    };
+    p.DepositToAccountRef = ctx.accountRef('Other Current Asset');
+    const method = ctx.ref('PaymentMethod');
+    if (method && chance(rng, 0.8)) p.PaymentMethodRef = method;
+    if (chance(rng, 0.6)) p.PaymentRefNum = String(intBetween(rng, 1000, 99999));
+    p.TotalAmt = money(total + unapplied);
+    p.UnappliedAmt = money(unapplied);
+    p.ProcessPayment = false;
+  },
+  change: changeNote,
+};

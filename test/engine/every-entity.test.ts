@@ -1,0 +1,163 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { startEmulator } from '../../src/emulator/index.js';
+import { ENTITIES } from '../../src/shared/entities.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { emulatorEnv, emulatorStats, misplacedRows, waitForRunEnd } from '../helpers/backfill.js';
+
+const FROM = '2026-01-01T00:00:00Z';
+const TO = '2026-02-01T00:00:00Z';
+
+interface Report {
+  status: string;
+  totals: Record<string, number>;
+  windows: { entity: string; day: string; status: string; inserted: number; sourceCount: number | null }[];
+}
+
+/**
+ * January 2026 of every entity, worked by three worker processes, checked record by record
+ * against the emulator. QBO's limits are raised on both sides so the ~900 windows take seconds.
+ */
+describe('every entity: January 2026, three worker processes', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let env: Record<string, string>;
+  let realmId: string;
+  const workers: CliProcess[] = [];
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('every');
+    emulator = await startEmulator({
+      port: 0,
+      seed: 20260101,
+      config: { requestsPerMinute: 1_000_000, maxConcurrent: 100 },
+    });
+    realmId = emulator.realmIds[0] as string;
+    env = {
+      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+      QBO_REQUESTS_PER_MINUTE: '100000',
+      QBO_MAX_CONCURRENT: '30',
+    };
+    for (let i = 0; i < 3; i++) workers.push(spawnCli(['worker', '--concurrency', '8'], env));
+  });
+  after(async () => {
+    const codes = await Promise.all(workers.map((w) => w.stop()));
+    await emulator.close();
+    await deletePrefix(prefix);
+    await tdb.drop();
+    assert.deepEqual(codes, [0, 0, 0], workers.map((w) => w.output().slice(-2000)).join('\n---\n'));
+  });
+
+  it('lists every entity with its QBO name, table and kind', async () => {
+    const r = await runCli(['entities', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = JSON.parse(r.stdout) as { name: string; qboName: string; table: string; kind: string }[];
+    assert.deepEqual(
+      listed,
+      ENTITIES.map((e) => ({ name: e.name, qboName: e.qboName, table: e.table, kind: e.kind })),
+    );
+    assert.ok(listed.length >= 32);
+    assert.deepEqual(
+      listed.find((e) => e.qboName === 'JournalEntry'),
+      {
+        name: 'journal_entries',
+        qboName: 'JournalEntry',
+        table: 'qb_journal_entries',
+        kind: 'transaction',
+      },
+    );
+    const text = await runCli(['entities']);
+    assert.match(
+      text.stdout,
+      /company_info +│ CompanyInfo +│ raw\.qb_company_info +│ snapshot +│ whole, once per run/,
+    );
+  });
+
+  it('loads every record of every entity, as the emulator has it', async () => {
+    const enq = await runCli(
+      ['enqueue', '--entities', 'all', '--from', '2026-01-01', '--to', '2026-01-31', '--json'],
+      env,
+    );
+    assert.equal(enq.code, 0, enq.stderr);
+    const { runId, jobs } = JSON.parse(enq.stdout) as { runId: string; jobs: number };
+    const whole = ENTITIES.filter((e) => e.read === 'whole');
+    assert.equal(jobs, (ENTITIES.length - whole.length) * 31 + whole.length);
+    const status = await waitForRunEnd(tdb.db, runId, 240_000);
+    assert.equal(status, 'succeeded', workers.map((w) => w.output().slice(-3000)).join('\n---\n'));
+
+    const rep = await runCli(['report', '--run', runId, '--format', 'json'], env);
+    assert.equal(rep.code, 0, rep.stderr);
+    const report = JSON.parse(rep.stdout) as Report;
+    assert.equal(report.totals.windows, jobs);
+    assert.equal(report.totals.succeeded, jobs);
+    assert.equal(report.totals.temporalAnomalies, 0);
+
+    let withData = 0;
+    let total = 0;
+    for (const entity of ENTITIES) {
+      // Entities read whole are compared with the whole entity (truth without from/to).
+      const range = entity.read === 'whole' ? '' : `&from=${FROM}&to=${TO}`;
+      const res = await fetch(
+        `${emulator.url}/__emulator/truth?realmId=${realmId}&entity=${entity.qboName}${range}&ids=true`,
+      );
+      assert.equal(res.status, 200, entity.name);
+      const truth = (await res.json()) as { count: number; byDay: Record<string, number>; ids: string[] };
+      const stored = await sql<{ id: string }>`
+        SELECT id FROM raw.${sql.raw(entity.table)} WHERE realm_id = ${realmId} ORDER BY id`.execute(tdb.db);
+      assert.deepEqual(
+        stored.rows.map((r) => r.id),
+        [...truth.ids].sort(),
+        `${entity.name}: raw ids equal truth ids`,
+      );
+      const windows = report.windows.filter((w) => w.entity === entity.name);
+      if (entity.read === 'whole') {
+        // One window per run, labelled with the run's first day.
+        assert.deepEqual(
+          windows.map((w) => [w.day, w.status, w.inserted]),
+          [['2026-01-01', 'succeeded', truth.count]],
+          entity.name,
+        );
+      } else {
+        assert.equal(windows.length, 31, entity.name);
+        for (const w of windows) assert.equal(w.inserted, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day}`);
+        assert.equal(
+          await misplacedRows(tdb.db, entity.name),
+          0,
+          `${entity.name}: every record in its window`,
+        );
+      }
+      if (truth.count > 0) withData++;
+      total += truth.count;
+    }
+    assert.ok(withData >= 28, `${withData} entities hold data`);
+    assert.equal(report.totals.inserted, total);
+
+    const snapshot = await sql<{ n: number; name: string }>`
+      SELECT count(*)::int AS n, min(payload->>'CompanyName') AS name FROM raw.qb_company_info`.execute(
+      tdb.db,
+    );
+    assert.equal(snapshot.rows[0]?.n, 1);
+    assert.ok(snapshot.rows[0]?.name);
+    assert.ok(await hasInactive(), 'inactive name-list records are loaded');
+    // Nothing was refused: every query the loop sent is one QBO accepts for its entity.
+    const stats = (await emulatorStats(emulator.url)).realms[realmId];
+    assert.deepEqual(Object.keys(stats?.requests ?? {}), ['200'], JSON.stringify(stats));
+  });
+
+  async function hasInactive(): Promise<boolean> {
+    const lists = ENTITIES.filter((e) => e.kind === 'list');
+    for (const e of lists) {
+      const r = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM raw.${sql.raw(e.table)} WHERE payload->>'Active' = 'false'`.execute(
+        tdb.db,
+      );
+      if ((r.rows[0]?.n ?? 0) > 0) return true;
+    }
+    return false;
+  }
+});
