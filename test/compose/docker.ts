@@ -19,12 +19,19 @@ export async function run(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {},
 ): Promise<RunResult> {
-  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: options.env ?? process.env,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(options.input ?? '');
+  if (options.input !== undefined) {
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
+  }
   const code = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c) => resolve(c ?? 1));

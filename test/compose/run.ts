@@ -157,21 +157,9 @@ async function main(): Promise<void> {
     });
 
     const entities = ENTITIES.map((e) => e.name);
-    const enqueued = await dc([
-      'run',
-      '--rm',
-      '--no-deps',
-      '-T',
-      'worker',
-      'enqueue',
-      '--entities',
-      entities.join(','),
-      '--from',
-      FROM,
-      '--to',
-      TO,
-      '--json',
-    ]);
+    // A one-off container of the `cli` service, as users enqueue (docs/operations.md).
+    const enqueueArgs = ['--entities', entities.join(','), '--from', FROM, '--to', TO, '--json'];
+    const enqueued = await dc(['run', '--rm', '-T', 'cli', 'enqueue', ...enqueueArgs]);
     const { runId, jobs } = JSON.parse(enqueued.stdout.trim().split('\n').pop()!) as {
       runId: string;
       jobs: number;
