@@ -31,10 +31,11 @@ const APP_IMAGE = 'qbo-backfill:compose-test';
 const FROM = '2026-01-01';
 const TO = '2026-01-31';
 const WORKERS = 5;
-// A budget low enough that five workers pacing on their own would overrun the emulator's limit
-// at once (5 x 200 > 220 a minute): no 429 proves they share one budget through Redis.
-const BUDGET_PER_MINUTE = 200;
-const EMULATOR_LIMIT_PER_MINUTE = 220;
+// The workers' shared budget paces one request every 500 ms (120 a minute). The emulator allows 24
+// per sliding 10 s: the shared pace makes at most 21 there, while five workers pacing on their own
+// would make 100 and be throttled at once. So no 429 proves the five share one budget in Redis.
+const BUDGET_PER_MINUTE = 120;
+const EMULATOR_LIMIT = { windowMs: 10_000, requestsPerMinute: 24 };
 const RUN_TIMEOUT_MS = 15 * 60_000;
 
 const emulatorUrl = `http://127.0.0.1:${PORTS.LOOPBACK_EMULATOR_PORT}`;
@@ -89,7 +90,6 @@ async function main(): Promise<void> {
   const compose = await composeCommand();
   const composeVersion = (await run(compose[0]!, [...compose.slice(1), 'version', '--short'])).stdout.trim();
   log(`engine up; compose: ${compose.join(' ')} ${composeVersion}`);
-  const v1 = compose[0] === 'docker-compose';
 
   const promtool = await run('promtool', [
     'check',
@@ -128,8 +128,8 @@ async function main(): Promise<void> {
   let db: pg.Pool | undefined;
   try {
     await dc(['down', '--volumes', '--remove-orphans'], { allowFailure: true });
-    // As users start it: three workers by deploy.replicas (1.29 reads it with --compatibility).
-    await dc([...(v1 ? ['--compatibility'] : []), 'up', '-d', '--no-build']);
+    // As users start it: three workers from deploy.replicas (docker-compose 1.29 reads it too).
+    await dc(['up', '-d', '--no-build']);
     const initial = (await dc(['ps', '-q', 'worker'])).stdout.trim().split('\n').filter(Boolean);
     assert(initial.length === 3, `deploy.replicas: expected 3 workers, found ${initial.length}`);
     log('cluster up: postgres, redis, emulator, migrate, 3 workers (deploy.replicas), dashboard');
@@ -151,10 +151,7 @@ async function main(): Promise<void> {
     log(`scaled to ${WORKERS} workers`);
 
     // Latency keeps jobs in flight long enough for the stop below to catch one mid-page.
-    await emulatorConfig(emulatorUrl, {
-      requestsPerMinute: EMULATOR_LIMIT_PER_MINUTE,
-      latencyMs: [150, 400],
-    });
+    await emulatorConfig(emulatorUrl, { ...EMULATOR_LIMIT, latencyMs: [150, 400] });
 
     const entities = ENTITIES.map((e) => e.name);
     // A one-off container of the `cli` service, as users enqueue (docs/operations.md).
