@@ -109,6 +109,18 @@ async function main(): Promise<void> {
   await buildAppImage(APP_IMAGE, images.NODE_IMAGE);
   log(`built ${APP_IMAGE} in ${((Date.now() - buildStart) / 1000).toFixed(0)} s`);
 
+  // The image's entrypoint must refuse a development secret outside emulator mode (no network needed).
+  const image = ['run', '--rm', '--network', 'none', '-e', 'QBO_ENVIRONMENT=production'];
+  const devSecret = ['-e', 'QBO_CLIENT_SECRET_FILE=/app/docker/dev-secrets/qbo_client_secret'];
+  const refused = await run('docker', [...image, ...devSecret, APP_IMAGE, '--help'], { allowFailure: true });
+  assert(refused.code === 2, `a development secret in production mode: exit ${refused.code}, expected 2`);
+  assert(refused.stderr.includes('QBO_CLIENT_SECRET_FILE: holds the development value'), refused.stderr);
+  assert(
+    (await run('docker', [...image, APP_IMAGE, '--help'], { allowFailure: true })).code === 0,
+    'production mode without development secrets does not start',
+  );
+  log('the image refuses development secrets outside emulator mode (exit 2)');
+
   const secrets = writeSecrets();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
