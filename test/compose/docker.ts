@@ -144,7 +144,7 @@ export async function baseImages(log: (line: string) => void): Promise<BaseImage
   log('official images cannot be pulled here: using stand-ins built from Debian packages');
   const started = Date.now();
   const built = await run('bash', [join(ROOT, 'docker', 'standin', 'build.sh')]);
-  for (const line of built.stderr.trim().split('\n')) log(line);
+  for (const line of built.stderr.trim().split('\n')) if (line.startsWith('standin:')) log(line);
   log(`stand-in images ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const standin = Object.fromEntries(
     built.stdout
