@@ -60,7 +60,7 @@ build_one() {
   shift 2
   if have_image "$tag"; then say "$tag cached"; return; fi
   say "building $tag"
-  docker build --network host --quiet -f "$here/$dockerfile" --build-arg "BASE_IMAGE=$BASE_TAG" "$@" -t "$tag" "$here" >/dev/null
+  docker build --network host --force-rm --quiet -f "$here/$dockerfile" --build-arg "BASE_IMAGE=$BASE_TAG" "$@" -t "$tag" "$here" >/dev/null
   say "built $tag"
 }
 

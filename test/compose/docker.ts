@@ -164,6 +164,8 @@ export async function buildAppImage(tag: string, nodeImage: string): Promise<voi
     'build',
     '--network',
     'host',
+    // A failed step's container is removed too (the classic builder keeps it otherwise).
+    '--force-rm',
     '--quiet',
     '--build-arg',
     `NODE_IMAGE=${nodeImage}`,
