@@ -8,7 +8,9 @@ import { BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { dashboardCredentials } from './credentials.js';
 import { healthHandler } from './health.js';
 import { boundPort, closeServer, listen } from './http-server.js';
+import { registerClusterMetrics } from './cluster-metrics-export.js';
 import { createMetricsRegistry } from './metrics.js';
+import { RUNS_PATH, runPagesRouter } from './run-pages.js';
 import { withTimeout } from '../shared/with-timeout.js';
 
 export { BOARD_PATH } from './bull-board.js';
@@ -65,6 +67,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
   const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
   const registry = createMetricsRegistry({ queue, db, log });
+  registerClusterMetrics(registry, redis, config.queuePrefix, log);
 
   const app = express();
   app.disable('x-powered-by');
@@ -76,6 +79,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }, next);
   });
   app.use(BOARD_PATH, bullBoardRouter(queue));
+  app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone));
   app.get('/', (_req, res) => res.redirect(BOARD_PATH));
 
   const closeBackends = async () => {

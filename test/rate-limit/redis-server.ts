@@ -1,31 +1,32 @@
 /** A throw-away redis-server child on a free port, which tests kill and restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 export class RedisServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Where an append-only file survives restarts; undefined: nothing is kept. */
+    private readonly dir: string | undefined,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /**
+   * `persistent`: an append-only file fsynced on every write, as production Redis under BullMQ
+   * should run, so a killed and restarted server comes back with its queue.
+   */
+  static async start(options: { persistent?: boolean } = {}): Promise<RedisServer> {
+    const dir = options.persistent ? await mkdtemp(path.join(tmpdir(), 'qbo-redis-')) : undefined;
+    const server = new RedisServer(await freePort(), dir);
     await server.restart();
     return server;
   }
@@ -42,8 +43,9 @@ export class RedisServer {
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...(this.dir
+          ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir]
+          : ['--appendonly', 'no']),
         '--daemonize',
         'no',
       ],
@@ -77,5 +79,11 @@ export class RedisServer {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Kills the server and removes its files. Safe to call twice. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }

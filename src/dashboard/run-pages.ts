@@ -1,0 +1,195 @@
+import express, { type Router } from 'express';
+import type { Db } from '../shared/db.js';
+import { WINDOW_STATUSES } from '../shared/state/index.js';
+import { utcInstant, zonedWallClock } from '../shared/time-format.js';
+import { listRuns, loadRun, type RunRow, type WindowCell } from './run-data.js';
+
+/** Where the run pages live, behind the dashboard login like the board. */
+export const RUNS_PATH = '/runs';
+
+/** Run statuses whose page keeps refreshing itself. */
+const LIVE = new Set(['scheduled', 'running']);
+const REFRESH_SECONDS = 5;
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2530;background:#fafbfc}
+a{color:#1f5fbf;text-decoration:none}a:hover{text-decoration:underline}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:22px 0 6px}
+table{border-collapse:collapse}th,td{padding:4px 8px;text-align:left}
+.runs th{border-bottom:2px solid #d5dae1}.runs td{border-bottom:1px solid #e4e7eb}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px}
+.bar{width:160px;height:10px;background:#e4e7eb;border-radius:5px;overflow:hidden;display:inline-block;vertical-align:middle}
+.bar i{display:block;height:100%;background:#2e9d57}
+.grid td{width:16px;height:16px;padding:0;border:2px solid #fafbfc;border-radius:3px;cursor:pointer}
+.grid th{font-weight:normal;font-size:11px;color:#66707d;padding:0 4px}
+.grid td.none{background:transparent;cursor:default}
+.legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:4px;vertical-align:-1px}
+#detail{position:fixed;right:24px;top:24px;width:340px;white-space:pre-wrap;background:#fff;border:1px solid #d5dae1;border-radius:6px;padding:12px;font:12px/1.5 ui-monospace,monospace;display:none}
+.muted{color:#66707d}
+`;
+
+/** Window and run statuses to colours; anything unknown is grey. */
+const COLOURS: Record<string, string> = {
+  pending: '#b8c0cc',
+  scheduled: '#b8c0cc',
+  running: '#2f7fd8',
+  succeeded: '#2e9d57',
+  failed: '#d23f3f',
+  halted: '#e08a1e',
+  skipped: '#e08a1e',
+  cancelled: '#5b6470',
+};
+const colour = (status: string) => COLOURS[status] ?? '#b8c0cc';
+
+function page(title: string, body: string, refresh: boolean): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<style>${STYLE}</style></head>
+<body>${body}</body></html>`;
+}
+
+const badge = (status: string) =>
+  `<span class="badge" style="background:${colour(status)}">${escape(status)}</span>`;
+
+function progress(run: RunRow): string {
+  const done = run.totalWindows - (run.windows.pending ?? 0) - (run.windows.running ?? 0);
+  const pct = run.totalWindows === 0 ? 0 : Math.round((done / run.totalWindows) * 100);
+  return `<span class="bar"><i style="width:${pct}%"></i></span> ${done} of ${run.totalWindows}`;
+}
+
+const day = (d: Date) => utcInstant(d).slice(0, 10);
+/** The range's last day: ranges are half-open, so the end instant itself is not in it. */
+const lastDay = (end: Date) => day(new Date(end.getTime() - 1));
+
+export function runListHtml(runs: RunRow[], timeZone: string): string {
+  const rows = runs
+    .map(
+      (r) => `<tr><td><a href="${RUNS_PATH}/${encodeURIComponent(r.runId)}">${escape(r.runId)}</a></td>
+<td>${badge(r.status)}</td><td>${progress(r)}</td><td>${r.rowsFetched.toLocaleString('en-US')}</td>
+<td>${escape(r.realmId)}</td><td>${escape(r.entities.join(', '))}</td>
+<td>${day(r.rangeStart)} to ${lastDay(r.rangeEnd)}</td>
+<td>${utcInstant(r.createdAt)}<br><span class="muted">${escape(zonedWallClock(r.createdAt, timeZone))}</span></td></tr>`,
+    )
+    .join('\n');
+  const body = `<h1>Backfill runs</h1><p class="muted">Newest first. <a href="/admin/queues">Jobs (Bull Board)</a></p>
+${
+  runs.length === 0
+    ? '<p>No runs yet: <code>qbo-backfill enqueue</code> plans one.</p>'
+    : `<table class="runs"><tr><th>run</th><th>status</th><th>windows done</th><th>rows</th><th>realm</th><th>entities</th><th>range (UTC days)</th><th>created</th></tr>${rows}</table>`
+}`;
+  return page(
+    'Backfill runs',
+    body,
+    runs.some((r) => LIVE.has(r.status)),
+  );
+}
+
+function cellTitle(runId: string, w: WindowCell): string {
+  const lines = [
+    `${w.entity} ${w.day}: ${w.status}`,
+    `pages ${w.pages}, rows ${w.rowsFetched} (inserted ${w.inserted}, updated ${w.updated}, unchanged ${w.unchanged})`,
+    `source count ${w.sourceCount ?? 'n/a'}, attempts ${w.attempts}, ${(w.durationMs / 1000).toFixed(1)} s`,
+  ];
+  if (w.error) lines.push(`error: ${w.error}`);
+  if (w.status === 'failed' || w.error)
+    lines.push(`read it again: qbo-backfill retry --run ${runId} --entity ${w.entity} --day ${w.day}`);
+  return lines.join('\n');
+}
+
+/** One entity's windows as a calendar: a row per month, a column per day of the month. */
+function entityGrid(runId: string, entity: string, windows: WindowCell[]): string {
+  const byMonth = new Map<string, Map<number, WindowCell>>();
+  for (const w of windows) {
+    const month = w.day.slice(0, 7);
+    let days = byMonth.get(month);
+    if (!days) byMonth.set(month, (days = new Map<number, WindowCell>()));
+    days.set(Number(w.day.slice(8, 10)), w);
+  }
+  const header = `<tr><th></th>${Array.from({ length: 31 }, (_, i) => `<th>${i + 1}</th>`).join('')}</tr>`;
+  const rows = [...byMonth]
+    .map(([month, days]) => {
+      const cells = Array.from({ length: 31 }, (_, i) => {
+        const w = days.get(i + 1);
+        if (!w) return '<td class="none"></td>';
+        return `<td style="background:${colour(w.status)}" title="${escape(cellTitle(runId, w))}"></td>`;
+      }).join('');
+      return `<tr><th>${month}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  const counts = new Map<string, number>();
+  for (const w of windows) counts.set(w.status, (counts.get(w.status) ?? 0) + 1);
+  const summary = [...counts].map(([s, n]) => `${s} ${n}`).join(', ');
+  const rowsFetched = windows.reduce((n, w) => n + w.rowsFetched, 0);
+  return `<h2>${escape(entity)} <span class="muted">${summary}; ${rowsFetched.toLocaleString('en-US')} rows</span></h2>
+<table class="grid">${header}${rows}</table>`;
+}
+
+export function runHtml(run: RunRow, windows: WindowCell[], timeZone: string): string {
+  const entities = [...new Set(windows.map((w) => w.entity))];
+  const legend = WINDOW_STATUSES.map((s) => `<span><i style="background:${colour(s)}"></i>${s}</span>`).join(
+    '',
+  );
+  const body = `<p><a href="${RUNS_PATH}">All runs</a></p>
+<h1>Run ${escape(run.runId)} ${badge(run.status)}</h1>
+${run.statusReason ? `<p><b>${escape(run.statusReason)}</b></p>` : ''}
+<p>Realm ${escape(run.realmId)}; ${day(run.rangeStart)} to ${lastDay(run.rangeEnd)} (UTC days);
+windows ${progress(run)}; ${run.rowsFetched.toLocaleString('en-US')} rows fetched.<br>
+<span class="muted">Starts ${utcInstant(run.startAt)} = ${escape(zonedWallClock(run.startAt, timeZone))}${
+    run.finishedAt ? `; ended ${utcInstant(run.finishedAt)}` : ''
+  }</span></p>
+<p class="legend">${legend}<span class="muted">hover or click a day for its counts</span></p>
+${entities
+  .map((e) =>
+    entityGrid(
+      run.runId,
+      e,
+      windows.filter((w) => w.entity === e),
+    ),
+  )
+  .join('\n')}
+<div id="detail"></div>
+<script>
+document.addEventListener('click', (ev) => {
+  const cell = ev.target.closest('.grid td[title]');
+  const panel = document.getElementById('detail');
+  if (!cell) { panel.style.display = 'none'; return; }
+  panel.textContent = cell.getAttribute('title');
+  panel.style.display = 'block';
+});
+</script>`;
+  return page(`Run ${run.runId}`, body, LIVE.has(run.status));
+}
+
+/** `/runs` (the list) and `/runs/<run id>` (one run as a grid of entity by day). */
+export function runPagesRouter(db: Db, timeZone: string): Router {
+  const router = express.Router();
+  router.get('/', (_req, res, next) => {
+    listRuns(db).then(
+      (runs) => res.type('html').set('Cache-Control', 'no-store').send(runListHtml(runs, timeZone)),
+      next,
+    );
+  });
+  router.get('/:runId', (req, res, next) => {
+    loadRun(db, req.params.runId).then((found) => {
+      if (!found) {
+        res
+          .status(404)
+          .type('html')
+          .send(
+            page(
+              'No such run',
+              `<p>No run ${escape(req.params.runId)}. <a href="${RUNS_PATH}">All runs</a></p>`,
+              false,
+            ),
+          );
+        return;
+      }
+      res
+        .type('html')
+        .set('Cache-Control', 'no-store')
+        .send(runHtml(found.run, found.windows, timeZone));
+    }, next);
+  });
+  return router;
+}

@@ -1,0 +1,157 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createRedis } from '../../src/shared/queue.js';
+import {
+  QBO_REQUEST_DURATION,
+  QBO_REQUESTS,
+  redisMetrics,
+  TOKEN_REFRESHES,
+  WINDOW_DURATION,
+} from '../../src/shared/cluster-metrics.js';
+import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import { sample } from './metrics-text.js';
+
+const USER = 'operator';
+const PASSWORD = 'run pages';
+const GOOD = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+const logger = createLogger({ level: 'silent' });
+
+void describe('run pages and cluster-wide metrics', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let dashboard: Dashboard;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('runs');
+    const config = parseConfig({
+      DATABASE_URL: tdb.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      DASHBOARD_USER: USER,
+      DASHBOARD_PASSWORD: PASSWORD,
+    });
+    dashboard = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
+    const run = {
+      realm_id: '4620816365',
+      entities: ['invoices', 'customers'],
+      range_start_utc: '2026-01-30T00:00:00Z',
+      range_end_utc: '2026-02-02T00:00:00Z',
+      page_size: 1000,
+      start_at_utc: '2026-01-01T00:00:00Z',
+    };
+    await tdb.db
+      .insertInto('ops.runs')
+      .values([
+        { ...run, run_id: 'r-done', dedupe_key: 'a', status: 'failed', status_reason: null },
+        { ...run, run_id: 'r-<script>', dedupe_key: 'b', status: 'running' },
+      ])
+      .execute();
+    const windows = ['2026-01-30', '2026-01-31', '2026-02-01'].flatMap((day, i) =>
+      ['invoices', 'customers'].map((entity) => ({
+        run_id: 'r-done',
+        entity,
+        day,
+        window_start_utc: `${day}T00:00:00Z`,
+        window_end_utc: `${day}T00:00:00Z`,
+        status: entity === 'customers' && i === 1 ? ('failed' as const) : ('succeeded' as const),
+        rows_fetched: 10 + i,
+        inserted: 10 + i,
+        pages: 1,
+        attempts: 1,
+        error: entity === 'customers' && i === 1 ? 'QBO answered 400: bad query' : null,
+      })),
+    );
+    await tdb.db.insertInto('ops.windows').values(windows).execute();
+  });
+
+  after(async () => {
+    await dashboard?.close();
+    await deletePrefix(prefix);
+    await tdb?.drop();
+  });
+
+  void it('refuses the run pages without the login', async () => {
+    for (const path of ['/runs', '/runs/r-done']) {
+      const res = await fetch(`${dashboard.url}${path}`);
+      assert.equal(res.status, 401, path);
+      await res.text();
+    }
+  });
+
+  void it('lists runs with their progress, escaping what it shows', async () => {
+    const res = await fetch(`${dashboard.url}/runs`, { headers: GOOD });
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /href="\/runs\/r-done"/);
+    assert.match(html, /6 of 6/);
+    assert.match(html, /r-&#60;script&#62;/);
+    assert.doesNotMatch(html, /r-<script>/);
+    // A live run keeps its list refreshing.
+    assert.match(html, /http-equiv="refresh"/);
+  });
+
+  void it('shows one run as a grid of entity by day with counts and the retry command', async () => {
+    const res = await fetch(`${dashboard.url}/runs/r-done`, { headers: GOOD });
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    // Two entities, one month row each for January and February.
+    assert.equal((html.match(/<table class="grid">/g) ?? []).length, 2);
+    assert.equal((html.match(/<th>2026-01<\/th>/g) ?? []).length, 2);
+    assert.equal((html.match(/<th>2026-02<\/th>/g) ?? []).length, 2);
+    assert.equal((html.match(/<td style="background:#2e9d57"/g) ?? []).length, 5);
+    assert.equal((html.match(/<td style="background:#d23f3f"/g) ?? []).length, 1);
+    assert.match(html, /customers 2026-01-31: failed/);
+    assert.match(html, /qbo-backfill retry --run r-done --entity customers --day 2026-01-31/);
+    assert.doesNotMatch(html, /http-equiv="refresh"/);
+    const missing = await fetch(`${dashboard.url}/runs/nope`, { headers: GOOD });
+    assert.equal(missing.status, 404);
+    await missing.text();
+  });
+
+  void it('sums counters and histograms over several worker processes at /metrics', async () => {
+    // Two recorders with their own connections stand for two worker processes.
+    const redisA = createRedis(TEST_REDIS_URL);
+    const redisB = createRedis(TEST_REDIS_URL);
+    const a = redisMetrics(redisA, { prefix, flushIntervalMs: 60_000 });
+    const b = redisMetrics(redisB, { prefix, flushIntervalMs: 60_000 });
+    const labels = labels200();
+    try {
+      a.inc(QBO_REQUESTS, labels, 3);
+      b.inc(QBO_REQUESTS, labels, 4);
+      b.inc(QBO_REQUESTS, { ...labels, status: '429' });
+      a.inc(TOKEN_REFRESHES, { realm: '4620816365', outcome: 'ok' });
+      a.observe(QBO_REQUEST_DURATION, {}, 0.07);
+      b.observe(QBO_REQUEST_DURATION, {}, 0.3);
+      b.observe(QBO_REQUEST_DURATION, {}, 500);
+      a.observe(WINDOW_DURATION, { status: 'succeeded' }, 2);
+      await Promise.all([a.close(), b.close(), a.close()]);
+    } finally {
+      redisA.disconnect();
+      redisB.disconnect();
+    }
+    const res = await fetch(`${dashboard.url}/metrics`, { headers: GOOD });
+    const text = await res.text();
+    assert.equal(sample(text, 'qbo_backfill_qbo_requests_total', labels200()), 7);
+    assert.equal(sample(text, 'qbo_backfill_qbo_requests_total', { status: '429' }), 1);
+    assert.equal(sample(text, 'qbo_backfill_token_refreshes_total', { outcome: 'ok' }), 1);
+    const bucket = (le: string) => sample(text, 'qbo_backfill_qbo_request_duration_seconds_bucket', { le });
+    assert.equal(bucket('0.05'), 0);
+    assert.equal(bucket('0.1'), 1);
+    assert.equal(bucket('0.5'), 2);
+    assert.equal(bucket('120'), 2);
+    assert.equal(bucket('+Inf'), 3);
+    assert.equal(sample(text, 'qbo_backfill_qbo_request_duration_seconds_count'), 3);
+    assert.ok(Math.abs((sample(text, 'qbo_backfill_qbo_request_duration_seconds_sum') ?? 0) - 500.37) < 1e-9);
+    assert.equal(sample(text, 'qbo_backfill_window_duration_seconds_count', { status: 'succeeded' }), 1);
+    assert.match(text, /# TYPE qbo_backfill_rate_limit_wait_seconds histogram/);
+  });
+});
+
+function labels200() {
+  return { realm: '4620816365', entity: 'invoices', status: '200' };
+}
