@@ -48,7 +48,8 @@ export async function addWindowJobs(
   for (let i = 0; i < windows.length; i += 1000) {
     await queue.addBulk(
       windows.slice(i, i + 1000).map((w) => ({
-        name: `${w.entity} ${w.day}`,
+        // What Bull Board lists: readable without opening the job.
+        name: `${w.entity} ${w.day} realm ${w.realmId}`,
         data: {
           runId: w.runId,
           realmId: w.realmId,

@@ -65,7 +65,7 @@ export const RATE_LIMIT_WAIT: HistogramDef = {
 export const WINDOW_DURATION: HistogramDef = {
   kind: 'histogram',
   name: 'qbo_backfill_window_duration_seconds',
-  help: 'Wall time of one window job attempt by final window status',
+  help: 'Wall time of one window job attempt by how it ended (succeeded, failed, released, skipped, cancelled)',
   labelNames: ['status'],
   buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
 };

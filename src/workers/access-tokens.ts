@@ -5,6 +5,7 @@ import axios from 'axios';
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
 import { TokenDecryptError } from '../shared/token-crypto.js';
+import { NO_METRICS, TOKEN_REFRESHES, type MetricsRecorder } from '../shared/cluster-metrics.js';
 import type { Logger } from '../shared/logger.js';
 import {
   insertRefreshTokenIfMissing,
@@ -14,7 +15,13 @@ import {
   type StoredTokens,
 } from '../shared/token-store.js';
 import { callTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
-import { MissingRefreshTokenError, TokenRefreshError, UndecryptableTokenError } from './token-errors.js';
+import {
+  InvalidClientError,
+  InvalidGrantError,
+  MissingRefreshTokenError,
+  TokenRefreshError,
+  UndecryptableTokenError,
+} from './token-errors.js';
 
 export interface AccessTokenProviderOptions {
   /** The token store's database (the provider never closes it). */
@@ -34,6 +41,8 @@ export interface AccessTokenProviderOptions {
    */
   initialRefreshTokenRealmId?: string;
   logger: Logger;
+  /** Cluster-wide count of token-endpoint calls by outcome. Default: none recorded. */
+  metrics?: MetricsRecorder;
   /**
    * Refresh this many seconds before the access token expires, so a token never expires in the
    * middle of a page request. Capped at half the token's lifetime, so short-lived tokens are not
@@ -184,6 +193,27 @@ export class AccessTokenProvider {
     this.replaced.set(realmId, list);
   }
 
+  /** One token-endpoint call, counted by outcome for the operators' metrics. */
+  private async countedRefresh(realmId: string, refreshToken: string) {
+    const count = (outcome: string) =>
+      (this.o.metrics ?? NO_METRICS).inc(TOKEN_REFRESHES, { realm: realmId, outcome });
+    try {
+      const refreshed = await callTokenEndpoint(this.endpoint, realmId, refreshToken);
+      const rotated = refreshed.refreshToken !== undefined && refreshed.refreshToken !== refreshToken;
+      count(rotated ? 'rotated' : 'ok');
+      return refreshed;
+    } catch (err) {
+      count(
+        err instanceof InvalidGrantError
+          ? 'invalid_grant'
+          : err instanceof InvalidClientError
+            ? 'invalid_client'
+            : 'error',
+      );
+      throw err;
+    }
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error('AccessTokenProvider is closed');
   }
@@ -245,7 +275,7 @@ export class AccessTokenProvider {
           if (usable) return current;
         }
 
-        const refreshed = await callTokenEndpoint(this.endpoint, realmId, stored.refreshToken);
+        const refreshed = await this.countedRefresh(realmId, stored.refreshToken);
         // Stored before the commit and before anyone uses it: if this process dies now, nothing
         // was used, and the old refresh token still works during Intuit's grace period.
         await saveRefreshedTokens(trx, this.key, realmId, {

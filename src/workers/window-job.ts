@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Db } from '../shared/db.js';
 import { findEntity, type EntityDefinition } from '../shared/entities.js';
+import { NO_METRICS, WINDOW_DURATION, type MetricsRecorder } from '../shared/cluster-metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
 import {
@@ -11,6 +12,8 @@ import {
   getRun,
   getWindow,
   isDoneWindowStatus,
+  isLiveRunStatus,
+  reopenForRetriedWindow,
   releaseWindow,
   startWindow,
   stopWindow,
@@ -22,7 +25,7 @@ import { readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
-  query(realmId: string, statement: string): Promise<QueryResult>;
+  query(realmId: string, statement: string, entity?: string): Promise<QueryResult>;
 }
 
 export interface WindowProcessorOptions {
@@ -42,6 +45,13 @@ export interface WindowProcessorOptions {
   maxRereadPasses?: number;
   /** Aborted on shutdown: the job stops after its current page and goes back to the queue. */
   signal?: AbortSignal;
+  /** Cluster-wide rows and window durations. Default: none recorded. */
+  metrics?: MetricsRecorder;
+  /**
+   * Adds the jobs of a run's pending windows (the producer's addPendingJobs), for windows a retried
+   * failed job requeues when it reopens its halted run. Default: none added.
+   */
+  addPendingJobs?: (runId: string) => Promise<void>;
 }
 
 export type WindowOutcome =
@@ -64,12 +74,14 @@ export async function processWindow(
   const key: WindowKey = { runId: job.data.runId, entity: job.data.entity, day: job.data.day };
   const log = options.logger.child({ ...key, realmId: job.data.realmId, jobId: job.id });
 
-  const loaded = await loadWindow(db, job, key);
+  const loaded = await loadWindow(job, key, options);
   if ('status' in loaded) return loaded;
 
   await startWindow(db, key, job.id ?? null);
   const startedAt = Date.now();
   const elapsed = () => Date.now() - startedAt;
+  const metrics = options.metrics ?? NO_METRICS;
+  const timed = (status: string) => metrics.observe(WINDOW_DURATION, { status }, elapsed() / 1000);
   try {
     const result = await readWindow({
       job,
@@ -82,26 +94,31 @@ export async function processWindow(
     });
     if ('status' in result) {
       await stopWindow(db, key, result, elapsed());
+      timed(result.status);
       return result;
     }
     const runStatus = await finishWindow(db, key, result, elapsed());
+    timed('succeeded');
     const { pages, rowsFetched, sourceCount } = result;
     log.info({ pages, rowsFetched, sourceCount, runStatus }, 'window done');
     return { status: 'succeeded', pages, rowsFetched, sourceCount };
   } catch (err) {
-    throw await recordFailure(err, job, key, elapsed(), options, log);
+    const thrown = await recordFailure(err, job, key, elapsed(), options, log);
+    timed(windowOutcome(err) === 'release-job' ? 'released' : 'failed');
+    throw thrown;
   }
 }
 
 /** The job's entity and window, or why the job has nothing (more) to do. */
 async function loadWindow(
-  db: Db,
   job: Job<WindowJobData>,
   key: WindowKey,
+  options: WindowProcessorOptions,
 ): Promise<{ entity: EntityDefinition; from: { page: number; pass: number } } | WindowOutcome> {
+  const { db } = options;
   const entity = findEntity(key.entity);
   if (!entity) throw new UnrecoverableError(`unknown entity ${JSON.stringify(key.entity)} in job data`);
-  const run = await getRun(db, key.runId);
+  let run = await getRun(db, key.runId);
   if (!run) throw new UnrecoverableError(`run ${key.runId} does not exist`);
   const window = await getWindow(db, key);
   if (!window)
@@ -111,6 +128,11 @@ async function loadWindow(
   // resume/retry gave the window a new job: an older one still queued must not run it a second time.
   if (window.job_id !== null && job.id !== undefined && window.job_id !== job.id) {
     return { status: 'already-done', reason: `superseded by job ${window.job_id}` };
+  }
+  if (window.status === 'failed' && !isLiveRunStatus(run.status)) {
+    const requeued = await reopenForRetriedWindow(db, key);
+    if (requeued.length > 0) await options.addPendingJobs?.(key.runId);
+    run = (await getRun(db, key.runId)) ?? run;
   }
   const stop = stopForRun(run.status, run.status_reason);
   if (stop) {
@@ -158,6 +180,8 @@ async function recordFailure(
   if (breaker.halted)
     log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
   log.error({ err: message }, 'window failed');
-  // A retryable error has used up its attempts anyway; a final one must not be retried by BullMQ.
-  return outcome === 'retry-window' ? err : new UnrecoverableError(message);
+  // What Bull Board shows as the failed reason: the error, and how to read the window again.
+  return new UnrecoverableError(
+    `${message}; read it again with: qbo-backfill retry --run ${key.runId} --entity ${key.entity} --day ${key.day} (or Retry in the dashboard)`,
+  );
 }

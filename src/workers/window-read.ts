@@ -1,4 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
+import { ROWS_UPSERTED } from '../shared/cluster-metrics.js';
 import type { Db } from '../shared/db.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
@@ -170,7 +171,7 @@ async function readPages(
       pageStartPosition(page, data.pageSize),
       data.pageSize,
     );
-    const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement);
+    const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement, entity.name);
     const received = pageRecords(queryResponse, entity.qboName).map(parseRecord);
     let records = received;
     if (page > 0 && data.pageSize > 1) {
@@ -195,7 +196,7 @@ async function readPages(
         'record outside its window',
       );
     }
-    await db.transaction().execute(async (trx) => {
+    const counts = await db.transaction().execute(async (trx) => {
       const counts = await upsertPage(trx, entity, records, {
         realmId: data.realmId,
         runId: data.runId,
@@ -212,7 +213,10 @@ async function readPages(
         skipped: withoutId,
         temporalAnomalies: anomalies.length,
       });
+      return counts;
     });
+    for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
+      options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
     pass.page++;
     totals.pages++;
     totals.rows += records.length;
@@ -229,7 +233,7 @@ async function readPages(
 }
 
 async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
-  const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end));
+  const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end), entity.name);
   const total = queryResponse.totalCount;
   if (typeof total !== 'number') throw new Error(`COUNT(*) answered without totalCount`);
   return total;

@@ -5,7 +5,11 @@ import { QBO_ENVIRONMENTS } from '../shared/qbo-environments.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { createDb, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
-import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
+import { redisMetrics } from '../shared/cluster-metrics.js';
+import { addPendingJobs } from '../producer/enqueue.js';
+import { windowJobOptions } from '../producer/job-options.js';
+import { getRun } from '../shared/state/index.js';
+import { createQueue, createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
 import { AccessTokenProvider } from './access-tokens.js';
 import { QboClient, type QboClientOptions } from './qbo/qbo-client.js';
 import { RealmRateLimiter, type RateLimiterOptions } from './rate-limiter.js';
@@ -68,8 +72,25 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     logger,
     ...options.limiter,
   });
+  // Counters go to the cluster's Redis, so the dashboard can export sums over every worker.
+  const metricsRedis = createRedis(config.redisUrl);
+  metricsRedis.on('error', () => undefined);
+  let metricsFailing = false;
+  const metrics = redisMetrics(metricsRedis, {
+    prefix: config.queuePrefix,
+    onFlushError: (err) => {
+      if (metricsFailing) return;
+      metricsFailing = true;
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'metrics: cannot reach Redis; keeping counts until it is back',
+      );
+      setTimeout(() => (metricsFailing = false), 60_000).unref();
+    },
+  });
   const tokens = new AccessTokenProvider({
     db,
+    metrics,
     tokenUrl: config.qbo.tokenUrl,
     clientId,
     clientSecret,
@@ -89,13 +110,29 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     logger,
     signal: shutdown.signal,
     maxAttempts: config.qbo.requestAttempts,
+    metrics,
     ...options.client,
   });
   const connection = createRedis(config.redisUrl, { forWorker: true });
+  // Only for the windows a retried failed job requeues when it reopens its halted run.
+  const queue = createQueue(metricsRedis, config.queuePrefix);
+  queue.on('error', () => undefined);
+  const addJobs = async (runId: string) => {
+    const run = await getRun(db, runId);
+    if (run) await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs));
+  };
   const worker = new Worker<WindowJobData, WindowOutcome>(
     QUEUE_NAME,
     (job, token) =>
-      processWindow(job, token, { db, qbo, logger, signal: shutdown.signal, ...options.window }),
+      processWindow(job, token, {
+        db,
+        qbo,
+        logger,
+        metrics,
+        addPendingJobs: addJobs,
+        signal: shutdown.signal,
+        ...options.window,
+      }),
     {
       connection,
       prefix: config.queuePrefix,
@@ -129,6 +166,9 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         await worker.close(true).catch(() => undefined);
       }
       await Promise.allSettled([limiter.close(), tokens.close()]);
+      await metrics.close();
+      await withTimeout(queue.close(), 2_000, 'queue close').catch(() => undefined);
+      metricsRedis.disconnect();
       connection.disconnect();
       await db.destroy();
       logger.info('worker stopped');

@@ -1,7 +1,7 @@
 import type { Db } from '../db.js';
 import { windowJobId } from '../queue.js';
 import { CommandFailedError } from '../usage-error.js';
-import { UNSUCCESSFUL_WINDOW_STATUSES } from './statuses.js';
+import { isLiveRunStatus, UNSUCCESSFUL_WINDOW_STATUSES, type WindowStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
 /** Resume and retry: a run back to running, windows back to pending under a new job id. */
@@ -45,6 +45,7 @@ export async function requeueUnfinishedWindows(
   db: Db,
   runId: string,
   orphaned: { entity: string; day: string }[],
+  statuses: readonly WindowStatus[] = UNSUCCESSFUL_WINDOW_STATUSES,
 ): Promise<WindowKey[]> {
   return db.transaction().execute(async (trx) => {
     const windows = await trx
@@ -53,7 +54,7 @@ export async function requeueUnfinishedWindows(
       .where('run_id', '=', runId)
       .where((eb) =>
         eb.or([
-          eb('status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
+          eb('status', 'in', statuses),
           ...orphaned.map((o) => eb.and([eb('entity', '=', o.entity), eb('day', '=', o.day)])),
         ]),
       )
@@ -114,4 +115,22 @@ export async function requeueWindow(
     .where(isWindow(key))
     .execute();
   return next.job_id;
+}
+
+/**
+ * A failed window's own job runs again: BullMQ never re-runs a job that failed for good by itself,
+ * so someone retried it (Bull Board's "Retry", or "Retry all"). Its run is reopened the way
+ * `qbo-backfill retry` reopens it, so the run can end succeeded once its windows have; when the run
+ * had been halted, the windows it skipped are requeued as `resume` would (the failed ones are left
+ * to their own retried jobs). Returns the windows requeued, whose jobs the caller adds.
+ */
+export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<WindowKey[]> {
+  const run = await db
+    .selectFrom('ops.runs')
+    .select('status')
+    .where('run_id', '=', key.runId)
+    .executeTakeFirst();
+  if (!run || isLiveRunStatus(run.status) || run.status === 'cancelled') return [];
+  await reopenRun(db, key.runId);
+  return run.status === 'halted' ? requeueUnfinishedWindows(db, key.runId, [], ['skipped']) : [];
 }

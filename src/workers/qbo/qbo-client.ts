@@ -1,6 +1,14 @@
 import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import {
+  NO_METRICS,
+  QBO_REQUEST_DURATION,
+  QBO_REQUESTS,
+  RATE_LIMIT_WAIT,
+  type MetricsRecorder,
+} from '../../shared/cluster-metrics.js';
 import type { Logger } from '../../shared/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
@@ -43,6 +51,8 @@ export interface QboClientOptions {
   minorVersion?: number;
   /** Aborts waiting (backoff sleeps) on shutdown. */
   signal?: AbortSignal;
+  /** Cluster-wide request counts, latency and budget waits. Default: none recorded. */
+  metrics?: MetricsRecorder;
 }
 
 export interface QueryResult {
@@ -58,6 +68,7 @@ export interface QueryResult {
 export class QboClient {
   private readonly http: AxiosInstance;
   private readonly o: Required<Omit<QboClientOptions, 'signal'>> & { signal: AbortSignal | undefined };
+  private readonly metrics: MetricsRecorder;
 
   constructor(options: QboClientOptions) {
     this.o = {
@@ -68,8 +79,10 @@ export class QboClient {
       throttleGiveUpMs: 15 * 60_000,
       minorVersion: 75,
       ...options,
+      metrics: options.metrics ?? NO_METRICS,
       signal: options.signal,
     };
+    this.metrics = this.o.metrics;
     this.http = axios.create({
       baseURL: this.o.baseUrl,
       timeout: this.o.timeoutMs,
@@ -83,8 +96,11 @@ export class QboClient {
     });
   }
 
-  /** Sends one query statement and returns its `QueryResponse`, retrying as the error table says. */
-  async query(realmId: string, statement: string): Promise<QueryResult> {
+  /**
+   * Sends one query statement and returns its `QueryResponse`, retrying as the error table says.
+   * `entity` only labels the request in the metrics.
+   */
+  async query(realmId: string, statement: string, entity = 'unknown'): Promise<QueryResult> {
     let attempt = 0;
     let throttled = 0;
     let refreshed = false;
@@ -92,7 +108,11 @@ export class QboClient {
     for (;;) {
       const token = await this.o.tokens.getAccessToken(realmId);
       try {
-        return await this.o.scheduler.schedule(realmId, () => this.send(realmId, statement, token));
+        const queuedAt = performance.now();
+        return await this.o.scheduler.schedule(realmId, () => {
+          this.metrics.observe(RATE_LIMIT_WAIT, {}, (performance.now() - queuedAt) / 1000);
+          return this.measured(realmId, entity, () => this.send(realmId, statement, token));
+        });
       } catch (err) {
         // Only the client repeats requests; every other outcome is the window's to act on.
         if (!(err instanceof QboRetryableError)) throw err;
@@ -130,6 +150,22 @@ export class QboClient {
           }
         }
       }
+    }
+  }
+
+  /** Counts one request by realm, entity and HTTP status (`network` when none came) and times it. */
+  private async measured<T>(realmId: string, entity: string, send: () => Promise<T>): Promise<T> {
+    const sentAt = performance.now();
+    let status = '200';
+    try {
+      return await send();
+    } catch (err) {
+      const code = (err as { status?: unknown }).status;
+      status = typeof code === 'number' && code !== 200 ? String(code) : 'network';
+      throw err;
+    } finally {
+      this.metrics.inc(QBO_REQUESTS, { realm: realmId, entity, status });
+      this.metrics.observe(QBO_REQUEST_DURATION, {}, (performance.now() - sentAt) / 1000);
     }
   }
 
