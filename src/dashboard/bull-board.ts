@@ -11,13 +11,14 @@ export const BOARD_PATH = '/admin/queues';
  * Bull Board for the window queue. Not read-only on purpose: retrying or promoting a job from the
  * board is the quickest fix during an incident, and the board sits behind the dashboard login.
  */
-export function bullBoardRouter(queue: Queue): Router {
+export function bullBoardRouter(queue: Queue, emulatorMode = false): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
   createBullBoard({
     queues: [new BullMQAdapter(queue)],
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'qbo-backfill' } },
+    // Says so on every page when the cluster talks to the built-in emulator, not to QBO.
+    options: { uiConfig: { boardTitle: emulatorMode ? 'qbo-backfill (emulator)' : 'qbo-backfill' } },
   });
   return serverAdapter.getRouter() as Router;
 }

@@ -78,8 +78,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(text);
     }, next);
   });
-  app.use(BOARD_PATH, bullBoardRouter(queue));
-  app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone));
+  const emulatorMode = config.qbo.environment === 'emulator';
+  app.use(BOARD_PATH, bullBoardRouter(queue, emulatorMode));
+  app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone, emulatorMode));
   app.get('/', (_req, res) => res.redirect(BOARD_PATH));
 
   const closeBackends = async () => {
@@ -104,7 +105,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}`;
   log.info(
-    { url, board: `${url}${BOARD_PATH}`, auth: credentials ? 'basic' : 'none' },
+    {
+      url,
+      board: `${url}${BOARD_PATH}`,
+      auth: credentials ? 'basic' : 'none',
+      qboEnvironment: config.qbo.environment,
+    },
     'dashboard listening',
   );
 

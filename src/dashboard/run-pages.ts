@@ -28,7 +28,11 @@ table{border-collapse:collapse}th,td{padding:4px 8px;text-align:left}
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:4px;vertical-align:-1px}
 #detail{position:fixed;right:24px;top:24px;width:340px;white-space:pre-wrap;background:#fff;border:1px solid #d5dae1;border-radius:6px;padding:12px;font:12px/1.5 ui-monospace,monospace;display:none}
 .muted{color:#66707d}
+.banner{background:#fff4e0;border:1px solid #e08a1e;border-radius:6px;padding:6px 12px}
 `;
+
+const EMULATOR_BANNER =
+  '<p class="banner">Emulator mode: this cluster reads the built-in QBO emulator, not QuickBooks Online.</p>';
 
 /** Window and run statuses to colours; anything unknown is grey. */
 const COLOURS: Record<string, string> = {
@@ -43,10 +47,10 @@ const COLOURS: Record<string, string> = {
 };
 const colour = (status: string) => COLOURS[status] ?? '#b8c0cc';
 
-function page(title: string, body: string, refresh: boolean): string {
+function page(title: string, body: string, refresh: boolean, emulatorMode = false): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 ${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<style>${STYLE}</style></head>
-<body>${body}</body></html>`;
+<body>${emulatorMode ? EMULATOR_BANNER : ''}${body}</body></html>`;
 }
 
 const badge = (status: string) =>
@@ -62,7 +66,7 @@ const day = (d: Date) => utcInstant(d).slice(0, 10);
 /** The range's last day: ranges are half-open, so the end instant itself is not in it. */
 const lastDay = (end: Date) => day(new Date(end.getTime() - 1));
 
-export function runListHtml(runs: RunRow[], timeZone: string): string {
+export function runListHtml(runs: RunRow[], timeZone: string, emulatorMode = false): string {
   const rows = runs
     .map(
       (r) => `<tr><td><a href="${RUNS_PATH}/${encodeURIComponent(r.runId)}">${escape(r.runId)}</a></td>
@@ -82,6 +86,7 @@ ${
     'Backfill runs',
     body,
     runs.some((r) => LIVE.has(r.status)),
+    emulatorMode,
   );
 }
 
@@ -125,7 +130,7 @@ function entityGrid(runId: string, entity: string, windows: WindowCell[]): strin
 <table class="grid">${header}${rows}</table>`;
 }
 
-export function runHtml(run: RunRow, windows: WindowCell[], timeZone: string): string {
+export function runHtml(run: RunRow, windows: WindowCell[], timeZone: string, emulatorMode = false): string {
   const entities = [...new Set(windows.map((w) => w.entity))];
   const legend = WINDOW_STATUSES.map((s) => `<span><i style="background:${colour(s)}"></i>${s}</span>`).join(
     '',
@@ -158,15 +163,19 @@ document.addEventListener('click', (ev) => {
   panel.style.display = 'block';
 });
 </script>`;
-  return page(`Run ${run.runId}`, body, LIVE.has(run.status));
+  return page(`Run ${run.runId}`, body, LIVE.has(run.status), emulatorMode);
 }
 
 /** `/runs` (the list) and `/runs/<run id>` (one run as a grid of entity by day). */
-export function runPagesRouter(db: Db, timeZone: string): Router {
+export function runPagesRouter(db: Db, timeZone: string, emulatorMode = false): Router {
   const router = express.Router();
   router.get('/', (_req, res, next) => {
     listRuns(db).then(
-      (runs) => res.type('html').set('Cache-Control', 'no-store').send(runListHtml(runs, timeZone)),
+      (runs) =>
+        res
+          .type('html')
+          .set('Cache-Control', 'no-store')
+          .send(runListHtml(runs, timeZone, emulatorMode)),
       next,
     );
   });
@@ -188,7 +197,7 @@ export function runPagesRouter(db: Db, timeZone: string): Router {
       res
         .type('html')
         .set('Cache-Control', 'no-store')
-        .send(runHtml(found.run, found.windows, timeZone));
+        .send(runHtml(found.run, found.windows, timeZone, emulatorMode));
     }, next);
   });
   return router;

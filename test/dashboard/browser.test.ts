@@ -1,0 +1,201 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startEmulator } from '../../src/emulator/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { ROOT, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { emulatorConfig, emulatorEnv, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+import { getEntity } from '../../src/shared/entities.js';
+import { sample } from './metrics-text.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const USER = 'operator';
+const PASSWORD = 'browser test';
+const ENTITIES = ['invoices', 'customers', 'items'];
+const FROM = new Date('2026-01-01T00:00:00Z');
+const TO = new Date('2026-02-01T00:00:00Z');
+/** Where the run page's screenshot goes, for a person to look at. */
+const SHOTS = path.join(ROOT, 'test-results');
+
+async function waitForStatus(db: TestDatabase['db'], runId: string, status: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await db
+      .selectFrom('ops.runs')
+      .select('status')
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    if (run?.status === status) return;
+    if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * An operator's day in a real browser: a January backfill of three entities whose items QBO
+ * refuses to filter, so the circuit breaker halts the run; QBO is fixed, the operator logs in to
+ * the dashboard, retries the failed jobs from Bull Board, and the run ends succeeded.
+ */
+void describe(
+  'dashboard in a real browser (Chromium)',
+  { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}` },
+  () => {
+    let tdb: TestDatabase;
+    let prefix: string;
+    let emulator: Awaited<ReturnType<typeof startEmulator>>;
+    let env: Record<string, string>;
+    let realmId: string;
+    let dashboard: CliProcess;
+    let dashboardUrl: string;
+    let browser: Browser;
+    const workers: CliProcess[] = [];
+
+    before(async () => {
+      tdb = await createTestDatabase();
+      prefix = uniquePrefix('browser');
+      emulator = await startEmulator({
+        port: 0,
+        seed: 20260101,
+        config: { requestsPerMinute: 5_000, unfilterableEntities: ['Item'] },
+      });
+      realmId = emulator.realmIds[0] as string;
+      env = {
+        ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+        QBO_REQUESTS_PER_MINUTE: '4800',
+        DASHBOARD_USER: USER,
+        DASHBOARD_PASSWORD: PASSWORD,
+        WINDOW_ATTEMPTS: '1',
+      };
+      workers.push(
+        spawnCli(['worker', '--concurrency', '3'], env),
+        spawnCli(['worker', '--concurrency', '3'], env),
+      );
+      dashboard = spawnCli(['dashboard', '--port', '0', '--host', '127.0.0.1'], env);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(dashboard.output());
+        if (match?.[1]) {
+          dashboardUrl = match[1];
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`dashboard did not start:\n${dashboard.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+    });
+
+    after(async () => {
+      await browser?.close();
+      await Promise.all([...workers, dashboard].map((p) => p?.stop()));
+      await emulator?.close();
+      await deletePrefix(prefix);
+      await tdb?.drop();
+    });
+
+    void it('answers 401 without the login: board, run pages and metrics', async () => {
+      // A navigation that meets a login prompt has no credentials to offer in headless Chromium; the
+      // browser's own request context shows what it got.
+      const context = await browser.newContext();
+      for (const p of ['/admin/queues', '/runs', '/metrics']) {
+        const res = await context.request.get(`${dashboardUrl}${p}`);
+        assert.equal(res.status(), 401, p);
+        assert.equal(res.headers()['www-authenticate'], 'Basic realm="qbo-backfill", charset="UTF-8"');
+      }
+      await context.close();
+    });
+
+    void it('retries the failed jobs from Bull Board and the halted run ends succeeded', async () => {
+      const enqueue = await runCli(
+        ['enqueue', '--entities', ENTITIES.join(','), '--from', '2026-01-01', '--to', '2026-01-31', '--json'],
+        env,
+      );
+      assert.equal(enqueue.code, 0, enqueue.stderr);
+      const { runId } = JSON.parse(enqueue.stdout) as { runId: string };
+      // Three failed item windows trip the breaker; the rest of the run is skipped.
+      assert.equal(await waitForRunEnd(tdb.db, runId, 120_000), 'halted');
+      await emulatorConfig(emulator.url, { unfilterableEntities: [] });
+
+      const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
+      const page = await context.newPage();
+      await page.goto(`${dashboardUrl}/admin/queues/queue/backfill-windows?status=failed`);
+      await page
+        .getByText(/items 2026-01-\d\d realm/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      const failedJobs = await page.getByText(/items 2026-01-\d\d realm/).count();
+      assert.ok(failedJobs >= 3, `failed jobs listed: ${failedJobs}`);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'bull-board-failed.png'), fullPage: true });
+      await page.getByRole('button', { name: /retry all/i }).click();
+      const confirm = page.getByRole('button', { name: /^(confirm|retry)$/i });
+      if (await confirm.isVisible({ timeout: 2_000 }).catch(() => false)) await confirm.click();
+
+      await waitForStatus(tdb.db, runId, 'succeeded', 120_000);
+      for (const entity of ENTITIES) {
+        const truth = await fetchTruth(emulator.url, realmId, entity, FROM, TO);
+        assert.deepEqual(await rawIds(tdb.db, entity, realmId, FROM, TO), [...truth.ids].sort(), entity);
+      }
+
+      await page.goto(`${dashboardUrl}/runs/${runId}`);
+      await page.getByText(`Run ${runId}`).waitFor();
+      assert.equal(await page.locator('.grid').count(), 3);
+      assert.match((await page.locator('.banner').textContent()) ?? '', /Emulator mode/);
+      assert.equal(await page.locator('.grid td[title]').count(), 93);
+      assert.match((await page.locator('.badge').first().textContent()) ?? '', /succeeded/);
+      await page.screenshot({ path: path.join(SHOTS, 'run-page.png'), fullPage: true });
+      await context.close();
+    });
+
+    void it('exports request and token counters summed over both worker processes', async () => {
+      const stats = (await (await fetch(`${emulator.url}/__emulator/stats`)).json()) as {
+        realms: Record<string, { requests: Record<string, number> }>;
+      };
+      const answered = stats.realms[realmId]?.requests['200'] ?? -1;
+      // Workers add their counts to Redis once a second: wait for the last second's to land.
+      let text = '';
+      let ok: number[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        const res = await fetch(`${dashboardUrl}/metrics`, {
+          headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` },
+        });
+        text = await res.text();
+        ok = ENTITIES.map(
+          (entity) =>
+            sample(text, 'qbo_backfill_qbo_requests_total', { realm: realmId, entity, status: '200' }) ?? 0,
+        );
+        if (ok.reduce((a, b) => a + b, 0) === answered) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.ok(
+        ok.every((n) => n > 0),
+        text,
+      );
+      // Every 200 the emulator answered is counted once, whichever of the two workers sent it.
+      assert.equal(
+        ok.reduce((a, b) => a + b, 0),
+        answered,
+      );
+      assert.ok(
+        (sample(text, 'qbo_backfill_qbo_requests_total', {
+          realm: realmId,
+          entity: 'items',
+          status: '400',
+        }) ?? 0) >= 3,
+      );
+      assert.ok((sample(text, 'qbo_backfill_token_refreshes_total', { realm: realmId }) ?? 0) >= 1, text);
+      assert.ok((sample(text, 'qbo_backfill_rate_limit_wait_seconds_count') ?? 0) > 0);
+      assert.ok(
+        (sample(text, 'qbo_backfill_rows_upserted_total', {
+          entity: getEntity('invoices').name,
+          outcome: 'inserted',
+        }) ?? 0) > 0,
+      );
+    });
+  },
+);
