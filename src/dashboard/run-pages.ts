@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import type { Db } from '../shared/db.js';
 import { WINDOW_STATUSES } from '../shared/state/index.js';
 import { utcInstant, zonedWallClock } from '../shared/time-format.js';
-import { listRuns, loadRun, type RunRow, type WindowCell } from './run-data.js';
+import { listRuns, loadRun, type RunRow, type WindowCell } from '../producer/run-list.js';
 
 /** Where the run pages live, behind the dashboard login like the board. */
 export const RUNS_PATH = '/runs';

@@ -10,14 +10,15 @@ const ENTITIES = ['invoices', 'customers', 'items'].map(getEntity);
 import type { Logger } from '../shared/logger.js';
 import { migrateToLatest } from '../shared/migrate.js';
 import { createRedis, QUEUE_NAME, type WindowJobData } from '../shared/queue.js';
-import { waitForRunEnd } from '../shared/state/index.js';
 import { bothZones } from '../shared/time-format.js';
 import { startEmulator } from '../emulator/index.js';
 import { EMULATOR_DEFAULTS } from '../emulator/defaults.js';
 import type { RunningEmulator } from '../emulator/types.js';
 import { startDashboard } from '../dashboard/index.js';
 import { enqueueBackfill, planBackfill } from '../producer/enqueue.js';
-import { buildReport, reportTable } from '../producer/report.js';
+import { buildReport } from '../producer/report.js';
+import { reportSummary } from '../producer/report-summary.js';
+import { followFromCli } from '../cli/follow.js';
 import { startWorker, type RunningWorker } from '../workers/worker-process.js';
 
 export interface DemoOptions {
@@ -27,6 +28,8 @@ export interface DemoOptions {
   keep: boolean;
   logger: Logger;
   out: (line: string) => void;
+  /** Where the live progress of the run goes (a bar on a terminal, plain lines otherwise). */
+  progress: NodeJS.WritableStream;
   /** Resolves when the operator asks to stop (used with `keep`). */
   untilStopped: () => Promise<void>;
 }
@@ -96,10 +99,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `run ${run.runId}: ${run.jobs} jobs (${entities.join(', ')}, 2026-01-01..2026-01-31), starts at ${bothZones(run.startAt, config.displayTimezone)}`,
     );
 
-    const status = await waitForRunEnd(db, run.runId, 10 * 60_000);
+    const [last] = await followFromCli({ db, redis, config }, [run.runId], options.progress, {
+      signal: AbortSignal.timeout(10 * 60_000),
+    });
+    const status = last?.status ?? 'unknown';
     const report = await buildReport(db, run.runId);
     out('');
-    out(reportTable(report, config.displayTimezone));
+    out(reportSummary(report, config.displayTimezone, 'entity'));
     out('');
 
     // The emulator is the ground truth: every one of its records must be in the table. Rows the

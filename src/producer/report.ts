@@ -1,8 +1,8 @@
 import type { Db } from '../shared/db.js';
 import { getRun } from '../shared/state/index.js';
 import { textTable } from '../shared/text-table.js';
-import { bothZones } from '../shared/time-format.js';
 import { UsageError } from '../shared/usage-error.js';
+import { reportFoot, reportHead } from './report-summary.js';
 
 export interface WindowReport {
   entity: string;
@@ -138,13 +138,8 @@ export function reportCsv(report: RunReport): string {
   return lines.join('\n');
 }
 
+/** Every window on its own line (`report --by day`): wider than 80 columns. */
 export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: string): string {
-  const t = report.totals;
-  const head = [
-    `run ${report.runId}: ${report.status}${report.meta.statusReason ? ` (${report.meta.statusReason})` : ''}`,
-    `realm ${report.meta.realmId}, ${bothZones(report.meta.from, timeZone)} to ${bothZones(report.meta.to, timeZone)} (exclusive)`,
-    '',
-  ];
   const rows = report.windows.map((w) => [
     w.entity,
     w.day,
@@ -177,11 +172,5 @@ export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: 
     rows,
     { rule: true },
   );
-  const foot = [
-    '',
-    `totals: ${t.windows} windows, ${t.succeeded} succeeded, ${t.failed} failed; ${t.rowsFetched} rows fetched, ` +
-      `${t.inserted} inserted, ${t.updated} updated, ${t.unchanged} unchanged, ${t.skipped} skipped, ` +
-      `${t.temporalAnomalies} temporal anomalies`,
-  ];
-  return [...head, body, ...foot].join('\n');
+  return [...reportHead(report, timeZone), '', body, '', ...reportFoot(report)].join('\n');
 }

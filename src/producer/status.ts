@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
+import { listRuns } from './run-list.js';
 import { bothZones, utcInstant } from '../shared/time-format.js';
 import { UsageError } from '../shared/usage-error.js';
 
@@ -21,22 +21,9 @@ export interface RunStatusSummary {
 
 /** The latest runs (or one run) with their windows counted by state. */
 export async function runStatuses(db: Db, runId?: string, limit = 20): Promise<RunStatusSummary[]> {
-  let query = db.selectFrom('ops.runs').selectAll().orderBy('created_at', 'desc').limit(limit);
-  if (runId !== undefined) query = query.where('run_id', '=', runId);
-  const runs = await query.execute();
+  const runs = await listRuns(db, { ...(runId !== undefined ? { runId } : {}), limit });
   if (runId !== undefined && runs.length === 0)
     throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  if (runs.length === 0) return [];
-  const counts = await db
-    .selectFrom('ops.windows')
-    .select(['run_id', 'status', sql<number>`count(*)::int`.as('n')])
-    .where(
-      'run_id',
-      'in',
-      runs.map((r) => r.run_id),
-    )
-    .groupBy(['run_id', 'status'])
-    .execute();
   const failures =
     runId === undefined
       ? []
@@ -49,17 +36,17 @@ export async function runStatuses(db: Db, runId?: string, limit = 20): Promise<R
           .orderBy('day')
           .execute();
   return runs.map((r) => ({
-    runId: r.run_id,
-    realmId: r.realm_id,
+    runId: r.runId,
+    realmId: r.realmId,
     entities: r.entities,
-    from: utcInstant(r.range_start_utc),
-    to: utcInstant(r.range_end_utc),
-    startAt: utcInstant(r.start_at_utc),
+    from: utcInstant(r.rangeStart),
+    to: utcInstant(r.rangeEnd),
+    startAt: utcInstant(r.startAt),
     status: r.status,
-    statusReason: r.status_reason,
-    windows: Object.fromEntries(counts.filter((c) => c.run_id === r.run_id).map((c) => [c.status, c.n])),
-    createdAt: utcInstant(r.created_at),
-    finishedAt: r.finished_at ? utcInstant(r.finished_at) : null,
+    statusReason: r.statusReason,
+    windows: r.windows,
+    createdAt: utcInstant(r.createdAt),
+    finishedAt: r.finishedAt ? utcInstant(r.finishedAt) : null,
     ...(runId !== undefined ? { failures } : {}),
   }));
 }

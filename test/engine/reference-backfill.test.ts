@@ -165,6 +165,36 @@ describe('reference backfill: January 2026, two worker processes', () => {
     assert.ok((inactive.rows[0]?.n ?? 0) > 0, 'inactive customers and items are loaded too');
   });
 
+  it('reports a summary per entity within 80 columns, every window with --by day, and watches an ended run', async () => {
+    const [run] = await tdb.db.selectFrom('ops.runs').select('run_id').execute();
+    const runId = run?.run_id ?? '';
+    const summary = await runCli(['report', '--run', runId], env);
+    assert.equal(summary.code, 0, summary.stderr);
+    const lines = summary.stdout.trimEnd().split('\n');
+    assert.ok(
+      lines.every((l) => l.length <= 80),
+      lines.filter((l) => l.length > 80).join('\n'),
+    );
+    for (const entity of ENTITIES) {
+      const line = lines.find((l) => l.startsWith(`${entity.name} `));
+      assert.match(line ?? '', /\b31\/31\b/, entity.name);
+    }
+    assert.ok(lines.some((l) => l.startsWith('totals: 93 windows, 93 succeeded, 0 failed')));
+    const byDay = await runCli(['report', '--run', runId, '--by', 'day'], env);
+    assert.equal(
+      byDay.stdout.split('\n').filter((l) => /^(invoices|customers|items) +2026-01-\d\d /.test(l)).length,
+      93,
+    );
+    const bad = await runCli(['report', '--run', runId, '--by', 'week'], env);
+    assert.deepEqual(
+      [bad.code, bad.stderr.trim()],
+      [2, 'qbo-backfill report: --by: expected entity, month, day, got "week"'],
+    );
+    const watch = await runCli(['status', '--watch', '--run', runId], env);
+    assert.equal(watch.code, 0, watch.stderr);
+    assert.match(watch.stdout.trim(), new RegExp(`^${runId} succeeded: 93/93 windows, \\d+ rows$`));
+  });
+
   it('a second run of the same backfill inserts nothing and counts everything unchanged', async () => {
     const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
     const report = await backfill();

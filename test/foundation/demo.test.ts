@@ -31,7 +31,7 @@ describe('qbo-backfill demo', () => {
       r.stdout,
       /^run r\d{14}-[0-9a-f]{6}: 93 jobs \(invoices, customers, items, 2026-01-01\.\.2026-01-31\)/m,
     );
-    assert.match(r.stdout, /^totals: 93 windows, 93 succeeded, 0 failed; /m);
+    assert.match(r.stdout, /^totals: 93 windows, 93 succeeded, 0 failed$/m);
     for (const entity of ['invoices', 'customers', 'items']) {
       assert.match(r.stdout, new RegExp(`^${entity} +emulator +(\\d+) +raw\\.qb_${entity} +\\1 +ok$`, 'm'));
     }

@@ -16,6 +16,7 @@ export const demoCommand: Command = {
       keep: values.keep ?? false,
       logger,
       out: io.out,
+      progress: io.stdout,
       untilStopped: () => untilSignal(() => Promise.resolve(), logger),
     });
   },

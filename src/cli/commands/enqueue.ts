@@ -5,6 +5,7 @@ import { UsageError } from '../../shared/usage-error.js';
 import { parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
 import { enqueueBackfill, parseEntities, planBackfill } from '../../producer/enqueue.js';
 import { windowJobOptions } from '../../producer/job-options.js';
+import { followFromCli } from '../follow.js';
 import { checkRealmFlag, EXIT, intFlag, parseFlags, type Command } from '../command.js';
 import { withProducer } from '../producer-context.js';
 
@@ -12,7 +13,7 @@ export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'plan a backfill (one job per entity and UTC day) and enqueue it, delayed until --start-at',
   usage:
-    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json]',
+    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json] [--follow]',
   async run(argv, io) {
     const { values, positionals } = parseFlags(
       argv,
@@ -25,6 +26,7 @@ export const enqueueCommand: Command = {
         'page-size': { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
+        follow: { type: 'boolean' },
       },
       this.usage,
     );
@@ -69,7 +71,9 @@ export const enqueueCommand: Command = {
       return EXIT.ok;
     }
 
-    return withProducer(config, async ({ db, queue }) => {
+    if (values.follow && values.json) throw new UsageError('--follow and --json do not go together');
+    return withProducer(config, async (ctx) => {
+      const { db, queue } = ctx;
       const known = await db
         .selectFrom('ops.tokens')
         .select('realm_id')
@@ -98,7 +102,13 @@ export const enqueueCommand: Command = {
         );
         io.out(`starts at ${bothZones(result.startAt, config.displayTimezone)}`);
       }
-      return EXIT.ok;
+      if (!values.follow) return EXIT.ok;
+      // Stays until the run has ended; the exit code says whether it succeeded.
+      const [last] = await followFromCli(ctx, [result.runId], io.stdout);
+      io.out(
+        `run ${result.runId} ${last?.status ?? 'unknown'}: see qbo-backfill report --run ${result.runId}`,
+      );
+      return last?.status === 'succeeded' ? EXIT.ok : EXIT.failed;
     });
   },
 };

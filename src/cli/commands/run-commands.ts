@@ -2,11 +2,23 @@ import { findEntity, entityNames } from '../../shared/entities.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { cancelRun } from '../../producer/cancel.js';
 import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/report.js';
+import {
+  defaultGrouping,
+  REPORT_GROUPINGS,
+  reportSummary,
+  type ReportGrouping,
+} from '../../producer/report-summary.js';
+import { followFromCli, liveRunIds } from '../follow.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
 import { runStatuses, statusText } from '../../producer/status.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
 import { withProducer } from '../producer-context.js';
+
+/** The per-day table, or the 80-column summary per entity or per entity and month. */
+function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: string, by: ReportGrouping) {
+  return by === 'day' ? reportTable(report, timeZone) : reportSummary(report, timeZone, by);
+}
 
 function requireRun(run: string | undefined): string {
   if (run === undefined || run === '') throw new UsageError('--run is required');
@@ -16,11 +28,28 @@ function requireRun(run: string | undefined): string {
 export const statusCommand: Command = {
   name: 'status',
   summary: 'runs and their windows by state',
-  usage: 'qbo-backfill status [--run ID] [--json]',
+  usage: 'qbo-backfill status [--run ID] [--json] [--watch]',
   async run(argv, io) {
-    const { values } = parseFlags(argv, { run: { type: 'string' }, json: { type: 'boolean' } }, this.usage);
+    const { values } = parseFlags(
+      argv,
+      { run: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
+      this.usage,
+    );
+    if (values.watch && values.json) throw new UsageError('--watch and --json do not go together');
     const config = io.config();
-    return withProducer(config, async ({ db }) => {
+    return withProducer(config, async (ctx) => {
+      const { db } = ctx;
+      if (values.watch) {
+        // A bar per run until every run followed has ended (the live ones, or the one asked for).
+        if (values.run !== undefined) await runStatuses(db, values.run);
+        const runIds = values.run !== undefined ? [values.run] : await liveRunIds(ctx);
+        if (runIds.length === 0) {
+          io.out('no run is scheduled or running');
+          return EXIT.ok;
+        }
+        await followFromCli(ctx, runIds, io.stdout);
+        return EXIT.ok;
+      }
       const runs = await runStatuses(db, values.run);
       io.out(
         values.json
@@ -35,13 +64,22 @@ export const statusCommand: Command = {
 export const reportCommand: Command = {
   name: 'report',
   summary: "volumetry per entity and day, and the run's totals",
-  usage: 'qbo-backfill report --run ID [--format table|json|csv]',
+  usage: 'qbo-backfill report --run ID [--format table|json|csv] [--by entity|month|day]',
   async run(argv, io) {
-    const { values } = parseFlags(argv, { run: { type: 'string' }, format: { type: 'string' } }, this.usage);
+    const { values } = parseFlags(
+      argv,
+      { run: { type: 'string' }, format: { type: 'string' }, by: { type: 'string' } },
+      this.usage,
+    );
     const runId = requireRun(values.run);
     const format = values.format ?? 'table';
     if (!['table', 'json', 'csv'].includes(format))
       throw new UsageError(`--format: expected table, json or csv, got ${JSON.stringify(format)}`);
+    const by = values.by as ReportGrouping | undefined;
+    if (by !== undefined && !REPORT_GROUPINGS.includes(by))
+      throw new UsageError(`--by: expected ${REPORT_GROUPINGS.join(', ')}, got ${JSON.stringify(by)}`);
+    if (by !== undefined && format !== 'table')
+      throw new UsageError(`--by goes with the table format only (json and csv list every window)`);
     const config = io.config();
     return withProducer(config, async ({ db }) => {
       const report = await buildReport(db, runId);
@@ -50,7 +88,7 @@ export const reportCommand: Command = {
           ? reportJson(report)
           : format === 'csv'
             ? reportCsv(report)
-            : reportTable(report, config.displayTimezone),
+            : humanReport(report, config.displayTimezone, by ?? defaultGrouping(report.meta)),
       );
       return EXIT.ok;
     });
