@@ -1,3 +1,5 @@
+import { sourceText } from './qbo-json.js';
+
 /** What the worker needs out of one QBO record; the payload itself is stored untouched. */
 export interface ParsedRecord {
   /** Undefined when QBO sent a record without an Id (it is skipped and counted). */
@@ -6,6 +8,11 @@ export interface ParsedRecord {
   /** MetaData.LastUpdatedTime as an instant, or null when absent or unreadable. */
   lastUpdated: Date | null;
   raw: unknown;
+  /**
+   * The record's JSON text exactly as QBO sent it, when the body was read with `parseQboBody`;
+   * the upsert stores it instead of serialising `raw` again.
+   */
+  json?: string | undefined;
 }
 
 // QBO sends `2026-01-15T16:20:03-08:00`: second precision, the Pacific offset of that instant.
@@ -34,7 +41,7 @@ export function parseRecord(raw: unknown): ParsedRecord {
         ? st
         : null;
   const meta = (record.MetaData ?? record.Metadata) as Record<string, unknown> | undefined;
-  return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw };
+  return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw, json: sourceText(raw) };
 }
 
 /** The records of a page. An empty page has no entity key at all: that is zero rows, not an error. */
