@@ -1,4 +1,4 @@
-import { sourceText } from './qbo-json.js';
+import { pageText, type PageText } from './qbo-json.js';
 
 /** What the worker needs out of one QBO record; the payload itself is stored untouched. */
 export interface ParsedRecord {
@@ -9,10 +9,11 @@ export interface ParsedRecord {
   lastUpdated: Date | null;
   raw: unknown;
   /**
-   * The record's JSON text exactly as QBO sent it, when the body was read with `parseQboBody`;
-   * the upsert stores it instead of serialising `raw` again.
+   * Where `raw` was read from: the response body and the record's position (0-based) in its array,
+   * when the body was read with `parseQboBody`. The upsert stores that text instead of serialising
+   * `raw` again, so a record changed in code must not keep it.
    */
-  json?: string | undefined;
+  source?: { page: PageText; index: number } | undefined;
 }
 
 // QBO sends `2026-01-15T16:20:03-08:00`: second precision, the Pacific offset of that instant.
@@ -25,7 +26,11 @@ export function parseQboTimestamp(value: unknown): Date | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
-export function parseRecord(raw: unknown): ParsedRecord {
+/**
+ * Reads one record. Given its position in the page's array (as `Array.prototype.map` passes them:
+ * `pageRecords(...).map(parseRecord)`), it also remembers where its text is in the body.
+ */
+export function parseRecord(raw: unknown, index?: number, page?: readonly unknown[]): ParsedRecord {
   const record = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const id =
     typeof record.Id === 'string' && record.Id !== ''
@@ -41,7 +46,14 @@ export function parseRecord(raw: unknown): ParsedRecord {
         ? st
         : null;
   const meta = (record.MetaData ?? record.Metadata) as Record<string, unknown> | undefined;
-  return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw, json: sourceText(raw) };
+  const text = index !== undefined && page?.[index] === raw ? pageText(page) : undefined;
+  return {
+    id,
+    syncToken,
+    lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime),
+    raw,
+    ...(text && index !== undefined ? { source: { page: text, index } } : {}),
+  };
 }
 
 /** The records of a page. An empty page has no entity key at all: that is zero rows, not an error. */

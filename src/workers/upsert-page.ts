@@ -25,10 +25,12 @@ export interface UpsertCounts {
  * (LastUpdatedTime, SyncToken) strictly greater. Re-reading the same version leaves it alone, so
  * a second run counts everything as unchanged, and an old page replayed late never wins.
  *
- * The page travels as ONE jsonb parameter that the server unpacks with `jsonb_to_recordset`: a
- * statement of one row per record and twelve parameters each (12,000 for a page of 1000) spends
- * more time building, sending and planning parameters than writing rows; one JSON text is a single
- * `JSON.stringify` in Node and a single jsonb parse on the server, the same work `COPY` does.
+ * The payloads travel as ONE jsonb parameter, the response body as QBO sent it, and the server
+ * picks each record out of it by position (`jsonb_array_elements ... WITH ORDINALITY`); Id,
+ * SyncToken and LastUpdatedTime, which the worker has read already, go as four arrays. A statement
+ * of one row per record and twelve parameters each (12,000 for a page of 1000), each payload
+ * serialised again, cost Node more than the rows cost PostgreSQL; this costs it nothing per record.
+ * Records built in code (no body) are serialised into an array of their own, the same way.
  *
  * `(xmax = 0)` in RETURNING tells a fresh insert from an update; rows the WHERE kept out of the
  * update return nothing and are the unchanged ones.
@@ -41,16 +43,21 @@ export async function upsertPage(
 ): Promise<UpsertCounts> {
   const rows = newestPerId(records);
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const page = pagePayloads(rows);
 
   const table = sql.table(`raw.${entity.table}`);
   const result = await sql<{ inserted: boolean }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
-    SELECT ${audit.realmId}::text, r.i, r.p, r.s, r.u, ${new Date()}::timestamptz,
+    SELECT ${audit.realmId}::text, r.i, e.p, r.s, r.u, ${new Date()}::timestamptz,
       ${audit.windowStart}::timestamptz, ${audit.windowEnd}::timestamptz, ${audit.pageNumber}::int,
       ${audit.pageSize}::int, ${audit.requestPayload}::text, ${audit.runId}::text
-    FROM jsonb_to_recordset(${pageJson(rows)}::jsonb) AS r(i text, s bigint, u timestamptz, p jsonb)
+    FROM unnest(${page.positions}::int[], ${rows.map((r) => r.id)}::text[],
+        ${rows.map((r) => r.syncToken)}::bigint[], ${rows.map((r) => r.lastUpdated)}::timestamptz[])
+        AS r(n, i, s, u)
+      JOIN jsonb_array_elements((${page.json}::jsonb) #> ${page.path}::text[]) WITH ORDINALITY AS e(p, n)
+        USING (n)
     ON CONFLICT (realm_id, id) DO UPDATE SET
       payload = excluded.payload,
       sync_token = excluded.sync_token,
@@ -89,23 +96,29 @@ export function newestPerId(records: readonly ParsedRecord[]): ParsedRecord[] {
 // a literal backslash is `\\`: the escape is `\u0000` after an even run of backslashes.
 const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
+/** The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based position. */
+export interface PagePayloads {
+  json: string;
+  path: string[];
+  positions: number[];
+}
+
 /**
- * The page as one JSON array of `{"i": Id, "s": SyncToken, "u": LastUpdatedTime, "p": payload}`,
- * built by concatenation: the payload is the record's text as QBO sent it when the body was read
- * with `parseQboBody`, serialised again only otherwise. jsonb refuses U+0000 in strings
- * ("unsupported Unicode escape sequence") and would fail the whole page for one record: such
- * characters are stored as U+FFFD, the replacement character; everything else is kept as sent.
+ * Where the rows' payloads come from: the response body they were all read from, as it is, or,
+ * for records built in code or taken from several bodies, a JSON array serialised from `raw`.
+ * jsonb refuses U+0000 in strings ("unsupported Unicode escape sequence") and would fail the whole
+ * page for one record: such characters are stored as U+FFFD, the replacement character; every
+ * other character is kept as sent.
  */
-export function pageJson(rows: readonly ParsedRecord[]): string {
-  const parts: string[] = [];
-  for (const r of rows) {
-    const updated = r.lastUpdated ? `"${r.lastUpdated.toISOString()}"` : 'null';
-    parts.push(
-      `{"i":${JSON.stringify(r.id)},"s":${r.syncToken ?? 'null'},"u":${updated},"p":${r.json ?? JSON.stringify(r.raw)}}`,
-    );
-  }
-  const json = `[${parts.join(',')}]`;
-  return json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json;
+export function pagePayloads(rows: readonly ParsedRecord[]): PagePayloads {
+  const body = rows[0]?.source?.page;
+  const fromBody = body !== undefined && rows.every((r) => r.source?.page === body);
+  const json = fromBody ? body.body : JSON.stringify(rows.map((r) => r.raw));
+  return {
+    json: json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json,
+    path: fromBody ? [...body.path] : [],
+    positions: rows.map((r, k) => (fromBody ? (r.source?.index as number) + 1 : k + 1)),
+  };
 }
 
 function isNewer(a: ParsedRecord, b: ParsedRecord): boolean {

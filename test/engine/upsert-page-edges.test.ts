@@ -97,6 +97,37 @@ describe('page upsert edges', () => {
     assert.equal(r.rows[0]?.amt, '12345678901234567.891');
   });
 
+  it('takes each payload from its own position in the body, whichever records the page keeps', async () => {
+    const records = page(
+      invoice('1', '0', '2026-01-15T08:00:00-08:00', 'first, read with the previous page'),
+      { PrivateNote: 'no Id' },
+      invoice('3', '0', '2026-01-15T08:00:00-08:00', 'third'),
+      invoice('4', '0', '2026-01-15T08:00:00-08:00', 'fourth'),
+    );
+    assert.deepEqual(await upsert(records.slice(1)), { inserted: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(
+      (await stored()).map((r) => [r.id, r.note]),
+      [
+        ['3', 'third'],
+        ['4', 'fourth'],
+      ],
+    );
+  });
+
+  it('stores what the worker parsed when a body names the record array twice', async () => {
+    const body =
+      '{"QueryResponse":{"Invoice":[{"Id":"1","PrivateNote":"shadowed"}],' +
+      '"Invoice":[{"Id":"2","PrivateNote":"kept"},{"Id":"1","PrivateNote":"kept too"}]}}';
+    assert.deepEqual(await upsert(fromBody(body)), { inserted: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(
+      (await stored()).map((r) => [r.id, r.note]),
+      [
+        ['1', 'kept too'],
+        ['2', 'kept'],
+      ],
+    );
+  });
+
   it('orders versions without LastUpdatedTime or SyncToken below any version that has them', async () => {
     const bare = { Id: '8', PrivateNote: 'no metadata' };
     assert.deepEqual(await upsert(page(bare)), { inserted: 1, updated: 0, unchanged: 0 });
