@@ -39,7 +39,7 @@ console.log(`Machine: ${machineLine()}\n`);
 for (const name of names) {
   const started = machineLine();
   const result = await (BENCHES[name] as () => Promise<BenchResult>)();
-  console.log(`### ${name}\n\nstarted ${started}\nended   ${machineLine()}\n`);
+  console.log(`### ${name}\n\n- started ${started}\n- ended   ${machineLine()}\n`);
   console.log(`| benchmark | result | time |\n| --- | --- | --- |`);
   for (const line of result.rows) console.log(line);
   for (const note of result.notes ?? []) console.log(`\n${note}`);
