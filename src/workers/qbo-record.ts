@@ -1,3 +1,5 @@
+import { pageText, type PageText } from './qbo-json.js';
+
 /** What the worker needs out of one QBO record; the payload itself is stored untouched. */
 export interface ParsedRecord {
   /** Undefined when QBO sent a record without an Id (it is skipped and counted). */
@@ -6,6 +8,12 @@ export interface ParsedRecord {
   /** MetaData.LastUpdatedTime as an instant, or null when absent or unreadable. */
   lastUpdated: Date | null;
   raw: unknown;
+  /**
+   * Where `raw` was read from: the response body and the record's position (0-based) in its array,
+   * when the body was read with `parseQboBody`. The upsert stores that text instead of serialising
+   * `raw` again, so a record changed in code must not keep it.
+   */
+  source?: { page: PageText; index: number } | undefined;
 }
 
 // QBO sends `2026-01-15T16:20:03-08:00`: second precision, the Pacific offset of that instant.
@@ -18,7 +26,11 @@ export function parseQboTimestamp(value: unknown): Date | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
-export function parseRecord(raw: unknown): ParsedRecord {
+/**
+ * Reads one record. Given its position in the page's array (as `Array.prototype.map` passes them:
+ * `pageRecords(...).map(parseRecord)`), it also remembers where its text is in the body.
+ */
+export function parseRecord(raw: unknown, index?: number, page?: readonly unknown[]): ParsedRecord {
   const record = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const id =
     typeof record.Id === 'string' && record.Id !== ''
@@ -34,7 +46,14 @@ export function parseRecord(raw: unknown): ParsedRecord {
         ? st
         : null;
   const meta = (record.MetaData ?? record.Metadata) as Record<string, unknown> | undefined;
-  return { id, syncToken, lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime), raw };
+  const text = index !== undefined && page?.[index] === raw ? pageText(page) : undefined;
+  return {
+    id,
+    syncToken,
+    lastUpdated: parseQboTimestamp(meta?.LastUpdatedTime),
+    raw,
+    ...(text && index !== undefined ? { source: { page: text, index } } : {}),
+  };
 }
 
 /** The records of a page. An empty page has no entity key at all: that is zero rows, not an error. */

@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
 import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
+import { parseQboBody } from '../qbo-json.js';
 
 /** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
 export interface RequestScheduler {
@@ -208,7 +209,8 @@ export class QboClient {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      // Keeps each record's text as sent: the page upsert stores it without serialising it again.
+      parsed = parseQboBody(body);
     } catch (cause) {
       // A 200 whose body is cut mid-way (proxies, dropped streams): retry, never half-use it.
       throw new QboNetworkError(`truncated or invalid JSON body (${body.length} bytes)`, {

@@ -1,0 +1,60 @@
+/** Backfill: 61 days of the large profile's invoices end to end, two workers, the default budget. */
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import { startEmulator } from '../src/emulator/index.js';
+import { parseConfig } from '../src/shared/config.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
+import { waitForRunEnd } from '../src/shared/state/index.js';
+import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
+import { startWorker } from '../src/workers/worker-process.js';
+import { createTestDatabase } from '../test/helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { emulatorEnv } from '../test/helpers/backfill.js';
+import { ms, rate, silent, type BenchResult } from './lib.js';
+
+export async function benchBackfill(): Promise<BenchResult> {
+  const emulator = await startEmulator({ port: 0, profile: 'large', seed: 11 });
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix('bench');
+  const realmId = emulator.realmIds[0] as string;
+  const config = parseConfig({
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+    LOG_LEVEL: 'silent',
+  });
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const workers = [
+    startWorker({ config, logger: silent, concurrency: 4 }),
+    startWorker({ config, logger: silent, concurrency: 4 }),
+  ];
+  try {
+    const plan = planBackfill({
+      realmId,
+      entities: ['invoices'],
+      from: new Date('2025-04-01T00:00:00Z'),
+      to: new Date('2025-06-01T00:00:00Z'),
+      startAt: new Date(),
+      pageSize: 1000,
+    });
+    const t0 = performance.now();
+    const run = await enqueueBackfill(tdb.db, queue, plan);
+    const status = await waitForRunEnd(tdb.db, run.runId, 600_000, 50);
+    const t = ms(t0);
+    const totals = await tdb.db
+      .selectFrom('ops.windows')
+      .select((eb) => [eb.fn.sum<number>('rows_fetched').as('rows'), eb.fn.sum<number>('pages').as('pages')])
+      .where('run_id', '=', run.runId)
+      .executeTakeFirstOrThrow();
+    const stats = emulator.stats();
+    return {
+      rows: [
+        `| backfill 61 days of large-profile invoices, 2 workers x 4, budget 480/min | ${status}: ${totals.rows} rows, ${totals.pages} pages, requests by status ${JSON.stringify(stats.realms[realmId]?.requests ?? {})} | ${t} ms (${rate(Number(totals.rows), t)} rows/s) |`,
+      ],
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Ingest speed: the product's worker path end to end against `psql \copy` of the same rows into a
+ * copy of the same table, in one run, so the ratio holds whatever the machine's load.
+ *
+ * (a) The emulator (own process, large profile, QBO's limits off, every day served once before
+ *     the clock starts) answers 60 days of invoices in pages of 1000; two in-process workers of
+ *     concurrency 8 run every window job: enqueue → queue → QBO client → upsert + window counters.
+ * (b) The rows (a) stored are exported with `\copy ... TO` and loaded with `psql \copy ... FROM`
+ *     into `LIKE raw.qb_invoices INCLUDING ALL` (same columns, lz4 payload, primary key, index).
+ * Rounds alternate (a) and (b) on emptied tables.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import { parseConfig } from '../src/shared/config.js';
+import { getEntity } from '../src/shared/entities.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
+import { waitForRunEnd } from '../src/shared/state/index.js';
+import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
+import { startWorker } from '../src/workers/worker-process.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { emulatorEnv } from '../test/helpers/backfill.js';
+import {
+  accessToken,
+  cpuSeconds,
+  spawnWorkerProcess,
+  statCpu,
+  fetchDayPage,
+  ms,
+  rate,
+  silent,
+  spawnEmulator,
+  utcDay,
+  type BenchResult,
+} from './lib.js';
+
+const run = promisify(execFile);
+
+const DAYS = 60;
+const FROM = '2025-04-01';
+const WORKERS = 2;
+const CONCURRENCY = 8;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** `BENCH_IN_PROCESS=1`: the workers share the bench's process (one event loop) instead of two processes. */
+const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
+
+/** Emulator limits far above anything the run can reach: the figure is the ingest path's own. */
+const LIMITS_OFF = { requestsPerMinute: 1_000_000, maxConcurrent: 10_000 };
+
+async function psql(url: string, command: string): Promise<void> {
+  await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command]);
+}
+
+/** CPU seconds of each backend connected to the bench's database, by pid. */
+async function backendCpu(tdb: TestDatabase): Promise<Map<number, number>> {
+  const r = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = ${tdb.name}`.execute(
+    tdb.db,
+  );
+  return new Map(r.rows.map((row) => [row.pid, cpuSeconds(row.pid)]));
+}
+
+async function backendCpuSince(tdb: TestDatabase, before: Map<number, number>): Promise<number> {
+  let total = 0;
+  for (const [pid, now] of await backendCpu(tdb)) total += now - (before.get(pid) ?? 0);
+  return total;
+}
+
+export async function benchIngest(): Promise<BenchResult> {
+  const emulator = await spawnEmulator({ profile: 'large', seed: 11, config: LIMITS_OFF });
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix('bench');
+  const realmId = emulator.realmIds[0] as string;
+  const entity = getEntity('invoices');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'qbo-bench-'));
+  const file = path.join(dir, 'rows.tsv');
+  const script = path.join(dir, 'copy.sql');
+  const env = {
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+    QBO_CLIENT_ID: emulator.clientId,
+    QBO_CLIENT_SECRET: emulator.clientSecret,
+    QBO_REFRESH_TOKEN: emulator.refreshToken,
+    QBO_REQUESTS_PER_MINUTE: '100000',
+    QBO_MAX_CONCURRENT: '100',
+  };
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const workers: { pid: number; close(): Promise<void> }[] = [];
+  try {
+    for (let w = 0; w < WORKERS; w++) {
+      if (IN_PROCESS) {
+        const config = parseConfig({ ...env, LOG_LEVEL: 'silent' });
+        const worker = startWorker({ config, logger: silent, concurrency: CONCURRENCY });
+        workers.push({ pid: process.pid, close: () => worker.close() });
+      } else {
+        workers.push(await spawnWorkerProcess(env, CONCURRENCY));
+      }
+    }
+    // Warm: every day generated and cached by the emulator before any clock starts.
+    const token = await accessToken(emulator);
+    for (let d = 0; d < DAYS; d += 6) {
+      await Promise.all(
+        Array.from({ length: Math.min(6, DAYS - d) }, (_, i) =>
+          fetchDayPage(emulator.url, token, realmId, entity, utcDay(FROM, d + i)),
+        ),
+      );
+    }
+    const workersCpu = () =>
+      [...new Set(workers.map((w) => w.pid))].reduce((n, pid) => n + cpuSeconds(pid), 0);
+    const rows: string[] = [];
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      await sql`TRUNCATE raw.qb_invoices`.execute(tdb.db);
+      const cpu0 = {
+        node: workersCpu(),
+        emulator: cpuSeconds(emulator.pid),
+        pg: await backendCpu(tdb),
+      };
+      const t0 = performance.now();
+      const enqueued = await enqueueBackfill(
+        tdb.db,
+        queue,
+        planBackfill({
+          realmId,
+          entities: ['invoices'],
+          from: utcDay(FROM),
+          to: utcDay(FROM, DAYS),
+          startAt: new Date(),
+          pageSize: 1000,
+        }),
+      );
+      const status = await waitForRunEnd(tdb.db, enqueued.runId, 600_000, 20);
+      const workerMs = ms(t0);
+      const cpu = {
+        node: workersCpu() - cpu0.node,
+        emulator: cpuSeconds(emulator.pid) - cpu0.emulator,
+        pg: await backendCpuSince(tdb, cpu0.pg),
+      };
+      const totals = await tdb.db
+        .selectFrom('ops.windows')
+        .select((eb) => [
+          eb.fn.sum<number>('rows_fetched').as('rows'),
+          eb.fn.sum<number>('inserted').as('inserted'),
+        ])
+        .where('run_id', '=', enqueued.runId)
+        .executeTakeFirstOrThrow();
+      const stored = Number(totals.rows);
+
+      await psql(tdb.url, `\\copy raw.qb_invoices TO '${file}'`);
+      await psql(
+        tdb.url,
+        'DROP TABLE IF EXISTS public.copy_target; CREATE TABLE public.copy_target (LIKE raw.qb_invoices INCLUDING ALL)',
+      );
+      // One psql session: its backend's pid first, then the load, then that backend's CPU from /proc.
+      await writeFile(
+        script,
+        `SELECT pg_backend_pid() AS pid \\gset\n\\setenv BACKEND_PID :pid\n\\copy public.copy_target FROM '${file}'\n\\! cat /proc/$BACKEND_PID/stat\n`,
+      );
+      const t1 = performance.now();
+      const { stdout } = await run('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        tdb.url,
+        '-f',
+        script,
+      ]);
+      const copyMs = ms(t1);
+      const copyCpu = statCpu(stdout);
+      const copied = Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM public.copy_target`.execute(tdb.db)).rows[0]?.n,
+      );
+      const ratio = rate(stored, workerMs) / rate(copied, copyMs);
+      ratios.push(ratio);
+      rows.push(
+        `| ingest round ${round}: workers (${WORKERS} ${IN_PROCESS ? 'in-process workers' : 'worker processes'} x ${CONCURRENCY}, limits off, ${DAYS} days, pages of 1000) | ${status}: ${stored} rows (${Number(totals.inserted)} inserted) | ${workerMs} ms (${rate(stored, workerMs)} rows/s) |`,
+        `| ingest round ${round}: CPU seconds during the workers' run | workers' Node ${IN_PROCESS ? 'process' : 'processes'} ${cpu.node.toFixed(1)} s, emulator ${cpu.emulator.toFixed(1)} s, PostgreSQL backends ${cpu.pg.toFixed(1)} s | |`,
+        `| ingest round ${round}: \`psql \\copy\` of the same rows into a copy of the table | ${copied} rows; its backend used ${copyCpu.toFixed(1)} CPU s | ${copyMs} ms (${rate(copied, copyMs)} rows/s) |`,
+        `| **ingest round ${round}: workers / \`psql \\copy\`** | **${ratio.toFixed(2)}** | |`,
+      );
+    }
+    return { rows, notes: [`ingest ratios workers/copy: ${ratios.map((r) => r.toFixed(2)).join(', ')}`] };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

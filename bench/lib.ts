@@ -1,0 +1,191 @@
+/** What every benchmark shares: timing, the machine line, the emulator (in or out of process). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import type { EmulatorOptions } from '../src/emulator/index.js';
+import type { EntityDefinition } from '../src/shared/entities.js';
+import { pageStatement } from '../src/workers/window-query.js';
+
+export const silent = pino({ level: 'silent' });
+
+/** Milliseconds since `t0`, rounded. */
+export const ms = (t0: number) => Math.round(performance.now() - t0);
+
+export const rate = (rows: number, millis: number) => Math.round((rows / millis) * 1000);
+
+/** One benchmark's output: table rows (`| name | result | time |`) and notes printed under the table. */
+export interface BenchResult {
+  rows: string[];
+  notes?: string[];
+}
+
+/** The machine and moment a figure was measured on, printed beside every run. */
+export function machineLine(): string {
+  const [l1, l5] = os.loadavg();
+  return (
+    `${new Date().toISOString()} · ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}) · ` +
+    `${Math.round(os.totalmem() / 2 ** 30)} GiB · Node ${process.version} · load ${l1?.toFixed(2)}/${l5?.toFixed(2)}`
+  );
+}
+
+/** The parts of an emulator a benchmark talks to over HTTP. */
+export interface EmulatorHandle {
+  url: string;
+  realmIds: string[];
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  tokenUrl: string;
+  /** The emulator's process id, for CPU accounting. */
+  pid: number;
+  close(): Promise<void>;
+}
+
+/** Starts the emulator in a child process (see emulator-child.ts) and waits for its URL. */
+export async function spawnEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
+  const script = fileURLToPath(new URL('./emulator-child.ts', import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`emulator process exited with ${String(code)} before listening`);
+    }),
+  ])) as [string];
+  lines.close();
+  const info = JSON.parse(first) as Omit<EmulatorHandle, 'close' | 'pid'>;
+  let closed: Promise<void> | undefined;
+  return {
+    ...info,
+    pid: child.pid as number,
+    close() {
+      closed ??= (async () => {
+        if (child.exitCode !== null) return;
+        const exited = once(child, 'exit');
+        child.stdin?.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closed;
+    },
+  };
+}
+
+/** An access token from the emulator's token endpoint, for benchmarks that query it directly. */
+export async function accessToken(
+  emulator: Pick<EmulatorHandle, 'clientId' | 'clientSecret' | 'tokenUrl' | 'refreshToken'>,
+): Promise<string> {
+  const basic = Buffer.from(`${emulator.clientId}:${emulator.clientSecret}`).toString('base64');
+  const res = await fetch(emulator.tokenUrl, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=refresh_token&refresh_token=${emulator.refreshToken}`,
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** One page of one UTC day, as the worker asks for it; returns the body's text. */
+export async function fetchDayPage(
+  emulatorUrl: string,
+  token: string,
+  realmId: string,
+  entity: EntityDefinition,
+  day: Date,
+  pageSize = 1000,
+): Promise<{ body: string; statement: string }> {
+  const statement = pageStatement(entity, day, new Date(day.getTime() + 86_400_000), 1, pageSize);
+  const res = await fetch(
+    `${emulatorUrl}/v3/company/${realmId}/query?query=${encodeURIComponent(statement)}&minorversion=75`,
+    { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
+  );
+  if (!res.ok) throw new Error(`emulator answered ${res.status} for ${statement}`);
+  return { body: await res.text(), statement };
+}
+
+export const DAY_MS = 86_400_000;
+
+export function utcDay(iso: string, plusDays = 0): Date {
+  return new Date(Date.parse(`${iso}T00:00:00Z`) + plusDays * DAY_MS);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) in the text of a /proc/<pid>/stat file. */
+export function statCpu(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** A `qbo-backfill worker` child process, as production runs it. */
+export interface WorkerProcessHandle {
+  pid: number;
+  close(): Promise<void>;
+}
+
+const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+/** Starts `qbo-backfill worker --concurrency N` with `env` and waits until it takes jobs. */
+export async function spawnWorkerProcess(
+  env: Record<string, string>,
+  concurrency: number,
+): Promise<WorkerProcessHandle> {
+  const child = spawn(
+    process.execPath,
+    [
+      // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it exits.
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      '--import',
+      'tsx',
+      CLI_MAIN,
+      'worker',
+      '--concurrency',
+      String(concurrency),
+    ],
+    { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  // The logger writes to stderr; after the start line it is only drained.
+  const lines = createInterface({ input: child.stderr });
+  await Promise.race([
+    new Promise<void>((resolve) =>
+      lines.on('line', (line) => {
+        if (line.includes('worker started')) resolve();
+        // Warnings and errors still reach the console.
+        else if (!line.startsWith('{"level":30')) process.stderr.write(`${line}\n`);
+      }),
+    ),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`worker process exited with ${String(code)} before starting`);
+    }),
+  ]);
+  let closed: Promise<void> | undefined;
+  return {
+    pid: child.pid as number,
+    close() {
+      closed ??= (async () => {
+        if (child.exitCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closed;
+    },
+  };
+}
