@@ -27,9 +27,19 @@ export interface WorkerProcessOptions {
   >;
   /** Overrides for the shared limiter (tests shrink the window). */
   limiter?: Partial<
-    Pick<RateLimiterOptions, 'windowMs' | 'heartbeatIntervalMs' | 'clientTimeoutMs' | 'expirationMs'>
+    Pick<
+      RateLimiterOptions,
+      | 'windowMs'
+      | 'heartbeatIntervalMs'
+      | 'clientTimeoutMs'
+      | 'expirationMs'
+      | 'idleMs'
+      | 'startLagAllowanceMs'
+    >
   >;
-  window?: Partial<Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses'>>;
+  window?: Partial<
+    Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses' | 'releaseAfterWaitMs'>
+  >;
   /** BullMQ stalled-job check; a crashed worker's job is picked up again after this. Default 30 000 ms. */
   lockDurationMs?: number;
 }
@@ -95,7 +105,14 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const worker = new Worker<WindowJobData, WindowOutcome>(
     QUEUE_NAME,
     (job, token) =>
-      processWindow(job, token, { db, qbo, logger, signal: shutdown.signal, ...options.window }),
+      processWindow(job, token, {
+        db,
+        qbo,
+        logger,
+        signal: shutdown.signal,
+        budget: limiter,
+        ...options.window,
+      }),
     {
       connection,
       prefix: config.queuePrefix,
