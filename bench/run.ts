@@ -23,6 +23,7 @@ import { startWorker } from '../src/workers/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+import { REALM_BENCHES } from './realms.js';
 
 const silent = pino({ level: 'silent' });
 const ms = (t0: number) => Math.round(performance.now() - t0);
@@ -220,6 +221,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   upsert: benchUpsert,
   emulator: benchEmulator,
   backfill: benchBackfill,
+  ...REALM_BENCHES,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
