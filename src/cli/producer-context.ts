@@ -8,6 +8,8 @@ export interface ProducerContext {
   config: Config;
   db: Db;
   queue: Queue<WindowJobData>;
+  /** The queue's Redis connection (no key prefix), for reads outside BullMQ. */
+  redis: Redis;
 }
 
 /** Opens the database and the queue for one producer command and always closes both. */
@@ -18,7 +20,7 @@ export async function withProducer<T>(config: Config, fn: (ctx: ProducerContext)
   try {
     redis = createRedis(config.redisUrl);
     queue = createQueue(redis, config.queuePrefix);
-    return await fn({ config, db, queue });
+    return await fn({ config, db, queue, redis });
   } finally {
     await queue?.close().catch(() => undefined);
     redis?.disconnect();

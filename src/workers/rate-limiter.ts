@@ -28,6 +28,7 @@ import type { Logger } from 'pino';
 import { applyBottleneckRedis7Patch } from './rate-limit/bottleneck-redis7.js';
 import { closeConnection } from './rate-limit/close-connection.js';
 import { expectedWaitMs } from './rate-limit/expected-wait.js';
+import { countRead } from './rate-limit/monthly-reads.js';
 import { pacingIntervalMs } from './rate-limit/pacing.js';
 import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './rate-limit/limiter-options.js';
 import { RateLimiterError, type RateLimiterErrorCode } from './rate-limit/rate-limiter-error.js';
@@ -187,6 +188,8 @@ export class RealmRateLimiter {
       const task = async (): Promise<void> => {
         if (call.abandoned) return; // the caller was already told no; never start the request late
         this.pending.delete(call);
+        // Counted for the monthly read quota; a lost count must not fail the request.
+        if (this.client) countRead(this.client, realmId).catch(() => undefined);
         try {
           const value = await fn();
           if (!settled) {

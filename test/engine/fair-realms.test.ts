@@ -1,11 +1,13 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startEmulator } from '../../src/emulator/index.js';
 import { parseConfig, type Config } from '../../src/shared/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
 import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
+import { readsThisMonth } from '../../src/workers/rate-limit/monthly-reads.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -100,6 +102,13 @@ describe('fair scheduling across realms', () => {
       assert.deepEqual(Object.keys((await emulatorStats(emulator.url)).realms[realmId]?.requests ?? {}), [
         '200',
       ]);
+    }
+    // Every request the limiter started is counted for the monthly read quota, per realm.
+    const redis = new Redis(TEST_REDIS_URL);
+    const reads = await readsThisMonth(redis, prefix).finally(() => redis.disconnect());
+    const stats = await emulatorStats(emulator.url);
+    for (const realmId of REALMS) {
+      assert.equal(reads[realmId], stats.realms[realmId]?.requests['200'], realmId);
     }
     await assertLoaded(REALMS[0] as string, '2026-01-01T00:00:00Z', '2026-01-25T00:00:00Z');
     await assertLoaded(REALMS[1] as string, '2026-01-01T00:00:00Z', '2026-01-05T00:00:00Z');

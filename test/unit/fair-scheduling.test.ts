@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { forecastBackfill, forecastText } from '../../src/producer/forecast.js';
 import { fairPriority, MAX_JOB_PRIORITY } from '../../src/producer/job-options.js';
+import { monthlyReadsText } from '../../src/producer/status.js';
+import { monthlyReadsKey } from '../../src/workers/rate-limit/monthly-reads.js';
 import { expectedWaitMs } from '../../src/workers/rate-limit/expected-wait.js';
 import { pacingIntervalMs } from '../../src/workers/rate-limit/pacing.js';
 
@@ -32,5 +35,30 @@ describe('pacing', () => {
     assert.equal(pacingIntervalMs(60_000, 500), 121);
     assert.equal(pacingIntervalMs(12_000, 100, 0), 120);
     assert.equal(pacingIntervalMs(12_000, 100, 250), 123);
+  });
+});
+
+describe('quota forecast', () => {
+  it('counts one request per window, paced at the realm budget, against the monthly quota', () => {
+    const f = forecastBackfill(3288, { requestsPerMinute: 480, monthlyReadQuota: 500_000 });
+    assert.equal(f.requests, 3288);
+    assert.equal(f.minutes, (3288 * 126) / 60_000);
+    assert.deepEqual(forecastText(f), [
+      'needs at least 3288 QBO requests (one per window; each further page of a day adds one, and a COUNT)',
+      'takes at least 7 min at the realm budget of 480 requests/min',
+      'uses at least 0.66% of the monthly read quota (500000)',
+    ]);
+  });
+  it('shows the reads of the month per realm and their share of the quota', () => {
+    const now = new Date('2026-11-22T10:00:00Z');
+    assert.equal(monthlyReadsKey(now), 'reads:2026-11');
+    assert.equal(
+      monthlyReadsText({ '222': 5_000, '111': 20_000 }, 500_000, now),
+      [
+        'QBO reads in 2026-11 (UTC): 25000 of the monthly quota 500000 (5.00%)',
+        '  realm 111: 20000 (4.00%)',
+        '  realm 222: 5000 (1.00%)',
+      ].join('\n'),
+    );
   });
 });

@@ -4,7 +4,8 @@ import { cancelRun } from '../../producer/cancel.js';
 import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/report.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
-import { runStatuses, statusText } from '../../producer/status.js';
+import { monthlyReadsText, runStatuses, statusText } from '../../producer/status.js';
+import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
 import { withProducer } from '../producer-context.js';
 
@@ -20,12 +21,19 @@ export const statusCommand: Command = {
   async run(argv, io) {
     const { values } = parseFlags(argv, { run: { type: 'string' }, json: { type: 'boolean' } }, this.usage);
     const config = io.config();
-    return withProducer(config, async ({ db }) => {
-      const runs = await runStatuses(db, values.run);
+    return withProducer(config, async ({ db, redis }) => {
+      const reads = await readsThisMonth(redis, config.queuePrefix);
+      const runs = (await runStatuses(db, values.run)).map((r) => ({
+        ...r,
+        realmReadsThisMonth: reads[r.realmId] ?? 0,
+      }));
       io.out(
         values.json
           ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
-          : statusText(runs, config.displayTimezone),
+          : [
+              statusText(runs, config.displayTimezone),
+              monthlyReadsText(reads, config.qbo.monthlyReadQuota),
+            ].join('\n\n'),
       );
       return EXIT.ok;
     });
