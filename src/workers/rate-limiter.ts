@@ -277,7 +277,10 @@ export class RealmRateLimiter {
       this.limiters.delete(realmId);
       this.lastUsedAt.delete(realmId);
       // With the shared connection this stops the heartbeat and unsubscribes; the keys stay.
-      limiter.disconnect(false).catch(() => undefined);
+      // (Bottleneck returns no promise on that path, hence the wrapping.)
+      Promise.resolve()
+        .then(() => limiter.disconnect(false))
+        .catch(() => undefined);
     }
     if (this.limiters.size === 0) {
       clearInterval(this.idleSweep);
