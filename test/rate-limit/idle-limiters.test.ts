@@ -26,14 +26,12 @@ describe('idle realm limiters', () => {
       await Promise.all(realms.map((r) => limiter.schedule(r, () => Promise.resolve(r)))),
       realms,
     );
-    assert.equal(limiter.liveRealms, 3);
     await waitFor(
       () => Promise.resolve(limiter.liveRealms === 0 ? true : undefined),
       10_000,
       'limiters dropped',
     );
     assert.equal(await limiter.schedule('502', () => Promise.resolve('again')), 'again');
-    assert.equal(limiter.liveRealms, 1);
     // The budget recorded in Redis outlived the dropped limiter: the realm's state is still there.
     assert.ok((await limiter.expectedWaitMs('502')) >= 0);
   });
