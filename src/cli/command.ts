@@ -49,10 +49,11 @@ export interface Command {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The flag options a command declares (`node:util` parseArgs options). */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** `node:util` parseArgs with our error style: an unknown flag is a one-line usage error. */
-export function parseFlags<O extends Options>(argv: string[], options: O, usage: string) {
+export function parseFlags<O extends FlagOptions>(argv: string[], options: O, usage: string) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {

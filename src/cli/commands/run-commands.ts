@@ -13,72 +13,59 @@ import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
 import { monthlyReadsText, runStatuses, statusText } from '../../producer/status.js';
 import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
-import { EXIT, parseFlags, type Command } from '../command.js';
-import { withProducer } from '../producer-context.js';
+import { EXIT } from '../command.js';
+import { producerCommand, requireRun, runCommand } from '../producer-command.js';
 
 /** The per-day table, or the 80-column summary per entity or per entity and month. */
 function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: string, by: ReportGrouping) {
   return by === 'day' ? reportTable(report, timeZone) : reportSummary(report, timeZone, by);
 }
 
-function requireRun(run: string | undefined): string {
-  if (run === undefined || run === '') throw new UsageError('--run is required');
-  return run;
-}
-
-export const statusCommand: Command = {
+export const statusCommand = producerCommand({
   name: 'status',
   summary: 'runs and their windows by state',
   usage: 'qbo-backfill status [--run ID] [--json] [--watch]',
-  async run(argv, io) {
-    const { values } = parseFlags(
-      argv,
-      { run: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
-      this.usage,
-    );
+  flags: { run: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
+  check(values) {
     if (values.watch && values.json) throw new UsageError('--watch and --json do not go together');
-    const config = io.config();
-    return withProducer(config, async (ctx) => {
-      const { db, redis } = ctx;
-      if (values.watch) {
-        // A bar per run until every run followed has ended (the live ones, or the one asked for).
-        if (values.run !== undefined) await runStatuses(db, values.run);
-        const runIds = values.run !== undefined ? [values.run] : await liveRunIds(ctx);
-        if (runIds.length === 0) {
-          io.out('no run is scheduled or running');
-          return EXIT.ok;
-        }
-        await followFromCli(ctx, runIds, io.stdout);
+    return values;
+  },
+  async act(ctx, values, io) {
+    const { db, config } = ctx;
+    if (values.watch) {
+      // A bar per run until every run followed has ended (the live ones, or the one asked for).
+      if (values.run !== undefined) await runStatuses(db, values.run);
+      const runIds = values.run !== undefined ? [values.run] : await liveRunIds(ctx);
+      if (runIds.length === 0) {
+        io.out('no run is scheduled or running');
         return EXIT.ok;
       }
-      const reads = await readsThisMonth(redis, config.queuePrefix);
-      const runs = (await runStatuses(db, values.run)).map((r) => ({
-        ...r,
-        realmReadsThisMonth: reads[r.realmId] ?? 0,
-      }));
-      io.out(
-        values.json
-          ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
-          : [
-              statusText(runs, config.displayTimezone),
-              monthlyReadsText(reads, config.qbo.monthlyReadQuota),
-            ].join('\n\n'),
-      );
+      await followFromCli(ctx, runIds, io.stdout);
       return EXIT.ok;
-    });
+    }
+    const reads = await readsThisMonth(ctx.redis, config.queuePrefix);
+    const runs = (await runStatuses(db, values.run)).map((r) => ({
+      ...r,
+      realmReadsThisMonth: reads[r.realmId] ?? 0,
+    }));
+    io.out(
+      values.json
+        ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
+        : [
+            statusText(runs, config.displayTimezone),
+            monthlyReadsText(reads, config.qbo.monthlyReadQuota),
+          ].join('\n\n'),
+    );
+    return EXIT.ok;
   },
-};
+});
 
-export const reportCommand: Command = {
+export const reportCommand = producerCommand({
   name: 'report',
   summary: "volumetry per entity and day, and the run's totals",
   usage: 'qbo-backfill report --run ID [--format table|json|csv] [--by entity|month|day]',
-  async run(argv, io) {
-    const { values } = parseFlags(
-      argv,
-      { run: { type: 'string' }, format: { type: 'string' }, by: { type: 'string' } },
-      this.usage,
-    );
+  flags: { run: { type: 'string' }, format: { type: 'string' }, by: { type: 'string' } },
+  check(values) {
     const runId = requireRun(values.run);
     const format = values.format ?? 'table';
     if (!['table', 'json', 'csv'].includes(format))
@@ -88,83 +75,56 @@ export const reportCommand: Command = {
       throw new UsageError(`--by: expected ${REPORT_GROUPINGS.join(', ')}, got ${JSON.stringify(by)}`);
     if (by !== undefined && format !== 'table')
       throw new UsageError(`--by goes with the table format only (json and csv list every window)`);
-    const config = io.config();
-    return withProducer(config, async ({ db }) => {
-      const report = await buildReport(db, runId);
-      io.out(
-        format === 'json'
-          ? reportJson(report)
-          : format === 'csv'
-            ? reportCsv(report)
-            : humanReport(report, config.displayTimezone, by ?? defaultGrouping(report.meta)),
-      );
-      return EXIT.ok;
-    });
+    return { runId, format, by };
   },
-};
-
-export const resumeCommand: Command = {
-  name: 'resume',
-  summary: 'enqueue again every window of the run that has not succeeded',
-  usage: 'qbo-backfill resume --run ID',
-  async run(argv, io) {
-    const { values } = parseFlags(argv, { run: { type: 'string' } }, this.usage);
-    const runId = requireRun(values.run);
-    const config = io.config();
-    return withProducer(config, async ({ db, queue }) => {
-      const r = await resumeRun(db, queue, runId, windowJobOptions(config.windowJobs));
-      io.out(`run ${r.runId}: ${r.requeued} window(s) enqueued again, ${r.pending} pending in all`);
-      return EXIT.ok;
-    });
+  async act({ db, config }, { runId, format, by }, io) {
+    const report = await buildReport(db, runId);
+    io.out(
+      format === 'json'
+        ? reportJson(report)
+        : format === 'csv'
+          ? reportCsv(report)
+          : humanReport(report, config.displayTimezone, by ?? defaultGrouping(report.meta)),
+    );
+    return EXIT.ok;
   },
-};
+});
 
-export const retryCommand: Command = {
+export const resumeCommand = runCommand(
+  'resume',
+  'enqueue again every window of the run that has not succeeded',
+  async ({ db, queue, config }, runId) => {
+    const r = await resumeRun(db, queue, runId, windowJobOptions(config.windowJobs));
+    return `run ${r.runId}: ${r.requeued} window(s) enqueued again, ${r.pending} pending in all`;
+  },
+);
+
+export const retryCommand = producerCommand({
   name: 'retry',
   summary: 'enqueue one window again',
   usage: 'qbo-backfill retry --run ID --entity E --day DATE',
-  async run(argv, io) {
-    const { values } = parseFlags(
-      argv,
-      { run: { type: 'string' }, entity: { type: 'string' }, day: { type: 'string' } },
-      this.usage,
-    );
+  flags: { run: { type: 'string' }, entity: { type: 'string' }, day: { type: 'string' } },
+  check(values) {
     const runId = requireRun(values.run);
     if (!values.entity || !findEntity(values.entity)) {
       throw new UsageError(`--entity: expected one of ${entityNames().join(', ')}`);
     }
     if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
       throw new UsageError('--day: expected a UTC date such as 2026-01-01');
-    const config = io.config();
-    return withProducer(config, async ({ db, queue }) => {
-      const r = await retryWindow(
-        db,
-        queue,
-        runId,
-        values.entity as string,
-        values.day as string,
-        windowJobOptions(config.windowJobs),
-      );
-      io.out(`window ${values.entity} ${values.day} of run ${runId} enqueued as job ${r.jobId}`);
-      return EXIT.ok;
-    });
+    return { runId, entity: values.entity, day: values.day };
   },
-};
+  async act({ db, queue, config }, { runId, entity, day }, io) {
+    const r = await retryWindow(db, queue, runId, entity, day, windowJobOptions(config.windowJobs));
+    io.out(`window ${entity} ${day} of run ${runId} enqueued as job ${r.jobId}`);
+    return EXIT.ok;
+  },
+});
 
-export const cancelCommand: Command = {
-  name: 'cancel',
-  summary: "remove the run's jobs that have not started and mark the run cancelled",
-  usage: 'qbo-backfill cancel --run ID',
-  async run(argv, io) {
-    const { values } = parseFlags(argv, { run: { type: 'string' } }, this.usage);
-    const runId = requireRun(values.run);
-    const config = io.config();
-    return withProducer(config, async ({ db, queue }) => {
-      const r = await cancelRun(db, queue, runId);
-      io.out(
-        `run ${r.runId} cancelled: ${r.removedJobs} job(s) removed, ${r.cancelledWindows} window(s) cancelled`,
-      );
-      return EXIT.ok;
-    });
+export const cancelCommand = runCommand(
+  'cancel',
+  "remove the run's jobs that have not started and mark the run cancelled",
+  async ({ db, queue }, runId) => {
+    const r = await cancelRun(db, queue, runId);
+    return `run ${r.runId} cancelled: ${r.removedJobs} job(s) removed, ${r.cancelledWindows} window(s) cancelled`;
   },
-};
+);

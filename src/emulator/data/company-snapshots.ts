@@ -6,7 +6,7 @@
 import { chance, intBetween, pick } from '../prng.js';
 import { pacificDate } from '../pacific-time.js';
 import type { EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
+import { payloadFields } from './entity-kind.js';
 import { CITIES, customerDisplayName, STREETS } from './names.js';
 
 export const companyInfoKind: EntityKind = {
@@ -15,7 +15,7 @@ export const companyInfoKind: EntityKind = {
   deletedRate: 0,
   inactiveRate: 0,
   singleton: true,
-  fields: [{ name: 'CompanyName', type: 'string', get: payloadField('CompanyName') }],
+  fields: payloadFields({ CompanyName: 'string' }),
   build(ctx, p) {
     const { rng } = ctx;
     // Named after a customer-like name of its own stream, so realms differ.

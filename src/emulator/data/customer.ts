@@ -1,34 +1,21 @@
 /** Customer: a name list (soft-deleted with `Active=false`). DisplayName is unique per realm. */
 import { chance, intBetween, pick, type Rng } from '../prng.js';
 import type { EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
-import {
-  CITIES,
-  customerDisplayName,
-  emailFor,
-  FIRST_NAMES,
-  LAST_NAMES,
-  money,
-  phone,
-  STREETS,
-} from './names.js';
+import { namedListKind, payloadFields } from './entity-kind.js';
+import { CITIES, emailFor, FIRST_NAMES, LAST_NAMES, money, phone, STREETS } from './names.js';
 
-export const customerKind: EntityKind = {
+export const customerKind: EntityKind = namedListKind(0.12, {
   qboName: 'Customer',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.12,
-  fields: [
-    { name: 'DisplayName', type: 'string', get: payloadField('DisplayName') },
-    { name: 'CompanyName', type: 'string', get: payloadField('CompanyName') },
-    { name: 'GivenName', type: 'string', get: payloadField('GivenName') },
-    { name: 'FamilyName', type: 'string', get: payloadField('FamilyName') },
-    { name: 'PrimaryEmailAddr', type: 'string', get: payloadField('PrimaryEmailAddr', 'Address') },
-    { name: 'Balance', type: 'number', get: payloadField('Balance') },
-  ],
-  build(ctx, p) {
+  fields: payloadFields({
+    DisplayName: 'string',
+    CompanyName: 'string',
+    GivenName: 'string',
+    FamilyName: 'string',
+    PrimaryEmailAddr: ['string', 'Address'],
+    Balance: 'number',
+  }),
+  build(ctx, p, displayName) {
     const { rng } = ctx;
-    const displayName = customerDisplayName(ctx.seed, ctx.realmId, ctx.id);
     const given = pick(rng, FIRST_NAMES);
     const family = pick(rng, LAST_NAMES);
     const balance = chance(rng, 0.6) ? 0 : intBetween(rng, 1000, 500_000);
@@ -68,4 +55,4 @@ export const customerKind: EntityKind = {
     payload.PrimaryPhone = { FreeFormNumber: phone(rng) };
     payload.Notes = `Contact updated (${intBetween(rng, 1000, 9999)})`;
   },
-};
+});

@@ -3,8 +3,9 @@
  * query may filter and sort on, and how a touch changes it. Adding an entity means writing one
  * such object (see `invoice.ts`) and listing it in `entities.ts`.
  */
-import type { Rng } from '../prng.js';
+import { intBetween, type Rng } from '../prng.js';
 import { formatPacific } from '../pacific-time.js';
+import { refName } from './list-names.js';
 import type { EmRecord } from './record.js';
 
 /** How a query literal is read and compared for a field. */
@@ -136,5 +137,63 @@ export function payloadField(key: string, sub?: string): (r: EmRecord) => unknow
     const value = r.payload[key];
     if (sub === undefined) return value;
     return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[sub] : undefined;
+  };
+}
+
+/** A reference field queried by the id it points at (`CustomerRef`, `VendorRef`). */
+export function refIdField(key: string): FieldDef {
+  return { name: key, type: 'id', get: (r) => Number(payloadField(key, 'value')(r)) };
+}
+
+/**
+ * Queryable payload fields, by name and type, in order: an `id` field is a reference compared by
+ * the id it points at; `[type, key]` reads a value nested in the field (`PrimaryEmailAddr.Address`).
+ */
+export function payloadFields(
+  spec: Readonly<Record<string, FieldType | readonly [FieldType, string]>>,
+): FieldDef[] {
+  return Object.entries(spec).map(([name, type]) => {
+    if (type === 'id') return refIdField(name);
+    const [fieldType, sub] = typeof type === 'string' ? [type, undefined] : type;
+    return { name, type: fieldType, get: payloadField(name, sub) };
+  });
+}
+
+/** What a kind declares beyond how QBO deletes it. */
+type KindBody = Omit<EntityKind, 'nameList' | 'deletedRate' | 'inactiveRate'>;
+
+/** A transaction: hard-deleted at `deletedRate`, never inactive (it has no `Active`). */
+export function transactionKind(deletedRate: number, body: KindBody): EntityKind {
+  return { nameList: false, deletedRate, inactiveRate: 0, ...body };
+}
+
+/** A name list: soft-deleted with `Active=false` at `inactiveRate`, never hard-deleted. */
+export function nameListKind(inactiveRate: number, body: KindBody): EntityKind {
+  return { nameList: true, deletedRate: 0, inactiveRate, ...body };
+}
+
+/** What a name list with referenced names declares: its builder also gets the record's name. */
+type NamedKindBody = Omit<KindBody, 'build'> & {
+  build(ctx: BuildContext, payload: Record<string, unknown>, name: string): void;
+};
+
+/**
+ * A name list whose records carry the name references to them quote (see `refName`): the name
+ * depends only on (seed, realm, id), so the builder is handed it rather than drawing it.
+ */
+export function namedListKind(inactiveRate: number, body: NamedKindBody): EntityKind {
+  return nameListKind(inactiveRate, {
+    ...body,
+    build: (ctx, p) => body.build(ctx, p, refName(ctx.seed, ctx.realmId, body.qboName, ctx.id) as string),
+  });
+}
+
+/**
+ * An edit that renames nothing (names and numbers are referenced elsewhere) but is visible in the
+ * payload: `field` becomes `<prefix> <4 digits>`.
+ */
+export function noteEdit(field: string, prefix = 'Updated'): EntityKind['change'] {
+  return (payload, rng) => {
+    payload[field] = `${prefix} ${intBetween(rng, 1000, 9999)}`;
   };
 }

@@ -2,23 +2,14 @@
 import { chance, intBetween, type Rng } from '../prng.js';
 import { pacificDate } from '../pacific-time.js';
 import type { EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
-import { itemName, itemPriceCents, money } from './names.js';
+import { namedListKind, payloadFields } from './entity-kind.js';
+import { itemPriceCents, money } from './names.js';
 
-export const itemKind: EntityKind = {
+export const itemKind: EntityKind = namedListKind(0.12, {
   qboName: 'Item',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.12,
-  fields: [
-    { name: 'Name', type: 'string', get: payloadField('Name') },
-    { name: 'Type', type: 'string', get: payloadField('Type') },
-    { name: 'Sku', type: 'string', get: payloadField('Sku') },
-    { name: 'UnitPrice', type: 'number', get: payloadField('UnitPrice') },
-  ],
-  build(ctx, p) {
+  fields: payloadFields({ Name: 'string', Type: 'string', Sku: 'string', UnitPrice: 'number' }),
+  build(ctx, p, name) {
     const { rng } = ctx;
-    const name = itemName(ctx.seed, ctx.realmId, ctx.id);
     const roll = rng();
     const type = roll < 0.5 ? 'Service' : roll < 0.75 ? 'NonInventory' : 'Inventory';
     const price = itemPriceCents(ctx.seed, ctx.realmId, ctx.id);
@@ -48,4 +39,4 @@ export const itemKind: EntityKind = {
     payload.UnitPrice = money(Math.round(price * 100 * (1 + (rng() - 0.3) / 5)) + 1);
     payload.Description = `${String(payload.Name)} (revised ${intBetween(rng, 1000, 9999)})`;
   },
-};
+});

@@ -5,18 +5,15 @@
 import { chance, intBetween, pick } from '../prng.js';
 import { pacificDate } from '../pacific-time.js';
 import type { EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
+import { noteEdit, payloadFields, transactionKind } from './entity-kind.js';
 import { money } from './names.js';
 import { changeNote, TXN_FIELDS, USD } from './transaction-parts.js';
 
 const dateAndTotal = TXN_FIELDS.filter((f) => f.name !== 'DocNumber');
 
 /** Deposit: money put into a bank account, each line from an income account or a customer. */
-export const depositKind: EntityKind = {
+export const depositKind: EntityKind = transactionKind(0.02, {
   qboName: 'Deposit',
-  nameList: false,
-  deletedRate: 0.02,
-  inactiveRate: 0,
   fields: dateAndTotal,
   build(ctx, p) {
     const { rng } = ctx;
@@ -45,18 +42,12 @@ export const depositKind: EntityKind = {
     p.TotalAmt = money(total);
   },
   change: changeNote,
-};
+});
 
 /** Transfer: between two balance-sheet accounts (QBO refuses the same account twice). */
-export const transferKind: EntityKind = {
+export const transferKind: EntityKind = transactionKind(0.02, {
   qboName: 'Transfer',
-  nameList: false,
-  deletedRate: 0.02,
-  inactiveRate: 0,
-  fields: [
-    { name: 'TxnDate', type: 'date', get: payloadField('TxnDate') },
-    { name: 'Amount', type: 'number', get: payloadField('Amount') },
-  ],
+  fields: payloadFields({ TxnDate: 'date', Amount: 'number' }),
   build(ctx, p) {
     const { rng } = ctx;
     const from = ctx.accountRef('Bank');
@@ -70,18 +61,12 @@ export const transferKind: EntityKind = {
     if (chance(rng, 0.4)) p.PrivateNote = 'Monthly transfer';
   },
   change: changeNote,
-};
+});
 
 /** CreditCardPayment: pays a credit-card balance from a bank account (an entity since minor version 65). */
-export const creditCardPaymentKind: EntityKind = {
+export const creditCardPaymentKind: EntityKind = transactionKind(0.02, {
   qboName: 'CreditCardPayment',
-  nameList: false,
-  deletedRate: 0.02,
-  inactiveRate: 0,
-  fields: [
-    { name: 'TxnDate', type: 'date', get: payloadField('TxnDate') },
-    { name: 'Amount', type: 'number', get: payloadField('Amount') },
-  ],
+  fields: payloadFields({ TxnDate: 'date', Amount: 'number' }),
   build(ctx, p) {
     const { rng } = ctx;
     p.TxnDate = pacificDate(ctx.created);
@@ -93,17 +78,12 @@ export const creditCardPaymentKind: EntityKind = {
     const vendor = ctx.ref('Vendor');
     if (vendor && chance(rng, 0.3)) p.VendorRef = vendor;
   },
-  change(payload, rng) {
-    payload.Memo = `Updated ${intBetween(rng, 1000, 9999)}`;
-  },
-};
+  change: noteEdit('Memo'),
+});
 
 /** JournalEntry: balanced debit and credit lines on accounts. */
-export const journalEntryKind: EntityKind = {
+export const journalEntryKind: EntityKind = transactionKind(0.03, {
   qboName: 'JournalEntry',
-  nameList: false,
-  deletedRate: 0.03,
-  inactiveRate: 0,
   fields: TXN_FIELDS,
   build(ctx, p) {
     const { rng } = ctx;
@@ -138,19 +118,16 @@ export const journalEntryKind: EntityKind = {
     p.TotalAmt = money(total);
   },
   change: changeNote,
-};
+});
 
 /**
  * TimeActivity: hours an employee (or a vendor) worked, maybe for a customer and billable.
  * Change data capture does not cover it (Intuit's CDC page).
  */
-export const timeActivityKind: EntityKind = {
+export const timeActivityKind: EntityKind = transactionKind(0.03, {
   qboName: 'TimeActivity',
-  nameList: false,
-  deletedRate: 0.03,
-  inactiveRate: 0,
   cdc: false,
-  fields: [{ name: 'TxnDate', type: 'date', get: payloadField('TxnDate') }],
+  fields: payloadFields({ TxnDate: 'date' }),
   build(ctx, p) {
     const { rng } = ctx;
     const byEmployee = chance(rng, 0.8);
@@ -170,21 +147,13 @@ export const timeActivityKind: EntityKind = {
     if (chance(rng, 0.6))
       p.Description = pick(rng, ['Site visit', 'Design work', 'Installation', 'Maintenance round']);
   },
-  change(payload, rng) {
-    payload.Description = `Adjusted ${intBetween(rng, 1000, 9999)}`;
-  },
-};
+  change: noteEdit('Description', 'Adjusted'),
+});
 
 /** Attachable: a file (or note) attached to an existing invoice or bill. */
-export const attachableKind: EntityKind = {
+export const attachableKind: EntityKind = transactionKind(0.03, {
   qboName: 'Attachable',
-  nameList: false,
-  deletedRate: 0.03,
-  inactiveRate: 0,
-  fields: [
-    { name: 'FileName', type: 'string', get: payloadField('FileName') },
-    { name: 'ContentType', type: 'string', get: payloadField('ContentType') },
-  ],
+  fields: payloadFields({ FileName: 'string', ContentType: 'string' }),
   build(ctx, p) {
     const { rng } = ctx;
     const target = chance(rng, 0.6) ? 'Invoice' : 'Bill';
@@ -203,7 +172,5 @@ export const attachableKind: EntityKind = {
       p.AttachableRef = [{ EntityRef: { type: target, value: ref.value }, IncludeOnSend: chance(rng, 0.3) }];
     if (chance(rng, 0.3)) p.Note = 'Scanned copy';
   },
-  change(payload, rng) {
-    payload.Note = `Updated ${intBetween(rng, 1000, 9999)}`;
-  },
-};
+  change: noteEdit('Note'),
+});

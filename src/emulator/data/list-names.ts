@@ -22,95 +22,47 @@ export interface ChartEntry {
   readonly classification: 'Asset' | 'Liability' | 'Equity' | 'Revenue' | 'Expense';
 }
 
+/** One account of the chart: [Name, AccountType, AccountSubType, Classification]. */
+type ChartRow = readonly [string, AccountType, string, ChartEntry['classification']];
+
 /**
  * The chart of accounts, in the order accounts are created: the first 16 cover every type a
  * generated transaction references, and Account's first day holds at least that many.
  */
-export const ACCOUNT_CHART: readonly ChartEntry[] = [
-  { name: 'Checking', type: 'Bank', subType: 'Checking', classification: 'Asset' },
-  {
-    name: 'Accounts Receivable (A/R)',
-    type: 'Accounts Receivable',
-    subType: 'AccountsReceivable',
-    classification: 'Asset',
-  },
-  {
-    name: 'Undeposited Funds',
-    type: 'Other Current Asset',
-    subType: 'UndepositedFunds',
-    classification: 'Asset',
-  },
-  {
-    name: 'Accounts Payable (A/P)',
-    type: 'Accounts Payable',
-    subType: 'AccountsPayable',
-    classification: 'Liability',
-  },
-  { name: 'Visa Business Card', type: 'Credit Card', subType: 'CreditCard', classification: 'Liability' },
-  {
-    name: 'Sales of Product Income',
-    type: 'Income',
-    subType: 'SalesOfProductIncome',
-    classification: 'Revenue',
-  },
-  {
-    name: 'Cost of Goods Sold',
-    type: 'Cost of Goods Sold',
-    subType: 'SuppliesMaterialsCogs',
-    classification: 'Expense',
-  },
-  {
-    name: 'Office Expenses',
-    type: 'Expense',
-    subType: 'OfficeGeneralAdministrativeExpenses',
-    classification: 'Expense',
-  },
-  { name: 'Savings', type: 'Bank', subType: 'Savings', classification: 'Asset' },
-  { name: 'Services', type: 'Income', subType: 'ServiceFeeIncome', classification: 'Revenue' },
-  { name: 'Rent or Lease', type: 'Expense', subType: 'RentOrLeaseOfBuildings', classification: 'Expense' },
-  {
-    name: 'Board of Equalization Payable',
-    type: 'Other Current Liability',
-    subType: 'SalesTaxPayable',
-    classification: 'Liability',
-  },
-  {
-    name: 'Opening Balance Equity',
-    type: 'Equity',
-    subType: 'OpeningBalanceEquity',
-    classification: 'Equity',
-  },
-  { name: 'Truck', type: 'Fixed Asset', subType: 'Vehicles', classification: 'Asset' },
-  { name: 'Interest Earned', type: 'Other Income', subType: 'InterestEarned', classification: 'Revenue' },
-  {
-    name: 'Miscellaneous',
-    type: 'Other Expense',
-    subType: 'OtherMiscellaneousExpense',
-    classification: 'Expense',
-  },
-  { name: 'Automobile', type: 'Expense', subType: 'Auto', classification: 'Expense' },
-  { name: 'Utilities', type: 'Expense', subType: 'Utilities', classification: 'Expense' },
-  { name: 'Mastercard', type: 'Credit Card', subType: 'CreditCard', classification: 'Liability' },
-  { name: 'Advertising', type: 'Expense', subType: 'AdvertisingPromotional', classification: 'Expense' },
-  { name: 'Landscaping Services', type: 'Income', subType: 'ServiceFeeIncome', classification: 'Revenue' },
-  { name: 'Insurance', type: 'Expense', subType: 'Insurance', classification: 'Expense' },
-  { name: 'Inventory Asset', type: 'Other Current Asset', subType: 'Inventory', classification: 'Asset' },
-  {
-    name: 'Legal & Professional Fees',
-    type: 'Expense',
-    subType: 'LegalProfessionalFees',
-    classification: 'Expense',
-  },
-  {
-    name: 'Payroll Clearing',
-    type: 'Other Current Liability',
-    subType: 'OtherCurrentLiabilities',
-    classification: 'Liability',
-  },
-  { name: 'Money Market', type: 'Bank', subType: 'MoneyMarket', classification: 'Asset' },
-  { name: 'Job Expenses', type: 'Expense', subType: 'SuppliesMaterials', classification: 'Expense' },
-  { name: 'Retained Earnings', type: 'Equity', subType: 'RetainedEarnings', classification: 'Equity' },
+const CHART_ROWS: readonly ChartRow[] = [
+  ['Checking', 'Bank', 'Checking', 'Asset'],
+  ['Accounts Receivable (A/R)', 'Accounts Receivable', 'AccountsReceivable', 'Asset'],
+  ['Undeposited Funds', 'Other Current Asset', 'UndepositedFunds', 'Asset'],
+  ['Accounts Payable (A/P)', 'Accounts Payable', 'AccountsPayable', 'Liability'],
+  ['Visa Business Card', 'Credit Card', 'CreditCard', 'Liability'],
+  ['Sales of Product Income', 'Income', 'SalesOfProductIncome', 'Revenue'],
+  ['Cost of Goods Sold', 'Cost of Goods Sold', 'SuppliesMaterialsCogs', 'Expense'],
+  ['Office Expenses', 'Expense', 'OfficeGeneralAdministrativeExpenses', 'Expense'],
+  ['Savings', 'Bank', 'Savings', 'Asset'],
+  ['Services', 'Income', 'ServiceFeeIncome', 'Revenue'],
+  ['Rent or Lease', 'Expense', 'RentOrLeaseOfBuildings', 'Expense'],
+  ['Board of Equalization Payable', 'Other Current Liability', 'SalesTaxPayable', 'Liability'],
+  ['Opening Balance Equity', 'Equity', 'OpeningBalanceEquity', 'Equity'],
+  ['Truck', 'Fixed Asset', 'Vehicles', 'Asset'],
+  ['Interest Earned', 'Other Income', 'InterestEarned', 'Revenue'],
+  ['Miscellaneous', 'Other Expense', 'OtherMiscellaneousExpense', 'Expense'],
+  ['Automobile', 'Expense', 'Auto', 'Expense'],
+  ['Utilities', 'Expense', 'Utilities', 'Expense'],
+  ['Mastercard', 'Credit Card', 'CreditCard', 'Liability'],
+  ['Advertising', 'Expense', 'AdvertisingPromotional', 'Expense'],
+  ['Landscaping Services', 'Income', 'ServiceFeeIncome', 'Revenue'],
+  ['Insurance', 'Expense', 'Insurance', 'Expense'],
+  ['Inventory Asset', 'Other Current Asset', 'Inventory', 'Asset'],
+  ['Legal & Professional Fees', 'Expense', 'LegalProfessionalFees', 'Expense'],
+  ['Payroll Clearing', 'Other Current Liability', 'OtherCurrentLiabilities', 'Liability'],
+  ['Money Market', 'Bank', 'MoneyMarket', 'Asset'],
+  ['Job Expenses', 'Expense', 'SuppliesMaterials', 'Expense'],
+  ['Retained Earnings', 'Equity', 'RetainedEarnings', 'Equity'],
 ];
+
+export const ACCOUNT_CHART: readonly ChartEntry[] = CHART_ROWS.map(
+  ([name, type, subType, classification]) => ({ name, type, subType, classification }),
+);
 
 /** Accounts every generated transaction can rely on from the first day. */
 export const ACCOUNT_FIRST_DAY_MIN = 16;
@@ -169,55 +121,37 @@ export function employeeName(seed: number, realmId: string, id: number): string 
   return round > 0 ? `${name} ${round + 1}` : name;
 }
 
-export const CLASS_NAMES = [
-  'Residential',
-  'Commercial',
-  'Landscaping',
-  'Maintenance',
-  'Design',
-  'Installation',
-];
-export const DEPARTMENT_NAMES = [
-  'Headquarters',
-  'North Store',
-  'South Store',
-  'Online',
-  'Warehouse',
-  'Field Crew',
-];
-export const TERM_NAMES = ['Due on receipt', 'Net 15', 'Net 30', 'Net 60', '1% 10 Net 30', '2% 10 Net 45'];
-export const PAYMENT_METHOD_NAMES = [
-  'Cash',
-  'Check',
-  'Visa',
-  'MasterCard',
-  'American Express',
-  'Discover',
-  'Diners Club',
-  'Direct Debit',
-];
-export const TAX_AGENCY_NAMES = [
-  'California Department of Tax and Fee Administration',
-  'Oregon Department of Revenue',
-  'Washington State Department of Revenue',
-  'Nevada Department of Taxation',
-];
-export const TAX_RATE_NAMES = [
-  'California',
-  'San Mateo County',
-  'Santa Clara County',
-  'Portland Metro',
-  'Seattle',
-  'Reno',
-];
-export const TAX_CODE_NAMES = [
-  'California Sales Tax',
-  'San Mateo Combined',
-  'Santa Clara Combined',
-  'Oregon Exempt',
-  'Seattle Combined',
-  'Out of State',
-];
+/** The names of the lists that are simply cycled through, by QBO entity name. */
+export const LIST_NAMES = {
+  Class: ['Residential', 'Commercial', 'Landscaping', 'Maintenance', 'Design', 'Installation'],
+  Department: ['Headquarters', 'North Store', 'South Store', 'Online', 'Warehouse', 'Field Crew'],
+  Term: ['Due on receipt', 'Net 15', 'Net 30', 'Net 60', '1% 10 Net 30', '2% 10 Net 45'],
+  PaymentMethod: [
+    'Cash',
+    'Check',
+    'Visa',
+    'MasterCard',
+    'American Express',
+    'Discover',
+    'Diners Club',
+    'Direct Debit',
+  ],
+  TaxAgency: [
+    'California Department of Tax and Fee Administration',
+    'Oregon Department of Revenue',
+    'Washington State Department of Revenue',
+    'Nevada Department of Taxation',
+  ],
+  TaxRate: ['California', 'San Mateo County', 'Santa Clara County', 'Portland Metro', 'Seattle', 'Reno'],
+  TaxCode: [
+    'California Sales Tax',
+    'San Mateo Combined',
+    'Santa Clara Combined',
+    'Oregon Exempt',
+    'Seattle Combined',
+    'Out of State',
+  ],
+} as const satisfies Readonly<Record<string, readonly string[]>>;
 
 /** The name a reference to this record carries, for the name-list entities; undefined for others. */
 export function refName(seed: number, realmId: string, qboName: string, id: number): string | undefined {
@@ -232,21 +166,9 @@ export function refName(seed: number, realmId: string, qboName: string, id: numb
       return employeeName(seed, realmId, id);
     case 'Account':
       return accountName(id);
-    case 'Class':
-      return cycled(CLASS_NAMES, id);
-    case 'Department':
-      return cycled(DEPARTMENT_NAMES, id);
-    case 'Term':
-      return cycled(TERM_NAMES, id);
-    case 'PaymentMethod':
-      return cycled(PAYMENT_METHOD_NAMES, id);
-    case 'TaxAgency':
-      return cycled(TAX_AGENCY_NAMES, id);
-    case 'TaxRate':
-      return cycled(TAX_RATE_NAMES, id);
-    case 'TaxCode':
-      return cycled(TAX_CODE_NAMES, id);
-    default:
-      return undefined;
+    default: {
+      const listed = (LIST_NAMES as Readonly<Record<string, readonly string[]>>)[qboName];
+      return listed && cycled(listed, id);
+    }
   }
 }

@@ -4,21 +4,12 @@
  */
 import { chance, intBetween, pick, type Rng } from '../prng.js';
 import { DAY_MS, pacificDate } from '../pacific-time.js';
-import type { BuildContext, EntityKind, FieldDef } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
-import {
-  ACCOUNT_FIRST_DAY_MIN,
-  chartEntry,
-  employeeName,
-  PAYMENT_METHOD_NAMES,
-  refName,
-  vendorName,
-} from './list-names.js';
+import type { BuildContext, EntityKind } from './entity-kind.js';
+import { nameListKind, namedListKind, noteEdit, payloadFields } from './entity-kind.js';
+import { ACCOUNT_FIRST_DAY_MIN, chartEntry, LIST_NAMES, refName } from './list-names.js';
 import { CITIES, emailFor, FIRST_NAMES, LAST_NAMES, money, phone, STREETS } from './names.js';
 
 const USD = { value: 'USD', name: 'United States Dollar' } as const;
-
-const nameField: FieldDef = { name: 'Name', type: 'string', get: payloadField('Name') };
 
 function address(ctx: BuildContext, rng: Rng): Record<string, unknown> {
   const city = pick(rng, CITIES);
@@ -31,23 +22,12 @@ function address(ctx: BuildContext, rng: Rng): Record<string, unknown> {
   };
 }
 
-/** An edit that renames nothing (names are referenced elsewhere) but is visible in the payload. */
-function noteChange(field: string) {
-  return (payload: Record<string, unknown>, rng: Rng) => {
-    payload[field] = `Updated ${intBetween(rng, 1000, 9999)}`;
-  };
-}
-
 /** A simple named list (Class, Department): Name, FullyQualifiedName, Active, a sub-list flag. */
 function simpleList(qboName: string, subFlag: string): EntityKind {
-  return {
+  return namedListKind(0.1, {
     qboName,
-    nameList: true,
-    deletedRate: 0,
-    inactiveRate: 0.1,
-    fields: [nameField],
-    build(ctx, p) {
-      const name = refName(ctx.seed, ctx.realmId, qboName, ctx.id) as string;
+    fields: payloadFields({ Name: 'string' }),
+    build(ctx, p, name) {
       p.Name = name;
       p[subFlag] = false;
       p.FullyQualifiedName = name;
@@ -56,25 +36,17 @@ function simpleList(qboName: string, subFlag: string): EntityKind {
     change(payload, rng) {
       payload.Active = payload.Active === false ? false : chance(rng, 0.9);
     },
-  };
+  });
 }
 
 export const classKind = simpleList('Class', 'SubClass');
 export const departmentKind = simpleList('Department', 'SubDepartment');
 
-export const vendorKind: EntityKind = {
+export const vendorKind: EntityKind = namedListKind(0.1, {
   qboName: 'Vendor',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.1,
-  fields: [
-    { name: 'DisplayName', type: 'string', get: payloadField('DisplayName') },
-    { name: 'CompanyName', type: 'string', get: payloadField('CompanyName') },
-    { name: 'Balance', type: 'number', get: payloadField('Balance') },
-  ],
-  build(ctx, p) {
+  fields: payloadFields({ DisplayName: 'string', CompanyName: 'string', Balance: 'number' }),
+  build(ctx, p, name) {
     const { rng } = ctx;
-    const name = vendorName(ctx.seed, ctx.realmId, ctx.id);
     const balance = chance(rng, 0.5) ? 0 : intBetween(rng, 1000, 300_000);
     p.BillAddr = address(ctx, rng);
     const term = ctx.ref('Term');
@@ -90,22 +62,14 @@ export const vendorKind: EntityKind = {
     if (chance(rng, 0.7)) p.PrimaryPhone = { FreeFormNumber: phone(rng) };
     if (chance(rng, 0.6)) p.PrimaryEmailAddr = { Address: emailFor(name, rng) };
   },
-  change: noteChange('AcctNum'),
-};
+  change: noteEdit('AcctNum'),
+});
 
-export const employeeKind: EntityKind = {
+export const employeeKind: EntityKind = namedListKind(0.12, {
   qboName: 'Employee',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.12,
-  fields: [
-    { name: 'DisplayName', type: 'string', get: payloadField('DisplayName') },
-    { name: 'GivenName', type: 'string', get: payloadField('GivenName') },
-    { name: 'FamilyName', type: 'string', get: payloadField('FamilyName') },
-  ],
-  build(ctx, p) {
+  fields: payloadFields({ DisplayName: 'string', GivenName: 'string', FamilyName: 'string' }),
+  build(ctx, p, name) {
     const { rng } = ctx;
-    const name = employeeName(ctx.seed, ctx.realmId, ctx.id);
     const [given, ...rest] = name.split(' ');
     p.SSN = `XXX-XX-${String(intBetween(rng, 0, 9999)).padStart(4, '0')}`;
     p.PrimaryAddr = address(ctx, rng);
@@ -124,24 +88,20 @@ export const employeeKind: EntityKind = {
   change(payload, rng) {
     payload.PrimaryPhone = { FreeFormNumber: phone(rng) };
   },
-};
+});
 
-export const accountKind: EntityKind = {
+export const accountKind: EntityKind = namedListKind(0.05, {
   qboName: 'Account',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.05,
   firstDayMin: ACCOUNT_FIRST_DAY_MIN,
-  fields: [
-    nameField,
-    { name: 'AccountType', type: 'string', get: payloadField('AccountType') },
-    { name: 'Classification', type: 'string', get: payloadField('Classification') },
-    { name: 'CurrentBalance', type: 'number', get: payloadField('CurrentBalance') },
-  ],
-  build(ctx, p) {
+  fields: payloadFields({
+    Name: 'string',
+    AccountType: 'string',
+    Classification: 'string',
+    CurrentBalance: 'number',
+  }),
+  build(ctx, p, name) {
     const { rng } = ctx;
     const entry = chartEntry(ctx.id);
-    const name = refName(ctx.seed, ctx.realmId, 'Account', ctx.id) as string;
     const balance = ['Income', 'Expense', 'Cost of Goods Sold'].includes(entry.type)
       ? 0
       : intBetween(rng, 0, 5_000_000);
@@ -162,16 +122,12 @@ export const accountKind: EntityKind = {
     payload.CurrentBalance = money(Math.round(balance * 100) + intBetween(rng, 1, 50_000));
     payload.CurrentBalanceWithSubAccounts = payload.CurrentBalance;
   },
-};
+});
 
-export const termKind: EntityKind = {
+export const termKind: EntityKind = namedListKind(0.1, {
   qboName: 'Term',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.1,
-  fields: [nameField, { name: 'DueDays', type: 'number', get: payloadField('DueDays') }],
-  build(ctx, p) {
-    const name = refName(ctx.seed, ctx.realmId, 'Term', ctx.id) as string;
+  fields: payloadFields({ Name: 'string', DueDays: 'number' }),
+  build(ctx, p, name) {
     const due = /Net (\d+)/.exec(name);
     const discount = /^(\d)% (\d+)/.exec(name);
     p.Name = name;
@@ -186,17 +142,13 @@ export const termKind: EntityKind = {
   change(payload, rng) {
     payload.DueDays = intBetween(rng, 0, 90);
   },
-};
+});
 
-export const paymentMethodKind: EntityKind = {
+export const paymentMethodKind: EntityKind = namedListKind(0.1, {
   qboName: 'PaymentMethod',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.1,
-  fields: [nameField, { name: 'Type', type: 'string', get: payloadField('Type') }],
-  build(ctx, p) {
-    const name = refName(ctx.seed, ctx.realmId, 'PaymentMethod', ctx.id) as string;
-    const card = PAYMENT_METHOD_NAMES.slice(2, 7).some((c) => name.startsWith(c));
+  fields: payloadFields({ Name: 'string', Type: 'string' }),
+  build(ctx, p, name) {
+    const card = LIST_NAMES.PaymentMethod.slice(2, 7).some((c) => name.startsWith(c));
     p.Name = name;
     p.Active = ctx.active;
     p.Type = card ? 'CREDIT_CARD' : 'NON_CREDIT_CARD';
@@ -204,22 +156,18 @@ export const paymentMethodKind: EntityKind = {
   change(payload, rng) {
     payload.Active = chance(rng, 0.9);
   },
-};
+});
 
 /**
  * TaxRate: a name list peers sync whole (see the registry). `AgencyRef` points at a TaxAgency;
  * `RateValue` is a percentage.
  */
-export const taxRateKind: EntityKind = {
+export const taxRateKind: EntityKind = namedListKind(0.1, {
   qboName: 'TaxRate',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.1,
   cdc: false,
-  fields: [nameField, { name: 'RateValue', type: 'number', get: payloadField('RateValue') }],
-  build(ctx, p) {
+  fields: payloadFields({ Name: 'string', RateValue: 'number' }),
+  build(ctx, p, name) {
     const { rng } = ctx;
-    const name = refName(ctx.seed, ctx.realmId, 'TaxRate', ctx.id) as string;
     const rate = intBetween(rng, 100, 1025) / 100;
     p.Name = name;
     p.Description = `${name} sales tax`;
@@ -234,19 +182,15 @@ export const taxRateKind: EntityKind = {
   change(payload, rng) {
     payload.Description = `${String(payload.Name)} sales tax (revised ${intBetween(rng, 1000, 9999)})`;
   },
-};
+});
 
 /** TaxCode: a name list peers sync whole; each groups one or more tax rates. */
-export const taxCodeKind: EntityKind = {
+export const taxCodeKind: EntityKind = namedListKind(0.1, {
   qboName: 'TaxCode',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.1,
   cdc: false,
-  fields: [nameField],
-  build(ctx, p) {
+  fields: payloadFields({ Name: 'string' }),
+  build(ctx, p, name) {
     const { rng } = ctx;
-    const name = refName(ctx.seed, ctx.realmId, 'TaxCode', ctx.id) as string;
     const rates: Record<string, unknown>[] = [];
     const count = intBetween(rng, 1, 2);
     for (let i = 0; i < count; i++) {
@@ -265,19 +209,12 @@ export const taxCodeKind: EntityKind = {
   change(payload, rng) {
     payload.Description = `${String(payload.Name)} (${intBetween(rng, 1000, 9999)})`;
   },
-};
+});
 
 /** Budget: a name list of monthly amounts per account for one fiscal year. */
-export const budgetKind: EntityKind = {
+export const budgetKind: EntityKind = nameListKind(0.15, {
   qboName: 'Budget',
-  nameList: true,
-  deletedRate: 0,
-  inactiveRate: 0.15,
-  fields: [
-    nameField,
-    { name: 'StartDate', type: 'date', get: payloadField('StartDate') },
-    { name: 'EndDate', type: 'date', get: payloadField('EndDate') },
-  ],
+  fields: payloadFields({ Name: 'string', StartDate: 'date', EndDate: 'date' }),
   build(ctx, p) {
     const { rng } = ctx;
     const year = Number(pacificDate(ctx.created).slice(0, 4)) + (chance(rng, 0.5) ? 1 : 0);
@@ -303,7 +240,7 @@ export const budgetKind: EntityKind = {
   change(payload, rng) {
     payload.Active = chance(rng, 0.8);
   },
-};
+});
 
 /**
  * TaxAgency: no `Active` flag and never deleted through the API; change data capture does not
@@ -315,7 +252,7 @@ export const taxAgencyKind: EntityKind = {
   deletedRate: 0,
   inactiveRate: 0,
   cdc: false,
-  fields: [{ name: 'DisplayName', type: 'string', get: payloadField('DisplayName') }],
+  fields: payloadFields({ DisplayName: 'string' }),
   build(ctx, p) {
     const { rng } = ctx;
     p.DisplayName = refName(ctx.seed, ctx.realmId, 'TaxAgency', ctx.id);
@@ -327,5 +264,5 @@ export const taxAgencyKind: EntityKind = {
     p.TaxAgencyConfig = chance(rng, 0.8) ? 'SYSTEM_GENERATED' : 'USER_DEFINED';
     if (chance(rng, 0.3)) p.Notes = `Contact: ${pick(rng, LAST_NAMES)}`;
   },
-  change: noteChange('Notes'),
+  change: noteEdit('Notes'),
 };

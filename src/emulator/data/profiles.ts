@@ -23,86 +23,68 @@ export interface Profile {
   readonly cacheRecords: number;
 }
 
-function v(minPerDay: number, maxPerDay: number): Volume {
-  return { minPerDay, maxPerDay };
+/**
+ * Mean records per day of each entity: [sandbox min, sandbox max, large min, large max]. The
+ * sandbox has 20-60 invoices, ~15-30 customer changes and ~10-25 item changes a month, a few to
+ * tens of each other transaction, and name lists that grow slowly (a handful a month, some months
+ * none); large has about 1,000 invoices a day.
+ */
+const VOLUMES: Readonly<Record<string, readonly [number, number, number, number]>> = {
+  Invoice: [0.7, 2, 950, 1050],
+  Customer: [0.5, 1, 30, 50],
+  Item: [0.35, 0.8, 4, 8],
+  Payment: [0.6, 1.5, 600, 900],
+  Bill: [0.6, 1.4, 150, 250],
+  BillPayment: [0.4, 1, 100, 200],
+  Purchase: [0.6, 1.5, 200, 300],
+  TimeActivity: [0.5, 1.5, 100, 200],
+  Estimate: [0.3, 0.8, 100, 200],
+  SalesReceipt: [0.3, 1, 100, 200],
+  Deposit: [0.2, 0.6, 30, 60],
+  JournalEntry: [0.2, 0.5, 20, 40],
+  Attachable: [0.2, 0.5, 50, 100],
+  PurchaseOrder: [0.15, 0.4, 20, 40],
+  CreditMemo: [0.1, 0.3, 20, 40],
+  Transfer: [0.1, 0.3, 5, 15],
+  CreditCardPayment: [0.1, 0.25, 3, 8],
+  RefundReceipt: [0.08, 0.2, 5, 15],
+  VendorCredit: [0.08, 0.2, 5, 15],
+  Vendor: [0.3, 0.7, 5, 10],
+  Account: [0.1, 0.25, 0.2, 0.5],
+  Employee: [0.1, 0.25, 0.5, 1],
+  Class: [0.08, 0.15, 0.05, 0.2],
+  Department: [0.08, 0.15, 0.05, 0.2],
+  Budget: [0.05, 0.1, 0.05, 0.1],
+  PaymentMethod: [0.06, 0.12, 0.05, 0.1],
+  Term: [0.06, 0.12, 0.05, 0.1],
+  TaxAgency: [0.05, 0.1, 0.05, 0.1],
+  TaxCode: [0.05, 0.1, 0.05, 0.2],
+  TaxRate: [0.05, 0.1, 0.05, 0.2],
+};
+
+/** One profile's columns of {@link VOLUMES}. */
+function volumes(profile: ProfileName): Record<string, Volume> {
+  return Object.fromEntries(
+    Object.entries(VOLUMES).map(([qboName, [sandboxMin, sandboxMax, largeMin, largeMax]]) => [
+      qboName,
+      profile === 'sandbox'
+        ? { minPerDay: sandboxMin, maxPerDay: sandboxMax }
+        : { minPerDay: largeMin, maxPerDay: largeMax },
+    ]),
+  );
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   sandbox: {
     name: 'sandbox',
-    // 20-60 invoices, ~15-30 customer changes and ~10-25 item changes a month.
-    volumes: {
-      Invoice: { minPerDay: 0.7, maxPerDay: 2 },
-      Customer: { minPerDay: 0.5, maxPerDay: 1 },
-      Item: { minPerDay: 0.35, maxPerDay: 0.8 },
-      // Transactions, a few to tens a month each.
-      Payment: v(0.6, 1.5),
-      Bill: v(0.6, 1.4),
-      BillPayment: v(0.4, 1),
-      Purchase: v(0.6, 1.5),
-      TimeActivity: v(0.5, 1.5),
-      Estimate: v(0.3, 0.8),
-      SalesReceipt: v(0.3, 1),
-      Deposit: v(0.2, 0.6),
-      JournalEntry: v(0.2, 0.5),
-      Attachable: v(0.2, 0.5),
-      PurchaseOrder: v(0.15, 0.4),
-      CreditMemo: v(0.1, 0.3),
-      Transfer: v(0.1, 0.3),
-      CreditCardPayment: v(0.1, 0.25),
-      RefundReceipt: v(0.08, 0.2),
-      VendorCredit: v(0.08, 0.2),
-      // Name lists that grow slowly: a handful a month, some months none.
-      Vendor: v(0.3, 0.7),
-      Account: v(0.1, 0.25),
-      Employee: v(0.1, 0.25),
-      Class: v(0.08, 0.15),
-      Department: v(0.08, 0.15),
-      Budget: v(0.05, 0.1),
-      PaymentMethod: v(0.06, 0.12),
-      Term: v(0.06, 0.12),
-      TaxAgency: v(0.05, 0.1),
-      TaxCode: v(0.05, 0.1),
-      TaxRate: v(0.05, 0.1),
-    },
+    volumes: volumes('sandbox'),
     defaultVolume: { minPerDay: 0.3, maxPerDay: 1 },
     pinnedMin: 3,
     cacheRecords: 200_000,
   },
   large: {
     name: 'large',
-    volumes: {
-      Invoice: { minPerDay: 950, maxPerDay: 1050 },
-      Customer: { minPerDay: 30, maxPerDay: 50 },
-      Item: { minPerDay: 4, maxPerDay: 8 },
-      Payment: v(600, 900),
-      Purchase: v(200, 300),
-      Bill: v(150, 250),
-      BillPayment: v(100, 200),
-      Estimate: v(100, 200),
-      SalesReceipt: v(100, 200),
-      TimeActivity: v(100, 200),
-      Attachable: v(50, 100),
-      Deposit: v(30, 60),
-      JournalEntry: v(20, 40),
-      CreditMemo: v(20, 40),
-      PurchaseOrder: v(20, 40),
-      RefundReceipt: v(5, 15),
-      VendorCredit: v(5, 15),
-      Transfer: v(5, 15),
-      CreditCardPayment: v(3, 8),
-      Vendor: v(5, 10),
-      Employee: v(0.5, 1),
-      Account: v(0.2, 0.5),
-      Class: v(0.05, 0.2),
-      Department: v(0.05, 0.2),
-      Budget: v(0.05, 0.1),
-      PaymentMethod: v(0.05, 0.1),
-      Term: v(0.05, 0.1),
-      TaxAgency: v(0.05, 0.1),
-      TaxCode: v(0.05, 0.2),
-      TaxRate: v(0.05, 0.2),
-    },
+    volumes: volumes('large'),
     defaultVolume: { minPerDay: 20, maxPerDay: 40 },
     pinnedMin: 5,
     cacheRecords: 60_000,

@@ -6,44 +6,37 @@
 import { chance, intBetween, pick } from '../prng.js';
 import { DAY_MS, pacificDate } from '../pacific-time.js';
 import type { BuildContext, EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
+import { refIdField, transactionKind } from './entity-kind.js';
 import { vendorName } from './list-names.js';
 import { money } from './names.js';
-import { changeNote, drawParty, expenseLines, TXN_FIELDS, USD } from './transaction-parts.js';
+import {
+  changeNote,
+  drawParty,
+  expenseLines,
+  formFamily,
+  TXN_FIELDS,
+  USD,
+  type FormSpec,
+} from './transaction-parts.js';
 
-interface ExpenseFormSpec {
-  readonly qboName: string;
-  readonly deletedRate: number;
+interface ExpenseFormSpec extends FormSpec {
   readonly docPrefix: string;
-  readonly extra: (ctx: BuildContext, p: Record<string, unknown>, total: number) => void;
 }
 
-function expenseForm(spec: ExpenseFormSpec): EntityKind {
-  return {
-    qboName: spec.qboName,
-    nameList: false,
-    deletedRate: spec.deletedRate,
-    inactiveRate: 0,
-    fields: [
-      ...TXN_FIELDS,
-      { name: 'VendorRef', type: 'id', get: (r) => Number(payloadField('VendorRef', 'value')(r)) },
-    ],
-    build(ctx, p) {
-      const { rng } = ctx;
-      const vendorId = drawParty(ctx, 'Vendor');
-      const { lines, total } = expenseLines(ctx);
-      if (chance(rng, 0.6)) p.DocNumber = `${spec.docPrefix}${intBetween(rng, 1000, 99999)}`;
-      p.TxnDate = pacificDate(ctx.created);
-      p.CurrencyRef = USD;
-      if (chance(rng, 0.3)) p.PrivateNote = `PO ref ${intBetween(rng, 100, 999)}`;
-      p.Line = lines;
-      p.VendorRef = { value: String(vendorId), name: vendorName(ctx.seed, ctx.realmId, vendorId) };
-      p.TotalAmt = money(total);
-      spec.extra(ctx, p, total);
-    },
-    change: changeNote,
-  };
-}
+/** The expense forms' shape: a vendor and expense lines on accounts or items. */
+const expenseForm = formFamily('VendorRef', (ctx: BuildContext, p, spec: ExpenseFormSpec) => {
+  const { rng } = ctx;
+  const vendorId = drawParty(ctx, 'Vendor');
+  const { lines, total } = expenseLines(ctx);
+  if (chance(rng, 0.6)) p.DocNumber = `${spec.docPrefix}${intBetween(rng, 1000, 99999)}`;
+  p.TxnDate = pacificDate(ctx.created);
+  p.CurrencyRef = USD;
+  if (chance(rng, 0.3)) p.PrivateNote = `PO ref ${intBetween(rng, 100, 999)}`;
+  p.Line = lines;
+  p.VendorRef = { value: String(vendorId), name: vendorName(ctx.seed, ctx.realmId, vendorId) };
+  p.TotalAmt = money(total);
+  return total;
+});
 
 /** Bill: owed to a vendor, on the A/P account, with a due date and an open balance. */
 export const billKind = expenseForm({
@@ -101,15 +94,9 @@ export const vendorCreditKind = expenseForm({
 });
 
 /** BillPayment: pays one of a vendor's bills by check (a bank account) or credit card. */
-export const billPaymentKind: EntityKind = {
+export const billPaymentKind: EntityKind = transactionKind(0.02, {
   qboName: 'BillPayment',
-  nameList: false,
-  deletedRate: 0.02,
-  inactiveRate: 0,
-  fields: [
-    ...TXN_FIELDS,
-    { name: 'VendorRef', type: 'id', get: (r) => Number(payloadField('VendorRef', 'value')(r)) },
-  ],
+  fields: [...TXN_FIELDS, refIdField('VendorRef')],
   build(ctx, p) {
     const { rng } = ctx;
     const bill = ctx.linked('Bill', 'Vendor');
@@ -128,4 +115,4 @@ export const billPaymentKind: EntityKind = {
     p.TotalAmt = money(amount);
   },
   change: changeNote,
-};
+});

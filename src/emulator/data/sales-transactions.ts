@@ -5,55 +5,60 @@
  */
 import { chance, intBetween, pick } from '../prng.js';
 import { DAY_MS, pacificDate } from '../pacific-time.js';
-import type { BuildContext, EntityKind } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
+import type { AccountType, BuildContext, EntityKind } from './entity-kind.js';
+import { payloadFields, transactionKind } from './entity-kind.js';
 import { customerDisplayName, emailFor, MEMOS, money } from './names.js';
-import { changeNote, drawParty, salesLines, TXN_FIELDS, USD } from './transaction-parts.js';
+import {
+  changeNote,
+  drawParty,
+  formFamily,
+  salesLines,
+  TAX_RATE,
+  USD,
+  type FormSpec,
+} from './transaction-parts.js';
 
-const TAX_RATE = 0.0825;
+/** The invoice's shape: customer, item lines, tax and totals. */
+const salesForm = formFamily('CustomerRef', (ctx: BuildContext, p, spec: FormSpec) => {
+  const { rng } = ctx;
+  const customerId = drawParty(ctx, 'Customer');
+  const customerName = customerDisplayName(ctx.seed, ctx.realmId, customerId);
+  const taxable = chance(rng, 0.4);
+  const { lines, subtotal } = salesLines(ctx, taxable);
+  const tax = taxable ? Math.round(subtotal * TAX_RATE) : 0;
+  const total = subtotal + tax;
+  p.DocNumber = `${spec.qboName.slice(0, 2).toUpperCase()}-${1000 + ctx.id}`;
+  p.TxnDate = pacificDate(ctx.created);
+  p.CurrencyRef = USD;
+  if (chance(rng, 0.2)) p.PrivateNote = `Ref ${intBetween(rng, 1000, 9999)}`;
+  p.Line = lines;
+  p.TxnTaxDetail = { TotalTax: money(tax) };
+  p.CustomerRef = { value: String(customerId), name: customerName };
+  if (chance(rng, 0.5)) p.CustomerMemo = { value: pick(rng, MEMOS) };
+  p.TotalAmt = money(total);
+  p.ApplyTaxAfterDiscount = false;
+  p.PrintStatus = pick(rng, ['NotSet', 'NeedToPrint', 'PrintComplete']);
+  p.EmailStatus = pick(rng, ['NotSet', 'NeedToSend', 'EmailSent']);
+  if (chance(rng, 0.6)) p.BillEmail = { Address: emailFor(customerName, rng) };
+  return total;
+});
 
-interface SalesFormSpec {
-  readonly qboName: string;
-  readonly deletedRate: number;
-  /** Form-specific fields, appended after the common ones (key order is QBO's JSON order). */
-  readonly extra: (ctx: BuildContext, p: Record<string, unknown>, total: number) => void;
-}
-
-function salesForm(spec: SalesFormSpec): EntityKind {
-  return {
-    qboName: spec.qboName,
-    nameList: false,
-    deletedRate: spec.deletedRate,
-    inactiveRate: 0,
-    fields: [
-      ...TXN_FIELDS,
-      { name: 'CustomerRef', type: 'id', get: (r) => Number(payloadField('CustomerRef', 'value')(r)) },
-    ],
-    build(ctx, p) {
-      const { rng } = ctx;
-      const customerId = drawParty(ctx, 'Customer');
-      const customerName = customerDisplayName(ctx.seed, ctx.realmId, customerId);
-      const taxable = chance(rng, 0.4);
-      const { lines, subtotal } = salesLines(ctx, taxable);
-      const tax = taxable ? Math.round(subtotal * TAX_RATE) : 0;
-      const total = subtotal + tax;
-      p.DocNumber = `${spec.qboName.slice(0, 2).toUpperCase()}-${1000 + ctx.id}`;
-      p.TxnDate = pacificDate(ctx.created);
-      p.CurrencyRef = USD;
-      if (chance(rng, 0.2)) p.PrivateNote = `Ref ${intBetween(rng, 1000, 9999)}`;
-      p.Line = lines;
-      p.TxnTaxDetail = { TotalTax: money(tax) };
-      p.CustomerRef = { value: String(customerId), name: customerName };
-      if (chance(rng, 0.5)) p.CustomerMemo = { value: pick(rng, MEMOS) };
-      p.TotalAmt = money(total);
-      p.ApplyTaxAfterDiscount = false;
-      p.PrintStatus = pick(rng, ['NotSet', 'NeedToPrint', 'PrintComplete']);
-      p.EmailStatus = pick(rng, ['NotSet', 'NeedToSend', 'EmailSent']);
-      if (chance(rng, 0.6)) p.BillEmail = { Address: emailFor(customerName, rng) };
-      spec.extra(ctx, p, total);
+/**
+ * A receipt (SalesReceipt, RefundReceipt): settled at once, so no balance, through a payment
+ * method and an account the money goes to or comes from (QBO requires it on a refund).
+ */
+function receiptKind(qboName: string, deletedRate: number, account: AccountType, refNum: boolean) {
+  return salesForm({
+    qboName,
+    deletedRate,
+    extra(ctx, p) {
+      const method = ctx.ref('PaymentMethod');
+      if (method) p.PaymentMethodRef = method;
+      if (refNum && chance(ctx.rng, 0.5)) p.PaymentRefNum = String(intBetween(ctx.rng, 1000, 9999));
+      p.Balance = 0;
+      p.DepositToAccountRef = ctx.accountRef(account);
     },
-    change: changeNote,
-  };
+  });
 }
 
 export const estimateKind = salesForm({
@@ -65,17 +70,7 @@ export const estimateKind = salesForm({
   },
 });
 
-export const salesReceiptKind = salesForm({
-  qboName: 'SalesReceipt',
-  deletedRate: 0.02,
-  extra(ctx, p) {
-    const method = ctx.ref('PaymentMethod');
-    if (method) p.PaymentMethodRef = method;
-    if (chance(ctx.rng, 0.5)) p.PaymentRefNum = String(intBetween(ctx.rng, 1000, 9999));
-    p.Balance = 0;
-    p.DepositToAccountRef = ctx.accountRef('Other Current Asset');
-  },
-});
+export const salesReceiptKind = receiptKind('SalesReceipt', 0.02, 'Other Current Asset', true);
 
 export const creditMemoKind = salesForm({
   qboName: 'CreditMemo',
@@ -86,29 +81,12 @@ export const creditMemoKind = salesForm({
   },
 });
 
-/** RefundReceipt: QBO requires the account the refund is paid from. */
-export const refundReceiptKind = salesForm({
-  qboName: 'RefundReceipt',
-  deletedRate: 0.02,
-  extra(ctx, p) {
-    const method = ctx.ref('PaymentMethod');
-    if (method) p.PaymentMethodRef = method;
-    p.Balance = 0;
-    p.DepositToAccountRef = ctx.accountRef('Bank');
-  },
-});
+export const refundReceiptKind = receiptKind('RefundReceipt', 0.02, 'Bank', false);
 
 /** Payment: received from a customer against one or two of that customer's invoices. */
-export const paymentKind: EntityKind = {
+export const paymentKind: EntityKind = transactionKind(0.02, {
   qboName: 'Payment',
-  nameList: false,
-  deletedRate: 0.02,
-  inactiveRate: 0,
-  fields: [
-    { name: 'TxnDate', type: 'date', get: payloadField('TxnDate') },
-    { name: 'TotalAmt', type: 'number', get: payloadField('TotalAmt') },
-    { name: 'CustomerRef', type: 'id', get: (r) => Number(payloadField('CustomerRef', 'value')(r)) },
-  ],
+  fields: payloadFields({ TxnDate: 'date', TotalAmt: 'number', CustomerRef: 'id' }),
   build(ctx, p) {
     const { rng } = ctx;
     const first = ctx.linked('Invoice', 'Customer');
@@ -141,4 +119,4 @@ export const paymentKind: EntityKind = {
     p.ProcessPayment = false;
   },
   change: changeNote,
-};
+});

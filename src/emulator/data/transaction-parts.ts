@@ -3,18 +3,21 @@
  * party drawn first (so that a payment can name its invoice's customer, see References.linked),
  * item lines as sales forms carry them and account lines as expense forms do.
  */
-import { chance, intBetween, type Rng } from '../prng.js';
-import type { BuildContext, FieldDef } from './entity-kind.js';
-import { payloadField } from './entity-kind.js';
+import { chance, intBetween } from '../prng.js';
+import type { BuildContext, EntityKind, FieldDef } from './entity-kind.js';
+import { noteEdit, payloadFields, refIdField, transactionKind } from './entity-kind.js';
 import { itemName, itemPriceCents, money } from './names.js';
 
 export const USD = { value: 'USD', name: 'United States Dollar' } as const;
 
-export const TXN_FIELDS: readonly FieldDef[] = [
-  { name: 'DocNumber', type: 'string', get: payloadField('DocNumber') },
-  { name: 'TxnDate', type: 'date', get: payloadField('TxnDate') },
-  { name: 'TotalAmt', type: 'number', get: payloadField('TotalAmt') },
-];
+/** The one sales tax rate of the generated company, applied to taxable sales forms. */
+export const TAX_RATE = 0.0825;
+
+export const TXN_FIELDS: readonly FieldDef[] = payloadFields({
+  DocNumber: 'string',
+  TxnDate: 'date',
+  TotalAmt: 'number',
+});
 
 /**
  * The customer or vendor of a transaction: always the builder's first draw, the same way the
@@ -105,6 +108,31 @@ export function expenseLines(
 }
 
 /** A visible edit of any transaction: its private note. */
-export function changeNote(payload: Record<string, unknown>, rng: Rng): void {
-  payload.PrivateNote = `Updated note ${intBetween(rng, 1000, 9999)}`;
+export const changeNote = noteEdit('PrivateNote', 'Updated note');
+
+/** One form of a family that shares a shape (the sales forms, the expense forms). */
+export interface FormSpec {
+  readonly qboName: string;
+  readonly deletedRate: number;
+  /** Form-specific fields, appended after the common ones (key order is QBO's JSON order). */
+  readonly extra: (ctx: BuildContext, p: Record<string, unknown>, total: number) => void;
+}
+
+/**
+ * The generator of a family of forms: `common` writes the fields every form of the family carries
+ * (its party under `partyRef`) and returns the total in cents, then the form's `extra` appends its own.
+ */
+export function formFamily<S extends FormSpec>(
+  partyRef: 'CustomerRef' | 'VendorRef',
+  common: (ctx: BuildContext, p: Record<string, unknown>, spec: S) => number,
+): (spec: S) => EntityKind {
+  return (spec) =>
+    transactionKind(spec.deletedRate, {
+      qboName: spec.qboName,
+      fields: [...TXN_FIELDS, refIdField(partyRef)],
+      build(ctx, p) {
+        spec.extra(ctx, p, common(ctx, p, spec));
+      },
+      change: changeNote,
+    });
 }
