@@ -10,6 +10,7 @@
  *   backfill  end to end: 61 days of the large profile's invoices, two workers, default budget
  *   ingest    the worker path with limits off against `psql \copy` of the same rows, as a ratio
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
+ *   one-realm, ten-realms, thousand, scale   the realm budget (bench/realms.ts)
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
@@ -17,6 +18,7 @@ import { benchEnqueue } from './enqueue.js';
 import { benchIngest } from './ingest.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
+import { REALM_BENCHES } from './realms.js';
 import { benchUpsert } from './upsert.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -26,6 +28,10 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   backfill: benchBackfill,
   ingest: benchIngest,
   oldway: benchOldWay,
+  // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
+  ...Object.fromEntries(
+    Object.entries(REALM_BENCHES).map(([name, bench]) => [name, async () => ({ rows: await bench() })]),
+  ),
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -8,6 +8,7 @@ export interface ProducerContext {
   config: Config;
   db: Db;
   queue: Queue<WindowJobData>;
+  /** The queue's Redis connection (no key prefix), for reads outside BullMQ. */
   redis: Redis;
 }
 

@@ -2,7 +2,8 @@ import express, { type Router } from 'express';
 import type { Db } from '../shared/db.js';
 import { WINDOW_STATUSES } from '../shared/state/index.js';
 import { utcInstant, zonedWallClock } from '../shared/time-format.js';
-import { listRuns, loadRun, type RunRow, type WindowCell } from '../producer/run-list.js';
+import type { WindowReport } from '../producer/report.js';
+import { listRuns, loadRun, type RunRow } from '../producer/run-list.js';
 
 /** Where the run pages live, behind the dashboard login like the board. */
 export const RUNS_PATH = '/runs';
@@ -90,7 +91,7 @@ ${
   );
 }
 
-function cellTitle(runId: string, w: WindowCell): string {
+function cellTitle(runId: string, w: WindowReport): string {
   const lines = [
     `${w.entity} ${w.day}: ${w.status}`,
     `pages ${w.pages}, rows ${w.rowsFetched} (inserted ${w.inserted}, updated ${w.updated}, unchanged ${w.unchanged})`,
@@ -103,12 +104,12 @@ function cellTitle(runId: string, w: WindowCell): string {
 }
 
 /** One entity's windows as a calendar: a row per month, a column per day of the month. */
-function entityGrid(runId: string, entity: string, windows: WindowCell[]): string {
-  const byMonth = new Map<string, Map<number, WindowCell>>();
+function entityGrid(runId: string, entity: string, windows: WindowReport[]): string {
+  const byMonth = new Map<string, Map<number, WindowReport>>();
   for (const w of windows) {
     const month = w.day.slice(0, 7);
     let days = byMonth.get(month);
-    if (!days) byMonth.set(month, (days = new Map<number, WindowCell>()));
+    if (!days) byMonth.set(month, (days = new Map<number, WindowReport>()));
     days.set(Number(w.day.slice(8, 10)), w);
   }
   const header = `<tr><th></th>${Array.from({ length: 31 }, (_, i) => `<th>${i + 1}</th>`).join('')}</tr>`;
@@ -130,7 +131,12 @@ function entityGrid(runId: string, entity: string, windows: WindowCell[]): strin
 <table class="grid">${header}${rows}</table>`;
 }
 
-export function runHtml(run: RunRow, windows: WindowCell[], timeZone: string, emulatorMode = false): string {
+export function runHtml(
+  run: RunRow,
+  windows: WindowReport[],
+  timeZone: string,
+  emulatorMode = false,
+): string {
   const entities = [...new Set(windows.map((w) => w.entity))];
   const legend = WINDOW_STATUSES.map((s) => `<span><i style="background:${colour(s)}"></i>${s}</span>`).join(
     '',

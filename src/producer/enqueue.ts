@@ -178,6 +178,8 @@ export async function addPendingJobs(
     startAt,
     now,
     jobOptions,
+    // What an operator sends again goes ahead of the bulk of every run.
+    'first',
   );
   return pending.length;
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../shared/db.js';
-import { getRun } from '../shared/state/index.js';
+import { getRun, type WindowCounters } from '../shared/state/index.js';
 import { textTable } from '../shared/text-table.js';
 import { UsageError } from '../shared/usage-error.js';
 import { reportFoot, reportHead } from './report-summary.js';
@@ -19,16 +19,11 @@ export interface WindowReport {
   error: string | null;
 }
 
-export interface ReportTotals {
+/** A run's windows counted, and the sums of their counters. */
+export interface ReportTotals extends WindowCounters {
   windows: number;
   succeeded: number;
   failed: number;
-  rowsFetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
-  temporalAnomalies: number;
 }
 
 /** The contract's `report --format json` object, keys in the documented order. */

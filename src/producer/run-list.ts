@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../shared/db.js';
+import { buildReport, type WindowReport } from './report.js';
 
 /** One run as the run list shows it: its status and how far its windows have got. */
 export interface RunRow {
@@ -17,22 +18,6 @@ export interface RunRow {
   windows: Record<string, number>;
   totalWindows: number;
   rowsFetched: number;
-}
-
-/** One window as the run grid shows it. */
-export interface WindowCell {
-  entity: string;
-  day: string;
-  status: string;
-  pages: number;
-  rowsFetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  sourceCount: number | null;
-  attempts: number;
-  durationMs: number;
-  error: string | null;
 }
 
 /** How many runs the list shows, newest first. */
@@ -87,51 +72,13 @@ export async function listRuns(db: Db, options: { runId?: string; limit?: number
   });
 }
 
-/** One run and every one of its windows, or undefined when there is no such run. */
+/** One run and every one of its windows (as `report` lists them), or undefined when there is no such run. */
 export async function loadRun(
   db: Db,
   runId: string,
-): Promise<{ run: RunRow; windows: WindowCell[] } | undefined> {
-  const [rows, windows] = await Promise.all([
-    listRuns(db, { runId, limit: 1 }),
-    db
-      .selectFrom('ops.windows')
-      .select([
-        'entity',
-        'day',
-        'status',
-        'pages',
-        'rows_fetched',
-        'inserted',
-        'updated',
-        'unchanged',
-        'source_count',
-        'attempts',
-        'duration_ms',
-        'error',
-      ])
-      .where('run_id', '=', runId)
-      .orderBy('entity')
-      .orderBy('day')
-      .execute(),
-  ]);
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    run: row,
-    windows: windows.map((w) => ({
-      entity: w.entity,
-      day: w.day,
-      status: w.status,
-      pages: w.pages,
-      rowsFetched: w.rows_fetched,
-      inserted: w.inserted,
-      updated: w.updated,
-      unchanged: w.unchanged,
-      sourceCount: w.source_count,
-      attempts: w.attempts,
-      durationMs: Number(w.duration_ms),
-      error: w.error,
-    })),
-  };
+): Promise<{ run: RunRow; windows: WindowReport[] } | undefined> {
+  const [run] = await listRuns(db, { runId, limit: 1 });
+  if (!run) return undefined;
+  const { windows } = await buildReport(db, runId);
+  return { run, windows };
 }

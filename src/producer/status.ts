@@ -70,3 +70,18 @@ export function statusText(runs: RunStatusSummary[], timeZone: string): string {
     })
     .join('\n\n');
 }
+
+/**
+ * QBO reads this UTC month per realm (counted by the workers' shared limiter), against the app's
+ * monthly read quota, which Intuit meters across all realms of the app.
+ */
+export function monthlyReadsText(reads: Record<string, number>, quota: number, now = new Date()): string {
+  const month = now.toISOString().slice(0, 7);
+  const realms = Object.entries(reads).sort(([a], [b]) => a.localeCompare(b));
+  const total = realms.reduce((n, [, v]) => n + v, 0);
+  const share = (n: number) => `${((n / quota) * 100).toFixed(2)}%`;
+  return [
+    `QBO reads in ${month} (UTC): ${total} of the monthly quota ${quota} (${share(total)})`,
+    ...realms.map(([realm, n]) => `  realm ${realm}: ${n} (${share(n)})`),
+  ].join('\n');
+}

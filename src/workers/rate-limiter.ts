@@ -14,6 +14,10 @@
  * - A crashed process's slots come back through the job `expiration` (Bottleneck frees expired
  *   jobs of any client in its Lua tick); `clientTimeout` then forgets the dead client, and a short
  *   heartbeat runs that tick often, so the freed capacity is announced promptly.
+ * - Many realms: every limiter of a process shares one Redis client and one subscriber. Limiters
+ *   are created on a realm's first request and dropped once it has been idle for `idleMs`, and only
+ *   a live limiter heartbeats, so heartbeats scale with the realms a process is working on (at most
+ *   its job slots), not with every realm the deployment knows.
  * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see
  *   ./rate-limit/bottleneck-redis7.ts, applied when this module is imported.
  */
@@ -23,60 +27,15 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { applyBottleneckRedis7Patch } from './rate-limit/bottleneck-redis7.js';
 import { closeConnection } from './rate-limit/close-connection.js';
+import { expectedWaitMs } from './rate-limit/expected-wait.js';
+import { countRead } from './rate-limit/monthly-reads.js';
 import { pacingIntervalMs } from './rate-limit/pacing.js';
-import { RateLimiterError } from './rate-limit/rate-limiter-error.js';
+import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './rate-limit/limiter-options.js';
+import { RateLimiterError, type RateLimiterErrorCode } from './rate-limit/rate-limiter-error.js';
+
+export { RATE_LIMITER_DEFAULTS, type RateLimiterOptions };
 
 applyBottleneckRedis7Patch();
-
-/** Options of {@link RealmRateLimiter}. */
-export interface RateLimiterOptions {
-  /** Redis shared by the cluster (`REDIS_URL`). */
-  redisUrl: string;
-  /**
-   * The deployment's key prefix (`QUEUE_PREFIX`). Limiter ids are `<prefix>.limiter.<realmId>` and
-   * every limiter key starts with `<prefix>:`, so deployments and test runs sharing one Redis never
-   * share a budget.
-   */
-  prefix: string;
-  /** Requests per realm per window, cluster-wide (`QBO_REQUESTS_PER_MINUTE`). Default 480. */
-  requestsPerMinute: number;
-  /** Requests per realm in flight, cluster-wide (`QBO_MAX_CONCURRENT`). Default 10. */
-  maxConcurrent: number;
-  /** Length of the sliding window `requestsPerMinute` applies to, in ms. Default 60000. */
-  windowMs?: number;
-  /**
-   * How often each limiter ticks in Redis: frees expired jobs, announces capacity, proves this
-   * process is alive. Default 250 (Bottleneck's own default of 5000 would leave freed slots idle
-   * for seconds).
-   */
-  heartbeatIntervalMs?: number;
-  /**
-   * Longest a request may hold its slot; after that the slot is freed even if the process died
-   * holding it, and `schedule()` rejects with a {@link RateLimiterError} of code `EXPIRED`.
-   * Default 130000 (Intuit times requests out at 120 s).
-   */
-  expirationMs?: number;
-  /** After this long without a heartbeat, a process is dropped from the realm's clients. Default 30000. */
-  clientTimeoutMs?: number;
-  /**
-   * When Redis has been unreachable this long, calls still waiting for a slot reject with a
-   * {@link RateLimiterError} of code `UNAVAILABLE` (their functions never run). Default 30000.
-   */
-  unavailableTimeoutMs?: number;
-  /** Where warnings about Redis go. Default: none. */
-  logger?: Logger;
-}
-
-/** Defaults of the optional {@link RateLimiterOptions}. */
-export const RATE_LIMITER_DEFAULTS = {
-  requestsPerMinute: 480,
-  maxConcurrent: 10,
-  windowMs: 60_000,
-  heartbeatIntervalMs: 250,
-  expirationMs: 130_000,
-  clientTimeoutMs: 30_000,
-  unavailableTimeoutMs: 30_000,
-} as const;
 
 const REALM_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The same warning (per realm and kind) is logged at most this often during an outage. */
@@ -86,13 +45,6 @@ const WARN_EVERY_MS = 10_000;
 interface PendingCall {
   abandoned: boolean;
   reject(error: RateLimiterError): void;
-}
-
-function positiveInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`rate limiter option ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 /**
@@ -116,7 +68,10 @@ export class RealmRateLimiter {
   private readonly expirationMs: number;
   private readonly clientTimeoutMs: number;
   private readonly unavailableTimeoutMs: number;
+  private readonly idleMs: number;
   private readonly logger: Logger | undefined;
+  private readonly lastUsedAt = new Map<string, number>();
+  private idleSweep: NodeJS.Timeout | undefined;
 
   private connection: Bottleneck.IORedisConnection | undefined;
   private client: Redis | undefined;
@@ -139,7 +94,12 @@ export class RealmRateLimiter {
     const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
     this.maxConcurrent = positiveInt('maxConcurrent', options.maxConcurrent);
     const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
-    this.minTimeMs = pacingIntervalMs(windowMs, requestsPerMinute);
+    const allowance = options.startLagAllowanceMs ?? RATE_LIMITER_DEFAULTS.startLagAllowanceMs;
+    if (!Number.isInteger(allowance) || allowance < 0) {
+      throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
+    }
+    this.minTimeMs = pacingIntervalMs(windowMs, requestsPerMinute, allowance);
+    this.idleMs = positiveInt('idleMs', options.idleMs ?? RATE_LIMITER_DEFAULTS.idleMs);
     this.heartbeatIntervalMs = positiveInt(
       'heartbeatIntervalMs',
       options.heartbeatIntervalMs ?? RATE_LIMITER_DEFAULTS.heartbeatIntervalMs,
@@ -169,6 +129,33 @@ export class RealmRateLimiter {
     return `${this.prefix}.limiter.${realmId}`;
   }
 
+  /** Realms with a live limiter in this process (each one heartbeats). */
+  get liveRealms(): number {
+    return this.limiters.size;
+  }
+
+  /**
+   * How long a request to the realm would wait for the cluster's budget if it asked now (one
+   * HMGET). A window whose realm is this far behind can give its worker slot to another realm.
+   */
+  async expectedWaitMs(realmId: string): Promise<number> {
+    if (this.closing || !REALM_ID.test(realmId)) return 0;
+    this.sharedConnection();
+    const [nextRequest, running] = await (this.client as Redis).hmget(
+      `b_${this.limiterId(realmId)}_settings`,
+      'nextRequest',
+      'running',
+    );
+    return expectedWaitMs(
+      {
+        nextRequest: nextRequest == null ? undefined : Number(nextRequest),
+        running: Number(running ?? 0),
+      },
+      { maxConcurrent: this.maxConcurrent, minTimeMs: this.minTimeMs },
+      Date.now(),
+    );
+  }
+
   /** Runs fn when the realm's shared budget allows; resolves/rejects with fn's outcome. */
   schedule<T>(realmId: string, fn: () => Promise<T>): Promise<T> {
     if (this.closing) {
@@ -180,6 +167,7 @@ export class RealmRateLimiter {
       );
     }
     const limiter = this.limiterFor(realmId);
+    this.lastUsedAt.set(realmId, Date.now());
 
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -200,6 +188,8 @@ export class RealmRateLimiter {
       const task = async (): Promise<void> => {
         if (call.abandoned) return; // the caller was already told no; never start the request late
         this.pending.delete(call);
+        // Counted for the monthly read quota; a lost count must not fail the request.
+        if (this.client) countRead(this.client, realmId).catch(() => undefined);
         try {
           const value = await fn();
           if (!settled) {
@@ -222,25 +212,10 @@ export class RealmRateLimiter {
         (error: unknown) => {
           if (settled) return;
           const expired = error instanceof Bottleneck.BottleneckError && /timed out/.test(error.message);
-          if (expired) {
-            settled = true;
-            this.pending.delete(call);
-            reject(
-              new RateLimiterError(
-                'EXPIRED',
-                `request to realm ${realmId} held its slot over ${this.expirationMs} ms`,
-                {
-                  cause: error,
-                },
-              ),
-            );
-          } else {
-            call.reject(
-              new RateLimiterError('UNAVAILABLE', `rate limiter for realm ${realmId} could not reach Redis`, {
-                cause: error,
-              }),
-            );
-          }
+          const [code, message]: [RateLimiterErrorCode, string] = expired
+            ? ['EXPIRED', `request to realm ${realmId} held its slot over ${this.expirationMs} ms`]
+            : ['UNAVAILABLE', `rate limiter for realm ${realmId} could not reach Redis`];
+          call.reject(new RateLimiterError(code, message, { cause: error }));
         },
       );
     });
@@ -254,6 +229,7 @@ export class RealmRateLimiter {
 
   private async doClose(): Promise<void> {
     clearTimeout(this.outageTimer);
+    clearInterval(this.idleSweep);
     for (const call of [...this.pending]) {
       call.reject(
         new RateLimiterError('CLOSED', 'the rate limiter was closed before the request could start'),
@@ -286,7 +262,30 @@ export class RealmRateLimiter {
       this.warn(`limiter:${realmId}`, 'rate limiter Redis error', error, realmId),
     );
     this.limiters.set(realmId, limiter);
+    this.idleSweep ??= setInterval(() => this.dropIdleLimiters(), Math.ceil(this.idleMs / 2));
+    this.idleSweep.unref();
     return limiter;
+  }
+
+  /** Drops the limiters of realms without a request for `idleMs` and nothing queued or running. */
+  private dropIdleLimiters(): void {
+    const now = Date.now();
+    for (const [realmId, limiter] of this.limiters) {
+      if (now - (this.lastUsedAt.get(realmId) ?? 0) < this.idleMs) continue;
+      const c = limiter.counts();
+      if (c.RECEIVED + c.QUEUED + c.RUNNING + c.EXECUTING > 0) continue;
+      this.limiters.delete(realmId);
+      this.lastUsedAt.delete(realmId);
+      // With the shared connection this stops the heartbeat and unsubscribes; the keys stay.
+      // (Bottleneck returns no promise on that path, hence the wrapping.)
+      Promise.resolve()
+        .then(() => limiter.disconnect(false))
+        .catch(() => undefined);
+    }
+    if (this.limiters.size === 0) {
+      clearInterval(this.idleSweep);
+      this.idleSweep = undefined;
+    }
   }
 
   /** One Redis client and one subscriber for every realm's limiter. */

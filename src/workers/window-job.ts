@@ -21,7 +21,7 @@ import {
 } from '../shared/state/index.js';
 import { windowOutcome } from './outcome.js';
 import type { QueryResult } from './qbo/qbo-client.js';
-import { readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
+import { JobReleasedError, readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
@@ -52,6 +52,20 @@ export interface WindowProcessorOptions {
    * failed job requeues when it reopens its halted run. Default: none added.
    */
   addPendingJobs?: (runId: string) => Promise<void>;
+  /** The realms' shared budget, asked before each page how long a request would wait. */
+  budget?: RealmBudget;
+  /**
+   * A window whose realm's budget would make its next request wait longer than this goes back to
+   * the queue (committed pages stay, no attempt used) until that wait is over, so its worker slot
+   * serves another realm meanwhile.
+   * @defaultValue 1000
+   */
+  releaseAfterWaitMs?: number;
+}
+
+/** What a window asks of the shared budget before a page. */
+export interface RealmBudget {
+  expectedWaitMs(realmId: string): Promise<number>;
 }
 
 export type WindowOutcome =
@@ -76,6 +90,7 @@ export async function processWindow(
 
   const loaded = await loadWindow(job, key, options);
   if ('status' in loaded) return loaded;
+  await releaseIfRealmBusy(job, token, options, log);
 
   await startWindow(db, key, job.id ?? null);
   const startedAt = Date.now();
@@ -107,6 +122,27 @@ export async function processWindow(
     timed(windowOutcome(err) === 'release-job' ? 'released' : 'failed');
     throw thrown;
   }
+}
+
+/**
+ * Before a window starts: when its realm's budget is booked further ahead than
+ * `releaseAfterWaitMs`, the job goes back to the queue until that wait is over, without starting
+ * the window or using an attempt. QBO's budget is per realm: a slot waiting on a spent realm does
+ * nothing while windows of other realms, with budget to spare, wait for a slot. (A window already
+ * reading keeps its slot: its realm was not spent when it started.)
+ */
+async function releaseIfRealmBusy(
+  job: Job<WindowJobData>,
+  token: string | undefined,
+  options: WindowProcessorOptions,
+  log: Logger,
+): Promise<void> {
+  if (!options.budget) return;
+  const wait = await options.budget.expectedWaitMs(job.data.realmId);
+  if (wait <= (options.releaseAfterWaitMs ?? 1_000)) return;
+  await job.moveToDelayed(Date.now() + wait, token);
+  log.debug({ waitMs: wait }, "realm's budget is booked ahead: job back to the queue");
+  throw new JobReleasedError(`realm ${job.data.realmId} budget booked ${wait} ms ahead`);
 }
 
 /** The job's entity and window, or why the job has nothing (more) to do. */

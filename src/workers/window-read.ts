@@ -45,7 +45,10 @@ export function stopForRun(status: RunStatus, reason: string | null): StoppedOut
   return undefined;
 }
 
-/** Thrown once a job moved itself back to the queue on shutdown; BullMQ keeps it (a DelayedError). */
+/**
+ * Thrown once a job moved itself back to the queue (on shutdown, or to wait out its realm's
+ * budget); BullMQ keeps it (a DelayedError) without using up an attempt.
+ */
 export class JobReleasedError extends DelayedError {
   readonly outcome = 'release-job' as const;
 }

@@ -31,9 +31,19 @@ export interface WorkerProcessOptions {
   >;
   /** Overrides for the shared limiter (tests shrink the window). */
   limiter?: Partial<
-    Pick<RateLimiterOptions, 'windowMs' | 'heartbeatIntervalMs' | 'clientTimeoutMs' | 'expirationMs'>
+    Pick<
+      RateLimiterOptions,
+      | 'windowMs'
+      | 'heartbeatIntervalMs'
+      | 'clientTimeoutMs'
+      | 'expirationMs'
+      | 'idleMs'
+      | 'startLagAllowanceMs'
+    >
   >;
-  window?: Partial<Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses'>>;
+  window?: Partial<
+    Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses' | 'releaseAfterWaitMs'>
+  >;
   /** BullMQ stalled-job check; a crashed worker's job is picked up again after this. Default 30 000 ms. */
   lockDurationMs?: number;
 }
@@ -131,6 +141,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         metrics,
         addPendingJobs: addJobs,
         signal: shutdown.signal,
+        budget: limiter,
         ...options.window,
       }),
     {

@@ -115,7 +115,7 @@ describe('qbo-backfill enqueue', () => {
     [
       'unknown flag',
       ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--frobnicate'],
-      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json]',
+      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json] [--follow]',
     ],
   ];
   for (const [label, args, message] of bad) {
@@ -180,6 +180,32 @@ describe('qbo-backfill enqueue', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /would enqueue 62 jobs/);
     assert.match(r.stdout, /would start at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil/);
+    assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
+  });
+
+  it('--dry-run forecasts the requests, the duration at the realm budget and the share of the monthly quota', async () => {
+    const args = [
+      'enqueue',
+      '--entities',
+      'invoices,customers',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-31',
+      '--dry-run',
+    ];
+    const r = await runCli(args, { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /needs at least 62 QBO requests \(one per window/);
+    assert.match(r.stdout, /takes at least 1 min at the realm budget of 480 requests\/min/);
+    assert.match(r.stdout, /uses at least 6\.20% of the monthly read quota \(1000\)/);
+    const json = await runCli([...args, '--json'], { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
+    assert.deepEqual((JSON.parse(json.stdout) as { forecast: unknown }).forecast, {
+      minRequests: 62,
+      minMinutes: 0.1,
+      minQuotaShare: 0.062,
+      monthlyReadQuota: 1000,
+    });
     assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
   });
 

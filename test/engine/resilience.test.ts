@@ -198,7 +198,8 @@ describe('resilience', () => {
     );
     // Let every job drain: the rest end as skipped, none is retried.
     await waitFor(
-      async () => ((await queue.getActiveCount()) + (await queue.getWaitingCount()) === 0 ? true : undefined),
+      async () =>
+        (await queue.getJobCountByTypes('active', 'waiting', 'prioritized')) === 0 ? true : undefined,
       30_000,
       'queue to drain',
     );
@@ -225,7 +226,8 @@ describe('resilience', () => {
     const runId = await enqueue(realmId, '2026-06-01T00:00:00Z', '2026-06-06T00:00:00Z', 1000, 1);
     assert.equal(await waitForRunEnd(tdb.db, runId, 60_000), 'halted');
     await waitFor(
-      async () => ((await queue.getActiveCount()) + (await queue.getWaitingCount()) === 0 ? true : undefined),
+      async () =>
+        (await queue.getJobCountByTypes('active', 'waiting', 'prioritized')) === 0 ? true : undefined,
       30_000,
       'queue to drain',
     );

@@ -4,6 +4,7 @@ import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
 import { enqueueBackfill, parseEntities, planBackfill } from '../../producer/enqueue.js';
+import { forecastBackfill, forecastText } from '../../producer/forecast.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { followFromCli } from '../follow.js';
 import { checkRealmFlag, EXIT, intFlag, parseFlags, type Command } from '../command.js';
@@ -54,8 +55,25 @@ export const enqueueCommand: Command = {
     const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize });
 
     if (values['dry-run']) {
+      const forecast = forecastBackfill(plan.jobs, {
+        requestsPerMinute: config.requestsPerMinute,
+        monthlyReadQuota: config.qbo.monthlyReadQuota,
+      });
       if (values.json) {
-        io.out(JSON.stringify({ runId: null, jobs: plan.jobs, startAt: utcInstant(startAt), dryRun: true }));
+        io.out(
+          JSON.stringify({
+            runId: null,
+            jobs: plan.jobs,
+            startAt: utcInstant(startAt),
+            dryRun: true,
+            forecast: {
+              minRequests: forecast.requests,
+              minMinutes: Math.round(forecast.minutes * 10) / 10,
+              minQuotaShare: Math.round(forecast.quotaShare * 10_000) / 10_000,
+              monthlyReadQuota: forecast.monthlyReadQuota,
+            },
+          }),
+        );
       } else {
         const first = plan.windows[0];
         const last = plan.windows[plan.windows.length - 1];
@@ -67,6 +85,7 @@ export const enqueueCommand: Command = {
           `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,
         );
         io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
+        for (const line of forecastText(forecast)) io.out(line);
       }
       return EXIT.ok;
     }

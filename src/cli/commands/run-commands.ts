@@ -11,7 +11,8 @@ import {
 import { followFromCli, liveRunIds } from '../follow.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
-import { runStatuses, statusText } from '../../producer/status.js';
+import { monthlyReadsText, runStatuses, statusText } from '../../producer/status.js';
+import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
 import { EXIT } from '../command.js';
 import { producerCommand, requireRun, runCommand } from '../producer-command.js';
 
@@ -30,7 +31,7 @@ export const statusCommand = producerCommand({
     return values;
   },
   async act(ctx, values, io) {
-    const { db, config } = ctx;
+    const { db, redis, config } = ctx;
     if (values.watch) {
       // A bar per run until every run followed has ended (the live ones, or the one asked for).
       if (values.run !== undefined) await runStatuses(db, values.run);
@@ -42,11 +43,18 @@ export const statusCommand = producerCommand({
       await followFromCli(ctx, runIds, io.stdout);
       return EXIT.ok;
     }
-    const runs = await runStatuses(db, values.run);
+    const reads = await readsThisMonth(redis, config.queuePrefix);
+    const runs = (await runStatuses(db, values.run)).map((r) => ({
+      ...r,
+      realmReadsThisMonth: reads[r.realmId] ?? 0,
+    }));
     io.out(
       values.json
         ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
-        : statusText(runs, config.displayTimezone),
+        : [
+            statusText(runs, config.displayTimezone),
+            monthlyReadsText(reads, config.qbo.monthlyReadQuota),
+          ].join('\n\n'),
     );
     return EXIT.ok;
   },

@@ -26,10 +26,8 @@ export async function startWindow(db: Db, key: WindowKey, jobId: string | null):
     .execute();
 }
 
-/** What one committed page adds to its window. */
-export interface PageCounters {
-  /** 1-based number of the page within the current pass. */
-  pageNumber: number;
+/** The counters a window keeps (and a run's report sums). */
+export interface WindowCounters {
   rowsFetched: number;
   inserted: number;
   updated: number;
@@ -38,6 +36,12 @@ export interface PageCounters {
   skipped: number;
   /** Records whose LastUpdatedTime lies outside the window they were returned for. */
   temporalAnomalies: number;
+}
+
+/** What one committed page adds to its window. */
+export interface PageCounters extends WindowCounters {
+  /** 1-based number of the page within the current pass. */
+  pageNumber: number;
 }
 
 /**

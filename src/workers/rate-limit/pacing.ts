@@ -14,9 +14,13 @@ export const START_LAG_ALLOWANCE_MS = 250;
 
 /**
  * The spacing between two request starts, cluster-wide, that keeps every sliding window of
- * `windowMs` at or under `requestsPerWindow` requests, even when starts lag their reservation by up
- * to {@link START_LAG_ALLOWANCE_MS}.
+ * `windowMs` at or under `requestsPerWindow` requests, even when starts lag their reservation unevenly
+ * by up to `allowanceMs` (default {@link START_LAG_ALLOWANCE_MS}).
  */
-export function pacingIntervalMs(windowMs: number, requestsPerWindow: number): number {
-  return Math.ceil((windowMs + START_LAG_ALLOWANCE_MS) / requestsPerWindow);
+export function pacingIntervalMs(
+  windowMs: number,
+  requestsPerWindow: number,
+  allowanceMs: number = START_LAG_ALLOWANCE_MS,
+): number {
+  return Math.ceil((windowMs + allowanceMs) / requestsPerWindow);
 }

@@ -1,0 +1,323 @@
+/**
+ * Benchmarks of the realm budget (`npm run bench -- <name>`):
+ *
+ *   one-realm   one realm, 3 workers x 4, the emulator limited like QBO (100 per 12 s sliding
+ *               window = 500/min) and the workers' budget at that limit: requests/min and 429s, for
+ *               the default start-lag allowance (250 ms) and for none
+ *   ten-realms  ten realms, same limits, ten 3-year backfills enqueued one after another
+ *   thousand    1,000 realms in one process: Redis commands/s while their limiters live and once
+ *               they are dropped as idle, Redis memory per idle realm; then the enqueue of
+ *               1,000 realms x 3 entities x 30 days (own redis-server, so nothing else is counted)
+ *   scale       3 years of the large profile (invoices, customers, items) at QBO's real limit
+ *               (500 per 60 s), 3 worker processes: wall time / (requests / budget), worker RSS
+ *
+ * Each prints table rows with the load average beside them; nothing asserts a time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { startEmulator } from '../src/emulator/index.js';
+import { parseConfig } from '../src/shared/config.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
+import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
+import { RealmRateLimiter } from '../src/workers/rate-limiter.js';
+import { startWorker, type RunningWorker } from '../src/workers/worker-process.js';
+import { createTestDatabase } from '../test/helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { RedisServer } from '../test/rate-limit/redis-server.js';
+import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => `load ${os.loadavg()[0]?.toFixed(1)}`;
+const ENTITIES = ['invoices', 'customers', 'items'];
+/** QBO's minute scaled to 12 s: the same 500/min rate, five times as many windows per run. */
+const SCALED = { requestsPerMinute: 100, windowMs: 12_000, maxConcurrent: 10 };
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+function okAndThrottled(emulator: Emulator, realms: string[]): { ok: number; throttled: number } {
+  const stats = emulator.stats();
+  let ok = 0;
+  let throttled = 0;
+  for (const r of realms) {
+    const req = stats.realms[r]?.requests ?? {};
+    ok += req['200'] ?? 0;
+    throttled += req['429'] ?? 0;
+  }
+  return { ok, throttled };
+}
+
+/**
+ * N realms, each with a 3-year backfill enqueued one after another, 3 in-process workers x 4;
+ * after a warm-up of one window, counts the requests of four windows.
+ */
+async function throughput(realmCount: number, startLagAllowanceMs?: number): Promise<string> {
+  const realms = Array.from({ length: realmCount }, (_, i) => String(9_300_001 + i));
+  const emulator = await startEmulator({ port: 0, seed: 77, realmIds: realms, config: SCALED });
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix('bench-realms');
+  const config = parseConfig({
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realms[0] as string),
+    QBO_REQUESTS_PER_MINUTE: String(SCALED.requestsPerMinute),
+    QBO_MAX_CONCURRENT: String(SCALED.maxConcurrent),
+    LOG_LEVEL: 'silent',
+  });
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const workers: RunningWorker[] = [];
+  try {
+    for (const realmId of realms) {
+      const plan = planBackfill({
+        realmId,
+        entities: ENTITIES,
+        from: new Date('2023-01-01T00:00:00Z'),
+        to: new Date('2026-01-01T00:00:00Z'),
+        startAt: new Date(),
+        pageSize: 1000,
+      });
+      await enqueueBackfill(tdb.db, queue, plan);
+    }
+    for (let i = 0; i < 3; i++) {
+      workers.push(
+        startWorker({
+          config,
+          logger: silent,
+          concurrency: 4,
+          limiter: {
+            windowMs: SCALED.windowMs,
+            ...(startLagAllowanceMs === undefined ? {} : { startLagAllowanceMs }),
+          },
+        }),
+      );
+    }
+    await sleep(SCALED.windowMs);
+    const before = okAndThrottled(emulator, realms);
+    const t0 = performance.now();
+    const load0 = os.loadavg()[0] ?? 0;
+    await sleep(4 * SCALED.windowMs);
+    const after = okAndThrottled(emulator, realms);
+    const minutes = (performance.now() - t0) / 60_000;
+    const perMinute = (after.ok - before.ok) / minutes;
+    const allowed = realmCount * 500;
+    const label =
+      `${realmCount} realm${realmCount > 1 ? 's' : ''}, 3 workers x 4, emulator 100 per 12 s per realm` +
+      (startLagAllowanceMs === undefined ? '' : `, start-lag allowance ${startLagAllowanceMs} ms`);
+    return (
+      `| ${label} | ${Math.round(perMinute)} requests/min of ${allowed} = **${(perMinute / allowed).toFixed(3)}**, ` +
+      `429s ${after.throttled} | load ${load0.toFixed(1)}-${os.loadavg()[0]?.toFixed(1)} |`
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+  }
+}
+
+export async function benchOneRealm(): Promise<string[]> {
+  return [await throughput(1), await throughput(1, 0)];
+}
+
+export async function benchTenRealms(): Promise<string[]> {
+  return [await throughput(10)];
+}
+
+async function commandCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/calls=(\d+)/g)) total += Number(m[1]);
+  return total;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** Commands per second on the server over `ms`, minus the INFO calls that measure them. */
+async function commandsPerSecond(redis: Redis, ms: number): Promise<number> {
+  const c0 = await commandCalls(redis);
+  await sleep(ms);
+  const c1 = await commandCalls(redis);
+  return (c1 - c0 - 1) / (ms / 1000);
+}
+
+export async function benchThousand(): Promise<string[]> {
+  const server = await RedisServer.start();
+  const redis = new Redis(server.url);
+  const rows: string[] = [];
+  try {
+    const realms = Array.from({ length: 1000 }, (_, i) => String(8_000_001 + i));
+    const limiter = new RealmRateLimiter({
+      redisUrl: server.url,
+      prefix: 'bench-k',
+      requestsPerMinute: 500,
+      maxConcurrent: 10,
+      idleMs: 20_000,
+    });
+    const mem0 = await usedMemory(redis);
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    await Promise.all(realms.map((r) => limiter.schedule(r, () => Promise.resolve())));
+    const tFirst = Math.round(performance.now() - t0);
+    const live = await commandsPerSecond(redis, 5_000);
+    const heapLive = (process.memoryUsage().heapUsed - heap0) / realms.length;
+    rows.push(
+      `| 1,000 realms, one request each from one process (own redis-server) | first request of all 1,000 in ${tFirst} ms; ` +
+        `${limiter.liveRealms} live limiters: ${Math.round(live)} Redis commands/s (each heartbeats every 250 ms), ~${Math.round(heapLive / 1024)} KiB heap each | ${load()} |`,
+    );
+    // The limiters are dropped once idle for 20 s (checked every 10 s).
+    while (limiter.liveRealms > 0) await sleep(1_000);
+    await sleep(1_000);
+    const idle = await commandsPerSecond(redis, 5_000);
+    const memIdle = (await usedMemory(redis)) - mem0;
+    rows.push(
+      `| the same 1,000 realms idle (limiters dropped) | ${limiter.liveRealms} live limiters: ${idle.toFixed(1)} Redis commands/s; ` +
+        `Redis memory ${(memIdle / 1024 / 1024).toFixed(1)} MiB = ${Math.round(memIdle / realms.length)} bytes per idle realm (kept for an idle hour) | ${load()} |`,
+    );
+    await limiter.close();
+
+    // Enqueue 1,000 realms x 3 entities x 30 days.
+    const tdb = await createTestDatabase();
+    const queue = new Queue<WindowJobData>(QUEUE_NAME, {
+      connection: { url: server.url },
+      prefix: 'bench-q',
+    });
+    try {
+      const memQ0 = await usedMemory(redis);
+      const t1 = performance.now();
+      let jobs = 0;
+      for (const realmId of realms) {
+        const plan = planBackfill({
+          realmId,
+          entities: ENTITIES,
+          from: new Date('2026-01-01T00:00:00Z'),
+          to: new Date('2026-01-31T00:00:00Z'),
+          startAt: new Date(Date.now() + 3_600_000),
+          pageSize: 1000,
+        });
+        jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
+      }
+      const t = Math.round(performance.now() - t1);
+      const memQ = (await usedMemory(redis)) - memQ0;
+      rows.push(
+        `| enqueue 1,000 realms x 3 entities x 30 days, one run each | ${jobs} jobs in ${(t / 1000).toFixed(1)} s (${Math.round(jobs / (t / 1000))} jobs/s); ` +
+          `Redis +${(memQ / 1024 / 1024).toFixed(0)} MiB (${Math.round(memQ / jobs)} bytes/job) | ${load()} |`,
+      );
+    } finally {
+      await queue.close();
+      await tdb.drop();
+    }
+  } finally {
+    redis.disconnect();
+    await server.destroy();
+  }
+  return rows;
+}
+
+const WORKER_CHILD = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));
+
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchScale(): Promise<string[]> {
+  const emulator = await startEmulator({ port: 0, profile: 'large', seed: 2026 });
+  const realmId = emulator.realmIds[0] as string;
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix('bench-scale');
+  const env = {
+    ...process.env,
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+    QBO_REQUESTS_PER_MINUTE: '500',
+    LOG_LEVEL: 'warn',
+  };
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const children: ChildProcess[] = [];
+  const samples: number[][] = [];
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const plan = planBackfill({
+      realmId,
+      entities: ENTITIES,
+      from: new Date('2023-01-01T00:00:00Z'),
+      to: new Date('2026-01-01T00:00:00Z'),
+      startAt: new Date(),
+      pageSize: 1000,
+    });
+    const mem0 = await usedMemory(redis);
+    for (let i = 0; i < 3; i++) {
+      children.push(
+        spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD, '60000', '4'], { env, stdio: 'ignore' }),
+      );
+    }
+    await sleep(3_000);
+    const t0 = performance.now();
+    const run = await enqueueBackfill(tdb.db, queue, plan);
+    let peakRedis = 0;
+    const sampler = setInterval(() => {
+      samples.push(children.map((c) => rssMiB(c.pid)));
+      void usedMemory(redis).then((m) => (peakRedis = Math.max(peakRedis, m - mem0)));
+    }, 5_000);
+    const status = await waitForRunEnd(tdb.db, run.runId, 3_600_000);
+    clearInterval(sampler);
+    const seconds = (performance.now() - t0) / 1000;
+    const stats = emulator.stats().realms[realmId]?.requests ?? {};
+    const requests = Object.values(stats).reduce((a, b) => a + b, 0);
+    const needed = (requests / 500) * 60;
+    const totals = await tdb.db
+      .selectFrom('ops.windows')
+      .select((eb) => [eb.fn.sum<number>('rows_fetched').as('rows'), eb.fn.countAll<number>().as('windows')])
+      .where('run_id', '=', run.runId)
+      .executeTakeFirstOrThrow();
+    const tableSizes = await sql<{ t: string; s: string }>`
+      SELECT relname AS t, pg_size_pretty(pg_total_relation_size(c.oid)) AS s
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'raw' AND relname IN ('qb_invoices','qb_customers','qb_items')`.execute(tdb.db);
+    const flat = samples.flat().filter((x) => x > 0);
+    const first = samples.slice(1, 4).flat();
+    const last = samples.slice(-3).flat();
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    return [
+      `| scale: large profile 2023-01-01..2025-12-31, invoices+customers+items, 3 worker processes x 4, budget 500/60 s | ${status}: ${totals.windows} windows, ${totals.rows} rows, requests ${JSON.stringify(stats)} | ${Math.round(seconds)} s vs ${Math.round(needed)} s needed at 500/min = **${(seconds / needed).toFixed(3)}** |`,
+      `| scale: worker RSS, sampled every 5 s (${samples.length} samples x 3 processes) | max ${Math.max(...flat).toFixed(0)} MiB; mean of the first samples ${avg(first).toFixed(0)} MiB, of the last ${avg(last).toFixed(0)} MiB | ${load()} |`,
+      `| scale: Redis memory (peak over the run, this prefix's queue on the shared server) and tables | +${(peakRedis / 1024 / 1024).toFixed(1)} MiB; ${tableSizes.rows.map((r) => `${r.t} ${r.s}`).join(', ')} | |`,
+    ];
+  } finally {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    redis.disconnect();
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+  }
+}
+
+export const REALM_BENCHES: Record<string, () => Promise<string[]>> = {
+  'one-realm': benchOneRealm,
+  'ten-realms': benchTenRealms,
+  thousand: benchThousand,
+  scale: benchScale,
+};
