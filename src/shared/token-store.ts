@@ -189,15 +189,8 @@ export async function getTokenStatus(
   const now = (options.now ?? new Date()).getTime();
   let query = db
     .selectFrom('ops.tokens')
-    .select([
-      'realm_id',
-      'refresh_token_obtained_at',
-      'refresh_token_expires_at',
-      'access_token_enc',
-      'access_token_expires_at',
-      'refreshed_at',
-      'refresh_count',
-    ])
+    // Everything but the refresh token itself: status never needs to decrypt it.
+    .select(COLUMNS.filter((c) => c !== 'refresh_token_enc'))
     .orderBy('realm_id');
   if (options.realmId !== undefined) query = query.where('realm_id', '=', options.realmId);
   const rows = await query.execute();

@@ -99,23 +99,15 @@ export class RealmRateLimiter {
       throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
     }
     this.minTimeMs = pacingIntervalMs(windowMs, requestsPerMinute, allowance);
-    this.idleMs = positiveInt('idleMs', options.idleMs ?? RATE_LIMITER_DEFAULTS.idleMs);
-    this.heartbeatIntervalMs = positiveInt(
-      'heartbeatIntervalMs',
-      options.heartbeatIntervalMs ?? RATE_LIMITER_DEFAULTS.heartbeatIntervalMs,
-    );
-    this.expirationMs = positiveInt(
-      'expirationMs',
-      options.expirationMs ?? RATE_LIMITER_DEFAULTS.expirationMs,
-    );
-    this.clientTimeoutMs = positiveInt(
-      'clientTimeoutMs',
-      options.clientTimeoutMs ?? RATE_LIMITER_DEFAULTS.clientTimeoutMs,
-    );
-    this.unavailableTimeoutMs = positiveInt(
-      'unavailableTimeoutMs',
-      options.unavailableTimeoutMs ?? RATE_LIMITER_DEFAULTS.unavailableTimeoutMs,
-    );
+    /** An optional timing option, or its default; refused unless a positive integer. */
+    const timing = (
+      name: 'idleMs' | 'heartbeatIntervalMs' | 'expirationMs' | 'clientTimeoutMs' | 'unavailableTimeoutMs',
+    ) => positiveInt(name, options[name] ?? RATE_LIMITER_DEFAULTS[name]);
+    this.idleMs = timing('idleMs');
+    this.heartbeatIntervalMs = timing('heartbeatIntervalMs');
+    this.expirationMs = timing('expirationMs');
+    this.clientTimeoutMs = timing('clientTimeoutMs');
+    this.unavailableTimeoutMs = timing('unavailableTimeoutMs');
     this.logger = options.logger;
   }
 
