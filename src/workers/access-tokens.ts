@@ -8,13 +8,20 @@ import { TokenDecryptError } from '../shared/token-crypto.js';
 import type { Logger } from '../shared/logger.js';
 import {
   insertRefreshTokenIfMissing,
+  isRefreshTokenDead,
   lockTokens,
+  markRefreshRejected,
   readTokens,
   saveRefreshedTokens,
   type StoredTokens,
 } from '../shared/token-store.js';
 import { callTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
-import { MissingRefreshTokenError, TokenRefreshError, UndecryptableTokenError } from './token-errors.js';
+import {
+  InvalidGrantError,
+  MissingRefreshTokenError,
+  TokenRefreshError,
+  UndecryptableTokenError,
+} from './token-errors.js';
 
 export interface AccessTokenProviderOptions {
   /** The token store's database (the provider never closes it). */
@@ -119,6 +126,8 @@ export class AccessTokenProvider {
 
     // Another process may have refreshed already: a plain read is cheaper than taking the lock.
     const stored = await this.decrypting(realmId, () => readTokens(this.db, this.key, realmId));
+    // Another process was told invalid_grant for this very refresh token: asking again is futile.
+    if (stored && isRefreshTokenDead(stored)) throw new InvalidGrantError(realmId);
     const fromStore = stored && this.toCached(stored);
     if (fromStore && this.isFresh(fromStore)) {
       this.remember(realmId, fromStore);
@@ -219,7 +228,7 @@ export class AccessTokenProvider {
     // Bounded wait for the lock: a holder is itself bounded by the HTTP timeout, so waiting much
     // longer than that means something is wrong, and the job should fail and retry instead.
     const lockTimeoutMs = this.httpTimeoutMs * 2 + 10_000;
-    let result: CachedToken;
+    let result: CachedToken | InvalidGrantError;
     try {
       result = await this.db.transaction().execute(async (trx) => {
         await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
@@ -235,6 +244,9 @@ export class AccessTokenProvider {
         }
         const stored = await lockTokens(trx, this.key, realmId);
         if (!stored) throw new MissingRefreshTokenError(realmId);
+        // The holder before us was told invalid_grant for this refresh token and said so durably:
+        // one token-endpoint call per rejected token across the whole cluster, not one per waiter.
+        if (isRefreshTokenDead(stored)) return new InvalidGrantError(realmId);
 
         const current = this.toCached(stored);
         if (current) {
@@ -245,7 +257,15 @@ export class AccessTokenProvider {
           if (usable) return current;
         }
 
-        const refreshed = await callTokenEndpoint(this.endpoint, realmId, stored.refreshToken);
+        let refreshed;
+        try {
+          refreshed = await callTokenEndpoint(this.endpoint, realmId, stored.refreshToken);
+        } catch (err) {
+          if (!(err instanceof InvalidGrantError)) throw err;
+          // Committed, not rolled back: the processes waiting for this lock must see the refusal.
+          await markRefreshRejected(trx, realmId);
+          return err;
+        }
         // Stored before the commit and before anyone uses it: if this process dies now, nothing
         // was used, and the old refresh token still works during Intuit's grace period.
         await saveRefreshedTokens(trx, this.key, realmId, {
@@ -272,6 +292,10 @@ export class AccessTokenProvider {
       }
       if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
       throw err;
+    }
+    if (result instanceof InvalidGrantError) {
+      this.cache.delete(realmId);
+      throw result;
     }
     this.remember(realmId, result);
     return result.token;
