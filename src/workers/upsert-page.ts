@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { ParsedRecord } from './qbo-record.js';
+import { storableJson, type Adjustment } from './storable-json.js';
 
 export interface PageAudit {
   realmId: string;
@@ -20,6 +21,9 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
+/** Records stored with the smallest change that made them storable, by reason (see storableJson). */
+export type Adjusted = Partial<Record<Adjustment, number>>;
+
 /**
  * Upserts one page in one statement. A stored record is replaced only by a newer version:
  * (LastUpdatedTime, SyncToken) strictly greater. Re-reading the same version leaves it alone, so
@@ -33,6 +37,8 @@ export async function upsertPage(
   entity: EntityDefinition,
   records: ParsedRecord[],
   audit: PageAudit,
+  /** Filled with the records stored with a change, by reason. */
+  adjusted: Adjusted = {},
 ): Promise<UpsertCounts> {
   // ON CONFLICT cannot touch one row twice in a statement: keep the newest version of each Id.
   const newest = new Map<string, ParsedRecord>();
@@ -43,17 +49,22 @@ export async function upsertPage(
   }
   const rows = [...newest.values()];
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const payloads = rows.map((r) => {
+    const storable = storableJson(r.raw);
+    for (const a of storable.adjustments) adjusted[a] = (adjusted[a] ?? 0) + 1;
+    return storable.json;
+  });
 
   const table = `raw.${entity.table}` as 'raw.qb_invoices';
   const now = new Date();
   const result = await trx
     .insertInto(table)
     .values(
-      rows.map((r) => ({
+      rows.map((r, i) => ({
         realm_id: audit.realmId,
         id: r.id as string,
         // pg would send a JS array as a Postgres array: JSONB always goes as JSON text.
-        payload: JSON.stringify(r.raw),
+        payload: payloads[i] as string,
         sync_token: r.syncToken,
         source_last_updated_utc: r.lastUpdated,
         ingested_at_utc: now,

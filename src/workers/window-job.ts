@@ -20,7 +20,7 @@ import {
 import { STORE_NAMES, unreachableStore, type Store, type StoreHealth } from '../shared/store-outage.js';
 import { windowOutcome } from './outcome.js';
 import type { QueryResult } from './qbo/qbo-client.js';
-import { readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
+import { readWindow, stopForRun, type ReadResult, type StoppedOutcome } from './window-read.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
@@ -109,7 +109,12 @@ export async function processWindow(
       await stopWindow(db, key, result, elapsed());
       return result;
     }
-    const runStatus = await finishWindow(db, key, result, elapsed());
+    const runStatus = await finishWindow(
+      db,
+      key,
+      { sourceCount: result.sourceCount, shortfall: windowNote(result) },
+      elapsed(),
+    );
     const { pages, rowsFetched, sourceCount } = result;
     log.info({ pages, rowsFetched, sourceCount, runStatus }, 'window done');
     return { status: 'succeeded', pages, rowsFetched, sourceCount };
@@ -168,6 +173,21 @@ async function waitForStore(
     return err;
   }
   return new WaitingForStoreError(store, delayMs);
+}
+
+/**
+ * What a succeeded window says beside its counters: a reconciliation shortfall, and the records
+ * stored with a change that made them storable, counted by reason.
+ */
+export function windowNote(result: ReadResult): string | null {
+  const adjusted = Object.entries(result.adjusted).map(([reason, n]) => `${n} ${reason}`);
+  const parts = [
+    result.shortfall,
+    adjusted.length
+      ? `records stored with a change: ${adjusted.join(', ')} (jsonb cannot hold them as sent)`
+      : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join('; ') : null;
 }
 
 /** The job's entity and window, or why the job has nothing (more) to do. */

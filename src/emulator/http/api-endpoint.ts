@@ -99,7 +99,13 @@ export async function handleApiRequest(
     let reply: Reply;
     if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
       const statement = req.method === 'POST' ? body : (url.searchParams.get('query') ?? undefined);
-      reply = handleQuery(statement, store, now, state.config.unfilterableEntities);
+      reply = handleQuery(
+        statement,
+        store,
+        now,
+        state.config.unfilterableEntities,
+        state.config.hostileRecords === true,
+      );
     } else if (operation === 'cdc' && req.method === 'GET') {
       reply = handleCdc(url.searchParams, store, now);
     } else {
