@@ -5,6 +5,7 @@ import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/
 import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
 import { runStatuses, statusText } from '../../producer/status.js';
+import { parseDay } from '../../producer/dates.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
 import { withProducer } from '../producer-context.js';
 
@@ -87,8 +88,7 @@ export const retryCommand: Command = {
     if (!values.entity || !findEntity(values.entity)) {
       throw new UsageError(`--entity: expected one of ${entityNames().join(', ')}`);
     }
-    if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
-      throw new UsageError('--day: expected a UTC date such as 2026-01-01');
+    const day = parseDay(values.day);
     const config = io.config();
     return withProducer(config, async ({ db, queue }) => {
       const r = await retryWindow(
@@ -96,7 +96,7 @@ export const retryCommand: Command = {
         queue,
         runId,
         values.entity as string,
-        values.day as string,
+        day,
         windowJobOptions(config.windowJobs),
       );
       io.out(`window ${values.entity} ${values.day} of run ${runId} enqueued as job ${r.jobId}`);
