@@ -44,6 +44,8 @@ export interface EmulatorConfig {
    * surrogate. Off (absent) by default.
    */
   hostileRecords?: boolean;
+  /** Realms whose API requests, with a valid token, get 403 code 3201 (the app was disconnected). Off (absent) by default. */
+  unauthorizedRealms?: string[];
 }
 
 export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
@@ -118,6 +120,13 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   truncateRate: rate,
   xml429: (value, key) => boolean(value, key),
   hostileRecords: (value, key) => boolean(value, key),
+  unauthorizedRealms: (value, key) => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !/^\d+$/.test(v)))
+      throw new EmulatorConfigError(
+        `${key}: expected an array of realm ids such as ["9341453050000001"], got ${JSON.stringify(value)}`,
+      );
+    return value as string[];
+  },
   accessTokenTtlSeconds: num(0, 10 * 365 * 86_400),
   rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),
   refreshTokenGraceSeconds: num(0, 10 * 365 * 86_400),

@@ -17,6 +17,7 @@ import {
   notFoundFault,
   serverFault,
   throttleFault,
+  unauthorizedRealmFault,
   unknownRealmFault,
 } from './faults.js';
 import { handleQuery, type Reply } from './query-endpoint.js';
@@ -93,6 +94,8 @@ export async function handleApiRequest(
         ),
       );
     }
+
+    if (config.unauthorizedRealms?.includes(realmId)) return answer(unauthorizedRealmFault(realmId));
 
     const now = Date.now();
     state.catchUpDrift(now);
