@@ -18,6 +18,7 @@ import {
 import { callTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
 import {
   InvalidGrantError,
+  InvalidClientError,
   MissingRefreshTokenError,
   TokenRefreshError,
   UndecryptableTokenError,
@@ -90,6 +91,11 @@ export class AccessTokenProvider {
   /** Fingerprints of the last few access tokens this provider replaced, per realm (see refreshAfterUnauthorized). */
   private readonly replaced = new Map<string, string[]>();
   private closed = false;
+  /**
+   * Set once the token endpoint refused this process's client id or secret. They are read once at
+   * start and never change, so every later refresh would be refused alike: it is not sent again.
+   */
+  private clientRefused: InvalidClientError | undefined;
 
   constructor(private readonly o: AccessTokenProviderOptions) {
     this.db = o.db;
@@ -225,6 +231,7 @@ export class AccessTokenProvider {
   }
 
   private async refreshLocked(realmId: string, rejectedToken: string | undefined): Promise<string> {
+    if (this.clientRefused) throw this.clientRefused;
     // Bounded wait for the lock: a holder is itself bounded by the HTTP timeout, so waiting much
     // longer than that means something is wrong, and the job should fail and retry instead.
     const lockTimeoutMs = this.httpTimeoutMs * 2 + 10_000;
@@ -291,6 +298,7 @@ export class AccessTokenProvider {
         );
       }
       if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
+      if (err instanceof InvalidClientError) this.clientRefused = err;
       throw err;
     }
     if (result instanceof InvalidGrantError) {

@@ -49,8 +49,11 @@ describe('errors that need a person halt the run at once', () => {
   async function haltedRun(
     emuOptions: Parameters<typeof startEmulator>[0],
     env: Record<string, string>,
-    prepare: (emu: Emulator, config: Config, realmId: string) => Promise<string | void> = async () =>
-      undefined,
+    prepare: (
+      emu: Emulator,
+      config: Config,
+      realmId: string,
+    ) => Promise<string | void> | string | void = () => undefined,
   ): Promise<{ reason: string; counts: Record<string, number>; emu: Emulator; realmId: string }> {
     emulator = await startEmulator({ port: 0, seed: 11, ...emuOptions });
     const emu = emulator;
@@ -118,7 +121,7 @@ describe('errors that need a person halt the run at once', () => {
     );
     // Only the windows already running (2 workers x 3 jobs) fail; the other 14 are skipped.
     assert.ok((counts.failed ?? 0) <= 6, JSON.stringify(counts));
-    // One refusal per worker process: its jobs share that process's one refresh.
+    // One refusal per worker process: it never sends the refused credentials again.
     const tokenCalls = (await emulatorStats(emu.url)).token?.requests ?? {};
     assert.ok((tokenCalls['401'] ?? 0) <= 2, JSON.stringify(tokenCalls));
   });
@@ -138,7 +141,7 @@ describe('errors that need a person halt the run at once', () => {
 
   it('403 code 3100: the app is not authorized (often sandbox against production)', async () => {
     const unknownRealm = '4620816365000000001';
-    const { reason } = await haltedRun({}, {}, async () => unknownRealm);
+    const { reason } = await haltedRun({}, {}, () => unknownRealm);
     assert.match(
       reason,
       new RegExp(
@@ -151,7 +154,7 @@ describe('errors that need a person halt the run at once', () => {
 
   it('403 code 3201: the app is not authorized for that company', async () => {
     let realm = '';
-    const { reason } = await haltedRun({}, {}, async (emu, _config, served) => {
+    const { reason } = await haltedRun({}, {}, (emu, _config, served) => {
       realm = served;
       emu.setConfig({ unauthorizedRealms: [served] });
     });
