@@ -55,7 +55,9 @@ export function parseStartAt(value: string | undefined, now: Date): Date {
 /** `--day`: one UTC calendar day (`2026-01-01`), as its label. */
 export function parseDay(value: string | undefined, flag = '--day'): string {
   if (value === undefined || !DATE_ONLY.test(value))
-    throw new UsageError(`${flag}: expected a UTC date such as 2026-01-01, got ${JSON.stringify(value ?? '')}`);
+    throw new UsageError(
+      `${flag}: expected a UTC date such as 2026-01-01, got ${JSON.stringify(value ?? '')}`,
+    );
   parseDateOnly(value, flag);
   return value;
 }
