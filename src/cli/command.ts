@@ -53,9 +53,16 @@ export interface Command {
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** `node:util` parseArgs with our error style: an unknown flag is a one-line usage error. */
-export function parseFlags<O extends FlagOptions>(argv: string[], options: O, usage: string) {
+export function parseFlags<O extends FlagOptions>(
+  argv: string[],
+  options: O,
+  usage: string,
+  /** Commands that read positional arguments (or refuse them with their own words) say so. */
+  readsPositionals = false,
+) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
     const raw = err instanceof Error ? err.message : String(err);
     // Node's own wording is long and changes between versions: say it in one short line.
@@ -65,6 +72,11 @@ export function parseFlags<O extends FlagOptions>(argv: string[], options: O, us
       : (raw.split('\n')[0] ?? 'bad arguments').replace(/\.$/, '');
     throw new UsageError(`${message}; usage: ${usage}`);
   }
+  // A stray word (a flag's value without its flag, a typo) must not run the command without it.
+  if (!readsPositionals && parsed.positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; usage: ${usage}`);
+  }
+  return parsed;
 }
 
 export function intFlag(

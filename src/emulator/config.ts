@@ -38,6 +38,14 @@ export interface EmulatorConfig {
    * `["CompanyInfo", "Preferences", "TaxCode", "TaxRate"]`.
    */
   unfilterableEntities: string[];
+  /**
+   * Every record served carries a `PrivateNote` of hostile content chosen by its Id: quotes, SQL,
+   * 100,000 characters, 500 levels of nesting, characters beyond the BMP, a NUL character, a lone
+   * surrogate. Off (absent) by default.
+   */
+  hostileRecords?: boolean;
+  /** Realms whose API requests, with a valid token, get 403 code 3201 (the app was disconnected). Off (absent) by default. */
+  unauthorizedRealms?: string[];
 }
 
 export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
@@ -87,6 +95,12 @@ function num(min: number, max: number, integer = false): Check {
 
 const rate = num(0, 1);
 
+function boolean(value: unknown, key: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new EmulatorConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 const CHECKS: Record<keyof EmulatorConfig, Check> = {
   requestsPerMinute: num(1, 1_000_000, true),
   windowMs: num(1, 3_600_000, true),
@@ -104,10 +118,14 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   serverErrorRate: rate,
   dropRate: rate,
   truncateRate: rate,
-  xml429: (value, key) => {
-    if (typeof value !== 'boolean')
-      throw new EmulatorConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
-    return value;
+  xml429: (value, key) => boolean(value, key),
+  hostileRecords: (value, key) => boolean(value, key),
+  unauthorizedRealms: (value, key) => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !/^\d+$/.test(v)))
+      throw new EmulatorConfigError(
+        `${key}: expected an array of realm ids such as ["9341453050000001"], got ${JSON.stringify(value)}`,
+      );
+    return value as string[];
   },
   accessTokenTtlSeconds: num(0, 10 * 365 * 86_400),
   rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),

@@ -52,6 +52,43 @@ export function parseStartAt(value: string | undefined, now: Date): Date {
   return d;
 }
 
+/** `--day`: one UTC calendar day (`2026-01-01`), as its label. */
+export function parseDay(value: string | undefined, flag = '--day'): string {
+  if (value === undefined || !DATE_ONLY.test(value))
+    throw new UsageError(
+      `${flag}: expected a UTC date such as 2026-01-01, got ${JSON.stringify(value ?? '')}`,
+    );
+  parseDateOnly(value, flag);
+  return value;
+}
+
+/**
+ * The first instant a range may start at. QuickBooks Online opened to the public in 2000: no
+ * record of a company can carry an earlier LastUpdatedTime, and a range reaching back further
+ * only plans thousands of empty windows (1900-01-01 to today: 46,000 days per entity).
+ */
+export const EARLIEST_FROM = new Date('2000-01-01T00:00:00Z');
+
+/**
+ * The range policy of enqueue. `--from` no earlier than 2000-01-01. `--to` no later than the end
+ * of the day after the run starts (UTC): a day still to come has no data yet, and a window read
+ * before its day is over would succeed with part of it and never be read again. "The day after"
+ * leaves room for companies east of UTC, whose today is already UTC's tomorrow.
+ */
+export function checkRange(from: Date, to: Date, startAt: Date, raw: { from: string; to: string }): void {
+  if (from < EARLIEST_FROM) {
+    throw new UsageError(
+      `--from: ${raw.from} is before 2000-01-01; QuickBooks Online holds no data from before 2000, give a later date`,
+    );
+  }
+  const latest = new Date(Math.floor(startAt.getTime() / DAY_MS) * DAY_MS + 2 * DAY_MS);
+  if (to > latest) {
+    throw new UsageError(
+      `--to: ${raw.to} is after ${latest.toISOString().slice(0, 10)} (the day after the run starts, UTC); days still to come have no data yet: give an earlier --to, or a later --start-at`,
+    );
+  }
+}
+
 export interface DayWindow {
   /** UTC day label `YYYY-MM-DD` of the window's start. */
   day: string;

@@ -181,6 +181,34 @@ export async function saveRefreshedTokens(
     .execute();
 }
 
+/**
+ * Records that QBO refused the stored refresh token (invalid_grant) as its expiry: the token is
+ * dead from now on. Call it inside the transaction holding the row lock, and commit: the processes
+ * waiting for the lock must see it (see {@link isRefreshTokenDead}). `auth set` stores a new token
+ * and its own expiry, which clears it.
+ */
+export async function markRefreshRejected(
+  trx: Executor,
+  realmId: string,
+  at: Date = new Date(),
+): Promise<void> {
+  await trx
+    .updateTable('ops.tokens')
+    .set({
+      refresh_token_expires_at: at,
+      access_token_enc: null,
+      access_token_expires_at: null,
+      updated_at: at,
+    })
+    .where('realm_id', '=', realmId)
+    .execute();
+}
+
+/** A refresh token past its expiry (or refused, see markRefreshRejected) gets invalid_grant: never send it. */
+export function isRefreshTokenDead(tokens: StoredTokens, now: Date = new Date()): boolean {
+  return tokens.refreshTokenExpiresAt !== null && tokens.refreshTokenExpiresAt.getTime() <= now.getTime();
+}
+
 /** Token ages and expiries per realm (all realms, or one), never a token value. */
 export async function getTokenStatus(
   db: Executor,

@@ -9,7 +9,9 @@ import { NO_METRICS, TOKEN_REFRESHES, type MetricsRecorder } from '../shared/clu
 import type { Logger } from '../shared/logger.js';
 import {
   insertRefreshTokenIfMissing,
+  isRefreshTokenDead,
   lockTokens,
+  markRefreshRejected,
   readTokens,
   saveRefreshedTokens,
   type StoredTokens,
@@ -92,6 +94,11 @@ export class AccessTokenProvider {
   /** Fingerprints of the last few access tokens this provider replaced, per realm (see refreshAfterUnauthorized). */
   private readonly replaced = new Map<string, string[]>();
   private closed = false;
+  /**
+   * Set once the token endpoint refused this process's client id or secret. They are read once at
+   * start and never change, so every later refresh would be refused alike: it is not sent again.
+   */
+  private clientRefused: InvalidClientError | undefined;
 
   constructor(private readonly o: AccessTokenProviderOptions) {
     this.db = o.db;
@@ -128,6 +135,8 @@ export class AccessTokenProvider {
 
     // Another process may have refreshed already: a plain read is cheaper than taking the lock.
     const stored = await this.decrypting(realmId, () => readTokens(this.db, this.key, realmId));
+    // Another process was told invalid_grant for this very refresh token: asking again is futile.
+    if (stored && isRefreshTokenDead(stored)) throw new InvalidGrantError(realmId);
     const fromStore = stored && this.toCached(stored);
     if (fromStore && this.isFresh(fromStore)) {
       this.remember(realmId, fromStore);
@@ -246,10 +255,11 @@ export class AccessTokenProvider {
   }
 
   private async refreshLocked(realmId: string, rejectedToken: string | undefined): Promise<string> {
+    if (this.clientRefused) throw this.clientRefused;
     // Bounded wait for the lock: a holder is itself bounded by the HTTP timeout, so waiting much
     // longer than that means something is wrong, and the job should fail and retry instead.
     const lockTimeoutMs = this.httpTimeoutMs * 2 + 10_000;
-    let result: CachedToken;
+    let result: CachedToken | InvalidGrantError;
     try {
       result = await this.db.transaction().execute(async (trx) => {
         await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
@@ -265,6 +275,9 @@ export class AccessTokenProvider {
         }
         const stored = await lockTokens(trx, this.key, realmId);
         if (!stored) throw new MissingRefreshTokenError(realmId);
+        // The holder before us was told invalid_grant for this refresh token and said so durably:
+        // one token-endpoint call per rejected token across the whole cluster, not one per waiter.
+        if (isRefreshTokenDead(stored)) return new InvalidGrantError(realmId);
 
         const current = this.toCached(stored);
         if (current) {
@@ -275,7 +288,15 @@ export class AccessTokenProvider {
           if (usable) return current;
         }
 
-        const refreshed = await this.countedRefresh(realmId, stored.refreshToken);
+        let refreshed;
+        try {
+          refreshed = await this.countedRefresh(realmId, stored.refreshToken);
+        } catch (err) {
+          if (!(err instanceof InvalidGrantError)) throw err;
+          // Committed, not rolled back: the processes waiting for this lock must see the refusal.
+          await markRefreshRejected(trx, realmId);
+          return err;
+        }
         // Stored before the commit and before anyone uses it: if this process dies now, nothing
         // was used, and the old refresh token still works during Intuit's grace period.
         await saveRefreshedTokens(trx, this.key, realmId, {
@@ -301,7 +322,12 @@ export class AccessTokenProvider {
         );
       }
       if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
+      if (err instanceof InvalidClientError) this.clientRefused = err;
       throw err;
+    }
+    if (result instanceof InvalidGrantError) {
+      this.cache.delete(realmId);
+      throw result;
     }
     this.remember(realmId, result);
     return result.token;

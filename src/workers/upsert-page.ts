@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { ParsedRecord } from './qbo-record.js';
+import { hasSuspectEscape, storableJson, type Adjustment } from './storable-json.js';
 
 export interface PageAudit {
   realmId: string;
@@ -19,6 +20,9 @@ export interface UpsertCounts {
   updated: number;
   unchanged: number;
 }
+
+/** Records stored with the smallest change that made them storable, by reason (see storableJson). */
+export type Adjusted = Partial<Record<Adjustment, number>>;
 
 /**
  * Upserts one page in one statement. A stored record is replaced only by a newer version:
@@ -40,10 +44,12 @@ export async function upsertPage(
   entity: EntityDefinition,
   records: ParsedRecord[],
   audit: PageAudit,
+  /** Filled with the records stored with a change, by reason. */
+  adjusted: Adjusted = {},
 ): Promise<UpsertCounts> {
   const rows = newestPerId(records);
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const page = pagePayloads(rows);
+  const page = pagePayloads(rows, adjusted);
 
   const table = sql.table(`raw.${entity.table}`);
   const result = await sql<{ inserted: boolean }>`
@@ -92,10 +98,6 @@ export function newestPerId(records: readonly ParsedRecord[]): ParsedRecord[] {
   return [...newest.values()];
 }
 
-// A NUL character inside a JSON string is always the escape `\u0000` (JSON forbids it raw), and
-// a literal backslash is `\\`: the escape is `\u0000` after an even run of backslashes.
-const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
-
 /** The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based position. */
 export interface PagePayloads {
   json: string;
@@ -105,20 +107,26 @@ export interface PagePayloads {
 
 /**
  * Where the rows' payloads come from: the response body they were all read from, as it is, or,
- * for records built in code or taken from several bodies, a JSON array serialised from `raw`.
- * jsonb refuses U+0000 in strings ("unsupported Unicode escape sequence") and would fail the whole
- * page for one record: such characters are stored as U+FFFD, the replacement character; every
- * other character is kept as sent.
+ * for records built in code, taken from several bodies, or a body jsonb would refuse, a JSON array
+ * serialised record by record. jsonb refuses U+0000 and lone surrogates and would fail the whole
+ * page for one record: those records are stored with the smallest change that makes them storable
+ * (storableJson), counted in `adjusted` by reason; every other record is kept exactly as sent.
  */
-export function pagePayloads(rows: readonly ParsedRecord[]): PagePayloads {
+export function pagePayloads(rows: readonly ParsedRecord[], adjusted: Adjusted = {}): PagePayloads {
   const body = rows[0]?.source?.page;
-  const fromBody = body !== undefined && rows.every((r) => r.source?.page === body);
-  const json = fromBody ? body.body : JSON.stringify(rows.map((r) => r.raw));
-  return {
-    json: json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json,
-    path: fromBody ? [...body.path] : [],
-    positions: rows.map((r, k) => (fromBody ? (r.source?.index as number) + 1 : k + 1)),
-  };
+  if (body !== undefined && rows.every((r) => r.source?.page === body) && !hasSuspectEscape(body.body)) {
+    return {
+      json: body.body,
+      path: [...body.path],
+      positions: rows.map((r) => (r.source?.index as number) + 1),
+    };
+  }
+  const payloads = rows.map((r) => {
+    const storable = storableJson(r.raw);
+    for (const reason of storable.adjustments) adjusted[reason] = (adjusted[reason] ?? 0) + 1;
+    return storable.json;
+  });
+  return { json: `[${payloads.join(',')}]`, path: [], positions: rows.map((_, k) => k + 1) };
 }
 
 function isNewer(a: ParsedRecord, b: ParsedRecord): boolean {

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Db } from '../shared/db.js';
 import { findEntity, type EntityDefinition } from '../shared/entities.js';
 import { NO_METRICS, WINDOW_DURATION, type MetricsRecorder } from '../shared/cluster-metrics.js';
@@ -8,6 +8,7 @@ import {
   failWindow,
   failWindowAttempt,
   failWindowHaltingRun,
+  finalizeRunIfDone,
   finishWindow,
   getRun,
   getWindow,
@@ -19,9 +20,16 @@ import {
   stopWindow,
   type WindowKey,
 } from '../shared/state/index.js';
+import { STORE_NAMES, unreachableStore, type Store, type StoreHealth } from '../shared/store-outage.js';
 import { windowOutcome } from './outcome.js';
 import type { QueryResult } from './qbo/qbo-client.js';
-import { JobReleasedError, readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
+import {
+  JobReleasedError,
+  readWindow,
+  stopForRun,
+  type ReadResult,
+  type StoppedOutcome,
+} from './window-read.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
@@ -61,11 +69,27 @@ export interface WindowProcessorOptions {
    * @defaultValue 1000
    */
   releaseAfterWaitMs?: number;
+  /** Which store this process finds away; a job that hits an outage waits for it (see waitForStore). */
+  health?: StoreHealth;
 }
 
 /** What a window asks of the shared budget before a page. */
 export interface RealmBudget {
   expectedWaitMs(realmId: string): Promise<number>;
+}
+
+/**
+ * Thrown once a job that hit a store outage moved itself back to the delayed set: BullMQ keeps it
+ * (a DelayedError) without using up an attempt, and the window's failure counts nowhere.
+ */
+export class WaitingForStoreError extends DelayedError {
+  readonly outcome = 'release-job' as const;
+  constructor(
+    readonly store: Store,
+    readonly delayMs: number,
+  ) {
+    super(`${STORE_NAMES[store]} unreachable: window retried in ${delayMs} ms`);
+  }
 }
 
 export type WindowOutcome =
@@ -88,11 +112,18 @@ export async function processWindow(
   const key: WindowKey = { runId: job.data.runId, entity: job.data.entity, day: job.data.day };
   const log = options.logger.child({ ...key, realmId: job.data.realmId, jobId: job.id });
 
-  const loaded = await loadWindow(job, key, options);
-  if ('status' in loaded) return loaded;
-  await releaseIfRealmBusy(job, token, options, log);
-
-  await startWindow(db, key, job.id ?? null);
+  let loaded: Awaited<ReturnType<typeof loadWindow>>;
+  try {
+    loaded = await loadWindow(job, key, options);
+    if ('status' in loaded) return loaded;
+    await releaseIfRealmBusy(job, token, options, log);
+    await startWindow(db, key, job.id ?? null);
+  } catch (err) {
+    const store = unreachableStore(err);
+    if (!store) throw err;
+    throw await waitForStore(store, err, job, token, key, 0, options);
+  }
+  options.health?.up('postgres');
   const startedAt = Date.now();
   const elapsed = () => Date.now() - startedAt;
   const metrics = options.metrics ?? NO_METRICS;
@@ -112,14 +143,19 @@ export async function processWindow(
       timed(result.status);
       return result;
     }
-    const runStatus = await finishWindow(db, key, result, elapsed());
+    const runStatus = await finishWindow(
+      db,
+      key,
+      { sourceCount: result.sourceCount, shortfall: windowNote(result) },
+      elapsed(),
+    );
     timed('succeeded');
     const { pages, rowsFetched, sourceCount } = result;
     log.info({ pages, rowsFetched, sourceCount, runStatus }, 'window done');
     return { status: 'succeeded', pages, rowsFetched, sourceCount };
   } catch (err) {
-    const thrown = await recordFailure(err, job, key, elapsed(), options, log);
-    timed(windowOutcome(err) === 'release-job' ? 'released' : 'failed');
+    const thrown = await settleFailure(err, job, token, key, elapsed(), options, log);
+    timed(windowOutcome(thrown) === 'release-job' ? 'released' : 'failed');
     throw thrown;
   }
 }
@@ -145,6 +181,73 @@ async function releaseIfRealmBusy(
   throw new JobReleasedError(`realm ${job.data.realmId} budget booked ${wait} ms ahead`);
 }
 
+/**
+ * A store outage makes the job wait for the store; any other error is recorded as its outcome
+ * says. Recording needs PostgreSQL: when it fails because PostgreSQL went away meanwhile, the job
+ * waits too, and the error is met again (and recorded) once the database answers.
+ */
+async function settleFailure(
+  err: unknown,
+  job: Job<WindowJobData>,
+  token: string | undefined,
+  key: WindowKey,
+  elapsedMs: number,
+  options: WindowProcessorOptions,
+  log: Logger,
+): Promise<unknown> {
+  const store = unreachableStore(err);
+  if (store) return waitForStore(store, err, job, token, key, elapsedMs, options);
+  try {
+    return await recordFailure(err, job, key, elapsedMs, options, log);
+  } catch (recordErr) {
+    const away = unreachableStore(recordErr);
+    if (!away) throw recordErr;
+    return waitForStore(away, recordErr, job, token, key, elapsedMs, options);
+  }
+}
+
+/**
+ * The window's job goes back to the delayed set for a capped, growing delay, without using up an
+ * attempt and without the circuit breaker: the outage is not the window's fault. The window is set
+ * back to pending when PostgreSQL answers; when it does not, the row stays `running` until the
+ * job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
+ */
+async function waitForStore(
+  store: Store,
+  err: unknown,
+  job: Job<WindowJobData>,
+  token: string | undefined,
+  key: WindowKey,
+  elapsedMs: number,
+  options: WindowProcessorOptions,
+): Promise<unknown> {
+  const delayMs = options.health?.down(store, err) ?? 1_000;
+  await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
+  try {
+    // With Redis away this waits for it (the worker's connection queues commands until it is back).
+    await job.moveToDelayed(Date.now() + delayMs, token);
+  } catch {
+    // The lock was lost while Redis was away: BullMQ's stalled-job check hands the job out again.
+    return err;
+  }
+  return new WaitingForStoreError(store, delayMs);
+}
+
+/**
+ * What a succeeded window says beside its counters: a reconciliation shortfall, and the records
+ * stored with a change that made them storable, counted by reason.
+ */
+export function windowNote(result: ReadResult): string | null {
+  const adjusted = Object.entries(result.adjusted).map(([reason, n]) => `${n} ${reason}`);
+  const parts = [
+    result.shortfall,
+    adjusted.length
+      ? `records stored with a change: ${adjusted.join(', ')} (jsonb cannot hold them as sent)`
+      : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join('; ') : null;
+}
+
 /** The job's entity and window, or why the job has nothing (more) to do. */
 async function loadWindow(
   job: Job<WindowJobData>,
@@ -159,8 +262,12 @@ async function loadWindow(
   const window = await getWindow(db, key);
   if (!window)
     throw new UnrecoverableError(`window ${key.entity} ${key.day} of run ${key.runId} does not exist`);
-  if (isDoneWindowStatus(window.status))
+  if (isDoneWindowStatus(window.status)) {
+    // The job that ended the window may have lost PostgreSQL between the window's update and the
+    // run's: whoever sees the window done makes sure the run ends when it was the last one.
+    await finalizeRunIfDone(db, key.runId);
     return { status: 'already-done', reason: `window is ${window.status}` };
+  }
   // resume/retry gave the window a new job: an older one still queued must not run it a second time.
   if (window.job_id !== null && job.id !== undefined && window.job_id !== job.id) {
     return { status: 'already-done', reason: `superseded by job ${window.job_id}` };

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { commitPage, getRun, restartPass, type RunStatus, type WindowKey } from '../shared/state/index.js';
 import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
-import { upsertPage } from './upsert-page.js';
+import { upsertPage, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
 
@@ -29,6 +29,8 @@ export interface ReadResult {
   sourceCount: number | null;
   /** Set when the source count and what was read still differ after every re-read pass. */
   shortfall: string | null;
+  /** Records stored with a change that made them storable, by reason (this job's pages). */
+  adjusted: Record<string, number>;
 }
 
 /** A window whose run was halted or cancelled before or while it ran. */
@@ -53,6 +55,13 @@ export class JobReleasedError extends DelayedError {
   readonly outcome = 'release-job' as const;
 }
 
+/** What this job read so far, over every pass. */
+interface Totals {
+  pages: number;
+  rows: number;
+  adjusted: Record<string, number>;
+}
+
 /** One pass over the window's pages, from `page` on. */
 interface Pass {
   number: number;
@@ -75,7 +84,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
   const start = new Date(data.windowStart);
   const end = new Date(data.windowEnd);
   const maxPasses = options.maxRereadPasses ?? 2;
-  const totals = { pages: 0, rows: 0 };
+  const totals: Totals = { pages: 0, rows: 0, adjusted: {} };
   let pass = read.from.pass;
   let page = read.from.page;
 
@@ -96,6 +105,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         rowsFetched: totals.rows,
         sourceCount: current.lastPageRows,
         shortfall: null,
+        adjusted: totals.adjusted,
       };
     }
     // Several pages: rows that moved before the read position shift the rest (caught by the
@@ -103,7 +113,13 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
     // was read. Either way a record may be missing: read the window again.
     const sourceCount = await count(options.qbo, entity, data.realmId, start, end);
     if (!current.shifted && sourceCount <= ids.size) {
-      return { pages: totals.pages, rowsFetched: totals.rows, sourceCount, shortfall: null };
+      return {
+        pages: totals.pages,
+        rowsFetched: totals.rows,
+        sourceCount,
+        shortfall: null,
+        adjusted: totals.adjusted,
+      };
     }
     const gap = `source count ${sourceCount}, read ${ids.size} distinct records${current.shifted ? ', rows moved while paging' : ''}`;
     if (pass >= maxPasses) {
@@ -118,6 +134,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         shortfall:
           `reconciliation: ${gap} in each of ${pass + 1} passes; read it again later with: ` +
           `qbo-backfill retry --run ${data.runId} --entity ${data.entity} --day ${data.day}`,
+        adjusted: totals.adjusted,
       };
     }
     pass++;
@@ -143,11 +160,7 @@ function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Da
  * Reads and commits the pages of one pass until a short page ends it. Stops early when the run
  * was halted or cancelled meanwhile, and on shutdown moves the job back to the queue.
  */
-async function readPages(
-  read: WindowRead,
-  pass: Pass,
-  totals: { pages: number; rows: number },
-): Promise<StoppedOutcome | undefined> {
+async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<StoppedOutcome | undefined> {
   const { job, token, key, entity, options, log } = read;
   const { db, qbo } = options;
   const data = job.data;
@@ -199,16 +212,23 @@ async function readPages(
         'record outside its window',
       );
     }
-    const counts = await db.transaction().execute(async (trx) => {
-      const counts = await upsertPage(trx, entity, records, {
-        realmId: data.realmId,
-        runId: data.runId,
-        windowStart: start,
-        windowEnd: end,
-        pageNumber: page + 1,
-        pageSize: data.pageSize,
-        requestPayload: statement,
-      });
+    const { counts, adjusted } = await db.transaction().execute(async (trx) => {
+      const adjusted: Adjusted = {};
+      const counts = await upsertPage(
+        trx,
+        entity,
+        records,
+        {
+          realmId: data.realmId,
+          runId: data.runId,
+          windowStart: start,
+          windowEnd: end,
+          pageNumber: page + 1,
+          pageSize: data.pageSize,
+          requestPayload: statement,
+        },
+        adjusted,
+      );
       await commitPage(trx, key, {
         pageNumber: page + 1,
         rowsFetched: records.length,
@@ -216,10 +236,17 @@ async function readPages(
         skipped: withoutId,
         temporalAnomalies: anomalies.length,
       });
-      return counts;
+      return { counts, adjusted };
     });
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
+    for (const [reason, n] of Object.entries(adjusted)) {
+      totals.adjusted[reason] = (totals.adjusted[reason] ?? 0) + n;
+      log.warn(
+        { page: page + 1, reason, records: n, intuitTid },
+        'records stored with a change that made them storable',
+      );
+    }
     pass.page++;
     totals.pages++;
     totals.rows += records.length;

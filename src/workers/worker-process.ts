@@ -3,6 +3,7 @@ import type { Config } from '../shared/config.js';
 import { requireValue } from '../shared/config.js';
 import { QBO_ENVIRONMENTS } from '../shared/qbo-environments.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { StoreHealth, unreachableStore } from '../shared/store-outage.js';
 import { createDb, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { redisMetrics } from '../shared/cluster-metrics.js';
@@ -123,6 +124,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     metrics,
     ...options.client,
   });
+  const health = new StoreHealth(logger);
   const connection = createRedis(config.redisUrl, { forWorker: true });
   // Only for the windows a retried failed job requeues when it reopens its halted run.
   const queue = createQueue(metricsRedis, config.queuePrefix);
@@ -131,6 +133,8 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     const run = await getRun(db, runId);
     if (run) await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs));
   };
+  // ioredis reconnects by itself, forever, with its capped backoff; 'ready' says Redis is back.
+  connection.on('ready', () => health.up('redis'));
   const worker = new Worker<WindowJobData, WindowOutcome>(
     QUEUE_NAME,
     (job, token) =>
@@ -142,6 +146,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         addPendingJobs: addJobs,
         signal: shutdown.signal,
         budget: limiter,
+        health,
         ...options.window,
       }),
     {
@@ -154,7 +159,12 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     },
   );
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('error', (err) => {
+    // Every reconnect attempt of an outage reports an error: the health logs the outage once.
+    const store = unreachableStore(err) ?? (connection.status === 'ready' ? undefined : 'redis');
+    if (store) health.down(store, err);
+    else logger.error({ err: err.message }, 'worker error');
+  });
   logger.info({ concurrency, queue: QUEUE_NAME, prefix: config.queuePrefix }, 'worker started');
 
   let closing: Promise<void> | undefined;

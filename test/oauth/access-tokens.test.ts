@@ -209,6 +209,34 @@ void describe('AccessTokenProvider', () => {
     secrets.push(bogus);
   });
 
+  void it('after invalid_grant no process sends the rejected refresh token again, until auth set stores a new one', async () => {
+    const emu = await emulator({});
+    const realm = nextRealm();
+    await setRefreshToken(tdb.db, key, realm, 'revoked-refresh-token-of-the-race-test');
+    // Five processes need a token at once: one holds the lock and is refused, four wait for it.
+    const providers = Array.from({ length: 5 }, () => provider(emu));
+    const results = await Promise.allSettled(providers.map((p) => p.getAccessToken(realm)));
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.ok(r.reason instanceof InvalidGrantError, String(r.reason));
+    }
+    // And again later, through the 401 path too: still no call.
+    await assert.rejects(
+      providers[1]!.refreshAfterUnauthorized(realm, 'some-access-token'),
+      InvalidGrantError,
+    );
+    await assert.rejects(provider(emu).getAccessToken(realm), InvalidGrantError);
+    assert.deepEqual(emu.stats().token.requests, { '400': 1 });
+    const stored = await readTokens(tdb.db, key, realm);
+    assert.ok((stored?.refreshTokenExpiresAt?.getTime() ?? Infinity) <= Date.now(), 'recorded as expired');
+
+    await setRefreshToken(tdb.db, key, realm, emu.refreshToken);
+    assert.equal((await readTokens(tdb.db, key, realm))?.refreshTokenExpiresAt, null);
+    const tokens = await Promise.all(providers.map((p) => p.getAccessToken(realm)));
+    assert.equal(new Set(tokens).size, 1);
+    assert.deepEqual(emu.stats().token.requests, { '400': 1, '200': 1 });
+  });
+
   void it('without a stored token or an initial one, tells the operator to run auth set', async () => {
     const emu = await emulator({});
     const realm = nextRealm();

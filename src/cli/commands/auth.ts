@@ -46,6 +46,7 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
     argv,
     { realm: { type: 'string' }, file: { type: 'string' } },
     'qbo-backfill auth set [--realm ID] [--file PATH]',
+    true,
   );
   if (positionals.length > 0) {
     // A token on the command line would land in shell history and the process list.
@@ -123,6 +124,7 @@ async function runStatus(argv: string[], io: CommandIo): Promise<number> {
     argv,
     { realm: { type: 'string' }, json: { type: 'boolean' } },
     'qbo-backfill auth status [--realm ID] [--json]',
+    true,
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.realm !== undefined) checkRealmFlag(values.realm);

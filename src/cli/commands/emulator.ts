@@ -60,6 +60,7 @@ export const emulatorCommand: Command = {
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((name) => [name, { type: 'string' as const }])),
       },
       USAGE,
+      true,
     );
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${USAGE}`);

@@ -2,7 +2,7 @@ import { refreshTokenOpensRealm } from '../../shared/config.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
-import { parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
+import { checkRange, parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
 import { enqueueBackfill, parseEntities, planBackfill } from '../../producer/enqueue.js';
 import { forecastBackfill, forecastText } from '../../producer/forecast.js';
 import { windowJobOptions } from '../../producer/job-options.js';
@@ -30,6 +30,7 @@ export const enqueueCommand: Command = {
         follow: { type: 'boolean' },
       },
       this.usage,
+      true,
     );
     if (positionals.length)
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
@@ -48,6 +49,7 @@ export const enqueueCommand: Command = {
         `--start-at ${values['start-at']} is in the past; give a future instant or leave it out to start now`,
       );
     }
+    checkRange(from, to, startAt, { from: values.from, to: values.to });
     const realmId = values.realm ?? config.qbo.realmId;
     if (realmId === undefined) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
     checkRealmFlag(realmId, true);

@@ -15,6 +15,7 @@ import { monthlyReadsText, runStatuses, statusText } from '../../producer/status
 import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
 import { EXIT } from '../command.js';
 import { producerCommand, requireRun, runCommand } from '../producer-command.js';
+import { parseDay } from '../../producer/dates.js';
 
 /** The per-day table, or the 80-column summary per entity or per entity and month. */
 function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: string, by: ReportGrouping) {
@@ -109,9 +110,7 @@ export const retryCommand = producerCommand({
     if (!values.entity || !findEntity(values.entity)) {
       throw new UsageError(`--entity: expected one of ${entityNames().join(', ')}`);
     }
-    if (!values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day))
-      throw new UsageError('--day: expected a UTC date such as 2026-01-01');
-    return { runId, entity: values.entity, day: values.day };
+    return { runId, entity: values.entity, day: parseDay(values.day) };
   },
   async act({ db, queue, config }, { runId, entity, day }, io) {
     const r = await retryWindow(db, queue, runId, entity, day, windowJobOptions(config.windowJobs));

@@ -17,6 +17,7 @@ import {
   notFoundFault,
   serverFault,
   throttleFault,
+  unauthorizedRealmFault,
   unknownRealmFault,
 } from './faults.js';
 import { handleQuery, type Reply } from './query-endpoint.js';
@@ -94,12 +95,20 @@ export async function handleApiRequest(
       );
     }
 
+    if (config.unauthorizedRealms?.includes(realmId)) return answer(unauthorizedRealmFault(realmId));
+
     const now = Date.now();
     state.catchUpDrift(now);
     let reply: Reply;
     if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
       const statement = req.method === 'POST' ? body : (url.searchParams.get('query') ?? undefined);
-      reply = handleQuery(statement, store, now, state.config.unfilterableEntities);
+      reply = handleQuery(
+        statement,
+        store,
+        now,
+        state.config.unfilterableEntities,
+        state.config.hostileRecords === true,
+      );
     } else if (operation === 'cdc' && req.method === 'GET') {
       reply = handleCdc(url.searchParams, store, now);
     } else {

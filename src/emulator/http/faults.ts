@@ -43,6 +43,18 @@ export function unknownRealmFault(realmId: string): FaultReply {
   });
 }
 
+/**
+ * 403 code 3201 for a realm the app was disconnected from (`unauthorizedRealms`): the token is
+ * valid, but this company no longer authorizes the app.
+ */
+export function unauthorizedRealmFault(realmId: string): FaultReply {
+  return jsonFault(403, 'AUTHORIZATION', {
+    Message: 'message=AuthorizationFailure; errorCode=003201; statusCode=403',
+    Detail: `The application is not authorized to access company ${realmId}`,
+    code: '3201',
+  });
+}
+
 const THROTTLE_MESSAGE = 'message=ThrottleExceeded; errorCode=003001; statusCode=429';
 // Two spaces after the full stop, exactly as QBO writes it.
 const THROTTLE_DETAIL = 'The request limit was reached.  Try again later';

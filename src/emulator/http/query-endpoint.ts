@@ -4,6 +4,7 @@
  */
 import { formatEnvelopeTime } from '../pacific-time.js';
 import { recordJson } from '../data/record.js';
+import { withHostileNote } from '../data/hostile-content.js';
 import type { RealmStore } from '../data/realm-store.js';
 import { executeQuery } from '../query/execute.js';
 import { parseQuery } from '../query/parser.js';
@@ -24,6 +25,8 @@ export function handleQuery(
   now: number,
   /** QBO names of the entities that refuse a LastUpdatedTime filter or order. */
   unfilterable: readonly string[] = [],
+  /** Every record carries a hostile `PrivateNote` (see hostile-content.ts). */
+  hostile = false,
 ): Reply | FaultReply {
   if (statement === undefined || statement.trim() === '') {
     return parameterFault(
@@ -46,7 +49,7 @@ export function handleQuery(
     // QBO sends no entity key at all on an empty page.
     inner = '{}';
   } else {
-    const rows = result.records.map(recordJson).join(',');
+    const rows = result.records.map((r) => (hostile ? withHostileNote(r) : recordJson(r))).join(',');
     // maxResults is the number of rows actually returned, not the MAXRESULTS asked for.
     inner = `{${JSON.stringify(result.entity.qboName)}:[${rows}],"startPosition":${result.startPosition},"maxResults":${result.records.length}}`;
   }

@@ -1,0 +1,132 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Infrastructure outages are not the run's fault. PostgreSQL or Redis restarted, failed over or
+ * out of reach makes every query fail alike for a while, whatever the window: such a failure must
+ * neither use up a window's attempts nor count toward the circuit breaker. This module tells such
+ * failures from every other error, and keeps one process's view of which store is away.
+ */
+export type Store = 'postgres' | 'redis';
+
+export const STORE_NAMES: Readonly<Record<Store, string>> = { postgres: 'PostgreSQL', redis: 'Redis' };
+
+/** Socket-level codes: the store did not answer, or the connection died under a query. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
+
+/**
+ * SQLSTATEs of a server going away: class 08 (connection exception), 57P01 admin_shutdown (fast
+ * or immediate stop, failover), 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or in
+ * recovery), 53300 too_many_connections (every process reconnecting at once after a restart).
+ */
+const PG_STATES = /^(08...|57P0[123]|53300)$/;
+
+/** node-postgres and pg-pool say it in words, without a code. */
+const PG_MESSAGES =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Query read timeout|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i;
+
+/** ioredis and BullMQ: commands refused or abandoned while the connection is down. */
+const REDIS_MESSAGES =
+  /Connection is closed|Stream isn't writeable|max retries per request|ioredis|Redis (is )?unavailable|READONLY|LOADING|MASTERDOWN/i;
+
+function field(err: unknown, name: string): unknown {
+  return err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * Which store an error says is out of reach, or undefined when the error is about something else.
+ * Follows `cause` chains: a wrapped connection error is still one.
+ */
+export function unreachableStore(err: unknown, depth = 0): Store | undefined {
+  if (!(err instanceof Error) || depth > 4) return undefined;
+  const name = err.name;
+  const code = field(err, 'code');
+  const message = err.message;
+  // The shared limiter lives in Redis: its UNAVAILABLE is Redis away, not QBO.
+  if (name === 'RateLimiterError' && code === 'UNAVAILABLE') return 'redis';
+  if (
+    name === 'MaxRetriesPerRequestError' ||
+    (name === 'ReplyError' && /READONLY|LOADING|MASTERDOWN/.test(message))
+  )
+    return 'redis';
+  // QBO's own network errors carry an outcome of their own and never reach here as a store's.
+  if (typeof field(err, 'outcome') === 'string') return undefined;
+  if (typeof code === 'string' && PG_STATES.test(code)) return 'postgres';
+  if (PG_MESSAGES.test(message)) return 'postgres';
+  if (REDIS_MESSAGES.test(message)) return 'redis';
+  if (typeof code === 'string' && SOCKET_CODES.has(code)) {
+    // A refused connection names the port: 6379-style Redis ports are told apart by the caller's
+    // stack only, so decide by the library that threw when the message does not say.
+    const stack = err.stack ?? '';
+    return /ioredis|bullmq/i.test(stack) ? 'redis' : 'postgres';
+  }
+  return unreachableStore(field(err, 'cause'), depth + 1);
+}
+
+/** The capped backoff of a job waiting for a store. @defaultValue base 1000 ms, cap 30000 ms */
+export interface StoreBackoff {
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({ baseMs: 1_000, capMs: 30_000 });
+
+interface Outage {
+  sinceMs: number;
+  failures: number;
+}
+
+/**
+ * One process's view of which store is away. It logs one line when a store goes away and one when
+ * it is back, however many queries fail meanwhile, and hands out the capped, jittered delay after
+ * which a job waiting for it tries again.
+ */
+export class StoreHealth {
+  private readonly outages = new Map<Store, Outage>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly backoff: StoreBackoff = DEFAULT_STORE_BACKOFF,
+  ) {}
+
+  /** Records a failure caused by `store` being away; resolves to how long to wait before trying again. */
+  down(store: Store, err: unknown): number {
+    let outage = this.outages.get(store);
+    if (!outage) {
+      outage = { sinceMs: Date.now(), failures: 0 };
+      this.outages.set(store, outage);
+      const detail = err instanceof Error ? err.message : String(err);
+      this.log.warn(
+        { store, err: detail },
+        `${STORE_NAMES[store]} unreachable: windows wait for it and go on when it is back`,
+      );
+    }
+    outage.failures++;
+    const exp = Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** Math.min(outage.failures - 1, 20));
+    // Half jitter: every worker retrying at the same instant would hit a store just back at once.
+    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  }
+
+  /** Something just worked against `store`: if it was away, say it is back. */
+  up(store: Store): void {
+    const outage = this.outages.get(store);
+    if (!outage) return;
+    this.outages.delete(store);
+    this.log.info(
+      { store, downForMs: Date.now() - outage.sinceMs, failures: outage.failures },
+      `${STORE_NAMES[store]} is back`,
+    );
+  }
+
+  isDown(store: Store): boolean {
+    return this.outages.has(store);
+  }
+}

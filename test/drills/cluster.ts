@@ -1,0 +1,258 @@
+/**
+ * A drill's whole cluster: PostgreSQL and Redis (the shared ones, or servers of the drill's own
+ * when it breaks them), the QBO emulator over HTTP, and several real worker processes. The drill
+ * breaks something mid-run; the cluster checks that the run ends by itself with every window
+ * succeeded and every raw table equal to the emulator's truth, and measures what it took.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
+import { createDb, type Db } from '../../src/shared/db.js';
+import { migrateToLatest } from '../../src/shared/migrate.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { PostgresServer } from '../helpers/own-postgres.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
+import { RedisServer } from '../rate-limit/redis-server.js';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-child.ts');
+export const DRILL_ENTITIES = ['invoices', 'customers', 'items'];
+
+export interface ClusterOptions {
+  /** A PostgreSQL server of the drill's own (it will be stopped, killed or frozen). */
+  ownPostgres?: boolean;
+  /** A persistent redis-server of the drill's own (it will be killed and restarted). */
+  ownRedis?: boolean;
+  workers?: number;
+  emulator?: Partial<EmulatorConfig>;
+  /** Extra environment of the worker processes. */
+  env?: Record<string, string>;
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  output: string[];
+}
+
+export interface RunFigures {
+  wallMs: number;
+  windows: number;
+  /** Windows that needed more than one job start (a retry, a release, a stalled job). */
+  windowsRestarted: number;
+  records: number;
+  tokenCalls: Record<string, number>;
+  apiCalls: Record<string, number>;
+}
+
+export class DrillCluster {
+  readonly workers: WorkerProcess[] = [];
+  private queue!: Queue<WindowJobData>;
+  db!: Db;
+  emulator!: Emulator;
+  realmId!: string;
+  pg: PostgresServer | undefined;
+  redis: RedisServer | undefined;
+  private tdb: TestDatabase | undefined;
+  private dbUrl!: string;
+  private redisUrl!: string;
+  private prefix = uniquePrefix('drill');
+
+  private constructor(private readonly options: ClusterOptions) {}
+
+  static async start(options: ClusterOptions = {}): Promise<DrillCluster> {
+    const c = new DrillCluster(options);
+    if (options.ownPostgres) {
+      c.pg = await PostgresServer.start();
+      c.dbUrl = c.pg.url;
+      await migrateToLatest(c.dbUrl);
+      c.db = createDb(c.dbUrl, { max: 3 });
+    } else {
+      c.tdb = await createTestDatabase();
+      c.dbUrl = c.tdb.url;
+      c.db = c.tdb.db;
+    }
+    if (options.ownRedis) {
+      c.redis = await RedisServer.start({ persistent: true });
+      c.redisUrl = c.redis.url;
+    } else {
+      c.redisUrl = TEST_REDIS_URL;
+    }
+    c.emulator = await startEmulator({ port: 0, seed: 2026, config: options.emulator ?? {} });
+    c.realmId = c.emulator.realmIds[0] as string;
+    // The producer's queue fails fast while Redis is away instead of waiting for it.
+    c.queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: c.redisUrl }, prefix: c.prefix });
+    c.queue.on('error', () => undefined);
+    for (let i = 0; i < (options.workers ?? 3); i++) c.startWorker();
+    return c;
+  }
+
+  workerEnv(): Record<string, string> {
+    return {
+      ...emulatorEnv(this.emulator.url, this.dbUrl, this.redisUrl, this.prefix, this.realmId),
+      LOG_LEVEL: 'info',
+      ...this.options.env,
+    };
+  }
+
+  startWorker(): WorkerProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      env: { ...process.env, ...this.workerEnv() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const worker: WorkerProcess = { child, output: [] };
+    let rest = '';
+    const take = (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      worker.output.push(...lines);
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Workers whose process ended without being asked to (a crash). */
+  crashed(): WorkerProcess[] {
+    return this.workers.filter(
+      (w) => w.child.exitCode !== null && w.child.signalCode === null && w.child.exitCode !== 0,
+    );
+  }
+
+  /** Log lines of every worker matching `pattern`. */
+  lines(pattern: RegExp): string[] {
+    return this.workers.flatMap((w) => w.output.filter((l) => pattern.test(l)));
+  }
+
+  async enqueue(from: string, to: string, pageSize = 2): Promise<string> {
+    const plan = planBackfill({
+      realmId: this.realmId,
+      entities: DRILL_ENTITIES,
+      from: new Date(from),
+      to: new Date(to),
+      startAt: new Date(),
+      pageSize,
+    });
+    const run = await enqueueBackfill(this.db, this.queue, plan, new Date(), {
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 300 },
+    });
+    return run.runId;
+  }
+
+  /** Resolves once `check` holds, tolerating a database that is away meanwhile. */
+  async until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check().catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  async committedPages(runId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('ops.windows')
+      .select((eb) => eb.fn.sum<number>('pages').as('n'))
+      .where('run_id', '=', runId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n ?? 0);
+  }
+
+  async runStatus(runId: string): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('ops.runs')
+      .select('status')
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    return r?.status;
+  }
+
+  /**
+   * Waits for the run to end by itself, then checks what every drill must end with: the run
+   * succeeded, every window succeeded, every raw table equals the truth, no worker crashed.
+   */
+  async expectComplete(
+    runId: string,
+    from: string,
+    to: string,
+    startedAt: number,
+    timeoutMs = 240_000,
+  ): Promise<RunFigures> {
+    await this.until(
+      async () =>
+        ['succeeded', 'failed', 'halted', 'cancelled'].includes((await this.runStatus(runId)) ?? ''),
+      timeoutMs,
+      `run ${runId} to end`,
+    );
+    const wallMs = Date.now() - startedAt;
+    assert.equal(await this.runStatus(runId), 'succeeded');
+    const windows = await this.db
+      .selectFrom('ops.windows')
+      .select(['status', 'attempts'])
+      .where('run_id', '=', runId)
+      .execute();
+    assert.ok(windows.length > 0);
+    assert.deepEqual(
+      windows.filter((w) => w.status !== 'succeeded'),
+      [],
+      'every window succeeded',
+    );
+    let records = 0;
+    for (const entity of DRILL_ENTITIES) {
+      const truth = await fetchTruth(this.emulator.url, this.realmId, entity, new Date(from), new Date(to));
+      const stored = await rawIds(this.db, entity, this.realmId, new Date(from), new Date(to));
+      assert.deepEqual(stored, [...truth.ids].sort(), `raw ${entity} equals the truth`);
+      records += truth.count;
+    }
+    assert.ok(records > 0);
+    assert.deepEqual(
+      this.crashed().map((w) => w.output.slice(-5)),
+      [],
+      'no worker process exited',
+    );
+    const stats = await emulatorStats(this.emulator.url);
+    return {
+      wallMs,
+      windows: windows.length,
+      windowsRestarted: windows.filter((w) => w.attempts > 1).length,
+      records,
+      tokenCalls: stats.token?.requests ?? {},
+      apiCalls: stats.realms[this.realmId]?.requests ?? {},
+    };
+  }
+
+  async stopWorkers(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+        const exited = once(w.child, 'exit');
+        w.child.kill(signal);
+        const timer = setTimeout(() => w.child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  /** Stops everything; safe to call twice. */
+  async destroy(): Promise<void> {
+    await this.pg?.thaw().catch(() => undefined);
+    await this.stopWorkers().catch(() => undefined);
+    await this.queue?.close().catch(() => undefined);
+    await this.emulator?.close().catch(() => undefined);
+    if (this.tdb) await this.tdb.drop();
+    else await this.db?.destroy().catch(() => undefined);
+    await this.pg?.destroy();
+    if (this.redis) await this.redis.destroy();
+    else await deletePrefix(this.prefix).catch(() => undefined);
+  }
+}

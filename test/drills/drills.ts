@@ -1,0 +1,244 @@
+/**
+ * The drills: each a real backfill by several worker processes against real PostgreSQL and Redis
+ * and the emulator over HTTP, with one production fault injected mid-run. Each ends with every
+ * window succeeded and raw equal to the truth (DrillCluster.expectComplete) and returns its figures.
+ */
+import assert from 'node:assert/strict';
+import { setRefreshToken } from '../../src/shared/token-store.js';
+import { resumeRun } from '../../src/producer/resume.js';
+import { encryptionKey } from '../../src/shared/config.js';
+import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/shared/qbo-environments.js';
+import { Queue } from 'bullmq';
+import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { DrillCluster } from './cluster.js';
+
+const FROM = '2026-03-01T00:00:00Z';
+const TO = '2026-03-15T00:00:00Z';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type Figures = object;
+export interface Drill {
+  name: string;
+  run(): Promise<Figures>;
+}
+
+/** Starts a cluster, runs `body`, always tears the cluster down. */
+async function withCluster(
+  options: Parameters<typeof DrillCluster.start>[0],
+  body: (c: DrillCluster) => Promise<Figures>,
+): Promise<Figures> {
+  const c = await DrillCluster.start(options);
+  try {
+    return await body(c);
+  } finally {
+    await c.destroy();
+  }
+}
+
+/** Enqueues the drill's range and waits until `pages` pages are committed: the run is under way. */
+async function startRun(c: DrillCluster, pages = 3): Promise<{ runId: string; startedAt: number }> {
+  const startedAt = Date.now();
+  const runId = await c.enqueue(FROM, TO);
+  await c.until(async () => (await c.committedPages(runId)) >= pages, 60_000, 'the run to be under way');
+  return { runId, startedAt };
+}
+
+/** Outage lines per worker: one when the store goes away, one when it is back, never one per attempt. */
+function outageLines(c: DrillCluster, store: 'PostgreSQL' | 'Redis') {
+  const away = c.workers.map((w) => w.output.filter((l) => l.includes(`${store} unreachable`)).length);
+  const back = c.workers.map((w) => w.output.filter((l) => l.includes(`${store} is back`)).length);
+  return { away, back };
+}
+
+export const DRILLS: Drill[] = [
+  {
+    name: 'kill -9 of a worker mid-page',
+    run: () =>
+      withCluster({ emulator: { latencyMs: [80, 160] } }, async (c) => {
+        const { runId, startedAt } = await startRun(c);
+        c.workers[0]?.child.kill('SIGKILL');
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        return { ...figures, killed: 1 };
+      }),
+  },
+  {
+    name: 'SIGTERM to every worker, then new ones',
+    run: () =>
+      withCluster({ emulator: { latencyMs: [80, 160] } }, async (c) => {
+        const { runId, startedAt } = await startRun(c);
+        const stopping = Date.now();
+        await c.stopWorkers('SIGTERM');
+        const drainMs = Date.now() - stopping;
+        assert.deepEqual(
+          c.workers.map((w) => w.child.exitCode),
+          [0, 0, 0],
+          'every worker drained and exited 0',
+        );
+        const running = await c.db
+          .selectFrom('ops.windows')
+          .select('status')
+          .where('run_id', '=', runId)
+          .where('status', '=', 'running')
+          .execute();
+        assert.equal(running.length, 0, 'no window left running');
+        for (let i = 0; i < 3; i++) c.startWorker();
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        return { ...figures, drainMs };
+      }),
+  },
+  {
+    name: 'Redis restarted mid-run (down 8 s)',
+    run: () =>
+      withCluster({ ownRedis: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+        const { runId, startedAt } = await startRun(c);
+        await c.redis?.kill();
+        await sleep(8_000);
+        await c.redis?.restart();
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        return { ...figures, outageMs: 8_000, logLines: outageLines(c, 'Redis') };
+      }),
+  },
+  {
+    name: 'PostgreSQL restarted mid-run (immediate stop, down 15 s)',
+    run: () =>
+      withCluster({ ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+        const { runId, startedAt } = await startRun(c);
+        await c.pg?.stop('immediate');
+        await sleep(15_000);
+        await c.pg?.restart();
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const lines = outageLines(c, 'PostgreSQL');
+        assert.ok(
+          lines.away.every((n) => n <= 1),
+          `one line per worker when it went away: ${JSON.stringify(lines)}`,
+        );
+        assert.ok(
+          lines.away.some((n) => n === 1),
+          'the outage was seen',
+        );
+        return { ...figures, outageMs: 15_000, logLines: lines };
+      }),
+  },
+  {
+    name: 'PostgreSQL unreachable for 60 s (frozen: connections hang)',
+    run: () =>
+      withCluster({ ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+        const { runId, startedAt } = await startRun(c);
+        await c.pg?.freeze();
+        await sleep(60_000);
+        await c.pg?.thaw();
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const lines = outageLines(c, 'PostgreSQL');
+        assert.ok(
+          lines.away.every((n) => n <= 1),
+          JSON.stringify(lines),
+        );
+        return { ...figures, outageMs: 60_000, logLines: lines };
+      }),
+  },
+  {
+    name: 'access tokens expiring every 3 s',
+    run: () =>
+      withCluster({ emulator: { accessTokenTtlSeconds: 3, latencyMs: [40, 80] } }, async (c) => {
+        const startedAt = Date.now();
+        const runId = await c.enqueue(FROM, TO);
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        assert.ok((figures.tokenCalls['200'] ?? 0) >= 2, JSON.stringify(figures.tokenCalls));
+        assert.equal(figures.tokenCalls['400'] ?? 0, 0);
+        return figures;
+      }),
+  },
+  {
+    name: 'refresh token rotated on every refresh, no grace, three workers',
+    run: () =>
+      withCluster(
+        {
+          emulator: {
+            accessTokenTtlSeconds: 2,
+            rotateRefreshTokenAfterSeconds: 0,
+            refreshTokenGraceSeconds: 0,
+            latencyMs: [40, 80],
+          },
+        },
+        async (c) => {
+          const startedAt = Date.now();
+          const runId = await c.enqueue(FROM, TO);
+          const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+          // With no grace, any refresh with a superseded token would be invalid_grant: none is.
+          assert.equal(figures.tokenCalls['400'] ?? 0, 0, JSON.stringify(figures.tokenCalls));
+          assert.ok((figures.tokenCalls['200'] ?? 0) >= 2);
+          return figures;
+        },
+      ),
+  },
+  {
+    name: 'invalid_grant, then auth set and resume',
+    run: () =>
+      withCluster({}, async (c) => {
+        const key = encryptionKey(EMULATOR_DEVELOPMENT_VALUES.encryptionKey) as Buffer;
+        await setRefreshToken(c.db, key, c.realmId, 'a-revoked-refresh-token');
+        const startedAt = Date.now();
+        const runId = await c.enqueue(FROM, TO);
+        await c.until(async () => (await c.runStatus(runId)) === 'halted', 60_000, 'the run to halt');
+        // Every job settles (the rest skipped) before the count: no process asks again.
+        await sleep(2_000);
+        const refused =
+          (await import('../helpers/backfill.js').then((m) => m.emulatorStats(c.emulator.url))).token
+            ?.requests ?? {};
+        assert.deepEqual(refused, { '400': 1 }, 'one token-endpoint call for the whole cluster');
+        await setRefreshToken(c.db, key, c.realmId, c.emulator.refreshToken);
+        const queue = new Queue<WindowJobData>(QUEUE_NAME, {
+          connection: { url: c.workerEnv().REDIS_URL as string },
+          prefix: c.workerEnv().QUEUE_PREFIX,
+        });
+        try {
+          await resumeRun(c.db, queue, runId);
+        } finally {
+          await queue.close();
+        }
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        return { ...figures, refusedCalls: refused['400'] };
+      }),
+  },
+  {
+    name: 'a 429 storm',
+    run: () =>
+      withCluster({ emulator: { requestsPerMinute: 5, windowMs: 1_000 } }, async (c) => {
+        const startedAt = Date.now();
+        const runId = await c.enqueue(FROM, TO);
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        assert.ok((figures.apiCalls['429'] ?? 0) > 0, JSON.stringify(figures.apiCalls));
+        return figures;
+      }),
+  },
+  {
+    name: '5xx, dropped and truncated responses',
+    run: () =>
+      withCluster({ emulator: { serverErrorRate: 0.15, dropRate: 0.05, truncateRate: 0.05 } }, async (c) => {
+        const startedAt = Date.now();
+        const runId = await c.enqueue(FROM, TO);
+        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        assert.ok(
+          (figures.apiCalls['500'] ?? 0) + (figures.apiCalls['503'] ?? 0) > 0,
+          JSON.stringify(figures.apiCalls),
+        );
+        return figures;
+      }),
+  },
+  {
+    name: 'records changing while paged',
+    run: () =>
+      withCluster({ emulator: { driftPerMinute: 600, latencyMs: [40, 80] } }, async (c) => {
+        const startedAt = Date.now();
+        // The drifted records move to now: the range reaches today so they stay inside it.
+        const today = new Date();
+        const to = new Date(
+          Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1),
+        ).toISOString();
+        const from = new Date(Date.parse(to) - 10 * 86_400_000).toISOString();
+        const runId = await c.enqueue(from, to);
+        const figures = await c.expectComplete(runId, from, to, startedAt);
+        return figures;
+      }),
+  },
+];

@@ -1,0 +1,180 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { runCli } from '../helpers/cli.js';
+
+/**
+ * Bad input, everywhere: every command, flag and setting answers exit 2 with one line that names
+ * what is wrong and what is accepted, and writes nothing (no run, no window, no job, no token).
+ */
+describe('bad input on every command', () => {
+  let tdb: TestDatabase;
+  let prefix: string;
+  let env: Record<string, string>;
+  let redis: Redis;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    prefix = uniquePrefix('bad');
+    env = {
+      DATABASE_URL: tdb.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      QBO_ENVIRONMENT: 'emulator',
+    };
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  after(async () => {
+    redis.disconnect();
+    await deletePrefix(prefix);
+    await tdb.drop();
+  });
+
+  async function written() {
+    const count = async (table: 'ops.runs' | 'ops.windows' | 'ops.tokens') =>
+      Number(
+        (
+          await tdb.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      runs: await count('ops.runs'),
+      windows: await count('ops.windows'),
+      tokens: await count('ops.tokens'),
+      redisKeys: (await redis.keys(`${prefix}:*`)).length,
+    };
+  }
+
+  const day = 86_400_000;
+  const tomorrowPlus2 = new Date(Math.floor(Date.now() / day) * day + 2 * day).toISOString().slice(0, 10);
+  const farFuture = new Date(Date.now() + 400 * day).toISOString().slice(0, 10);
+
+  // [label, argv, extra env, the whole line after "qbo-backfill <command>: "]
+  const cases: [string, string[], Record<string, string>, string][] = [
+    [
+      'a range starting before QuickBooks Online existed',
+      ['enqueue', '--entities', 'invoices', '--from', '1900-01-01', '--to', '2026-01-31'],
+      {},
+      '--from: 1900-01-01 is before 2000-01-01; QuickBooks Online holds no data from before 2000, give a later date',
+    ],
+    [
+      'a range ending in days still to come',
+      ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', farFuture],
+      {},
+      `--to: ${farFuture} is after ${tomorrowPlus2} (the day after the run starts, UTC); days still to come have no data yet: give an earlier --to, or a later --start-at`,
+    ],
+    [
+      'an impossible day for retry',
+      ['retry', '--run', 'r1', '--entity', 'invoices', '--day', '2026-02-30'],
+      {},
+      '--day: 2026-02-30 is not a calendar date',
+    ],
+    [
+      'a day that is no date for retry',
+      ['retry', '--run', 'r1', '--entity', 'invoices', '--day', 'soon'],
+      {},
+      '--day: expected a UTC date such as 2026-01-01, got "soon"',
+    ],
+    [
+      'an unknown report format',
+      ['report', '--run', 'r1', '--format', 'xml'],
+      {},
+      '--format: expected table, json or csv, got "xml"',
+    ],
+    [
+      'an unknown status flag',
+      ['status', '--bogus'],
+      {},
+      'unknown option --bogus; usage: qbo-backfill status [--run ID] [--json]',
+    ],
+    ['cancel without a run', ['cancel'], {}, '--run is required'],
+    ['resume without a run', ['resume'], {}, '--run is required'],
+    [
+      'a worker of no concurrency',
+      ['worker', '--concurrency', '0'],
+      {},
+      '--concurrency: expected an integer from 1 to 100, got "0"',
+    ],
+    [
+      'a port out of range',
+      ['dashboard', '--port', '99999'],
+      {},
+      '--port: expected an integer from 0 to 65535, got "99999"',
+    ],
+    [
+      'a port that is no number',
+      ['emulator', '--port', 'abc'],
+      {},
+      '--port: expected an integer from 0 to 65535, got "abc"',
+    ],
+    [
+      'a realm that is no company id',
+      ['auth', 'set', '--realm', 'abc'],
+      {},
+      '--realm: expected a numeric company (realm) id',
+    ],
+    [
+      'a stray argument to migrate',
+      ['migrate', 'now'],
+      {},
+      'unexpected argument "now"; usage: qbo-backfill migrate',
+    ],
+    [
+      'a stray argument to status',
+      ['status', 'r1'],
+      {},
+      'unexpected argument "r1"; usage: qbo-backfill status [--run ID] [--json]',
+    ],
+    [
+      'WINDOW_ATTEMPTS of 0',
+      ['status'],
+      { WINDOW_ATTEMPTS: '0' },
+      'WINDOW_ATTEMPTS: expected an integer from 1 to 100',
+    ],
+    [
+      'a negative WINDOW_BACKOFF_MS',
+      ['status'],
+      { WINDOW_BACKOFF_MS: '-5' },
+      'WINDOW_BACKOFF_MS: expected an integer from 0 to 86400000',
+    ],
+    [
+      'QBO_REQUEST_ATTEMPTS that is no number',
+      ['status'],
+      { QBO_REQUEST_ATTEMPTS: 'many' },
+      'QBO_REQUEST_ATTEMPTS: expected an integer from 1 to 100',
+    ],
+    [
+      'WINDOW_ATTEMPTS on enqueue',
+      ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02'],
+      { WINDOW_ATTEMPTS: '101' },
+      'WINDOW_ATTEMPTS: expected an integer from 1 to 100',
+    ],
+    [
+      'an unknown QBO environment',
+      ['status'],
+      { QBO_ENVIRONMENT: 'staging' },
+      'QBO_ENVIRONMENT: expected sandbox, production or emulator',
+    ],
+    [
+      'a Redis URL of another protocol',
+      ['status'],
+      { REDIS_URL: 'http://x' },
+      'REDIS_URL: expected a URL starting with redis: or rediss:',
+    ],
+  ];
+
+  for (const [label, argv, extra, message] of cases) {
+    it(`${label}: exit 2, one line, nothing written`, async () => {
+      const r = await runCli(argv, { ...env, ...extra });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim(), `qbo-backfill ${argv[0]}: ${message}`);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(await written(), { runs: 0, windows: 0, tokens: 0, redisKeys: 0 });
+    });
+  }
+});

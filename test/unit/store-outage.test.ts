@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { StoreHealth, unreachableStore } from '../../src/shared/store-outage.js';
+import { QboNetworkError } from '../../src/workers/qbo/qbo-errors.js';
+import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
+import { TokenRefreshError } from '../../src/workers/token-errors.js';
+
+const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+describe('which store an error says is away', () => {
+  const cases: [string, unknown, string | undefined][] = [
+    ['an idle client cut by a restart', new Error('Connection terminated unexpectedly'), 'postgres'],
+    [
+      'a fast or immediate stop',
+      coded('terminating connection due to administrator command', '57P01'),
+      'postgres',
+    ],
+    ['a server in recovery', coded('the database system is starting up', '57P03'), 'postgres'],
+    ['a connection exception', coded('connection failure', '08006'), 'postgres'],
+    ['too many clients after a restart', coded('sorry, too many clients already', '53300'), 'postgres'],
+    ['a refused connection', coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), 'postgres'],
+    ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect'), 'postgres'],
+    ['a frozen server', new Error('Query read timeout'), 'postgres'],
+    [
+      'a client left unqueryable',
+      new Error('Client has encountered a connection error and is not queryable'),
+      'postgres',
+    ],
+    [
+      'ioredis giving up on a command',
+      Object.assign(new Error('Reached the max retries per request limit (which is 3).'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+      'redis',
+    ],
+    ['a closed Redis connection', new Error('Connection is closed.'), 'redis'],
+    [
+      'the shared limiter without Redis',
+      new RateLimiterError('UNAVAILABLE', 'rate limiter unavailable'),
+      'redis',
+    ],
+    ['wrapped in a cause', new Error('commit failed', { cause: coded('x', '57P01') }), 'postgres'],
+    [
+      'QBO dropping a connection',
+      new QboNetworkError('network error: ECONNREFUSED', { cause: coded('x', 'ECONNREFUSED') }),
+      undefined,
+    ],
+    [
+      'the token endpoint away',
+      new TokenRefreshError('token refresh failed: ECONNREFUSED', 'retry-window'),
+      undefined,
+    ],
+    ['a unique violation', coded('duplicate key value', '23505'), undefined],
+    ['a jsonb refusal', coded('unsupported Unicode escape sequence', '22P05'), undefined],
+    ['the limiter closing', new RateLimiterError('CLOSED', 'closed'), undefined],
+    ['not an Error', 'boom', undefined],
+  ];
+  for (const [name, err, store] of cases) {
+    it(`${name}: ${store ?? 'not a store outage'}`, () => assert.equal(unreachableStore(err), store));
+  }
+});
+
+describe('StoreHealth', () => {
+  it('logs one line when a store goes away and one when it is back, and caps its backoff', () => {
+    const lines: Array<{ msg: string }> = [];
+    const log = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          lines.push(JSON.parse(chunk.toString()) as { msg: string });
+          done();
+        },
+      }),
+    );
+    const health = new StoreHealth(log, { baseMs: 100, capMs: 1_000 });
+    const delays = Array.from({ length: 12 }, () =>
+      health.down('postgres', new Error('Connection terminated')),
+    );
+    health.up('postgres');
+    health.up('postgres');
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      ['PostgreSQL unreachable: windows wait for it and go on when it is back', 'PostgreSQL is back'],
+    );
+    assert.ok(
+      delays.every((d) => d >= 50 && d <= 1_000),
+      delays.join(),
+    );
+    assert.ok(
+      delays.slice(-3).every((d) => d >= 500),
+      'the delay grows to its cap',
+    );
+    assert.equal(health.isDown('postgres'), false);
+  });
+});
