@@ -90,7 +90,7 @@ describe('bad input on every command', () => {
       'an unknown status flag',
       ['status', '--bogus'],
       {},
-      'unknown option --bogus; usage: qbo-backfill status [--run ID] [--json]',
+      'unknown option --bogus; usage: qbo-backfill status [--run ID] [--json] [--watch]',
     ],
     ['cancel without a run', ['cancel'], {}, '--run is required'],
     ['resume without a run', ['resume'], {}, '--run is required'],
@@ -128,7 +128,7 @@ describe('bad input on every command', () => {
       'a stray argument to status',
       ['status', 'r1'],
       {},
-      'unexpected argument "r1"; usage: qbo-backfill status [--run ID] [--json]',
+      'unexpected argument "r1"; usage: qbo-backfill status [--run ID] [--json] [--watch]',
     ],
     [
       'WINDOW_ATTEMPTS of 0',
