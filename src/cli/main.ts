@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/config.js';
+import { STORE_NAMES, unreachableStore } from '../shared/store-outage.js';
 import { CommandFailedError, UsageError } from '../shared/usage-error.js';
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
@@ -49,6 +50,15 @@ export async function main(argv: string[], cliIo: CliIo): Promise<number> {
       return EXIT.usage;
     }
     const message = err instanceof Error ? err.message : String(err);
+    const store = unreachableStore(err);
+    if (store) {
+      // Say which store, and where to look, instead of a bare socket error.
+      const setting = store === 'postgres' ? 'DATABASE_URL' : 'REDIS_URL';
+      fail(
+        `qbo-backfill ${name}: ${STORE_NAMES[store]} unreachable (${message}): check ${setting} and that the server is up, then run the command again`,
+      );
+      return EXIT.failed;
+    }
     fail(`qbo-backfill ${name}: ${err instanceof CommandFailedError ? '' : 'error: '}${message}`);
     return EXIT.failed;
   }

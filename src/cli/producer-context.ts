@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
 import { createDb, type Db } from '../shared/db.js';
 import { createQueue, createRedis, type WindowJobData } from '../shared/queue.js';
+import { attributeSocketError } from '../shared/store-outage.js';
 
 export interface ProducerContext {
   config: Config;
@@ -14,13 +15,25 @@ export interface ProducerContext {
 
 /** Opens the database and the queue for one producer command and always closes both. */
 export async function withProducer<T>(config: Config, fn: (ctx: ProducerContext) => Promise<T>): Promise<T> {
-  const db = createDb(config.databaseUrl, { max: 4, applicationName: 'qbo-backfill-producer' });
+  // A command answers a person: a database that stopped answering fails it in seconds, not minutes.
+  const db = createDb(config.databaseUrl, {
+    max: 4,
+    applicationName: 'qbo-backfill-producer',
+    queryTimeoutMs: 15_000,
+  });
   let redis: Redis | undefined;
   let queue: Queue<WindowJobData> | undefined;
   try {
-    redis = createRedis(config.redisUrl);
+    redis = createRedis(config.redisUrl, { giveUpAfterAttempts: 5 });
+    // Without a listener ioredis prints every failed reconnect; the command's own call fails
+    // (after ioredis's few retries) and says that Redis is unreachable.
+    redis.on('error', () => undefined);
     queue = createQueue(redis, config.queuePrefix);
+    queue.on('error', () => undefined);
     return await fn({ config, db, queue, redis });
+  } catch (err) {
+    attributeSocketError(err, { postgres: config.databaseUrl, redis: config.redisUrl });
+    throw err;
   } finally {
     await queue?.close().catch(() => undefined);
     redis?.disconnect();

@@ -26,11 +26,25 @@ export function windowJobId(runId: string, entity: string, day: string, generati
 }
 
 /** A Redis connection as BullMQ workers need it (blocking commands must never time out). */
-export function createRedis(url: string, options: { forWorker?: boolean } = {}): Redis {
+export function createRedis(
+  url: string,
+  options: {
+    forWorker?: boolean;
+    /**
+     * Stop reconnecting after this many failed attempts, so that a command answering a person
+     * fails (saying Redis is unreachable) instead of waiting forever. Default: never give up.
+     */
+    giveUpAfterAttempts?: number;
+  } = {},
+): Redis {
+  const giveUp = options.giveUpAfterAttempts;
   return new Redis(url, {
     maxRetriesPerRequest: options.forWorker ? null : 3,
     enableReadyCheck: true,
     lazyConnect: false,
+    ...(giveUp !== undefined
+      ? { retryStrategy: (times: number) => (times > giveUp ? null : Math.min(times * 200, 1_000)) }
+      : {}),
   });
 }
 

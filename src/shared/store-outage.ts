@@ -50,6 +50,9 @@ export function unreachableStore(err: unknown, depth = 0): Store | undefined {
   const name = err.name;
   const code = field(err, 'code');
   const message = err.message;
+  // Set by whoever knows which connection failed (see attributeSocketError).
+  const said = field(err, 'store');
+  if (said === 'postgres' || said === 'redis') return said;
   // The shared limiter lives in Redis: its UNAVAILABLE is Redis away, not QBO.
   if (name === 'RateLimiterError' && code === 'UNAVAILABLE') return 'redis';
   if (
@@ -69,6 +72,21 @@ export function unreachableStore(err: unknown, depth = 0): Store | undefined {
     return /ioredis|bullmq/i.test(stack) ? 'redis' : 'postgres';
   }
   return unreachableStore(field(err, 'cause'), depth + 1);
+}
+
+/**
+ * A refused or reset connection names only an address. Whoever holds both URLs can tell which
+ * store it was: the error is marked with the store whose port it names (and passed on as is).
+ */
+export function attributeSocketError(err: unknown, urls: Record<Store, string>): void {
+  if (!(err instanceof Error)) return;
+  const port = field(err, 'port');
+  if (typeof port !== 'number') return;
+  const portOf = (url: string, fallback: number) => Number(new URL(url).port || fallback);
+  const matches = (Object.keys(urls) as Store[]).filter(
+    (store) => portOf(urls[store], store === 'postgres' ? 5432 : 6379) === port,
+  );
+  if (matches.length === 1) Object.assign(err, { store: matches[0] });
 }
 
 /** The capped backoff of a job waiting for a store. @defaultValue base 1000 ms, cap 30000 ms */
