@@ -40,7 +40,7 @@ describe('retry settings', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     const { runId } = JSON.parse(r.stdout) as { runId: string };
-    const [job] = await queue.getJobs(['delayed', 'waiting']);
+    const [job] = await queue.getJobs(['delayed', 'waiting', 'prioritized']);
     assert.equal(job?.opts.attempts, 2);
     assert.deepEqual(job?.opts.backoff, { type: 'exponential', delay: 50, jitter: 0.5 });
 
