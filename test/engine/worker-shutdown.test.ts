@@ -46,17 +46,29 @@ describe('worker shutdown', () => {
 
   const windowRow = () =>
     tdb.db.selectFrom('ops.windows').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
-  const whenRunning = () =>
-    waitFor(
+  // The window is `running` before its first request leaves (token, budget): a signal then finds
+  // no page in flight. Wait until the emulator holds the request, which its latency keeps open.
+  const whenPageInFlight = async () => {
+    const realmId = emulator.realmIds[0] as string;
+    await waitFor(
       async () => ((await windowRow()).status === 'running' ? true : undefined),
       30_000,
       'the window to start',
       50,
     );
+    await waitFor(
+      () =>
+        Promise.resolve((emulator.stats().realms[realmId]?.maxConcurrentSeen ?? 0) > 0 ? true : undefined),
+      30_000,
+      'a page request to reach QBO',
+      20,
+    );
+  };
 
   it('SIGTERM lets the page in flight commit, puts the job back, and exits 0', async () => {
+    emulator.resetStats();
     const worker = spawnCli(['worker'], env);
-    await whenRunning();
+    await whenPageInFlight();
     worker.signal('SIGTERM');
     const code = await worker.exited;
     assert.equal(code, 0, worker.output().slice(-2000));
@@ -69,8 +81,9 @@ describe('worker shutdown', () => {
   });
 
   it('a second signal exits at once with code 1', async () => {
+    emulator.resetStats();
     const worker = spawnCli(['worker'], env);
-    await whenRunning();
+    await whenPageInFlight();
     worker.signal('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     const second = Date.now();
