@@ -100,32 +100,55 @@ export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({ bas
 interface Outage {
   sinceMs: number;
   failures: number;
+  /** Jobs of this process sent to the delayed set to wait for the store (see park). */
+  parked: Set<string>;
 }
+
+/** How a process finds out a store is back before its waiting jobs' delays are over. */
+export interface StoreWatch {
+  /**
+   * Per store, a cheap query that succeeds once the store answers. While a store is away, one
+   * probe at a time runs every `baseMs`: the process learns the store is back within about a
+   * second, however long the jobs' own delays have grown.
+   */
+  probes?: Partial<Record<Store, () => Promise<unknown>>>;
+  /**
+   * Called once a store is back with the ids of the jobs parked for it, so they can be promoted:
+   * without it they would sit out delays of up to `capMs` after a short outage.
+   */
+  onBack?: (store: Store, jobIds: string[]) => void;
+}
+
+const unrefDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * One process's view of which store is away. It logs one line when a store goes away and one when
- * it is back, however many queries fail meanwhile, and hands out the capped, jittered delay after
- * which a job waiting for it tries again.
+ * it is back, however many queries fail meanwhile, hands out the capped, jittered delay after
+ * which a job waiting for it tries again, and (with a probe) notices the store is back and hands
+ * the parked jobs to `onBack`.
  */
 export class StoreHealth {
   private readonly outages = new Map<Store, Outage>();
+  private stopped = false;
 
   constructor(
     private readonly log: Logger,
     private readonly backoff: StoreBackoff = DEFAULT_STORE_BACKOFF,
+    private readonly watch: StoreWatch = {},
   ) {}
 
   /** Records a failure caused by `store` being away; resolves to how long to wait before trying again. */
   down(store: Store, err: unknown): number {
     let outage = this.outages.get(store);
     if (!outage) {
-      outage = { sinceMs: Date.now(), failures: 0 };
+      outage = { sinceMs: Date.now(), failures: 0, parked: new Set() };
       this.outages.set(store, outage);
       const detail = err instanceof Error ? err.message : String(err);
       this.log.warn(
         { store, err: detail },
         `${STORE_NAMES[store]} unreachable: windows wait for it and go on when it is back`,
       );
+      void this.probeUntilBack(store, outage);
     }
     outage.failures++;
     const exp = Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** Math.min(outage.failures - 1, 20));
@@ -133,7 +156,12 @@ export class StoreHealth {
     return Math.round(exp / 2 + Math.random() * (exp / 2));
   }
 
-  /** Something just worked against `store`: if it was away, say it is back. */
+  /** A job of this process now waits in the delayed set for `store`: it is handed to onBack when the store is back. */
+  park(store: Store, jobId: string | undefined): void {
+    if (jobId !== undefined) this.outages.get(store)?.parked.add(jobId);
+  }
+
+  /** Something just worked against `store`: if it was away, say it is back and release its parked jobs. */
   up(store: Store): void {
     const outage = this.outages.get(store);
     if (!outage) return;
@@ -142,9 +170,41 @@ export class StoreHealth {
       { store, downForMs: Date.now() - outage.sinceMs, failures: outage.failures },
       `${STORE_NAMES[store]} is back`,
     );
+    if (outage.parked.size > 0) this.watch.onBack?.(store, [...outage.parked]);
   }
 
   isDown(store: Store): boolean {
     return this.outages.has(store);
+  }
+
+  /** Stops the probes (on shutdown); safe to call twice. */
+  close(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Probes the store every `baseMs` while this outage lasts. A probe that hangs (a frozen server
+   * keeps connections open without answering) is waited for, never doubled: at most one probe of
+   * a store is in flight.
+   */
+  private async probeUntilBack(store: Store, outage: Outage): Promise<void> {
+    const probe = this.watch.probes?.[store];
+    if (!probe) return;
+    let pending: Promise<boolean> | undefined;
+    while (!this.stopped && this.outages.get(store) === outage) {
+      await unrefDelay(this.backoff.baseMs);
+      if (this.stopped || this.outages.get(store) !== outage) return;
+      pending ??= probe().then(
+        () => true,
+        () => false,
+      );
+      const answered = await Promise.race([pending, unrefDelay(this.backoff.baseMs).then(() => undefined)]);
+      if (answered === undefined) continue;
+      pending = undefined;
+      if (answered && !this.stopped) {
+        this.up(store);
+        return;
+      }
+    }
   }
 }

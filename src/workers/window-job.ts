@@ -121,7 +121,7 @@ export async function processWindow(
   } catch (err) {
     const store = unreachableStore(err);
     if (!store) throw err;
-    throw await waitForStore(store, err, job, token, key, 0, options);
+    throw await waitForStore(store, err, { job, token, key, elapsedMs: 0, options, log });
   }
   options.health?.up('postgres');
   const startedAt = Date.now();
@@ -154,7 +154,7 @@ export async function processWindow(
     log.info({ pages, rowsFetched, sourceCount, runStatus }, 'window done');
     return { status: 'succeeded', pages, rowsFetched, sourceCount };
   } catch (err) {
-    const thrown = await settleFailure(err, job, token, key, elapsed(), options, log);
+    const thrown = await settleFailure(err, { job, token, key, elapsedMs: elapsed(), options, log });
     timed(windowOutcome(thrown) === 'release-job' ? 'released' : 'failed');
     throw thrown;
   }
@@ -181,46 +181,42 @@ async function releaseIfRealmBusy(
   throw new JobReleasedError(`realm ${job.data.realmId} budget booked ${wait} ms ahead`);
 }
 
+/** A failed job's context: what settling its failure needs. */
+interface Failed {
+  job: Job<WindowJobData>;
+  token: string | undefined;
+  key: WindowKey;
+  elapsedMs: number;
+  options: WindowProcessorOptions;
+  log: Logger;
+}
+
 /**
  * A store outage makes the job wait for the store; any other error is recorded as its outcome
  * says. Recording needs PostgreSQL: when it fails because PostgreSQL went away meanwhile, the job
  * waits too, and the error is met again (and recorded) once the database answers.
  */
-async function settleFailure(
-  err: unknown,
-  job: Job<WindowJobData>,
-  token: string | undefined,
-  key: WindowKey,
-  elapsedMs: number,
-  options: WindowProcessorOptions,
-  log: Logger,
-): Promise<unknown> {
+async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
   const store = unreachableStore(err);
-  if (store) return waitForStore(store, err, job, token, key, elapsedMs, options);
+  if (store) return waitForStore(store, err, failed);
   try {
-    return await recordFailure(err, job, key, elapsedMs, options, log);
+    return await recordFailure(err, failed);
   } catch (recordErr) {
     const away = unreachableStore(recordErr);
     if (!away) throw recordErr;
-    return waitForStore(away, recordErr, job, token, key, elapsedMs, options);
+    return waitForStore(away, recordErr, failed);
   }
 }
 
 /**
  * The window's job goes back to the delayed set for a capped, growing delay, without using up an
- * attempt and without the circuit breaker: the outage is not the window's fault. The window is set
- * back to pending when PostgreSQL answers; when it does not, the row stays `running` until the
- * job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
+ * attempt and without the circuit breaker: the outage is not the window's fault. It is parked
+ * with the process's StoreHealth, which promotes it as soon as a probe finds the store back. The
+ * window is set back to pending when PostgreSQL answers; when it does not, the row stays `running`
+ * until the job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
  */
-async function waitForStore(
-  store: Store,
-  err: unknown,
-  job: Job<WindowJobData>,
-  token: string | undefined,
-  key: WindowKey,
-  elapsedMs: number,
-  options: WindowProcessorOptions,
-): Promise<unknown> {
+async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
+  const { job, token, key, elapsedMs, options } = failed;
   const delayMs = options.health?.down(store, err) ?? 1_000;
   await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
   try {
@@ -230,6 +226,7 @@ async function waitForStore(
     // The lock was lost while Redis was away: BullMQ's stalled-job check hands the job out again.
     return err;
   }
+  options.health?.park(store, job.id);
   return new WaitingForStoreError(store, delayMs);
 }
 
@@ -290,14 +287,8 @@ async function loadWindow(
  * throws to BullMQ: the error itself when BullMQ should retry (or keep) the job, an
  * UnrecoverableError when it must not.
  */
-async function recordFailure(
-  err: unknown,
-  job: Job<WindowJobData>,
-  key: WindowKey,
-  elapsedMs: number,
-  options: WindowProcessorOptions,
-  log: Logger,
-): Promise<unknown> {
+async function recordFailure(err: unknown, failed: Failed): Promise<unknown> {
+  const { job, key, elapsedMs, options, log } = failed;
   const { db } = options;
   const message = err instanceof Error ? err.message : String(err);
   const outcome = windowOutcome(err);

@@ -1,4 +1,5 @@
-import { Worker } from 'bullmq';
+import { Job, Worker } from 'bullmq';
+import { sql } from 'kysely';
 import type { Config } from '../shared/config.js';
 import { requireValue } from '../shared/config.js';
 import { QBO_ENVIRONMENTS } from '../shared/qbo-environments.js';
@@ -124,11 +125,15 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     metrics,
     ...options.client,
   });
-  const health = new StoreHealth(logger);
   const connection = createRedis(config.redisUrl, { forWorker: true });
-  // Only for the windows a retried failed job requeues when it reopens its halted run.
+  // For the windows a retried failed job requeues when it reopens its halted run, and to promote
+  // the jobs that waited for a store once it is back.
   const queue = createQueue(metricsRedis, config.queuePrefix);
   queue.on('error', () => undefined);
+  const health = new StoreHealth(logger, undefined, {
+    probes: { postgres: () => sql`select 1`.execute(db) },
+    onBack: (store, jobIds) => void promoteParked(queue, jobIds, store, logger),
+  });
   const addJobs = async (runId: string) => {
     const run = await getRun(db, runId);
     if (run) await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs));
@@ -186,6 +191,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         );
         await worker.close(true).catch(() => undefined);
       }
+      health.close();
       await Promise.allSettled([limiter.close(), tokens.close()]);
       await metrics.close();
       await withTimeout(queue.close(), 2_000, 'queue close').catch(() => undefined);
@@ -198,4 +204,30 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     return closing;
   };
   return { close, closed, db };
+}
+
+/**
+ * Jobs that waited in the delayed set for a store run again now that it is back, instead of
+ * sitting out delays that grew during the outage. A job another process already took, or that
+ * is no longer delayed, is left as it is.
+ */
+async function promoteParked(
+  queue: ReturnType<typeof createQueue>,
+  jobIds: string[],
+  store: string,
+  logger: Logger,
+): Promise<void> {
+  let promoted = 0;
+  for (const id of jobIds) {
+    const job = await Job.fromId(queue, id).catch(() => undefined);
+    if (!job) continue;
+    if (
+      await job.promote().then(
+        () => true,
+        () => false,
+      )
+    )
+      promoted++;
+  }
+  logger.debug({ store, parked: jobIds.length, promoted }, 'jobs that waited for the store run again');
 }

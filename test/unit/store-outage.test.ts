@@ -94,4 +94,55 @@ describe('StoreHealth', () => {
     );
     assert.equal(health.isDown('postgres'), false);
   });
+
+  it('probes a store that went away and hands the parked jobs over once it answers', async () => {
+    let answers = 0;
+    const backs: Array<[string, string[]]> = [];
+    let hanging: (() => void) | undefined;
+    const health = new StoreHealth(
+      pino({ level: 'silent' }),
+      { baseMs: 20, capMs: 1_000 },
+      {
+        probes: {
+          postgres: () => {
+            answers++;
+            // The second probe hangs like a frozen server: no other probe may start meanwhile.
+            if (answers === 2)
+              return new Promise((_, reject) => (hanging = () => reject(new Error('frozen'))));
+            return answers < 4 ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve();
+          },
+        },
+        onBack: (store, ids) => backs.push([store, ids]),
+      },
+    );
+    health.down('postgres', new Error('Connection terminated'));
+    health.park('postgres', 'job-1');
+    health.park('postgres', 'job-2');
+    health.park('redis', 'job-3'); // Redis is not away: nothing to park it for
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(answers, 2, 'one probe at a time, even when one hangs');
+    hanging?.();
+    for (let i = 0; i < 50 && health.isDown('postgres'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(health.isDown('postgres'), false);
+    assert.equal(answers, 4);
+    assert.deepEqual(backs, [['postgres', ['job-1', 'job-2']]]);
+    health.close();
+  });
+
+  it('stops probing once closed', async () => {
+    let probes = 0;
+    const health = new StoreHealth(
+      pino({ level: 'silent' }),
+      { baseMs: 10, capMs: 100 },
+      {
+        probes: { postgres: () => (probes++, Promise.reject(new Error('down'))) },
+      },
+    );
+    health.down('postgres', new Error('Connection terminated'));
+    await new Promise((r) => setTimeout(r, 60));
+    health.close();
+    const seen = probes;
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(seen > 0 && probes <= seen + 1, `${seen} then ${probes}`);
+  });
 });
