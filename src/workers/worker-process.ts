@@ -17,6 +17,9 @@ import { QboClient, type QboClientOptions } from './qbo/qbo-client.js';
 import { RealmRateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 import { processWindow, type WindowOutcome, type WindowProcessorOptions } from './window-job.js';
 
+/** How long shutdown waits for each step after the jobs (closing the limiter, the pool...). */
+const STEP_TIMEOUT_MS = 5_000;
+
 export interface WorkerProcessOptions {
   config: Config;
   logger: Logger;
@@ -172,6 +175,13 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   });
   logger.info({ concurrency, queue: QUEUE_NAME, prefix: config.queuePrefix }, 'worker started');
 
+  /** Waits for one shutdown step, at most STEP_TIMEOUT_MS; a step that does not end is logged and left. */
+  const bounded = (step: Promise<unknown>, what: string) =>
+    withTimeout(step, STEP_TIMEOUT_MS, what).then(
+      () => undefined,
+      (err: unknown) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'shutdown step abandoned'),
+    );
   let closing: Promise<void> | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -189,15 +199,20 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
           { timeoutMs },
           'jobs did not release in time; forcing the worker closed (their locks will expire)',
         );
-        await worker.close(true).catch(() => undefined);
+        await bounded(worker.close(true), 'worker force close');
       }
       health.close();
-      await Promise.allSettled([limiter.close(), tokens.close()]);
-      await metrics.close();
-      await withTimeout(queue.close(), 2_000, 'queue close').catch(() => undefined);
+      // Each step is bounded: a store that went away during shutdown must not keep the process
+      // alive (a pool ends only when its clients are back; a flush waits for Redis).
+      await Promise.all([
+        bounded(limiter.close(), 'rate limiter close'),
+        bounded(tokens.close(), 'token provider close'),
+      ]);
+      await bounded(metrics.close(), 'metrics flush');
+      await bounded(queue.close(), 'queue close');
       metricsRedis.disconnect();
       connection.disconnect();
-      await db.destroy();
+      await bounded(db.destroy(), 'database pool close');
       logger.info('worker stopped');
       resolveClosed();
     })();
