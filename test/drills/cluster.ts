@@ -27,6 +27,9 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-ch
 export const DRILL_ENTITIES = ['invoices', 'customers', 'items'];
 
 export interface ClusterOptions {
+  /** The drill's range (ISO instants); its runs back up [from, to). */
+  from: string;
+  to: string;
   /** A PostgreSQL server of the drill's own (it will be stopped, killed or frozen). */
   ownPostgres?: boolean;
   /** A persistent redis-server of the drill's own (it will be killed and restarted). */
@@ -69,7 +72,14 @@ export class DrillCluster {
 
   private constructor(private readonly options: ClusterOptions) {}
 
-  static async start(options: ClusterOptions = {}): Promise<DrillCluster> {
+  get from(): string {
+    return this.options.from;
+  }
+  get to(): string {
+    return this.options.to;
+  }
+
+  static async start(options: ClusterOptions): Promise<DrillCluster> {
     const c = new DrillCluster(options);
     if (options.ownPostgres) {
       c.pg = await PostgresServer.start();
@@ -134,12 +144,12 @@ export class DrillCluster {
     return this.workers.flatMap((w) => w.output.filter((l) => pattern.test(l)));
   }
 
-  async enqueue(from: string, to: string, pageSize = 2): Promise<string> {
+  async enqueue(pageSize = 2): Promise<string> {
     const plan = planBackfill({
       realmId: this.realmId,
       entities: DRILL_ENTITIES,
-      from: new Date(from),
-      to: new Date(to),
+      from: new Date(this.from),
+      to: new Date(this.to),
       startAt: new Date(),
       pageSize,
     });
@@ -184,8 +194,6 @@ export class DrillCluster {
    */
   async expectComplete(
     runId: string,
-    from: string,
-    to: string,
     startedAt: number,
     /**
      * Records changed while the run read them move to "now", out of a past range: raw keeps the
@@ -194,6 +202,7 @@ export class DrillCluster {
      */
     options: { timeoutMs?: number; movedAway?: boolean } = {},
   ): Promise<RunFigures> {
+    const { from, to } = this;
     await this.until(
       async () =>
         ['succeeded', 'failed', 'halted', 'cancelled'].includes((await this.runStatus(runId)) ?? ''),

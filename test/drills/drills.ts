@@ -13,21 +13,34 @@ import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
 import { DrillCluster } from './cluster.js';
 
 const FROM = '2026-03-01T00:00:00Z';
-const TO = '2026-03-15T00:00:00Z';
+const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Figures = object;
+
+/** How big a drill is: `npm run test:drills` runs FULL, the part of `npm test` runs QUICK. */
+export interface DrillScale {
+  /** Days of the drill's range, from 2026-03-01 (three entities a day). */
+  days: number;
+  /** How long the PostgreSQL restart drill keeps the server down. */
+  pgDownMs: number;
+}
+export const FULL: DrillScale = { days: 14, pgDownMs: 15_000 };
+export const QUICK: DrillScale = { days: 7, pgDownMs: 5_000 };
+
 export interface Drill {
   name: string;
-  run(): Promise<Figures>;
+  run(scale?: DrillScale): Promise<Figures>;
 }
 
-/** Starts a cluster, runs `body`, always tears the cluster down. */
+/** Starts a cluster over the scale's range, runs `body`, always tears the cluster down. */
 async function withCluster(
-  options: Parameters<typeof DrillCluster.start>[0],
+  scale: DrillScale,
+  options: Omit<Parameters<typeof DrillCluster.start>[0], 'from' | 'to'>,
   body: (c: DrillCluster) => Promise<Figures>,
 ): Promise<Figures> {
-  const c = await DrillCluster.start(options);
+  const to = new Date(Date.parse(FROM) + scale.days * DAY_MS).toISOString();
+  const c = await DrillCluster.start({ ...options, from: FROM, to });
   try {
     return await body(c);
   } finally {
@@ -38,7 +51,7 @@ async function withCluster(
 /** Enqueues the drill's range and waits until `pages` pages are committed: the run is under way. */
 async function startRun(c: DrillCluster, pages = 3): Promise<{ runId: string; startedAt: number }> {
   const startedAt = Date.now();
-  const runId = await c.enqueue(FROM, TO);
+  const runId = await c.enqueue();
   await c.until(async () => (await c.committedPages(runId)) >= pages, 60_000, 'the run to be under way');
   return { runId, startedAt };
 }
@@ -53,18 +66,18 @@ function outageLines(c: DrillCluster, store: 'PostgreSQL' | 'Redis') {
 export const DRILLS: Drill[] = [
   {
     name: 'kill -9 of a worker mid-page',
-    run: () =>
-      withCluster({ emulator: { latencyMs: [80, 160] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { emulator: { latencyMs: [80, 160] } }, async (c) => {
         const { runId, startedAt } = await startRun(c);
         c.workers[0]?.child.kill('SIGKILL');
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         return { ...figures, killed: 1 };
       }),
   },
   {
     name: 'SIGTERM to every worker, then new ones',
-    run: () =>
-      withCluster({ emulator: { latencyMs: [80, 160] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { emulator: { latencyMs: [80, 160] } }, async (c) => {
         const { runId, startedAt } = await startRun(c);
         const stopping = Date.now();
         await c.stopWorkers('SIGTERM');
@@ -82,31 +95,31 @@ export const DRILLS: Drill[] = [
           .execute();
         assert.equal(running.length, 0, 'no window left running');
         for (let i = 0; i < 3; i++) c.startWorker();
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         return { ...figures, drainMs };
       }),
   },
   {
     name: 'Redis restarted mid-run (down 8 s)',
-    run: () =>
-      withCluster({ ownRedis: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { ownRedis: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
         const { runId, startedAt } = await startRun(c);
         await c.redis?.kill();
         await sleep(8_000);
         await c.redis?.restart();
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         return { ...figures, outageMs: 8_000, logLines: outageLines(c, 'Redis') };
       }),
   },
   {
-    name: 'PostgreSQL restarted mid-run (immediate stop, down 15 s)',
-    run: () =>
-      withCluster({ ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+    name: 'PostgreSQL restarted mid-run (immediate stop)',
+    run: (scale = FULL) =>
+      withCluster(scale, { ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
         const { runId, startedAt } = await startRun(c);
         await c.pg?.stop('immediate');
-        await sleep(15_000);
+        await sleep(scale.pgDownMs);
         await c.pg?.restart();
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         const lines = outageLines(c, 'PostgreSQL');
         assert.ok(
           lines.away.every((n) => n <= 1),
@@ -116,18 +129,18 @@ export const DRILLS: Drill[] = [
           lines.away.some((n) => n === 1),
           'the outage was seen',
         );
-        return { ...figures, outageMs: 15_000, logLines: lines };
+        return { ...figures, outageMs: scale.pgDownMs, logLines: lines };
       }),
   },
   {
     name: 'PostgreSQL unreachable for 60 s (frozen: connections hang)',
-    run: () =>
-      withCluster({ ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { ownPostgres: true, emulator: { latencyMs: [80, 160] } }, async (c) => {
         const { runId, startedAt } = await startRun(c);
         await c.pg?.freeze();
         await sleep(60_000);
         await c.pg?.thaw();
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         const lines = outageLines(c, 'PostgreSQL');
         assert.ok(
           lines.away.every((n) => n <= 1),
@@ -138,11 +151,11 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'access tokens expiring every 3 s',
-    run: () =>
-      withCluster({ emulator: { accessTokenTtlSeconds: 3, latencyMs: [40, 80] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { emulator: { accessTokenTtlSeconds: 3, latencyMs: [40, 80] } }, async (c) => {
         const startedAt = Date.now();
-        const runId = await c.enqueue(FROM, TO);
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const runId = await c.enqueue();
+        const figures = await c.expectComplete(runId, startedAt);
         assert.ok((figures.tokenCalls['200'] ?? 0) >= 2, JSON.stringify(figures.tokenCalls));
         assert.equal(figures.tokenCalls['400'] ?? 0, 0);
         return figures;
@@ -150,8 +163,9 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'refresh token rotated on every refresh, no grace, three workers',
-    run: () =>
+    run: (scale = FULL) =>
       withCluster(
+        scale,
         {
           emulator: {
             accessTokenTtlSeconds: 2,
@@ -162,8 +176,8 @@ export const DRILLS: Drill[] = [
         },
         async (c) => {
           const startedAt = Date.now();
-          const runId = await c.enqueue(FROM, TO);
-          const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+          const runId = await c.enqueue();
+          const figures = await c.expectComplete(runId, startedAt);
           // With no grace, any refresh with a superseded token would be invalid_grant: none is.
           assert.equal(figures.tokenCalls['400'] ?? 0, 0, JSON.stringify(figures.tokenCalls));
           assert.ok((figures.tokenCalls['200'] ?? 0) >= 2);
@@ -173,12 +187,12 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'invalid_grant, then auth set and resume',
-    run: () =>
-      withCluster({}, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, {}, async (c) => {
         const key = encryptionKey(EMULATOR_DEVELOPMENT_VALUES.encryptionKey) as Buffer;
         await setRefreshToken(c.db, key, c.realmId, 'a-revoked-refresh-token');
         const startedAt = Date.now();
-        const runId = await c.enqueue(FROM, TO);
+        const runId = await c.enqueue();
         await c.until(async () => (await c.runStatus(runId)) === 'halted', 60_000, 'the run to halt');
         // Every job settles (the rest skipped) before the count: no process asks again.
         await sleep(2_000);
@@ -196,42 +210,46 @@ export const DRILLS: Drill[] = [
         } finally {
           await queue.close();
         }
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const figures = await c.expectComplete(runId, startedAt);
         return { ...figures, refusedCalls: refused['400'] };
       }),
   },
   {
     name: 'a 429 storm',
-    run: () =>
-      withCluster({ emulator: { requestsPerMinute: 5, windowMs: 1_000 } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { emulator: { requestsPerMinute: 5, windowMs: 1_000 } }, async (c) => {
         const startedAt = Date.now();
-        const runId = await c.enqueue(FROM, TO);
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
+        const runId = await c.enqueue();
+        const figures = await c.expectComplete(runId, startedAt);
         assert.ok((figures.apiCalls['429'] ?? 0) > 0, JSON.stringify(figures.apiCalls));
         return figures;
       }),
   },
   {
     name: '5xx, dropped and truncated responses',
-    run: () =>
-      withCluster({ emulator: { serverErrorRate: 0.15, dropRate: 0.05, truncateRate: 0.05 } }, async (c) => {
-        const startedAt = Date.now();
-        const runId = await c.enqueue(FROM, TO);
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt);
-        assert.ok(
-          (figures.apiCalls['500'] ?? 0) + (figures.apiCalls['503'] ?? 0) > 0,
-          JSON.stringify(figures.apiCalls),
-        );
-        return figures;
-      }),
+    run: (scale = FULL) =>
+      withCluster(
+        scale,
+        { emulator: { serverErrorRate: 0.15, dropRate: 0.05, truncateRate: 0.05 } },
+        async (c) => {
+          const startedAt = Date.now();
+          const runId = await c.enqueue();
+          const figures = await c.expectComplete(runId, startedAt);
+          assert.ok(
+            (figures.apiCalls['500'] ?? 0) + (figures.apiCalls['503'] ?? 0) > 0,
+            JSON.stringify(figures.apiCalls),
+          );
+          return figures;
+        },
+      ),
   },
   {
     name: 'records changing while paged',
-    run: () =>
-      withCluster({ emulator: { driftPerMinute: 1_200, latencyMs: [40, 80] } }, async (c) => {
+    run: (scale = FULL) =>
+      withCluster(scale, { emulator: { driftPerMinute: 1_200, latencyMs: [40, 80] } }, async (c) => {
         const startedAt = Date.now();
-        const runId = await c.enqueue(FROM, TO);
-        const figures = await c.expectComplete(runId, FROM, TO, startedAt, { movedAway: true });
+        const runId = await c.enqueue();
+        const figures = await c.expectComplete(runId, startedAt, { movedAway: true });
         const reread = await c.db
           .selectFrom('ops.windows')
           .select((eb) => eb.fn.sum<number>('reread_passes').as('n'))
