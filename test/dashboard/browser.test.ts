@@ -9,6 +9,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { ROOT, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { emulatorConfig, emulatorEnv, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
 import { getEntity } from '../../src/shared/entities.js';
+import { waitForRunStatus } from '../../src/shared/state/index.js';
 import { sample } from './metrics-text.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,20 +20,6 @@ const FROM = new Date('2026-01-01T00:00:00Z');
 const TO = new Date('2026-02-01T00:00:00Z');
 /** Where the run page's screenshot goes, for a person to look at. */
 const SHOTS = path.join(ROOT, 'test-results');
-
-async function waitForStatus(db: TestDatabase['db'], runId: string, status: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await db
-      .selectFrom('ops.runs')
-      .select('status')
-      .where('run_id', '=', runId)
-      .executeTakeFirst();
-    if (run?.status === status) return;
-    if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status}, not ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /**
  * An operator's day in a real browser: a January backfill of three entities whose items QBO
@@ -136,7 +123,7 @@ void describe(
       const confirm = page.getByRole('button', { name: /^(confirm|retry)$/i });
       if (await confirm.isVisible({ timeout: 2_000 }).catch(() => false)) await confirm.click();
 
-      await waitForStatus(tdb.db, runId, 'succeeded', 120_000);
+      await waitForRunStatus(tdb.db, runId, (status) => status === 'succeeded', 120_000, 250);
       for (const entity of ENTITIES) {
         const truth = await fetchTruth(emulator.url, realmId, entity, FROM, TO);
         assert.deepEqual(await rawIds(tdb.db, entity, realmId, FROM, TO), [...truth.ids].sort(), entity);

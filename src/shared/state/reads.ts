@@ -11,12 +11,13 @@ export async function getWindow(db: Db, key: WindowKey) {
 }
 
 /**
- * Polls the run until it has ended (any status but a live one) and returns that status; rejects
- * after `timeoutMs`.
+ * Polls the run until its status is one of `wanted` and returns it; rejects after `timeoutMs`
+ * saying what the status was.
  */
-export async function waitForRunEnd(
+export async function waitForRunStatus(
   db: Db,
   runId: string,
+  wanted: (status: RunStatus) => boolean,
   timeoutMs: number,
   intervalMs = 500,
 ): Promise<RunStatus> {
@@ -27,9 +28,24 @@ export async function waitForRunEnd(
       .select('status')
       .where('run_id', '=', runId)
       .executeTakeFirst();
-    if (run && !isLiveRunStatus(run.status)) return run.status;
+    if (run && wanted(run.status)) return run.status;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for run ${runId} to end`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for run ${runId} (it is ${run?.status ?? 'missing'})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Polls the run until it has ended (any status but a live one) and returns that status; rejects
+ * after `timeoutMs`.
+ */
+export function waitForRunEnd(
+  db: Db,
+  runId: string,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<RunStatus> {
+  return waitForRunStatus(db, runId, (status) => !isLiveRunStatus(status), timeoutMs, intervalMs);
 }
