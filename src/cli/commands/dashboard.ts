@@ -1,13 +1,15 @@
 import type { Command } from '../command.js';
 import { EXIT, intFlag, parseFlags } from '../command.js';
 import { untilSignal } from '../signals.js';
-import { BOARD_PATH, DEFAULT_PORT, dashboardCredentials, startDashboard } from '../../dashboard/index.js';
 
 export const dashboardCommand: Command = {
   name: 'dashboard',
   summary: 'serve Bull Board at /admin/queues, Prometheus metrics at /metrics and /healthz',
   usage: 'qbo-backfill dashboard [--port 3000] [--host 0.0.0.0] [--insecure-no-auth]',
   async run(argv, io) {
+    // Loaded on use: Express and Bull Board stay out of the workers' and producers' processes.
+    const { BOARD_PATH, DEFAULT_PORT, dashboardCredentials, startDashboard } =
+      await import('../../dashboard/index.js');
     const { values } = parseFlags(
       argv,
       {

@@ -3,15 +3,7 @@ import { EXIT, intFlag, parseFlags } from '../command.js';
 import { untilSignal } from '../signals.js';
 import { parseLogConfig } from '../../shared/config.js';
 import { UsageError } from '../../shared/usage-error.js';
-import {
-  EMULATOR_DEFAULTS,
-  EmulatorConfigError,
-  PROFILE_NAMES,
-  startEmulator,
-  validateConfigPatch,
-  type EmulatorConfig,
-  type ProfileName,
-} from '../../emulator/index.js';
+import type { EmulatorConfig, ProfileName } from '../../emulator/index.js';
 
 const USAGE =
   'qbo-backfill emulator [--port 8089] [--host 127.0.0.1] [--seed N] [--profile sandbox|large] [--realm ID ...] ' +
@@ -44,6 +36,9 @@ export const emulatorCommand: Command = {
   summary: 'serve the built-in QBO emulator (token, query and CDC endpoints, limits and faults)',
   usage: USAGE,
   async run(argv, io) {
+    // Loaded on use: the emulator and its data generators stay out of every other command's process.
+    const { EMULATOR_DEFAULTS, EmulatorConfigError, PROFILE_NAMES, startEmulator, validateConfigPatch } =
+      await import('../../emulator/index.js');
     const { values, positionals } = parseFlags(
       argv,
       {
