@@ -143,6 +143,11 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   };
   // ioredis reconnects by itself, forever, with its capped backoff; 'ready' says Redis is back.
   connection.on('ready', () => health.up('redis'));
+  // Commands wait in ioredis's queue while Redis is away, so no job may fail to tell of it: the
+  // connection closing is the outage's first sign (one line, however many reconnects fail).
+  connection.on('close', () => {
+    if (!closing) health.down('redis', new Error('the connection to Redis closed'));
+  });
   const worker = new Worker<WindowJobData, WindowOutcome>(
     QUEUE_NAME,
     (job, token) =>

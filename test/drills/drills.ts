@@ -108,7 +108,9 @@ export const DRILLS: Drill[] = [
         await sleep(8_000);
         await c.redis?.restart();
         const figures = await c.expectComplete(runId, startedAt);
-        return { ...figures, outageMs: 8_000, logLines: outageLines(c, 'Redis') };
+        const lines = outageLines(c, 'Redis');
+        assert.deepEqual(lines, { away: [1, 1, 1], back: [1, 1, 1] }, 'one line per worker each way');
+        return { ...figures, outageMs: 8_000, logLines: lines };
       }),
   },
   {
