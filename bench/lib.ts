@@ -138,7 +138,8 @@ export interface WorkerProcessHandle {
   close(): Promise<void>;
 }
 
-const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+// bin.ts, not main.ts: main.ts only exports the command line, bin.ts hands it the process.
+const CLI_MAIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
 
 /** Starts `qbo-backfill worker --concurrency N` with `env` and waits until it takes jobs. */
 export async function spawnWorkerProcess(
