@@ -98,9 +98,14 @@ export function newestPerId(records: readonly ParsedRecord[]): ParsedRecord[] {
   return [...newest.values()];
 }
 
-/** The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based position. */
+/**
+ * The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based
+ * position. A body kept as bytes goes as jsonb's binary form (a version byte, then the same
+ * text): node-postgres sends a Buffer parameter as binary, so its bytes are copied into the
+ * message as they are, where a string would be encoded to UTF-8 again.
+ */
 export interface PagePayloads {
-  json: string;
+  json: string | Buffer;
   path: string[];
   positions: number[];
 }
@@ -116,7 +121,7 @@ export function pagePayloads(rows: readonly ParsedRecord[], adjusted: Adjusted =
   const body = rows[0]?.source?.page;
   if (body !== undefined && rows.every((r) => r.source?.page === body) && !hasSuspectEscape(body.body)) {
     return {
-      json: body.body,
+      json: typeof body.body === 'string' ? body.body : Buffer.concat([JSONB_VERSION, body.body]),
       path: [...body.path],
       positions: rows.map((r) => (r.source?.index as number) + 1),
     };
@@ -128,6 +133,9 @@ export function pagePayloads(rows: readonly ParsedRecord[], adjusted: Adjusted =
   });
   return { json: `[${payloads.join(',')}]`, path: [], positions: rows.map((_, k) => k + 1) };
 }
+
+/** jsonb's binary input format: version 1, then the JSON text. */
+const JSONB_VERSION = Buffer.from([1]);
 
 function isNewer(a: ParsedRecord, b: ParsedRecord): boolean {
   const at = a.lastUpdated?.getTime() ?? -Infinity;

@@ -5,7 +5,8 @@ import type { EntityDefinition } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { commitPage, getRun, restartPass, type RunStatus, type WindowKey } from '../shared/state/index.js';
-import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
+import type { ParsedRecord } from './qbo-record.js';
+import { readPageRecords } from './qbo-response.js';
 import { upsertPage, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
@@ -188,7 +189,7 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
       data.pageSize,
     );
     const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement, entity.name);
-    const received = pageRecords(queryResponse, entity.qboName).map(parseRecord);
+    const received = readPageRecords(queryResponse, entity.qboName);
     let records = received;
     if (page > 0 && data.pageSize > 1) {
       const first = received[0]?.id;
