@@ -254,10 +254,13 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
     pass.lastPageRows = records.length;
     lastId = received[received.length - 1]?.id;
     for (const r of records) if (r.id !== undefined && inScope(entity, r, start, end)) pass.ids.add(r.id);
-    await job.updateProgress({ pass: pass.number, page: pass.page, rows: totals.rows });
-    await job.log(
-      `pass ${pass.number} page ${pass.page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
-    );
+    // Sent together: ioredis pipelines them on its connection, one round trip instead of two.
+    await Promise.all([
+      job.updateProgress({ pass: pass.number, page: pass.page, rows: totals.rows }),
+      job.log(
+        `pass ${pass.number} page ${pass.page}: ${records.length} rows${intuitTid ? ` (intuit_tid ${intuitTid})` : ''}`,
+      ),
+    ]);
     // A short page ends the pass. QBO's empty page has no entity key: zero rows, handled above.
     if (received.length < data.pageSize) return undefined;
   }
