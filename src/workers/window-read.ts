@@ -4,7 +4,13 @@ import type { Db } from '../shared/db.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
-import { commitPage, getRun, restartPass, type RunStatus, type WindowKey } from '../shared/state/index.js';
+import {
+  commitPageQuery,
+  getRun,
+  restartPass,
+  type RunStatus,
+  type WindowKey,
+} from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { readPageRecords } from './qbo-response.js';
 import { upsertPage, type Adjusted } from './upsert-page.js';
@@ -213,32 +219,31 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
         'record outside its window',
       );
     }
-    const { counts, adjusted } = await db.transaction().execute(async (trx) => {
-      const adjusted: Adjusted = {};
-      const counts = await upsertPage(
-        trx,
-        entity,
-        records,
-        {
-          realmId: data.realmId,
-          runId: data.runId,
-          windowStart: start,
-          windowEnd: end,
-          pageNumber: page + 1,
-          pageSize: data.pageSize,
-          requestPayload: statement,
-        },
-        adjusted,
-      );
-      await commitPage(trx, key, {
+    // The rows and the window's counters in one statement, so one transaction (see upsertPage).
+    const adjusted: Adjusted = {};
+    const counts = await upsertPage(
+      db,
+      entity,
+      records,
+      {
+        realmId: data.realmId,
+        runId: data.runId,
+        windowStart: start,
+        windowEnd: end,
         pageNumber: page + 1,
-        rowsFetched: records.length,
-        ...counts,
-        skipped: withoutId,
-        temporalAnomalies: anomalies.length,
-      });
-      return { counts, adjusted };
-    });
+        pageSize: data.pageSize,
+        requestPayload: statement,
+      },
+      adjusted,
+      (upserted) =>
+        commitPageQuery(db, key, {
+          pageNumber: page + 1,
+          rowsFetched: records.length,
+          ...upserted,
+          skipped: withoutId,
+          temporalAnomalies: anomalies.length,
+        }),
+    );
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
     for (const [reason, n] of Object.entries(adjusted)) {
