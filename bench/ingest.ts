@@ -3,8 +3,9 @@
  * copy of the same table, in one run, so the ratio holds whatever the machine's load.
  *
  * (a) The emulator (own process, large profile, QBO's limits off, every day served once before
- *     the clock starts) answers 60 days of invoices in pages of 1000; two in-process workers of
- *     concurrency 8 run every window job: enqueue → queue → QBO client → upsert + window counters.
+ *     the clock starts and its answer's bytes kept) answers 60 days of invoices in pages of 1000;
+ *     two worker processes of concurrency 8 run every window job: enqueue → queue → QBO client →
+ *     upsert + window counters.
  * (b) The rows (a) stored are exported with `\copy ... TO` and loaded with `psql \copy ... FROM`
  *     into `LIKE raw.qb_invoices INCLUDING ALL` (same columns, lz4 payload, primary key, index).
  * Rounds alternate (a) and (b) on emptied tables.
@@ -50,8 +51,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** `BENCH_IN_PROCESS=1`: the workers share the bench's process (one event loop) instead of two processes. */
 const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 
-/** Emulator limits far above anything the run can reach: the figure is the ingest path's own. */
-const LIMITS_OFF = { requestsPerMinute: 1_000_000, maxConcurrent: 10_000 };
+/**
+ * Emulator limits far above anything the run can reach: the figure is the ingest path's own. And
+ * the emulator answers each page with the bytes it sent when the page was first asked for (warm-up,
+ * before the clock), instead of running the query and serialising 1000 invoices again: that is
+ * QBO's work, not the product's, yet here it shares the two cores with the workers. The workers
+ * get the same JSON either way (only the envelope's `time` is that of the first answer).
+ */
+const LIMITS_OFF = { requestsPerMinute: 1_000_000, maxConcurrent: 10_000, cacheReplies: true };
 
 async function psql(url: string, command: string): Promise<void> {
   await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command]);
