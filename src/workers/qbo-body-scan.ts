@@ -10,6 +10,8 @@
  * stored, and it reads what JSON.parse would: of duplicate keys, the last wins.
  */
 
+import { isDigit, isHex, isNumberStart } from './json-bytes.js';
+
 /** A value's JSON type, as far as the fields care. */
 export const STRING = 1;
 export const NUMBER = 2;
@@ -134,6 +136,9 @@ class Scanner {
   /** One record object: where its Id, SyncToken and MetaData/Metadata are. */
   private record(at: number, span: RecordSpan): number {
     return this.object(at, (key, v) => {
+      // Most keys are none of the four: their length says so.
+      const length = key.end - key.start - 2;
+      if (!key.escaped && length !== 2 && length !== 8 && length !== 9) return this.value(v);
       if (this.keyIs(key, ID)) return (span.id = this.scalar(v)).end;
       if (this.keyIs(key, SYNC_TOKEN)) return (span.syncToken = this.scalar(v)).end;
       const upper = this.keyIs(key, META_DATA);
@@ -157,20 +162,24 @@ class Scanner {
   /** Any value at `at`, with its kind (objects are checked, not read). */
   private scalar(at: number): ValueSpan {
     const c = this.b[at];
-    const kind = c === QUOTE ? STRING : c === LBRACE ? OBJECT : c === N ? NULL : isNumber(c) ? NUMBER : OTHER;
+    const kind =
+      c === QUOTE ? STRING : c === LBRACE ? OBJECT : c === N ? NULL : isNumberStart(c) ? NUMBER : OTHER;
     return { kind, start: at, end: this.value(at) };
   }
 
   /** Reads `{ "key": value, ... }` at `at`, handing each value to `member`; returns the end. */
   object(at: number, member: (key: Key, valueAt: number) => number): number {
     const b = this.b;
+    // One key object for every member: `member` reads it before the next one is read.
+    const key: Key = { start: 0, end: 0, escaped: false };
     let i = this.ws(at + 1);
     if (b[i] === RBRACE) return i + 1;
     for (;;) {
       if (b[i] !== QUOTE) throw this.invalid('Expected property name', i);
-      const start = i;
+      key.start = i;
       i = this.string(i);
-      const key = { start, end: i, escaped: this.escaped };
+      key.end = i;
+      key.escaped = this.escaped;
       i = this.ws(i);
       if (b[i] !== COLON) throw this.invalid("Expected ':' after property name", i);
       i = this.ws(member(key, this.ws(i + 1)));
@@ -200,7 +209,7 @@ class Scanner {
     if (c === QUOTE) return this.string(at);
     if (c === LBRACE) return this.skipObject(at);
     if (c === LBRACKET) return this.skipArray(at);
-    if (isNumber(c)) return this.number(at);
+    if (isNumberStart(c)) return this.number(at);
     const word = c === N ? NULL_WORD : c === 0x74 ? TRUE_WORD : c === 0x66 ? FALSE_WORD : undefined;
     if (word !== undefined) {
       let k = 1;
@@ -304,6 +313,8 @@ class Scanner {
   /** The first position from `at` that is not JSON whitespace. */
   ws(at: number): number {
     const b = this.b;
+    // Compact JSON, as QBO sends it, has no whitespace: one comparison says so.
+    if (b[at]! > 0x20) return at;
     let i = at;
     for (;;) {
       const c = b[i];
@@ -330,19 +341,4 @@ class Scanner {
   invalid(what: string, at: number): SyntaxError {
     return new SyntaxError(`${what} in JSON at position ${at}`);
   }
-}
-
-/** Whether a value starting with `c` is a number. */
-function isNumber(c: number | undefined): boolean {
-  return c === MINUS || isDigit(c);
-}
-
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= 0x30 && c <= 0x39;
-}
-
-function isHex(c: number | undefined): boolean {
-  return (
-    c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))
-  );
 }

@@ -7,6 +7,8 @@
  * storable; the reasons are counted on the window.
  */
 
+import { isDigit, isHex } from './json-bytes.js';
+
 export type Adjustment = 'NUL character replaced' | 'lone surrogate replaced';
 
 export interface StorableJson {
@@ -67,14 +69,7 @@ export function hasSuspectEscape(json: string | Uint8Array): boolean {
 const ZERO = 0x30;
 /** 8, 9, a-f, A-F: the second hex digit of U+D800..U+DFFF. */
 function isSurrogateDigit(c: number | undefined): boolean {
-  return (
-    c === 0x38 || c === 0x39 || (c !== undefined && ((c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)))
-  );
-}
-function isHex(c: number | undefined): boolean {
-  return (
-    c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))
-  );
+  return c === 0x38 || c === 0x39 || (isHex(c) && !isDigit(c));
 }
 
 export function storableJson(record: unknown): StorableJson {
