@@ -47,11 +47,21 @@ export interface EmulatorHandle {
 }
 
 /** Starts the emulator in a child process (see emulator-child.ts) and waits for its URL. */
+/** BENCH_CPU_PROF=<dir>: each worker and emulator process writes a V8 CPU profile there when it exits. */
+function cpuProfileFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export async function spawnEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
   const script = fileURLToPath(new URL('./emulator-child.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...cpuProfileFlags(), '--import', 'tsx', script, JSON.stringify(options)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await Promise.race([
     once(lines, 'line'),
@@ -138,7 +148,8 @@ export interface WorkerProcessHandle {
   close(): Promise<void>;
 }
 
-const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+// bin.ts, not main.ts: main.ts only exports the command line, bin.ts hands it the process.
+const CLI_MAIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
 
 /** Starts `qbo-backfill worker --concurrency N` with `env` and waits until it takes jobs. */
 export async function spawnWorkerProcess(
@@ -147,16 +158,7 @@ export async function spawnWorkerProcess(
 ): Promise<WorkerProcessHandle> {
   const child = spawn(
     process.execPath,
-    [
-      // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it exits.
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-      '--import',
-      'tsx',
-      CLI_MAIN,
-      'worker',
-      '--concurrency',
-      String(concurrency),
-    ],
+    [...cpuProfileFlags(), '--import', 'tsx', CLI_MAIN, 'worker', '--concurrency', String(concurrency)],
     { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   // The logger writes to stderr; after the start line it is only drained.

@@ -83,7 +83,7 @@ export async function benchUpsert(): Promise<BenchResult> {
     );
 
     const inTrx =
-      (fn: typeof upsertPage): Shape =>
+      (fn: typeof upsertPageRecordset): Shape =>
       (p, records) =>
         tdb.db.transaction().execute((trx) => fn(trx, entity, records, p.audit));
     const onClient =

@@ -46,6 +46,12 @@ export interface EmulatorConfig {
   hostileRecords?: boolean;
   /** Realms whose API requests, with a valid token, get 403 code 3201 (the app was disconnected). Off (absent) by default. */
   unauthorizedRealms?: string[];
+  /**
+   * Benchmarks only: a query asked again of a realm whose data has not changed gets the bytes of
+   * the first answer (`time` included) instead of being run and serialised again (see
+   * http/reply-cache.ts). Off (absent) by default.
+   */
+  cacheReplies?: boolean;
 }
 
 export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
@@ -120,6 +126,7 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   truncateRate: rate,
   xml429: (value, key) => boolean(value, key),
   hostileRecords: (value, key) => boolean(value, key),
+  cacheReplies: (value, key) => boolean(value, key),
   unauthorizedRealms: (value, key) => {
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !/^\d+$/.test(v)))
       throw new EmulatorConfigError(

@@ -7,6 +7,7 @@ import type { EntityKind } from './data/entity-kind.js';
 import { PROFILES, type ProfileName } from './data/profiles.js';
 import { RealmStore } from './data/realm-store.js';
 import { RealmLimiter } from './http/realm-limiter.js';
+import { ReplyCache } from './http/reply-cache.js';
 import { StatsRecorder, type StatsSnapshot } from './http/stats.js';
 import { TokenAuthority } from './http/token-authority.js';
 import { parseInstant, utcDate } from './pacific-time.js';
@@ -46,6 +47,8 @@ export class EmulatorState {
   readonly drift: Drift;
   /** Decides faults and latency: seeded too, so a run with the same requests sees the same faults. */
   readonly faultRng: Rng;
+  /** Answers kept when `cacheReplies` is on. */
+  readonly replies = new ReplyCache();
 
   constructor(readonly options: StateOptions) {
     const now = Date.now();

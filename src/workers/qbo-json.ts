@@ -7,8 +7,8 @@
 
 /** The text a record array was parsed from, and where the array sits in it. */
 export interface PageText {
-  /** The response body exactly as received. */
-  readonly body: string;
+  /** The response body exactly as received: its text, or its UTF-8 bytes (see qbo-response.ts). */
+  readonly body: string | Buffer;
   /** JSON path of the array inside the body: `['QueryResponse', 'Invoice']`. */
   readonly path: readonly string[];
 }
@@ -24,15 +24,18 @@ export function parseQboBody(body: string): unknown {
   const queryResponse = (parsed as { QueryResponse?: unknown } | null)?.QueryResponse;
   if (!queryResponse || typeof queryResponse !== 'object') return parsed;
   for (const [key, value] of Object.entries(queryResponse)) {
-    if (!Array.isArray(value)) continue;
-    const text: PageText = { body, path: ['QueryResponse', key] };
-    Object.defineProperty(value, PAGE_TEXT, { value: text });
+    if (Array.isArray(value)) markPageText(value, { body, path: ['QueryResponse', key] });
   }
   return parsed;
+}
+
+/** Marks an array of records as read from `text` (a hidden property). */
+export function markPageText(records: unknown[], text: PageText): void {
+  Object.defineProperty(records, PAGE_TEXT, { value: text });
 }
 
 /** The body an array of records was parsed from, when {@link parseQboBody} read it. */
 export function pageText(records: readonly unknown[] | undefined): PageText | undefined {
   const text = (records as { [PAGE_TEXT]?: PageText } | undefined)?.[PAGE_TEXT];
-  return text && typeof text.body === 'string' ? text : undefined;
+  return text && (typeof text.body === 'string' || Buffer.isBuffer(text.body)) ? text : undefined;
 }

@@ -7,6 +7,8 @@
  * storable; the reasons are counted on the window.
  */
 
+import { isDigit, isHex } from './json-bytes.js';
+
 export type Adjustment = 'NUL character replaced' | 'lone surrogate replaced';
 
 export interface StorableJson {
@@ -47,9 +49,27 @@ function fix(value: unknown, found: Set<Adjustment>): unknown {
   return value;
 }
 
-/** Whether a JSON text may hold something jsonb refuses (a NUL or a lone surrogate escape). */
-export function hasSuspectEscape(json: string): boolean {
-  return SUSPECT.test(json);
+/**
+ * Whether a JSON text may hold something jsonb refuses (a NUL or a lone surrogate escape). On
+ * UTF-8 bytes the same test finds the same escapes (they are ASCII, and no byte of a multi-byte
+ * character is), without decoding the text; only the lowercase `\u` is looked for there, as
+ * JSON has no other (a body with `\U` is refused as JSON before this matters).
+ */
+export function hasSuspectEscape(json: string | Uint8Array): boolean {
+  if (typeof json === 'string') return SUSPECT.test(json);
+  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  for (let i = bytes.indexOf('\\u'); i !== -1; i = bytes.indexOf('\\u', i + 2)) {
+    const [a, b, c, d] = [bytes[i + 2], bytes[i + 3], bytes[i + 4], bytes[i + 5]];
+    if (a === ZERO && b === ZERO && c === ZERO && d === ZERO) return true;
+    if ((a === 0x64 || a === 0x44) && isSurrogateDigit(b) && isHex(c) && isHex(d)) return true;
+  }
+  return false;
+}
+
+const ZERO = 0x30;
+/** 8, 9, a-f, A-F: the second hex digit of U+D800..U+DFFF. */
+function isSurrogateDigit(c: number | undefined): boolean {
+  return c === 0x38 || c === 0x39 || (isHex(c) && !isDigit(c));
 }
 
 export function storableJson(record: unknown): StorableJson {

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Compilable, type Expression, type Kysely, type OperationNodeSource } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { ParsedRecord } from './qbo-record.js';
@@ -38,21 +38,31 @@ export type Adjusted = Partial<Record<Adjustment, number>>;
  *
  * `(xmax = 0)` in RETURNING tells a fresh insert from an update; rows the WHERE kept out of the
  * update return nothing and are the unchanged ones.
+ *
+ * Given `commit`, the statement that adds the page to its window's counters (commitPageQuery, its
+ * counts as expressions over the upsert's RETURNING), both go in ONE statement, `WITH upserted AS
+ * (INSERT ...), counted AS (UPDATE ops.windows ...)`: a statement is a transaction of its own, so
+ * the rows and the counters still commit together, without the BEGIN, the second statement and
+ * the COMMIT, three round trips a page.
  */
 export async function upsertPage(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   entity: EntityDefinition,
   records: ParsedRecord[],
   audit: PageAudit,
   /** Filled with the records stored with a change, by reason. */
   adjusted: Adjusted = {},
+  commit?: (counts: PageCountExpressions) => Compilable & OperationNodeSource,
 ): Promise<UpsertCounts> {
   const rows = newestPerId(records);
-  if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (rows.length === 0) {
+    if (commit) await trx.executeQuery(commit({ inserted: 0, updated: 0, unchanged: 0 }));
+    return { inserted: 0, updated: 0, unchanged: 0 };
+  }
   const page = pagePayloads(rows, adjusted);
 
   const table = sql.table(`raw.${entity.table}`);
-  const result = await sql<{ inserted: boolean }>`
+  const upsert = sql<{ inserted: boolean }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
@@ -77,11 +87,27 @@ export async function upsertPage(
       run_id = excluded.run_id
     WHERE (coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))
         > (coalesce(t.source_last_updated_utc, '-infinity'), coalesce(t.sync_token, -1))
-    RETURNING (xmax = 0) AS inserted`.execute(trx);
+    RETURNING (xmax = 0) AS inserted`;
+  const statement = commit
+    ? sql<{ inserted: boolean }>`WITH upserted AS (${upsert}), counted AS (${commit({
+        inserted: sql<number>`(SELECT count(*) FILTER (WHERE inserted) FROM upserted)::int`,
+        updated: sql<number>`(SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted)::int`,
+        unchanged: sql<number>`(${rows.length}::int - (SELECT count(*) FROM upserted)::int)`,
+      })})
+      SELECT inserted FROM upserted`
+    : upsert;
+  const result = await statement.execute(trx);
   let inserted = 0;
   for (const r of result.rows) if (r.inserted) inserted++;
   const updated = result.rows.length - inserted;
   return { inserted, updated, unchanged: rows.length - result.rows.length };
+}
+
+/** The page's counts as its statement computes them (numbers when there is no upsert). */
+export interface PageCountExpressions {
+  inserted: number | Expression<number>;
+  updated: number | Expression<number>;
+  unchanged: number | Expression<number>;
 }
 
 /**
@@ -98,9 +124,14 @@ export function newestPerId(records: readonly ParsedRecord[]): ParsedRecord[] {
   return [...newest.values()];
 }
 
-/** The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based position. */
+/**
+ * The payloads of a page: a JSON text, the path of the record array in it, and each row's 1-based
+ * position. A body kept as bytes goes as jsonb's binary form (a version byte, then the same
+ * text): node-postgres sends a Buffer parameter as binary, so its bytes are copied into the
+ * message as they are, where a string would be encoded to UTF-8 again.
+ */
 export interface PagePayloads {
-  json: string;
+  json: string | Buffer;
   path: string[];
   positions: number[];
 }
@@ -116,7 +147,7 @@ export function pagePayloads(rows: readonly ParsedRecord[], adjusted: Adjusted =
   const body = rows[0]?.source?.page;
   if (body !== undefined && rows.every((r) => r.source?.page === body) && !hasSuspectEscape(body.body)) {
     return {
-      json: body.body,
+      json: typeof body.body === 'string' ? body.body : Buffer.concat([JSONB_VERSION, body.body]),
       path: [...body.path],
       positions: rows.map((r) => (r.source?.index as number) + 1),
     };
@@ -128,6 +159,9 @@ export function pagePayloads(rows: readonly ParsedRecord[], adjusted: Adjusted =
   });
   return { json: `[${payloads.join(',')}]`, path: [], positions: rows.map((_, k) => k + 1) };
 }
+
+/** jsonb's binary input format: version 1, then the JSON text. */
+const JSONB_VERSION = Buffer.from([1]);
 
 function isNewer(a: ParsedRecord, b: ParsedRecord): boolean {
   const at = a.lastUpdated?.getTime() ?? -Infinity;

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { getEntity } from '../../src/shared/entities.js';
 import { parseRecord } from '../../src/workers/qbo-record.js';
 import { upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
+import { commitPageQuery, createRun, getWindow } from '../../src/shared/state/index.js';
 
 const customers = getEntity('customers');
 const audit: PageAudit = {
@@ -83,5 +84,87 @@ describe('page upsert', () => {
     assert.equal(rows[0]?.source_last_updated_utc?.toISOString(), '2026-01-15T18:00:00.000Z');
     assert.equal(rows[0]?.request_payload, 'SELECT * FROM Customer');
     assert.equal(rows[0]?.extract_window_start_utc.toISOString(), '2026-01-15T00:00:00.000Z');
+  });
+
+  it("commits the rows and the window's counters in one statement, counted exactly, or neither", async () => {
+    const key = { runId: 'one-statement', entity: 'customers', day: '2026-01-15' };
+    await createRun(tdb.db, {
+      runId: key.runId,
+      realmId: '1',
+      entities: ['customers'],
+      from: audit.windowStart,
+      to: audit.windowEnd,
+      pageSize: 1000,
+      startAt: new Date(),
+      dedupeKey: key.runId,
+      windows: [{ entity: 'customers', day: key.day, start: audit.windowStart, end: audit.windowEnd }],
+    });
+    const commit = (
+      pageNumber: number,
+      records: ReturnType<typeof parseRecord>[],
+      rowsFetched = records.length,
+    ) =>
+      upsertPage(tdb.db, customers, records, { ...audit, pageNumber }, {}, (counts) =>
+        commitPageQuery(tdb.db, key, {
+          pageNumber,
+          rowsFetched,
+          ...counts,
+          skipped: 1,
+          temporalAnomalies: 2,
+        }),
+      );
+    const counters = async () => {
+      const w = await getWindow(tdb.db, key);
+      return [
+        w?.pages,
+        w?.committed_pages,
+        w?.rows_fetched,
+        w?.inserted,
+        w?.updated,
+        w?.unchanged,
+        w?.skipped,
+        w?.temporal_anomalies,
+      ];
+    };
+    // Ids 1 and 2 exist from the test above (1 at SyncToken 1, 2 at 0): one newer, one the same, one new.
+    assert.deepEqual(
+      await commit(1, [
+        customer('1', '2', '2026-01-15T12:00:00-08:00', 'A3'),
+        customer('2', '0', '2026-01-15T09:00:00-08:00', 'B'),
+        customer('40', '0', '2026-01-15T09:00:00-08:00', 'D'),
+      ]),
+      { inserted: 1, updated: 1, unchanged: 1 },
+    );
+    assert.deepEqual(await counters(), [1, 1, 3, 1, 1, 1, 1, 2]);
+    // A page with no storable record still counts as a page.
+    assert.deepEqual(await commit(2, [parseRecord({ DisplayName: 'no id' })]), {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+    });
+    assert.deepEqual(await counters(), [2, 2, 4, 1, 1, 1, 2, 4]);
+    // A statement that fails stores neither the rows nor the counters.
+    await assert.rejects(
+      upsertPage(
+        tdb.db,
+        customers,
+        [customer('41', '0', '2026-01-15T09:00:00-08:00', 'E')],
+        audit,
+        {},
+        (counts) =>
+          commitPageQuery(tdb.db, key, {
+            pageNumber: 3,
+            rowsFetched: Number.NaN,
+            ...counts,
+            skipped: 0,
+            temporalAnomalies: 0,
+          }),
+      ),
+    );
+    assert.deepEqual(await counters(), [2, 2, 4, 1, 1, 1, 2, 4]);
+    assert.equal(
+      await tdb.db.selectFrom('raw.qb_customers').select('id').where('id', '=', '41').executeTakeFirst(),
+      undefined,
+    );
   });
 });

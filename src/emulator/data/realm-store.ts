@@ -37,6 +37,8 @@ export class RealmStore {
   private readonly plans = new Map<string, DayPlan>();
   private readonly overrides = new Map<string, Map<number, EmRecord>>();
   private touches = 0;
+  /** Changes made while serving (touches, removals): what was answered before may differ now. */
+  private changes = 0;
 
   constructor(
     readonly seed: number,
@@ -58,6 +60,11 @@ export class RealmStore {
 
   plan(kind: EntityKind): DayPlan {
     return this.plans.get(kind.qboName) as DayPlan;
+  }
+
+  /** How many records were changed while serving so far: the data's version. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Records changed while serving (their current versions). */
@@ -146,6 +153,7 @@ export class RealmStore {
       payload,
     };
     (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(id, record);
+    this.changes++;
     return record;
   }
 
@@ -167,6 +175,7 @@ export class RealmStore {
       payload: deletionStub(id, when),
     };
     (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(id, record);
+    this.changes++;
     return record;
   }
 

@@ -21,6 +21,7 @@ import {
   unknownRealmFault,
 } from './faults.js';
 import { handleQuery, type Reply } from './query-endpoint.js';
+import type { CachedReply } from './reply-cache.js';
 import { readBody, send, sendTruncated } from './request-io.js';
 
 export const API_PATH = /^\/v3\/company\/([^/]+)\/([^/]+)\/?$/;
@@ -54,7 +55,7 @@ export async function handleApiRequest(
     state.stats.unrouted(fault.status);
     return send(res, fault.status, fault.contentType, fault.body);
   }
-  const answer = (reply: Reply) => {
+  const answer = (reply: Reply | CachedReply) => {
     state.stats.realm(realmId, reply.status);
     send(res, reply.status, reply.contentType, reply.body);
   };
@@ -99,16 +100,22 @@ export async function handleApiRequest(
 
     const now = Date.now();
     state.catchUpDrift(now);
-    let reply: Reply;
+    let reply: Reply | CachedReply;
     if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
       const statement = req.method === 'POST' ? body : (url.searchParams.get('query') ?? undefined);
-      reply = handleQuery(
-        statement,
-        store,
-        now,
-        state.config.unfilterableEntities,
-        state.config.hostileRecords === true,
-      );
+      const query = () =>
+        handleQuery(
+          statement,
+          store,
+          now,
+          state.config.unfilterableEntities,
+          state.config.hostileRecords === true,
+        );
+      // Everything the answer depends on but the data, whose version the cache checks.
+      const key = `${realmId}\n${String(config.hostileRecords)}\n${config.unfilterableEntities.join()}\n${statement}`;
+      reply = config.cacheReplies
+        ? (state.replies.get(key, store.version) ?? state.replies.keep(key, store.version, query()))
+        : query();
     } else if (operation === 'cdc' && req.method === 'GET') {
       reply = handleCdc(url.searchParams, store, now);
     } else {
@@ -116,7 +123,7 @@ export async function handleApiRequest(
     }
     if (truncate < config.truncateRate) {
       state.stats.realm(realmId, reply.status);
-      return sendTruncated(res, reply.status, reply.contentType, reply.body);
+      return sendTruncated(res, reply.status, reply.contentType, reply.body.toString());
     }
     return answer(reply);
   } finally {

@@ -19,7 +19,7 @@ export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);

@@ -107,13 +107,3 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
     .executeTakeFirst();
   return { halted: row?.status === 'halted', consecutiveFailures: row?.consecutive_failures ?? 0 };
 }
-
-/** A window succeeded: the breaker counts consecutive failures only, so it starts over. */
-export async function resetFailureCount(db: Db, runId: string): Promise<void> {
-  await db
-    .updateTable('ops.runs')
-    .set({ consecutive_failures: 0, updated_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('consecutive_failures', '>', 0)
-    .execute();
-}

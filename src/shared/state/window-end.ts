@@ -1,13 +1,7 @@
-import type { UpdateObject } from 'kysely';
+import type { QueryCreator, UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
-import {
-  countWindowFailure,
-  finalizeRunIfDone,
-  haltRun,
-  resetFailureCount,
-  type BreakerState,
-} from './run-end.js';
+import { countWindowFailure, finalizeRunIfDone, haltRun, type BreakerState } from './run-end.js';
 import type { RunStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
@@ -16,17 +10,26 @@ import { isWindow, type WindowKey } from './window-key.js';
  * time to the window, and ends the run when this was its last open window.
  */
 
+/** The window's terminal update, on its own or inside another statement's WITH. */
+function endWindowQuery(
+  qc: QueryCreator<Database>,
+  key: WindowKey,
+  elapsedMs: number,
+  values: UpdateObject<Database, 'ops.windows'>,
+) {
+  return qc
+    .updateTable('ops.windows')
+    .set((eb) => ({ ...values, duration_ms: eb('duration_ms', '+', elapsedMs), updated_at: new Date() }))
+    .where(isWindow(key));
+}
+
 async function endWindow(
   db: Db,
   key: WindowKey,
   elapsedMs: number,
   values: UpdateObject<Database, 'ops.windows'>,
 ): Promise<void> {
-  await db
-    .updateTable('ops.windows')
-    .set((eb) => ({ ...values, duration_ms: eb('duration_ms', '+', elapsedMs), updated_at: new Date() }))
-    .where(isWindow(key))
-    .execute();
+  await endWindowQuery(db, key, elapsedMs, values).execute();
 }
 
 /**
@@ -39,13 +42,23 @@ export async function finishWindow(
   result: { sourceCount: number | null; shortfall: string | null },
   elapsedMs: number,
 ): Promise<RunStatus | undefined> {
-  await endWindow(db, key, elapsedMs, {
-    status: 'succeeded',
-    source_count: result.sourceCount,
-    error: result.shortfall,
-    finished_at: new Date(),
-  });
-  await resetFailureCount(db, key.runId);
+  // The window and the breaker's reset in one statement (one round trip, one commit); the run's
+  // end is a statement of its own, so that it sees this window's write committed.
+  await db
+    .with('ended', (qc) =>
+      endWindowQuery(qc, key, elapsedMs, {
+        status: 'succeeded',
+        source_count: result.sourceCount,
+        error: result.shortfall,
+        finished_at: new Date(),
+      }).returning('run_id'),
+    )
+    // The breaker counts consecutive failures only: a window that succeeded starts it over.
+    .updateTable('ops.runs')
+    .set({ consecutive_failures: 0, updated_at: new Date() })
+    .where('run_id', '=', key.runId)
+    .where('consecutive_failures', '>', 0)
+    .execute();
   return finalizeRunIfDone(db, key.runId);
 }
 

@@ -13,7 +13,7 @@ import type { Logger } from '../../shared/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
 import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
-import { parseQboBody } from '../qbo-json.js';
+import { readQueryResponse } from '../qbo-response.js';
 
 /** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
 export interface RequestScheduler {
@@ -87,8 +87,10 @@ export class QboClient {
     this.http = axios.create({
       baseURL: this.o.baseUrl,
       timeout: this.o.timeoutMs,
-      // We parse bodies ourselves: a truncated JSON body must be an error, not a string.
-      responseType: 'text',
+      // We read bodies ourselves: a truncated JSON body must be an error, not a string. As bytes:
+      // a page's body goes to PostgreSQL as it came (see qbo-response.ts), never decoded to a
+      // string and encoded back.
+      responseType: 'arraybuffer',
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -191,7 +193,7 @@ export class QboClient {
   ): Promise<{ queryResponse: Record<string, unknown>; intuitTid: string | undefined }> {
     let response;
     try {
-      response = await this.http.get<string>(`/v3/company/${encodeURIComponent(realmId)}/query`, {
+      response = await this.http.get<Buffer>(`/v3/company/${encodeURIComponent(realmId)}/query`, {
         params: { query: statement, minorversion: this.o.minorVersion },
         headers: { Authorization: `Bearer ${token}` },
       });
@@ -199,32 +201,37 @@ export class QboClient {
       throw this.networkError(err);
     }
     const intuitTid = headerValue(response.headers['intuit_tid']);
-    const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    const bytes = Buffer.isBuffer(response.data) ? response.data : Buffer.from(String(response.data ?? ''));
     if (response.status !== 200) {
-      const error = errorForResponse(response.status, body, intuitTid, realmId);
+      const error = errorForResponse(response.status, bodyText(bytes), intuitTid, realmId);
       if (error.outcome !== 'retry-request') {
         this.o.logger.error({ realmId, status: response.status, intuitTid, statement }, error.message);
       }
       throw error;
     }
-    let parsed: unknown;
+    let queryResponse: Record<string, unknown> | undefined;
     try {
       // Keeps each record's text as sent: the page upsert stores it without serialising it again.
-      parsed = parseQboBody(body);
+      queryResponse = readQueryResponse(bytes);
     } catch (cause) {
       // A 200 whose body is cut mid-way (proxies, dropped streams): retry, never half-use it.
-      throw new QboNetworkError(`truncated or invalid JSON body (${body.length} bytes)`, {
+      throw new QboNetworkError(`truncated or invalid JSON body (${bytes.length} bytes)`, {
         status: 200,
         intuitTid,
         cause,
       });
     }
-    const queryResponse = (parsed as { QueryResponse?: unknown }).QueryResponse;
-    if (!queryResponse || typeof queryResponse !== 'object') {
+    if (!queryResponse) {
       throw new QboNetworkError('response has no QueryResponse', { status: 200, intuitTid });
     }
-    return { queryResponse: queryResponse as Record<string, unknown>, intuitTid };
+    return { queryResponse, intuitTid };
   }
+}
+
+/** A body as text, as axios gave it before: UTF-8, without a byte order mark. */
+function bodyText(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function headerValue(v: unknown): string | undefined {
