@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { compiled } from '../helpers/compiled.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 void describe('qbo-backfill dashboard', () => {
@@ -49,7 +50,7 @@ void describe('qbo-backfill dashboard', () => {
   void it('starts with --insecure-no-auth, serves, and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', BIN, 'dashboard', '--insecure-no-auth', '--port', '0', '--host', '127.0.0.1'],
+      [compiled(BIN), 'dashboard', '--insecure-no-auth', '--port', '0', '--host', '127.0.0.1'],
       { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

@@ -20,6 +20,7 @@ import { PostgresServer } from '../helpers/own-postgres.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
 import { RedisServer } from '../rate-limit/redis-server.js';
+import { compiled } from '../helpers/compiled.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -115,7 +116,7 @@ export class DrillCluster {
   }
 
   startWorker(): WorkerProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    const child = spawn(process.execPath, [compiled(CHILD)], {
       env: { ...process.env, ...this.workerEnv() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import { compiled } from './compiled.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The command line's process entry (what bin/qbo-backfill.js runs), for tests of the process boundary. */
@@ -51,7 +52,7 @@ export function runCliProcess(
   options: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    const child = spawn(process.execPath, [compiled(BIN), ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -86,13 +87,13 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   return spawnScript(BIN, args, env);
 }
 
-/** Starts a TypeScript entry point (the command line, or a test's own process) as a child process. */
+/** Starts a TypeScript entry point (the command line, or a test's own process) as a child process, compiled. */
 export function spawnScript(
   script: string,
   args: string[],
   env: Record<string, string | undefined> = {},
 ): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [compiled(script), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { RateLimiterOptions } from '../../src/workers/rate-limiter.js';
+import { compiled } from '../helpers/compiled.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/limiter-child.ts', import.meta.url));
 
@@ -37,8 +38,8 @@ export class LimiterChild {
 
   static async start(options: RateLimiterOptions): Promise<LimiterChild> {
     const child = new LimiterChild(
-      fork(CHILD, [JSON.stringify(options)], {
-        execArgv: ['--import', 'tsx'],
+      fork(compiled(CHILD), [JSON.stringify(options)], {
+        execArgv: [],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

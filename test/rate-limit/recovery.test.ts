@@ -16,6 +16,7 @@ import {
 } from '../../src/workers/rate-limit/bottleneck-redis7.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { RedisServer } from './redis-server.js';
+import { compiled } from '../helpers/compiled.js';
 import { now } from './measure.js';
 import { sleep, within } from './util.js';
 
@@ -59,7 +60,7 @@ void describe('Redis 7 recovery', () => {
     const script = fileURLToPath(new URL('./fixtures/unpatched-bottleneck.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', script, TEST_REDIS_URL, `${prefix}.limiter.${REALM}`],
+      [compiled(script), TEST_REDIS_URL, `${prefix}.limiter.${REALM}`],
       { timeout: 30_000 },
     );
     const result = JSON.parse(stdout.trim()) as { first: string; second: { ok: boolean; error?: string } };

@@ -1,0 +1,86 @@
+/**
+ * Child processes of the tests (workers, the dashboard, limiter children) start from JavaScript
+ * compiled from the current sources, not through the TypeScript loader: under Node 20 the loader
+ * resolves every module on a thread of its own, which cost each child about 1 CPU s before it did
+ * anything, some thirty children a run on two cores. The compiled tree is what `dist/` holds
+ * (esbuild's transpiling, the one tsx itself uses, without type checks), kept per version of the
+ * sources: any change to a .ts file compiles it anew, so a child never runs stale code.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Inside node_modules: ignored by git, and bare imports (bullmq...) resolve from there as from the sources. */
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'qbo-backfill-test-children');
+const TREES = ['src', 'migrations', 'test'];
+
+function sources(dir: string, into: string[]): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) sources(full, into);
+    else if (entry.name.endsWith('.ts')) into.push(full);
+  }
+  return into;
+}
+
+/** Trees of earlier versions go once an hour has passed (a run still using one is long over). */
+function prune(keep: string): void {
+  for (const entry of readdirSync(CACHE)) {
+    const full = path.join(CACHE, entry);
+    if (full === keep) continue;
+    try {
+      if (Date.now() - statSync(full).mtimeMs > 3_600_000) rmSync(full, { recursive: true, force: true });
+    } catch {
+      // Another process pruned it first.
+    }
+  }
+}
+
+let built: string | undefined;
+
+/** The compiled tree of the current sources, compiled first when they changed. */
+function compiledTree(): string {
+  if (built) return built;
+  const files = TREES.flatMap((t) => sources(path.join(ROOT, t), []));
+  const hash = createHash('sha1');
+  for (const file of files) {
+    const s = statSync(file);
+    hash.update(`${file}\0${s.size}\0${s.mtimeMs}\n`);
+  }
+  const tree = path.join(CACHE, hash.digest('hex').slice(0, 16));
+  if (!existsSync(tree)) {
+    // Test files compile at once in several processes: each builds aside, the first rename wins.
+    const aside = `${tree}.${process.pid}.${Date.now()}`;
+    buildSync({
+      entryPoints: files,
+      outdir: aside,
+      outbase: ROOT,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    // Outside the project's own package.json (node_modules bounds a package scope): say ESM again.
+    writeFileSync(path.join(aside, 'package.json'), '{"type":"module"}\n');
+    try {
+      renameSync(aside, tree);
+    } catch {
+      rmSync(aside, { recursive: true, force: true });
+    }
+    prune(tree);
+  }
+  built = tree;
+  return tree;
+}
+
+/** The compiled counterpart of a .ts file of this project, to start a child process with. */
+export function compiled(tsFile: string): string {
+  const relative = path.relative(ROOT, tsFile);
+  if (relative.startsWith('..') || !relative.endsWith('.ts'))
+    throw new Error(`not a TypeScript file of this project: ${tsFile}`);
+  mkdirSync(CACHE, { recursive: true });
+  return path.join(compiledTree(), relative.replace(/\.ts$/, '.js'));
+}
