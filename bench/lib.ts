@@ -138,7 +138,7 @@ export interface WorkerProcessHandle {
   close(): Promise<void>;
 }
 
-const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
 
 /** Starts `qbo-backfill worker --concurrency N` with `env` and waits until it takes jobs. */
 export async function spawnWorkerProcess(

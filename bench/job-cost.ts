@@ -1,0 +1,117 @@
+/**
+ * CPU per window job (`npm run bench -- job-cost`): what one one-page window costs each process,
+ * which bounds the ten-realm throughput on a small machine and is far less load-sensitive than a
+ * rate. Ten realms of the sandbox profile (one request per window), QBO's limits off on both
+ * sides, `qbo-backfill worker` processes as production runs them (3 x 4, the ten-realms shape),
+ * the emulator in a process of its own. Each round enqueues one run per realm of
+ * `BENCH_JOB_DAYS` days x 3 entities and waits for every run to end; the CPU seconds each side
+ * used meanwhile are divided by the jobs. Round 1 also pays the workers' JIT warm-up.
+ *
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each worker process when it exits.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
+import { waitForRunEnd } from '../src/shared/state/index.js';
+import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { emulatorEnv } from '../test/helpers/backfill.js';
+import { cpuSeconds, ms, spawnEmulator, spawnWorkerProcess, utcDay, type BenchResult } from './lib.js';
+
+const REALMS = 10;
+const WORKERS = 3;
+const CONCURRENCY = Number(process.env.BENCH_JOB_CONCURRENCY ?? 4);
+const DAYS = Number(process.env.BENCH_JOB_DAYS ?? 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ENTITIES = ['invoices', 'customers', 'items'];
+const LIMITS_OFF = { requestsPerMinute: 1_000_000, maxConcurrent: 10_000 };
+
+/** CPU seconds of the backends connected to the bench's database, by pid. */
+async function backendCpu(tdb: TestDatabase): Promise<Map<number, number>> {
+  const r = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = ${tdb.name}`.execute(
+    tdb.db,
+  );
+  return new Map(r.rows.map((row) => [row.pid, cpuSeconds(row.pid)]));
+}
+
+/** Redis server CPU seconds (user + sys) so far; the server is shared, so read it as an upper bound. */
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+export async function benchJobCost(): Promise<BenchResult> {
+  const realms = Array.from({ length: REALMS }, (_, i) => String(9_400_001 + i));
+  const emulator = await spawnEmulator({ seed: 77, realmIds: realms, config: LIMITS_OFF });
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix('bench-jobcost');
+  const env = {
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realms[0] as string),
+    QBO_CLIENT_ID: emulator.clientId,
+    QBO_CLIENT_SECRET: emulator.clientSecret,
+    QBO_REFRESH_TOKEN: emulator.refreshToken,
+    QBO_REQUESTS_PER_MINUTE: '100000',
+    QBO_MAX_CONCURRENT: '100',
+  };
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const redis = new Redis(TEST_REDIS_URL);
+  const workers: { pid: number; close(): Promise<void> }[] = [];
+  const rows: string[] = [];
+  try {
+    for (let w = 0; w < WORKERS; w++) workers.push(await spawnWorkerProcess(env, CONCURRENCY));
+    const workersCpu = () => workers.reduce((n, w) => n + cpuSeconds(w.pid), 0);
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Each round reads other days, so every window inserts (as a first backfill does).
+      const from = utcDay('2025-01-01', (round - 1) * DAYS);
+      const load0 = os.loadavg()[0] ?? 0;
+      const cpu0 = {
+        node: workersCpu(),
+        emulator: cpuSeconds(emulator.pid),
+        pg: await backendCpu(tdb),
+        redis: await redisCpu(redis),
+      };
+      const t0 = performance.now();
+      const runIds: string[] = [];
+      for (const realmId of realms) {
+        const plan = planBackfill({
+          realmId,
+          entities: ENTITIES,
+          from,
+          to: utcDay('2025-01-01', round * DAYS),
+          startAt: new Date(),
+          pageSize: 1000,
+        });
+        runIds.push((await enqueueBackfill(tdb.db, queue, plan)).runId);
+      }
+      const statuses = [];
+      for (const runId of runIds) statuses.push(await waitForRunEnd(tdb.db, runId, 1_800_000, 50));
+      const wall = ms(t0);
+      let pg = 0;
+      for (const [pid, now] of await backendCpu(tdb)) pg += now - (cpu0.pg.get(pid) ?? 0);
+      const jobs = REALMS * ENTITIES.length * DAYS;
+      const per = (s: number) => `${((s / jobs) * 1000).toFixed(2)} ms`;
+      const node = workersCpu() - cpu0.node;
+      const emu = cpuSeconds(emulator.pid) - cpu0.emulator;
+      const red = (await redisCpu(redis)) - cpu0.redis;
+      const ok = statuses.every((s) => s === 'succeeded') ? 'all runs succeeded' : statuses.join(',');
+      rows.push(
+        `| job-cost round ${round}: ${REALMS} realms x ${ENTITIES.length} entities x ${DAYS} days = ${jobs} one-page windows, ${WORKERS} worker processes x ${CONCURRENCY}, limits off | ${ok}; ` +
+          `CPU per job: workers **${per(node)}**, PostgreSQL backends ${per(pg)}, Redis (shared server) ${per(red)}, emulator ${per(emu)}; ` +
+          `${(jobs / (wall / 1000)).toFixed(1)} jobs/s | ${wall} ms, load ${load0.toFixed(1)}-${os.loadavg()[0]?.toFixed(1)} |`,
+      );
+    }
+    return { rows };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    redis.disconnect();
+    await queue.close();
+    await deletePrefix(prefix);
+    await emulator.close();
+    await tdb.drop();
+  }
+}
