@@ -1,5 +1,5 @@
 import type { Db } from '../db.js';
-import { isLiveRunStatus, type RunStatus } from './statuses.js';
+import { isLiveRunStatus, type RunStatus, type WindowStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
 export async function getRun(db: Db, runId: string) {
@@ -8,6 +8,58 @@ export async function getRun(db: Db, runId: string) {
 
 export async function getWindow(db: Db, key: WindowKey) {
   return db.selectFrom('ops.windows').selectAll().where(isWindow(key)).executeTakeFirst();
+}
+
+/** The state of a run that a window job checks before and between pages (halted, cancelled). */
+export interface RunState {
+  status: RunStatus;
+  statusReason: string | null;
+}
+
+/** What a window job needs to know of its window before it starts. */
+export interface WindowState {
+  status: WindowStatus;
+  jobId: string | null;
+  committedPages: number;
+  rereadPasses: number;
+}
+
+/**
+ * A window job's first look, in one statement (it runs once per job, which for one-page windows
+ * is once per request): the run's state, and the window's, or undefined for either that does not
+ * exist.
+ */
+export async function getWindowAndRun(
+  db: Db,
+  key: WindowKey,
+): Promise<{ run: RunState | undefined; window: WindowState | undefined }> {
+  const row = await db
+    .selectFrom('ops.runs as r')
+    .leftJoin('ops.windows as w', (join) =>
+      join.onRef('w.run_id', '=', 'r.run_id').on('w.entity', '=', key.entity).on('w.day', '=', key.day),
+    )
+    .select([
+      'r.status as runStatus',
+      'r.status_reason as runStatusReason',
+      'w.status',
+      'w.job_id',
+      'w.committed_pages',
+      'w.reread_passes',
+    ])
+    .where('r.run_id', '=', key.runId)
+    .executeTakeFirst();
+  if (!row) return { run: undefined, window: undefined };
+  const run = { status: row.runStatus, statusReason: row.runStatusReason };
+  if (row.status === null) return { run, window: undefined };
+  return {
+    run,
+    window: {
+      status: row.status,
+      jobId: row.job_id,
+      committedPages: row.committed_pages ?? 0,
+      rereadPasses: row.reread_passes ?? 0,
+    },
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import {
+  isLiveRunStatus,
   LIVE_RUN_STATUSES,
   OPEN_WINDOW_STATUSES,
   UNSUCCESSFUL_WINDOW_STATUSES,
@@ -116,4 +117,81 @@ export async function resetFailureCount(db: Db, runId: string): Promise<void> {
     .where('run_id', '=', runId)
     .where('consecutive_failures', '>', 0)
     .execute();
+}
+
+/**
+ * What the run does once a window's success has committed, in one statement: resetFailureCount
+ * and finalizeRunIfDone together (a window job ends this way once per request when its window is
+ * one page). Returns the run's status when this statement ended it. Whether the run is done is
+ * read in a CTE with the run's status before the statement, so the result can tell "ended now"
+ * from "had ended already"; the UPDATE re-checks the run's own status under its row lock, as
+ * finalizeRunIfDone does, so two windows ending at once cannot both end the run.
+ */
+export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise<RunStatus | undefined> {
+  const row = await db
+    .with('s', (qb) =>
+      qb.selectNoFrom((eb) => [
+        eb
+          .not(
+            eb.exists(
+              eb
+                .selectFrom('ops.windows as w')
+                .select('w.run_id')
+                .where('w.run_id', '=', runId)
+                .where('w.status', 'in', OPEN_WINDOW_STATUSES),
+            ),
+          )
+          .as('done'),
+        eb
+          .exists(
+            eb
+              .selectFrom('ops.windows as w')
+              .select('w.run_id')
+              .where('w.run_id', '=', runId)
+              .where('w.status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
+          )
+          .as('unsuccessful'),
+        eb.selectFrom('ops.runs as o').select('o.status').where('o.run_id', '=', runId).as('was'),
+      ]),
+    )
+    .updateTable('ops.runs as r')
+    .from('s')
+    .set((eb) => {
+      const ends = eb.and([eb.ref('s.done'), eb('r.status', 'in', LIVE_RUN_STATUSES)]);
+      return {
+        consecutive_failures: 0,
+        status: eb
+          .case()
+          .when(ends)
+          .then(
+            eb
+              .case()
+              .when(eb.ref('s.unsuccessful'))
+              .then(sql<RunStatus>`'failed'`)
+              .else(sql<RunStatus>`'succeeded'`)
+              .end(),
+          )
+          .else(eb.ref('r.status'))
+          .end(),
+        finished_at: eb
+          .case()
+          .when(ends)
+          .then(sql<Date>`now()`)
+          .else(eb.ref('r.finished_at'))
+          .end(),
+        updated_at: sql<Date>`now()`,
+      };
+    })
+    .where('r.run_id', '=', runId)
+    .where((eb) =>
+      eb.or([
+        eb('r.consecutive_failures', '>', 0),
+        eb.and([eb.ref('s.done'), eb('r.status', 'in', LIVE_RUN_STATUSES)]),
+      ]),
+    )
+    .returning(['r.status', 's.done', 's.was'])
+    .executeTakeFirst();
+  // Live before and done: this statement ended the run.
+  const ended = row?.done === true && row.was !== null && isLiveRunStatus(row.was);
+  return ended ? row.status : undefined;
 }

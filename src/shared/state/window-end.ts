@@ -1,15 +1,16 @@
-import type { UpdateObject } from 'kysely';
+import type { Kysely, UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import {
   countWindowFailure,
+  endRunAfterWindowSucceeded,
   finalizeRunIfDone,
   haltRun,
-  resetFailureCount,
   type BreakerState,
 } from './run-end.js';
 import type { RunStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
+import { pageCounterUpdates, type PageCounters } from './window-run.js';
 
 /**
  * How a window's job ends. Each function is one terminal transition: it adds the job's elapsed
@@ -45,8 +46,35 @@ export async function finishWindow(
     error: result.shortfall,
     finished_at: new Date(),
   });
-  await resetFailureCount(db, key.runId);
-  return finalizeRunIfDone(db, key.runId);
+  return endRunAfterWindowSucceeded(db, key.runId);
+}
+
+/**
+ * A window whose last page is also the first of its pass (one page answered it): commitPage and
+ * finishWindow's own update in one statement, inside the page's transaction, so the page, its
+ * counters and the window's success commit together. The run's part (endRunAfterWindowSucceeded)
+ * must follow once that transaction has committed, so the last window to end sees all others.
+ */
+export async function finishWindowWithPage(
+  trx: Kysely<Database>,
+  key: WindowKey,
+  page: PageCounters,
+  result: { sourceCount: number | null; shortfall: string | null },
+  elapsedMs: number,
+): Promise<void> {
+  await trx
+    .updateTable('ops.windows')
+    .set((eb) => ({
+      ...pageCounterUpdates(eb, page),
+      status: 'succeeded',
+      source_count: result.sourceCount,
+      error: result.shortfall,
+      finished_at: new Date(),
+      duration_ms: eb('duration_ms', '+', elapsedMs),
+      updated_at: new Date(),
+    }))
+    .where(isWindow(key))
+    .execute();
 }
 
 /** The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran. */
