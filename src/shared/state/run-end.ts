@@ -4,6 +4,7 @@ import {
   isLiveRunStatus,
   LIVE_RUN_STATUSES,
   OPEN_WINDOW_STATUSES,
+  sqlLiteralList,
   UNSUCCESSFUL_WINDOW_STATUSES,
   type RunStatus,
 } from './statuses.js';
@@ -128,69 +129,28 @@ export async function resetFailureCount(db: Db, runId: string): Promise<void> {
  * finalizeRunIfDone does, so two windows ending at once cannot both end the run.
  */
 export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise<RunStatus | undefined> {
-  const row = await db
-    .with('s', (qb) =>
-      qb.selectNoFrom((eb) => [
-        eb
-          .not(
-            eb.exists(
-              eb
-                .selectFrom('ops.windows as w')
-                .select('w.run_id')
-                .where('w.run_id', '=', runId)
-                .where('w.status', 'in', OPEN_WINDOW_STATUSES),
-            ),
-          )
-          .as('done'),
-        eb
-          .exists(
-            eb
-              .selectFrom('ops.windows as w')
-              .select('w.run_id')
-              .where('w.run_id', '=', runId)
-              .where('w.status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
-          )
-          .as('unsuccessful'),
-        eb.selectFrom('ops.runs as o').select('o.status').where('o.run_id', '=', runId).as('was'),
-      ]),
+  const live = sql.raw(sqlLiteralList(LIVE_RUN_STATUSES));
+  const ends = sql`s.done AND r.status IN (${live})`;
+  // Plain SQL: it runs once per job, and Kysely's query tree cost more CPU than the statement.
+  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`
+    WITH s AS (
+      SELECT NOT EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
+          AND w.status IN (${sql.raw(sqlLiteralList(OPEN_WINDOW_STATUSES))})) AS done,
+        (SELECT o.status FROM ops.runs o WHERE o.run_id = ${runId}) AS was
     )
-    .updateTable('ops.runs as r')
-    .from('s')
-    .set((eb) => {
-      const ends = eb.and([eb.ref('s.done'), eb('r.status', 'in', LIVE_RUN_STATUSES)]);
-      return {
-        consecutive_failures: 0,
-        status: eb
-          .case()
-          .when(ends)
-          .then(
-            eb
-              .case()
-              .when(eb.ref('s.unsuccessful'))
-              .then(sql<RunStatus>`'failed'`)
-              .else(sql<RunStatus>`'succeeded'`)
-              .end(),
-          )
-          .else(eb.ref('r.status'))
-          .end(),
-        finished_at: eb
-          .case()
-          .when(ends)
-          .then(sql<Date>`now()`)
-          .else(eb.ref('r.finished_at'))
-          .end(),
-        updated_at: sql<Date>`now()`,
-      };
-    })
-    .where('r.run_id', '=', runId)
-    .where((eb) =>
-      eb.or([
-        eb('r.consecutive_failures', '>', 0),
-        eb.and([eb.ref('s.done'), eb('r.status', 'in', LIVE_RUN_STATUSES)]),
-      ]),
-    )
-    .returning(['r.status', 's.done', 's.was'])
-    .executeTakeFirst();
+    UPDATE ops.runs r SET
+      consecutive_failures = 0,
+      status = CASE WHEN ${ends} THEN
+          CASE WHEN EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = r.run_id
+              AND w.status IN (${sql.raw(sqlLiteralList(UNSUCCESSFUL_WINDOW_STATUSES))}))
+            THEN 'failed' ELSE 'succeeded' END
+        ELSE r.status END,
+      finished_at = CASE WHEN ${ends} THEN now() ELSE r.finished_at END,
+      updated_at = now()
+    FROM s
+    WHERE r.run_id = ${runId} AND (r.consecutive_failures > 0 OR ${ends})
+    RETURNING r.status, s.done, s.was`.execute(db);
+  const row = rows[0];
   // Live before and done: this statement ended the run.
   const ended = row?.done === true && row.was !== null && isLiveRunStatus(row.was);
   return ended ? row.status : undefined;

@@ -1,4 +1,4 @@
-import type { Kysely, UpdateObject } from 'kysely';
+import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import {
@@ -9,7 +9,7 @@ import {
   type BreakerState,
 } from './run-end.js';
 import type { RunStatus } from './statuses.js';
-import { isWindow, type WindowKey } from './window-key.js';
+import { isWindow, windowIs, type WindowKey } from './window-key.js';
 import { pageCounterUpdates, type PageCounters } from './window-run.js';
 
 /**
@@ -62,19 +62,11 @@ export async function finishWindowWithPage(
   result: { sourceCount: number | null; shortfall: string | null },
   elapsedMs: number,
 ): Promise<void> {
-  await trx
-    .updateTable('ops.windows')
-    .set((eb) => ({
-      ...pageCounterUpdates(eb, page),
-      status: 'succeeded',
-      source_count: result.sourceCount,
-      error: result.shortfall,
-      finished_at: new Date(),
-      duration_ms: eb('duration_ms', '+', elapsedMs),
-      updated_at: new Date(),
-    }))
-    .where(isWindow(key))
-    .execute();
+  const now = new Date();
+  await sql`UPDATE ops.windows SET ${pageCounterUpdates(page)}, status = 'succeeded',
+      source_count = ${result.sourceCount}, error = ${result.shortfall}, finished_at = ${now},
+      duration_ms = duration_ms + ${elapsedMs}, updated_at = ${now}
+    WHERE ${windowIs(key)}`.execute(trx);
 }
 
 /** The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran. */
