@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
+import type { PageUpsertStatement } from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { hasSuspectEscape, storableJson, type Adjustment } from './storable-json.js';
 
@@ -47,12 +48,32 @@ export async function upsertPage(
   /** Filled with the records stored with a change, by reason. */
   adjusted: Adjusted = {},
 ): Promise<UpsertCounts> {
+  const upsert = pageUpsert(entity, records, audit, adjusted);
+  if (!upsert) return { inserted: 0, updated: 0, unchanged: 0 };
+  const result = await upsert.statement.execute(trx);
+  let inserted = 0;
+  for (const r of result.rows) if (r.inserted) inserted++;
+  const updated = result.rows.length - inserted;
+  return { inserted, updated, unchanged: upsert.rows - result.rows.length };
+}
+
+/**
+ * upsertPage's statement, built but not run, so the window loop can run it in the same statement
+ * as the window's counters (commitPageWithUpsert). Undefined when no record has an Id.
+ */
+export function pageUpsert(
+  entity: EntityDefinition,
+  records: ParsedRecord[],
+  audit: PageAudit,
+  /** Filled with the records stored with a change, by reason. */
+  adjusted: Adjusted = {},
+): PageUpsertStatement | undefined {
   const rows = newestPerId(records);
-  if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (rows.length === 0) return undefined;
   const page = pagePayloads(rows, adjusted);
 
   const table = sql.table(`raw.${entity.table}`);
-  const result = await sql<{ inserted: boolean }>`
+  const statement = sql<{ inserted: boolean }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
@@ -77,11 +98,8 @@ export async function upsertPage(
       run_id = excluded.run_id
     WHERE (coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))
         > (coalesce(t.source_last_updated_utc, '-infinity'), coalesce(t.sync_token, -1))
-    RETURNING (xmax = 0) AS inserted`.execute(trx);
-  let inserted = 0;
-  for (const r of result.rows) if (r.inserted) inserted++;
-  const updated = result.rows.length - inserted;
-  return { inserted, updated, unchanged: rows.length - result.rows.length };
+    RETURNING (xmax = 0) AS inserted`;
+  return { statement, rows: rows.length };
 }
 
 /**

@@ -5,8 +5,7 @@ import type { EntityDefinition } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
 import {
-  commitPage,
-  finishWindowWithPage,
+  commitPageWithUpsert,
   getRun,
   restartPass,
   type RunState,
@@ -14,7 +13,7 @@ import {
   type WindowKey,
 } from '../shared/state/index.js';
 import { pageRecords, parseRecord, type ParsedRecord } from './qbo-record.js';
-import { upsertPage, type Adjusted } from './upsert-page.js';
+import { pageUpsert, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
 import { addAdjusted, windowNote } from './window-note.js';
@@ -48,7 +47,7 @@ export interface ReadResult {
   /** Records stored with a change that made them storable, by reason (this job's pages). */
   adjusted: Record<string, number>;
   /**
-   * True when the window's success was committed with its one page (finishWindowWithPage): only
+   * True when the window's success was committed with its one page (commitPageWithUpsert): only
    * the run's part of finishing is left to do.
    */
   finished: boolean;
@@ -247,41 +246,47 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
       );
     }
     // A short first page of a pass that started at its first page ends the window (readWindow):
-    // its success commits with the page, in the same statement as the page's counters.
+    // its success commits with the page, in the same statement as the page's upsert and counters.
     const endsWindow = pass.page === 0 && received.length < data.pageSize;
-    const { counts, adjusted } = await db.transaction().execute(async (trx) => {
-      const adjusted: Adjusted = {};
-      const counts = await upsertPage(
-        trx,
-        entity,
-        records,
-        {
-          realmId: data.realmId,
-          runId: data.runId,
-          windowStart: start,
-          windowEnd: end,
-          pageNumber: page + 1,
-          pageSize: data.pageSize,
-          requestPayload: statement,
-        },
-        adjusted,
-      );
-      const pageCounters = {
+    const adjusted: Adjusted = {};
+    const upsert = pageUpsert(
+      entity,
+      records,
+      {
+        realmId: data.realmId,
+        runId: data.runId,
+        windowStart: start,
+        windowEnd: end,
+        pageNumber: page + 1,
+        pageSize: data.pageSize,
+        requestPayload: statement,
+      },
+      adjusted,
+    );
+    const finish = endsWindow
+      ? {
+          result: {
+            sourceCount: records.length,
+            shortfall: windowNote({
+              shortfall: null,
+              adjusted: addAdjusted({ ...totals.adjusted }, adjusted),
+            }),
+          },
+          elapsedMs: read.elapsedMs(),
+        }
+      : undefined;
+    const counts = await commitPageWithUpsert(
+      db,
+      key,
+      upsert,
+      {
         pageNumber: page + 1,
         rowsFetched: records.length,
-        ...counts,
         skipped: withoutId,
         temporalAnomalies: anomalies.length,
-      };
-      if (endsWindow) {
-        const note = windowNote({ shortfall: null, adjusted: addAdjusted({ ...totals.adjusted }, adjusted) });
-        const result = { sourceCount: records.length, shortfall: note };
-        await finishWindowWithPage(trx, key, pageCounters, result, read.elapsedMs());
-      } else {
-        await commitPage(trx, key, pageCounters);
-      }
-      return { counts, adjusted };
-    });
+      },
+      finish,
+    );
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
     addAdjusted(totals.adjusted, adjusted);

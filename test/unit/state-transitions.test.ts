@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { windowJobId } from '../../src/shared/queue.js';
 import {
   cancelPendingWindows,
@@ -12,7 +13,7 @@ import {
   findLiveRun,
   endRunAfterWindowSucceeded,
   finishWindow,
-  finishWindowWithPage,
+  commitPageWithUpsert,
   getRun,
   getWindow,
   getWindowAndRun,
@@ -203,25 +204,23 @@ describe('run and window state transitions', () => {
     await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 500', 1, 3);
     assert.equal((await run()).consecutive_failures, 1);
 
-    await tdb.db
-      .transaction()
-      .execute((trx) =>
-        finishWindowWithPage(
-          trx,
-          k,
-          {
-            pageNumber: 1,
-            rowsFetched: 7,
-            inserted: 4,
-            updated: 2,
-            unchanged: 1,
-            skipped: 1,
-            temporalAnomalies: 1,
-          },
-          { sourceCount: 7, shortfall: null },
-          120,
-        ),
-      );
+    // An upsert that inserted 4 records and replaced 2 of the 7 it offered (1 unchanged).
+    const upsert = {
+      statement: sql<{
+        inserted: boolean;
+      }>`SELECT * FROM (VALUES (true), (true), (true), (true), (false), (false)) v(inserted)`,
+      rows: 7,
+    };
+    assert.deepEqual(
+      await commitPageWithUpsert(
+        tdb.db,
+        k,
+        upsert,
+        { pageNumber: 1, rowsFetched: 7, skipped: 1, temporalAnomalies: 1 },
+        { result: { sourceCount: 7, shortfall: null }, elapsedMs: 120 },
+      ),
+      { inserted: 4, updated: 2, unchanged: 1 },
+    );
     const w = await window('invoices', '2026-01-02');
     assert.deepEqual(
       [
@@ -244,25 +243,21 @@ describe('run and window state transitions', () => {
     assert.deepEqual([r.status, r.consecutive_failures, r.finished_at], ['running', 0, null]);
 
     await succeedAllBut('invoices 2026-01-02', 'items 2026-01-02', 'items 2026-01-03');
-    await tdb.db
-      .transaction()
-      .execute((trx) =>
-        finishWindowWithPage(
-          trx,
-          key('items', '2026-01-03'),
-          {
-            pageNumber: 1,
-            rowsFetched: 0,
-            inserted: 0,
-            updated: 0,
-            unchanged: 0,
-            skipped: 0,
-            temporalAnomalies: 0,
-          },
-          { sourceCount: 0, shortfall: null },
-          1,
-        ),
-      );
+    // A page without a record to store still commits, and ends its window.
+    assert.deepEqual(
+      await commitPageWithUpsert(
+        tdb.db,
+        key('items', '2026-01-03'),
+        undefined,
+        { pageNumber: 1, rowsFetched: 0, skipped: 0, temporalAnomalies: 0 },
+        { result: { sourceCount: 0, shortfall: null }, elapsedMs: 1 },
+      ),
+      { inserted: 0, updated: 0, unchanged: 0 },
+    );
+    assert.deepEqual(
+      [(await window('items', '2026-01-03')).status, (await window('items', '2026-01-03')).pages],
+      ['succeeded', 1],
+    );
     // The last open window ends the run (failed: one window failed), once only.
     assert.equal(await endRunAfterWindowSucceeded(tdb.db, runId), 'failed');
     r = await run();

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type UpdateObject } from 'kysely';
+import type { UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import {
@@ -9,8 +9,7 @@ import {
   type BreakerState,
 } from './run-end.js';
 import type { RunStatus } from './statuses.js';
-import { isWindow, windowIs, type WindowKey } from './window-key.js';
-import { pageCounterUpdates, type PageCounters } from './window-run.js';
+import { isWindow, type WindowKey } from './window-key.js';
 
 /**
  * How a window's job ends. Each function is one terminal transition: it adds the job's elapsed
@@ -47,26 +46,6 @@ export async function finishWindow(
     finished_at: new Date(),
   });
   return endRunAfterWindowSucceeded(db, key.runId);
-}
-
-/**
- * A window whose last page is also the first of its pass (one page answered it): commitPage and
- * finishWindow's own update in one statement, inside the page's transaction, so the page, its
- * counters and the window's success commit together. The run's part (endRunAfterWindowSucceeded)
- * must follow once that transaction has committed, so the last window to end sees all others.
- */
-export async function finishWindowWithPage(
-  trx: Kysely<Database>,
-  key: WindowKey,
-  page: PageCounters,
-  result: { sourceCount: number | null; shortfall: string | null },
-  elapsedMs: number,
-): Promise<void> {
-  const now = new Date();
-  await sql`UPDATE ops.windows SET ${pageCounterUpdates(page)}, status = 'succeeded',
-      source_count = ${result.sourceCount}, error = ${result.shortfall}, finished_at = ${now},
-      duration_ms = duration_ms + ${elapsedMs}, updated_at = ${now}
-    WHERE ${windowIs(key)}`.execute(trx);
 }
 
 /** The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import type { RunState } from './reads.js';
@@ -48,6 +48,9 @@ export interface WindowCounters {
   temporalAnomalies: number;
 }
 
+/** The counters the page's upsert decides. */
+export type UpsertCount = 'inserted' | 'updated' | 'unchanged';
+
 /** What one committed page adds to its window. */
 export interface PageCounters extends WindowCounters {
   /** 1-based number of the page within the current pass. */
@@ -63,8 +66,13 @@ export async function commitPage(trx: Kysely<Database>, key: WindowKey, page: Pa
     WHERE ${windowIs(key)}`.execute(trx);
 }
 
-/** What committing a page sets on its window: its counters added, the resume position moved. */
-export function pageCounterUpdates(page: PageCounters) {
+/**
+ * What committing a page sets on its window: its counters added, the resume position moved. The
+ * upsert's counts may be SQL expressions, when the upsert runs in the same statement.
+ */
+export function pageCounterUpdates(
+  page: Omit<PageCounters, UpsertCount> & Record<UpsertCount, number | RawBuilder<number>>,
+) {
   return sql`pages = pages + 1, rows_fetched = rows_fetched + ${page.rowsFetched},
     inserted = inserted + ${page.inserted}, updated = updated + ${page.updated},
     unchanged = unchanged + ${page.unchanged}, skipped = skipped + ${page.skipped},
