@@ -105,6 +105,15 @@ export async function benchJobCost(): Promise<BenchResult> {
           `${(jobs / (wall / 1000)).toFixed(1)} jobs/s | ${wall} ms, load ${load0.toFixed(1)}-${os.loadavg()[0]?.toFixed(1)} |`,
       );
     }
+    // What the workers spend without jobs while their realms' limiters live (heartbeats every
+    // 250 ms and the other processes' capacity broadcasts): a cost per second, not per job.
+    const idle0 = workersCpu();
+    const redisIdle0 = await redisCpu(redis);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    rows.push(
+      `| job-cost: the same ${WORKERS} worker processes idle for 5 s, ${REALMS} realms' limiters live | ` +
+        `workers ${(((workersCpu() - idle0) / 5) * 1000).toFixed(1)} ms CPU per second in all, Redis (shared server) ${((((await redisCpu(redis)) - redisIdle0) / 5) * 1000).toFixed(1)} ms per second | load ${os.loadavg()[0]?.toFixed(1)} |`,
+    );
     return { rows };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
