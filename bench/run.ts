@@ -11,11 +11,13 @@
  *   ingest    the worker path with limits off against `psql \copy` of the same rows, as a ratio
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
  *   one-realm, ten-realms, thousand, scale   the realm budget (bench/realms.ts)
+ *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchIngest } from './ingest.js';
+import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
@@ -28,6 +30,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   backfill: benchBackfill,
   ingest: benchIngest,
   oldway: benchOldWay,
+  'job-cost': benchJobCost,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries(REALM_BENCHES).map(([name, bench]) => [name, async () => ({ rows: await bench() })]),

@@ -1,6 +1,7 @@
-import { sql, type Compilable, type Expression, type Kysely, type OperationNodeSource } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
+import type { PageUpsertStatement } from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { hasSuspectEscape, storableJson, type Adjustment } from './storable-json.js';
 
@@ -38,31 +39,41 @@ export type Adjusted = Partial<Record<Adjustment, number>>;
  *
  * `(xmax = 0)` in RETURNING tells a fresh insert from an update; rows the WHERE kept out of the
  * update return nothing and are the unchanged ones.
- *
- * Given `commit`, the statement that adds the page to its window's counters (commitPageQuery, its
- * counts as expressions over the upsert's RETURNING), both go in ONE statement, `WITH upserted AS
- * (INSERT ...), counted AS (UPDATE ops.windows ...)`: a statement is a transaction of its own, so
- * the rows and the counters still commit together, without the BEGIN, the second statement and
- * the COMMIT, three round trips a page.
  */
 export async function upsertPage(
-  trx: Kysely<Database>,
+  trx: Transaction<Database>,
   entity: EntityDefinition,
   records: ParsedRecord[],
   audit: PageAudit,
   /** Filled with the records stored with a change, by reason. */
   adjusted: Adjusted = {},
-  commit?: (counts: PageCountExpressions) => Compilable & OperationNodeSource,
 ): Promise<UpsertCounts> {
+  const upsert = pageUpsert(entity, records, audit, adjusted);
+  if (!upsert) return { inserted: 0, updated: 0, unchanged: 0 };
+  const result = await upsert.statement.execute(trx);
+  let inserted = 0;
+  for (const r of result.rows) if (r.inserted) inserted++;
+  const updated = result.rows.length - inserted;
+  return { inserted, updated, unchanged: upsert.rows - result.rows.length };
+}
+
+/**
+ * upsertPage's statement, built but not run, so the window loop can run it in the same statement
+ * as the window's counters (commitPageWithUpsert). Undefined when no record has an Id.
+ */
+export function pageUpsert(
+  entity: EntityDefinition,
+  records: ParsedRecord[],
+  audit: PageAudit,
+  /** Filled with the records stored with a change, by reason. */
+  adjusted: Adjusted = {},
+): PageUpsertStatement | undefined {
   const rows = newestPerId(records);
-  if (rows.length === 0) {
-    if (commit) await trx.executeQuery(commit({ inserted: 0, updated: 0, unchanged: 0 }));
-    return { inserted: 0, updated: 0, unchanged: 0 };
-  }
+  if (rows.length === 0) return undefined;
   const page = pagePayloads(rows, adjusted);
 
   const table = sql.table(`raw.${entity.table}`);
-  const upsert = sql<{ inserted: boolean }>`
+  const statement = sql<{ inserted: boolean }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
@@ -88,26 +99,7 @@ export async function upsertPage(
     WHERE (coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))
         > (coalesce(t.source_last_updated_utc, '-infinity'), coalesce(t.sync_token, -1))
     RETURNING (xmax = 0) AS inserted`;
-  const statement = commit
-    ? sql<{ inserted: boolean }>`WITH upserted AS (${upsert}), counted AS (${commit({
-        inserted: sql<number>`(SELECT count(*) FILTER (WHERE inserted) FROM upserted)::int`,
-        updated: sql<number>`(SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted)::int`,
-        unchanged: sql<number>`(${rows.length}::int - (SELECT count(*) FROM upserted)::int)`,
-      })})
-      SELECT inserted FROM upserted`
-    : upsert;
-  const result = await statement.execute(trx);
-  let inserted = 0;
-  for (const r of result.rows) if (r.inserted) inserted++;
-  const updated = result.rows.length - inserted;
-  return { inserted, updated, unchanged: rows.length - result.rows.length };
-}
-
-/** The page's counts as its statement computes them (numbers when there is no upsert). */
-export interface PageCountExpressions {
-  inserted: number | Expression<number>;
-  updated: number | Expression<number>;
-  unchanged: number | Expression<number>;
+  return { statement, rows: rows.length };
 }
 
 /**

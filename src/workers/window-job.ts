@@ -8,28 +8,25 @@ import {
   failWindow,
   failWindowAttempt,
   failWindowHaltingRun,
+  endRunAfterWindowSucceeded,
   finalizeRunIfDone,
   finishWindow,
   getRun,
-  getWindow,
+  getWindowAndRun,
   isDoneWindowStatus,
   isLiveRunStatus,
   reopenForRetriedWindow,
   releaseWindow,
   startWindow,
   stopWindow,
+  type RunState,
   type WindowKey,
 } from '../shared/state/index.js';
 import { STORE_NAMES, unreachableStore, type Store, type StoreHealth } from '../shared/store-outage.js';
 import { windowOutcome } from './outcome.js';
 import type { QueryResult } from './qbo/qbo-client.js';
-import {
-  JobReleasedError,
-  readWindow,
-  stopForRun,
-  type ReadResult,
-  type StoppedOutcome,
-} from './window-read.js';
+import { JobReleasedError, readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
+import { windowNote } from './window-note.js';
 
 /** The part of the QBO client a window needs. */
 export interface QboQuery {
@@ -75,7 +72,8 @@ export interface WindowProcessorOptions {
 
 /** What a window asks of the shared budget before a page. */
 export interface RealmBudget {
-  expectedWaitMs(realmId: string): Promise<number>;
+  /** With `atLeastMs`, may answer any wait above it from what it knows, without asking Redis. */
+  expectedWaitMs(realmId: string, atLeastMs?: number): Promise<number>;
 }
 
 /**
@@ -93,7 +91,14 @@ export class WaitingForStoreError extends DelayedError {
 }
 
 export type WindowOutcome =
-  | { status: 'succeeded'; pages: number; rowsFetched: number; sourceCount: number | null }
+  | {
+      status: 'succeeded';
+      pages: number;
+      rowsFetched: number;
+      sourceCount: number | null;
+      /** QBO's id of the request, for a window answered by one page (which writes no page log). */
+      intuitTid?: string;
+    }
   | StoppedOutcome
   | { status: 'already-done'; reason: string };
 
@@ -113,11 +118,21 @@ export async function processWindow(
   const log = options.logger.child({ ...key, realmId: job.data.realmId, jobId: job.id });
 
   let loaded: Awaited<ReturnType<typeof loadWindow>>;
+  let run: RunState | undefined;
+  try {
+    // The budget first: a job its realm's budget sends back costs no PostgreSQL statement (with
+    // one busy realm, slots take and give back jobs far more often than they start one).
+    await releaseIfRealmBusy(job, token, options, log);
+  } catch (err) {
+    const store = unreachableStore(err);
+    if (!store) throw err;
+    // Nothing of the window was read or written yet: only the job waits for the store.
+    throw await waitForStore(store, err, { job, token, key: undefined, elapsedMs: 0, options, log });
+  }
   try {
     loaded = await loadWindow(job, key, options);
     if ('status' in loaded) return loaded;
-    await releaseIfRealmBusy(job, token, options, log);
-    await startWindow(db, key, job.id ?? null);
+    run = await startWindow(db, key, job.id ?? null);
   } catch (err) {
     const store = unreachableStore(err);
     if (!store) throw err;
@@ -137,22 +152,27 @@ export async function processWindow(
       from: loaded.from,
       options,
       log,
+      run,
+      elapsedMs: elapsed,
     });
     if ('status' in result) {
       await stopWindow(db, key, result, elapsed());
       timed(result.status);
       return result;
     }
-    const runStatus = await finishWindow(
-      db,
-      key,
-      { sourceCount: result.sourceCount, shortfall: windowNote(result) },
-      elapsed(),
-    );
+    // A one-page window committed its success with its page; the run's part is left.
+    const runStatus = result.finished
+      ? await endRunAfterWindowSucceeded(db, key.runId)
+      : await finishWindow(
+          db,
+          key,
+          { sourceCount: result.sourceCount, shortfall: windowNote(result) },
+          elapsed(),
+        );
     timed('succeeded');
-    const { pages, rowsFetched, sourceCount } = result;
-    log.info({ pages, rowsFetched, sourceCount, runStatus }, 'window done');
-    return { status: 'succeeded', pages, rowsFetched, sourceCount };
+    const { pages, rowsFetched, sourceCount, intuitTid } = result;
+    log.info({ pages, rowsFetched, sourceCount, runStatus, intuitTid }, 'window done');
+    return { status: 'succeeded', pages, rowsFetched, sourceCount, ...(intuitTid ? { intuitTid } : {}) };
   } catch (err) {
     const thrown = await settleFailure(err, { job, token, key, elapsedMs: elapsed(), options, log });
     timed(windowOutcome(thrown) === 'release-job' ? 'released' : 'failed');
@@ -174,8 +194,9 @@ async function releaseIfRealmBusy(
   log: Logger,
 ): Promise<void> {
   if (!options.budget) return;
-  const wait = await options.budget.expectedWaitMs(job.data.realmId);
-  if (wait <= (options.releaseAfterWaitMs ?? 1_000)) return;
+  const releaseAfterWaitMs = options.releaseAfterWaitMs ?? 1_000;
+  const wait = await options.budget.expectedWaitMs(job.data.realmId, releaseAfterWaitMs);
+  if (wait <= releaseAfterWaitMs) return;
   await job.moveToDelayed(Date.now() + wait, token);
   log.debug({ waitMs: wait }, "realm's budget is booked ahead: job back to the queue");
   throw new JobReleasedError(`realm ${job.data.realmId} budget booked ${wait} ms ahead`);
@@ -215,10 +236,15 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
  * window is set back to pending when PostgreSQL answers; when it does not, the row stays `running`
  * until the job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
  */
-async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
+async function waitForStore(
+  store: Store,
+  err: unknown,
+  /** Without a key before the job has looked at its window: then only the job waits. */
+  failed: Omit<Failed, 'key'> & { key: WindowKey | undefined },
+): Promise<unknown> {
   const { job, token, key, elapsedMs, options } = failed;
   const delayMs = options.health?.down(store, err) ?? 1_000;
-  await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
+  if (key) await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
   try {
     // With Redis away this waits for it (the worker's connection queues commands until it is back).
     await job.moveToDelayed(Date.now() + delayMs, token);
@@ -230,21 +256,6 @@ async function waitForStore(store: Store, err: unknown, failed: Failed): Promise
   return new WaitingForStoreError(store, delayMs);
 }
 
-/**
- * What a succeeded window says beside its counters: a reconciliation shortfall, and the records
- * stored with a change that made them storable, counted by reason.
- */
-export function windowNote(result: ReadResult): string | null {
-  const adjusted = Object.entries(result.adjusted).map(([reason, n]) => `${n} ${reason}`);
-  const parts = [
-    result.shortfall,
-    adjusted.length
-      ? `records stored with a change: ${adjusted.join(', ')} (jsonb cannot hold them as sent)`
-      : null,
-  ].filter((p): p is string => p !== null);
-  return parts.length ? parts.join('; ') : null;
-}
-
 /** The job's entity and window, or why the job has nothing (more) to do. */
 async function loadWindow(
   job: Job<WindowJobData>,
@@ -254,10 +265,10 @@ async function loadWindow(
   const { db } = options;
   const entity = findEntity(key.entity);
   if (!entity) throw new UnrecoverableError(`unknown entity ${JSON.stringify(key.entity)} in job data`);
-  // Both reads at once, on two pooled connections: one round trip of the window's start instead of two.
-  const [found, window] = await Promise.all([getRun(db, key.runId), getWindow(db, key)]);
-  let run = found;
+  const found = await getWindowAndRun(db, key);
+  let run = found.run;
   if (!run) throw new UnrecoverableError(`run ${key.runId} does not exist`);
+  const window = found.window;
   if (!window)
     throw new UnrecoverableError(`window ${key.entity} ${key.day} of run ${key.runId} does not exist`);
   if (isDoneWindowStatus(window.status)) {
@@ -267,20 +278,21 @@ async function loadWindow(
     return { status: 'already-done', reason: `window is ${window.status}` };
   }
   // resume/retry gave the window a new job: an older one still queued must not run it a second time.
-  if (window.job_id !== null && job.id !== undefined && window.job_id !== job.id) {
-    return { status: 'already-done', reason: `superseded by job ${window.job_id}` };
+  if (window.jobId !== null && job.id !== undefined && window.jobId !== job.id) {
+    return { status: 'already-done', reason: `superseded by job ${window.jobId}` };
   }
   if (window.status === 'failed' && !isLiveRunStatus(run.status)) {
     const requeued = await reopenForRetriedWindow(db, key);
     if (requeued.length > 0) await options.addPendingJobs?.(key.runId);
-    run = (await getRun(db, key.runId)) ?? run;
+    const reopened = await getRun(db, key.runId);
+    if (reopened) run = { status: reopened.status, statusReason: reopened.status_reason };
   }
-  const stop = stopForRun(run.status, run.status_reason);
+  const stop = stopForRun(run.status, run.statusReason);
   if (stop) {
     await stopWindow(db, key, stop, 0);
     return stop;
   }
-  return { entity, from: { page: window.committed_pages, pass: window.reread_passes } };
+  return { entity, from: { page: window.committedPages, pass: window.rereadPasses } };
 }
 
 /**

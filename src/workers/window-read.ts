@@ -5,17 +5,19 @@ import type { EntityDefinition } from '../shared/entities.js';
 import type { Logger } from '../shared/logger.js';
 import type { WindowJobData } from '../shared/queue.js';
 import {
-  commitPageQuery,
+  commitPageWithUpsert,
   getRun,
   restartPass,
+  type RunState,
   type RunStatus,
   type WindowKey,
 } from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { readPageRecords } from './qbo-response.js';
-import { upsertPage, type Adjusted } from './upsert-page.js';
+import { pageUpsert, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
+import { addAdjusted, windowNote } from './window-note.js';
 
 /** Everything reading one window needs. */
 export interface WindowRead {
@@ -28,6 +30,13 @@ export interface WindowRead {
   from: { page: number; pass: number };
   options: WindowProcessorOptions;
   log: Logger;
+  /**
+   * The run as the window's start found it: the first page's halt/cancel check uses it instead of
+   * reading the run again a moment later. Pages after the first read it each time.
+   */
+  run?: RunState | undefined;
+  /** Time the job has spent on the window so far, recorded when a one-page window ends with its page. */
+  elapsedMs: () => number;
 }
 
 export interface ReadResult {
@@ -38,6 +47,13 @@ export interface ReadResult {
   shortfall: string | null;
   /** Records stored with a change that made them storable, by reason (this job's pages). */
   adjusted: Record<string, number>;
+  /**
+   * True when the window's success was committed with its one page (commitPageWithUpsert): only
+   * the run's part of finishing is left to do.
+   */
+  finished: boolean;
+  /** The intuit_tid of the one page that finished the window (see `finished`). */
+  intuitTid?: string | undefined;
 }
 
 /** A window whose run was halted or cancelled before or while it ran. */
@@ -79,6 +95,10 @@ interface Pass {
   /** True when a page did not start on the previous page's last row. */
   shifted: boolean;
   lastPageRows: number;
+  /** Set once the pass's one page committed the window's success with it. */
+  finished: boolean;
+  /** That page's intuit_tid, for the job's return value instead of its page log. */
+  intuitTid?: string | undefined;
 }
 
 /**
@@ -101,7 +121,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
     const ids = resumed
       ? await storedIdsInWindow(options.db, entity, data.realmId, start, end)
       : new Set<string>();
-    const current: Pass = { number: pass, page, ids, shifted: false, lastPageRows: 0 };
+    const current: Pass = { number: pass, page, ids, shifted: false, lastPageRows: 0, finished: false };
     const stopped = await readPages(read, current, totals);
     if (stopped) return stopped;
 
@@ -113,6 +133,8 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         sourceCount: current.lastPageRows,
         shortfall: null,
         adjusted: totals.adjusted,
+        finished: current.finished,
+        intuitTid: current.intuitTid,
       };
     }
     // Several pages: rows that moved before the read position shift the rest (caught by the
@@ -126,6 +148,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         sourceCount,
         shortfall: null,
         adjusted: totals.adjusted,
+        finished: false,
       };
     }
     const gap = `source count ${sourceCount}, read ${ids.size} distinct records${current.shifted ? ', rows moved while paging' : ''}`;
@@ -142,6 +165,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
           `reconciliation: ${gap} in each of ${pass + 1} passes; read it again later with: ` +
           `qbo-backfill retry --run ${data.runId} --entity ${data.entity} --day ${data.day}`,
         adjusted: totals.adjusted,
+        finished: false,
       };
     }
     pass++;
@@ -179,14 +203,17 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
   // Last Id of the previous page: each page starts on it again (see pageStartPosition), and finding
   // it there proves no row before the position left or arrived while the pages were read.
   let lastId: string | undefined;
+  // The run as the start read it, for this job's first page only (see WindowRead.run).
+  let startedRun = totals.pages === 0 ? read.run : undefined;
   for (;;) {
     if (options.signal?.aborted) {
       // Shutdown: what is committed stays; the job goes back to the queue without losing an attempt.
       await job.moveToDelayed(Date.now() + 1_000, token);
       throw new JobReleasedError();
     }
-    const run = await getRun(db, data.runId);
-    const stop = run && stopForRun(run.status, run.status_reason);
+    const run = startedRun ?? (await getRun(db, data.runId).then((r) => r && toRunState(r)));
+    startedRun = undefined;
+    const stop = run && stopForRun(run.status, run.statusReason);
     if (stop) return stop;
 
     const page = pass.page;
@@ -222,10 +249,11 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
         'record outside its window',
       );
     }
-    // The rows and the window's counters in one statement, so one transaction (see upsertPage).
+    // A short first page of a pass that started at its first page ends the window (readWindow):
+    // its success commits with the page, in the same statement as the page's upsert and counters.
+    const endsWindow = pass.page === 0 && received.length < data.pageSize;
     const adjusted: Adjusted = {};
-    const counts = await upsertPage(
-      db,
+    const upsert = pageUpsert(
       entity,
       records,
       {
@@ -238,19 +266,35 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
         requestPayload: statement,
       },
       adjusted,
-      (upserted) =>
-        commitPageQuery(db, key, {
-          pageNumber: page + 1,
-          rowsFetched: records.length,
-          ...upserted,
-          skipped: withoutId,
-          temporalAnomalies: anomalies.length,
-        }),
+    );
+    const finish = endsWindow
+      ? {
+          result: {
+            sourceCount: records.length,
+            shortfall: windowNote({
+              shortfall: null,
+              adjusted: addAdjusted({ ...totals.adjusted }, adjusted),
+            }),
+          },
+          elapsedMs: read.elapsedMs(),
+        }
+      : undefined;
+    const counts = await commitPageWithUpsert(
+      db,
+      key,
+      upsert,
+      {
+        pageNumber: page + 1,
+        rowsFetched: records.length,
+        skipped: withoutId,
+        temporalAnomalies: anomalies.length,
+      },
+      finish,
     );
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
+    addAdjusted(totals.adjusted, adjusted);
     for (const [reason, n] of Object.entries(adjusted)) {
-      totals.adjusted[reason] = (totals.adjusted[reason] ?? 0) + n;
       log.warn(
         { page: page + 1, reason, records: n, intuitTid },
         'records stored with a change that made them storable',
@@ -262,6 +306,13 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
     pass.lastPageRows = records.length;
     lastId = received[received.length - 1]?.id;
     for (const r of records) if (r.id !== undefined && inScope(entity, r, start, end)) pass.ids.add(r.id);
+    if (endsWindow) {
+      // The job is done: its progress and page log (one Redis round trip each) would only repeat
+      // what its return value and the window's row say; the intuit_tid goes in its return value.
+      pass.finished = true;
+      pass.intuitTid = intuitTid;
+      return undefined;
+    }
     // Sent together: ioredis pipelines them on its connection, one round trip instead of two.
     await Promise.all([
       job.updateProgress({ pass: pass.number, page: pass.page, rows: totals.rows }),
@@ -291,4 +342,8 @@ async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: stri
     query = query.where('source_last_updated_utc', '>=', start).where('source_last_updated_utc', '<', end);
   const rows = await query.execute();
   return new Set(rows.map((r) => r.id));
+}
+
+function toRunState(run: { status: RunStatus; status_reason: string | null }): RunState {
+  return { status: run.status, statusReason: run.status_reason };
 }

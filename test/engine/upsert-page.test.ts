@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { getEntity } from '../../src/shared/entities.js';
 import { parseRecord } from '../../src/workers/qbo-record.js';
-import { upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
-import { commitPageQuery, createRun, getWindow } from '../../src/shared/state/index.js';
+import { pageUpsert, upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
+import { commitPageWithUpsert, createRun, getWindow } from '../../src/shared/state/index.js';
 
 const customers = getEntity('customers');
 const audit: PageAudit = {
@@ -104,15 +104,12 @@ describe('page upsert', () => {
       records: ReturnType<typeof parseRecord>[],
       rowsFetched = records.length,
     ) =>
-      upsertPage(tdb.db, customers, records, { ...audit, pageNumber }, {}, (counts) =>
-        commitPageQuery(tdb.db, key, {
-          pageNumber,
-          rowsFetched,
-          ...counts,
-          skipped: 1,
-          temporalAnomalies: 2,
-        }),
-      );
+      commitPageWithUpsert(tdb.db, key, pageUpsert(customers, records, { ...audit, pageNumber }), {
+        pageNumber,
+        rowsFetched,
+        skipped: 1,
+        temporalAnomalies: 2,
+      });
     const counters = async () => {
       const w = await getWindow(tdb.db, key);
       return [
@@ -145,20 +142,11 @@ describe('page upsert', () => {
     assert.deepEqual(await counters(), [2, 2, 4, 1, 1, 1, 2, 4]);
     // A statement that fails stores neither the rows nor the counters.
     await assert.rejects(
-      upsertPage(
+      commitPageWithUpsert(
         tdb.db,
-        customers,
-        [customer('41', '0', '2026-01-15T09:00:00-08:00', 'E')],
-        audit,
-        {},
-        (counts) =>
-          commitPageQuery(tdb.db, key, {
-            pageNumber: 3,
-            rowsFetched: Number.NaN,
-            ...counts,
-            skipped: 0,
-            temporalAnomalies: 0,
-          }),
+        key,
+        pageUpsert(customers, [customer('41', '0', '2026-01-15T09:00:00-08:00', 'E')], audit),
+        { pageNumber: 3, rowsFetched: Number.NaN, skipped: 0, temporalAnomalies: 0 },
       ),
     );
     assert.deepEqual(await counters(), [2, 2, 4, 1, 1, 1, 2, 4]);

@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { windowJobId } from '../../src/shared/queue.js';
 import {
   cancelPendingWindows,
@@ -10,9 +11,12 @@ import {
   failWindowHaltingRun,
   finalizeRunIfDone,
   findLiveRun,
+  endRunAfterWindowSucceeded,
   finishWindow,
+  commitPageWithUpsert,
   getRun,
   getWindow,
+  getWindowAndRun,
   markRunCancelled,
   releaseWindow,
   reopenRun,
@@ -163,6 +167,108 @@ describe('run and window state transitions', () => {
     assert.equal(r.status, 'succeeded');
     assert.ok(r.finished_at);
     assert.equal((await window('items', '2026-01-03')).error, 'reconciliation: short');
+  });
+
+  it('one-page window: read with its run, started with the run state returned, page and success in one transition, then the run', async () => {
+    const k = key('invoices', '2026-01-02');
+    assert.deepEqual(await getWindowAndRun(tdb.db, k), {
+      run: { status: 'scheduled', statusReason: null },
+      window: {
+        status: 'pending',
+        jobId: windowJobId(runId, 'invoices', '2026-01-02', 0),
+        committedPages: 0,
+        rereadPasses: 0,
+      },
+    });
+    assert.deepEqual(await getWindowAndRun(tdb.db, key('invoices', '2026-02-01')), {
+      run: { status: 'scheduled', statusReason: null },
+      window: undefined,
+    });
+    assert.deepEqual(
+      await getWindowAndRun(tdb.db, { runId: 'no-such-run', entity: 'invoices', day: '2026-01-02' }),
+      {
+        run: undefined,
+        window: undefined,
+      },
+    );
+    // The start returns the run as it is after it: running, whether this start or an earlier one made it so.
+    assert.deepEqual(await startWindow(tdb.db, k, 'job-1'), { status: 'running', statusReason: null });
+    assert.deepEqual(await startWindow(tdb.db, key('items', '2026-01-02'), null), {
+      status: 'running',
+      statusReason: null,
+    });
+    assert.equal(
+      await startWindow(tdb.db, { runId: 'no-such-run', entity: 'invoices', day: '2026-01-02' }, null),
+      undefined,
+    );
+    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 500', 1, 3);
+    assert.equal((await run()).consecutive_failures, 1);
+
+    // An upsert that inserted 4 records and replaced 2 of the 7 it offered (1 unchanged).
+    const upsert = {
+      statement: sql<{
+        inserted: boolean;
+      }>`SELECT * FROM (VALUES (true), (true), (true), (true), (false), (false)) v(inserted)`,
+      rows: 7,
+    };
+    assert.deepEqual(
+      await commitPageWithUpsert(
+        tdb.db,
+        k,
+        upsert,
+        { pageNumber: 1, rowsFetched: 7, skipped: 1, temporalAnomalies: 1 },
+        { result: { sourceCount: 7, shortfall: null }, elapsedMs: 120 },
+      ),
+      { inserted: 4, updated: 2, unchanged: 1 },
+    );
+    const w = await window('invoices', '2026-01-02');
+    assert.deepEqual(
+      [
+        w.status,
+        w.pages,
+        w.rows_fetched,
+        w.inserted,
+        w.updated,
+        w.unchanged,
+        w.skipped,
+        w.temporal_anomalies,
+      ],
+      ['succeeded', 1, 7, 4, 2, 1, 1, 1],
+    );
+    assert.deepEqual([w.committed_pages, w.source_count, w.error, w.duration_ms], [1, 7, null, 120]);
+    assert.ok(w.finished_at);
+    // The breaker starts over; the run goes on while windows are open.
+    assert.equal(await endRunAfterWindowSucceeded(tdb.db, runId), undefined);
+    let r = await run();
+    assert.deepEqual([r.status, r.consecutive_failures, r.finished_at], ['running', 0, null]);
+
+    await succeedAllBut('invoices 2026-01-02', 'items 2026-01-02', 'items 2026-01-03');
+    // A page without a record to store still commits, and ends its window.
+    assert.deepEqual(
+      await commitPageWithUpsert(
+        tdb.db,
+        key('items', '2026-01-03'),
+        undefined,
+        { pageNumber: 1, rowsFetched: 0, skipped: 0, temporalAnomalies: 0 },
+        { result: { sourceCount: 0, shortfall: null }, elapsedMs: 1 },
+      ),
+      { inserted: 0, updated: 0, unchanged: 0 },
+    );
+    assert.deepEqual(
+      [(await window('items', '2026-01-03')).status, (await window('items', '2026-01-03')).pages],
+      ['succeeded', 1],
+    );
+    // The last open window ends the run (failed: one window failed), once only.
+    assert.equal(await endRunAfterWindowSucceeded(tdb.db, runId), 'failed');
+    r = await run();
+    assert.equal(r.status, 'failed');
+    assert.ok(r.finished_at);
+    assert.equal(
+      await endRunAfterWindowSucceeded(tdb.db, runId),
+      undefined,
+      'an ended run is not ended twice',
+    );
+    assert.equal(await finalizeRunIfDone(tdb.db, runId), undefined);
   });
 
   it('restart a pass: committed pages back to zero, the pass counted', async () => {

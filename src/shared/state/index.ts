@@ -15,3 +15,4 @@ export * from './run-cancel.js';
 export * from './run-reopen.js';
 export * from './window-run.js';
 export * from './window-end.js';
+export * from './page-commit.js';

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.js';
-import { isLiveRunStatus, type RunStatus } from './statuses.js';
+import { isLiveRunStatus, type RunStatus, type WindowStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
 export async function getRun(db: Db, runId: string) {
@@ -8,6 +9,58 @@ export async function getRun(db: Db, runId: string) {
 
 export async function getWindow(db: Db, key: WindowKey) {
   return db.selectFrom('ops.windows').selectAll().where(isWindow(key)).executeTakeFirst();
+}
+
+/** The state of a run that a window job checks before and between pages (halted, cancelled). */
+export interface RunState {
+  status: RunStatus;
+  statusReason: string | null;
+}
+
+/** What a window job needs to know of its window before it starts. */
+export interface WindowState {
+  status: WindowStatus;
+  jobId: string | null;
+  committedPages: number;
+  rereadPasses: number;
+}
+
+/**
+ * A window job's first look, in one statement (it runs once per job, which for one-page windows
+ * is once per request): the run's state, and the window's, or undefined for either that does not
+ * exist.
+ */
+export async function getWindowAndRun(
+  db: Db,
+  key: WindowKey,
+): Promise<{ run: RunState | undefined; window: WindowState | undefined }> {
+  // Plain SQL: a hot statement, where building Kysely's query tree cost more CPU than running it.
+  const { rows } = await sql<{
+    run_status: RunStatus;
+    run_status_reason: string | null;
+    status: WindowStatus | null;
+    job_id: string | null;
+    committed_pages: number | null;
+    reread_passes: number | null;
+  }>`
+    SELECT r.status AS run_status, r.status_reason AS run_status_reason,
+      w.status, w.job_id, w.committed_pages, w.reread_passes
+    FROM ops.runs r
+      LEFT JOIN ops.windows w ON w.run_id = r.run_id AND w.entity = ${key.entity} AND w.day = ${key.day}
+    WHERE r.run_id = ${key.runId}`.execute(db);
+  const row = rows[0];
+  if (!row) return { run: undefined, window: undefined };
+  const run = { status: row.run_status, statusReason: row.run_status_reason };
+  if (row.status === null) return { run, window: undefined };
+  return {
+    run,
+    window: {
+      status: row.status,
+      jobId: row.job_id,
+      committedPages: row.committed_pages ?? 0,
+      rereadPasses: row.reread_passes ?? 0,
+    },
+  };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import {
+  isLiveRunStatus,
   LIVE_RUN_STATUSES,
   OPEN_WINDOW_STATUSES,
+  sqlLiteralList,
   UNSUCCESSFUL_WINDOW_STATUSES,
   type RunStatus,
 } from './statuses.js';
@@ -106,4 +108,50 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
     .returning(['consecutive_failures', 'status'])
     .executeTakeFirst();
   return { halted: row?.status === 'halted', consecutiveFailures: row?.consecutive_failures ?? 0 };
+}
+
+/** A window succeeded: the breaker counts consecutive failures only, so it starts over. */
+export async function resetFailureCount(db: Db, runId: string): Promise<void> {
+  await db
+    .updateTable('ops.runs')
+    .set({ consecutive_failures: 0, updated_at: new Date() })
+    .where('run_id', '=', runId)
+    .where('consecutive_failures', '>', 0)
+    .execute();
+}
+
+/**
+ * What the run does once a window's success has committed, in one statement: resetFailureCount
+ * and finalizeRunIfDone together (a window job ends this way once per request when its window is
+ * one page). Returns the run's status when this statement ended it. Whether the run is done is
+ * read in a CTE with the run's status before the statement, so the result can tell "ended now"
+ * from "had ended already"; the UPDATE re-checks the run's own status under its row lock, as
+ * finalizeRunIfDone does, so two windows ending at once cannot both end the run.
+ */
+export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise<RunStatus | undefined> {
+  const live = sql.raw(sqlLiteralList(LIVE_RUN_STATUSES));
+  const ends = sql`s.done AND r.status IN (${live})`;
+  // Plain SQL: it runs once per job, and Kysely's query tree cost more CPU than the statement.
+  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`
+    WITH s AS (
+      SELECT NOT EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
+          AND w.status IN (${sql.raw(sqlLiteralList(OPEN_WINDOW_STATUSES))})) AS done,
+        (SELECT o.status FROM ops.runs o WHERE o.run_id = ${runId}) AS was
+    )
+    UPDATE ops.runs r SET
+      consecutive_failures = 0,
+      status = CASE WHEN ${ends} THEN
+          CASE WHEN EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = r.run_id
+              AND w.status IN (${sql.raw(sqlLiteralList(UNSUCCESSFUL_WINDOW_STATUSES))}))
+            THEN 'failed' ELSE 'succeeded' END
+        ELSE r.status END,
+      finished_at = CASE WHEN ${ends} THEN now() ELSE r.finished_at END,
+      updated_at = now()
+    FROM s
+    WHERE r.run_id = ${runId} AND (r.consecutive_failures > 0 OR ${ends})
+    RETURNING r.status, s.done, s.was`.execute(db);
+  const row = rows[0];
+  // Live before and done: this statement ended the run.
+  const ended = row?.done === true && row.was !== null && isLiveRunStatus(row.was);
+  return ended ? row.status : undefined;
 }

@@ -1,7 +1,13 @@
-import type { QueryCreator, UpdateObject } from 'kysely';
+import type { UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
-import { countWindowFailure, finalizeRunIfDone, haltRun, type BreakerState } from './run-end.js';
+import {
+  countWindowFailure,
+  endRunAfterWindowSucceeded,
+  finalizeRunIfDone,
+  haltRun,
+  type BreakerState,
+} from './run-end.js';
 import type { RunStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
@@ -10,26 +16,17 @@ import { isWindow, type WindowKey } from './window-key.js';
  * time to the window, and ends the run when this was its last open window.
  */
 
-/** The window's terminal update, on its own or inside another statement's WITH. */
-function endWindowQuery(
-  qc: QueryCreator<Database>,
-  key: WindowKey,
-  elapsedMs: number,
-  values: UpdateObject<Database, 'ops.windows'>,
-) {
-  return qc
-    .updateTable('ops.windows')
-    .set((eb) => ({ ...values, duration_ms: eb('duration_ms', '+', elapsedMs), updated_at: new Date() }))
-    .where(isWindow(key));
-}
-
 async function endWindow(
   db: Db,
   key: WindowKey,
   elapsedMs: number,
   values: UpdateObject<Database, 'ops.windows'>,
 ): Promise<void> {
-  await endWindowQuery(db, key, elapsedMs, values).execute();
+  await db
+    .updateTable('ops.windows')
+    .set((eb) => ({ ...values, duration_ms: eb('duration_ms', '+', elapsedMs), updated_at: new Date() }))
+    .where(isWindow(key))
+    .execute();
 }
 
 /**
@@ -42,24 +39,13 @@ export async function finishWindow(
   result: { sourceCount: number | null; shortfall: string | null },
   elapsedMs: number,
 ): Promise<RunStatus | undefined> {
-  // The window and the breaker's reset in one statement (one round trip, one commit); the run's
-  // end is a statement of its own, so that it sees this window's write committed.
-  await db
-    .with('ended', (qc) =>
-      endWindowQuery(qc, key, elapsedMs, {
-        status: 'succeeded',
-        source_count: result.sourceCount,
-        error: result.shortfall,
-        finished_at: new Date(),
-      }).returning('run_id'),
-    )
-    // The breaker counts consecutive failures only: a window that succeeded starts it over.
-    .updateTable('ops.runs')
-    .set({ consecutive_failures: 0, updated_at: new Date() })
-    .where('run_id', '=', key.runId)
-    .where('consecutive_failures', '>', 0)
-    .execute();
-  return finalizeRunIfDone(db, key.runId);
+  await endWindow(db, key, elapsedMs, {
+    status: 'succeeded',
+    source_count: result.sourceCount,
+    error: result.shortfall,
+    finished_at: new Date(),
+  });
+  return endRunAfterWindowSucceeded(db, key.runId);
 }
 
 /** The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran. */

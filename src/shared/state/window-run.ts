@@ -1,35 +1,39 @@
-import { sql, type Expression, type Kysely, type QueryCreator } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
-import { isWindow, type WindowKey } from './window-key.js';
+import type { RunState } from './reads.js';
+import { isWindow, windowIs, type WindowKey } from './window-key.js';
 
 /** A window while its job runs: started, its pages committed one by one, a pass started over. */
 
 /**
  * The job took the window: running, one more attempt, and its run is running from now on. One
- * statement (the window's update as a data-modifying WITH, which PostgreSQL always runs to
- * completion): one round trip and one commit per window instead of two.
+ * statement (both updates in CTEs, which PostgreSQL runs whether or not they are read; plain SQL
+ * because it runs once per job and Kysely's query tree cost more CPU than the statement), which
+ * also returns the run's state after it, so the job checks for a halt or cancel without reading
+ * the run again before its first page. Undefined when the run does not exist.
  */
-export async function startWindow(db: Db, key: WindowKey, jobId: string | null): Promise<void> {
-  await db
-    .with('started', (qc) =>
-      qc
-        .updateTable('ops.windows')
-        .set((eb) => ({
-          status: 'running',
-          attempts: eb('attempts', '+', 1),
-          started_at: eb.fn.coalesce('started_at', sql<Date>`now()`),
-          job_id: jobId,
-          updated_at: new Date(),
-        }))
-        .where(isWindow(key))
-        .returning('run_id'),
+export async function startWindow(
+  db: Db,
+  key: WindowKey,
+  jobId: string | null,
+): Promise<RunState | undefined> {
+  const now = new Date();
+  const { rows } = await sql<RunState>`
+    WITH w AS (
+      UPDATE ops.windows SET status = 'running', attempts = attempts + 1,
+        started_at = coalesce(started_at, now()), job_id = ${jobId}, updated_at = ${now}
+      WHERE ${windowIs(key)}
+    ), started AS (
+      UPDATE ops.runs SET status = 'running', updated_at = ${now}
+      WHERE run_id = ${key.runId} AND status = 'scheduled'
+      RETURNING status
     )
-    .updateTable('ops.runs')
-    .set({ status: 'running', updated_at: new Date() })
-    .where('run_id', '=', key.runId)
-    .where('status', '=', 'scheduled')
-    .execute();
+    -- The outer read sees the run as it was before the statement: the CTE's row says if it started.
+    SELECT coalesce(started.status, r.status) AS status, r.status_reason AS "statusReason"
+    FROM ops.runs r LEFT JOIN started ON true
+    WHERE r.run_id = ${key.runId}`.execute(db);
+  return rows[0];
 }
 
 /** The counters a window keeps (and a run's report sums). */
@@ -44,51 +48,36 @@ export interface WindowCounters {
   temporalAnomalies: number;
 }
 
+/** The counters the page's upsert decides. */
+export type UpsertCount = 'inserted' | 'updated' | 'unchanged';
+
 /** What one committed page adds to its window. */
 export interface PageCounters extends WindowCounters {
   /** 1-based number of the page within the current pass. */
   pageNumber: number;
 }
 
-/** A count as a number, or as an SQL expression of the statement that commits the page. */
-type Count = number | Expression<number>;
-
 /**
  * Adds a page to its window's counters. Called inside the transaction that upserts the page, so
  * the counters and the stored rows never disagree, and a retried job resumes after this page.
  */
 export async function commitPage(trx: Kysely<Database>, key: WindowKey, page: PageCounters): Promise<void> {
-  await commitPageQuery(trx, key, page).execute();
+  await sql`UPDATE ops.windows SET ${pageCounterUpdates(page)}, updated_at = ${new Date()}
+    WHERE ${windowIs(key)}`.execute(trx);
 }
 
 /**
- * commitPage's statement, whose upsert counts may be expressions over the upsert's RETURNING: the
- * page upsert then runs it in its own statement's WITH, one statement for the rows and the
- * counters (see upsertPage).
+ * What committing a page sets on its window: its counters added, the resume position moved. The
+ * upsert's counts may be SQL expressions, when the upsert runs in the same statement.
  */
-export function commitPageQuery(
-  qc: QueryCreator<Database>,
-  key: WindowKey,
-  page: Omit<PageCounters, 'inserted' | 'updated' | 'unchanged'> & {
-    inserted: Count;
-    updated: Count;
-    unchanged: Count;
-  },
+export function pageCounterUpdates(
+  page: Omit<PageCounters, UpsertCount> & Record<UpsertCount, number | RawBuilder<number>>,
 ) {
-  return qc
-    .updateTable('ops.windows')
-    .set((eb) => ({
-      pages: eb('pages', '+', 1),
-      rows_fetched: eb('rows_fetched', '+', page.rowsFetched),
-      inserted: eb('inserted', '+', page.inserted),
-      updated: eb('updated', '+', page.updated),
-      unchanged: eb('unchanged', '+', page.unchanged),
-      skipped: eb('skipped', '+', page.skipped),
-      temporal_anomalies: eb('temporal_anomalies', '+', page.temporalAnomalies),
-      committed_pages: page.pageNumber,
-      updated_at: new Date(),
-    }))
-    .where(isWindow(key));
+  return sql`pages = pages + 1, rows_fetched = rows_fetched + ${page.rowsFetched},
+    inserted = inserted + ${page.inserted}, updated = updated + ${page.updated},
+    unchanged = unchanged + ${page.unchanged}, skipped = skipped + ${page.skipped},
+    temporal_anomalies = temporal_anomalies + ${page.temporalAnomalies},
+    committed_pages = ${page.pageNumber}`;
 }
 
 /** Reconciliation found records missing: the window is read again from its first page. */
