@@ -15,7 +15,7 @@ import { buildSync } from 'esbuild';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Inside node_modules: ignored by git, and bare imports (bullmq...) resolve from there as from the sources. */
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'qbo-backfill-test-children');
-const TREES = ['src', 'migrations', 'test'];
+const TREES = ['src', 'migrations', 'test', 'bench'];
 
 function sources(dir: string, into: string[]): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
