@@ -120,18 +120,13 @@ export async function processWindow(
   let loaded: Awaited<ReturnType<typeof loadWindow>>;
   let run: RunState | undefined;
   try {
-    // The budget first: a job its realm's budget sends back costs no PostgreSQL statement (with
-    // one busy realm, slots take and give back jobs far more often than they start one).
-    await releaseIfRealmBusy(job, token, options, log);
-  } catch (err) {
-    const store = unreachableStore(err);
-    if (!store) throw err;
-    // Nothing of the window was read or written yet: only the job waits for the store.
-    throw await waitForStore(store, err, { job, token, key: undefined, elapsedMs: 0, options, log });
-  }
-  try {
+    // The window before the budget: a job retried from the dashboard reopens its run and window
+    // here, and a window sent back to wait for its realm's budget is set back to pending. Sent
+    // back before that, a retried window stayed `failed` while the rest of its run finished, and
+    // the run ended failed with the retry still queued.
     loaded = await loadWindow(job, key, options);
     if ('status' in loaded) return loaded;
+    await releaseIfRealmBusy(job, token, options, log);
     run = await startWindow(db, key, job.id ?? null);
   } catch (err) {
     const store = unreachableStore(err);
@@ -281,11 +276,16 @@ async function loadWindow(
   if (window.jobId !== null && job.id !== undefined && window.jobId !== job.id) {
     return { status: 'already-done', reason: `superseded by job ${window.jobId}` };
   }
-  if (window.status === 'failed' && !isLiveRunStatus(run.status)) {
+  if (window.status === 'failed') {
+    // Its own job runs again (retried from the dashboard): the window is open again at once, even
+    // when another retried window reopened the run already, so the run cannot end while this job
+    // waits for its realm's budget.
     const requeued = await reopenForRetriedWindow(db, key);
     if (requeued.length > 0) await options.addPendingJobs?.(key.runId);
-    const reopened = await getRun(db, key.runId);
-    if (reopened) run = { status: reopened.status, statusReason: reopened.status_reason };
+    if (!isLiveRunStatus(run.status)) {
+      const reopened = await getRun(db, key.runId);
+      if (reopened) run = { status: reopened.status, statusReason: reopened.status_reason };
+    }
   }
   const stop = stopForRun(run.status, run.statusReason);
   if (stop) {

@@ -19,6 +19,7 @@ import {
   getWindowAndRun,
   markRunCancelled,
   releaseWindow,
+  reopenForRetriedWindow,
   reopenRun,
   requeueUnfinishedWindows,
   requeueWindow,
@@ -351,6 +352,30 @@ describe('run and window state transitions', () => {
     );
     assert.equal((await window('items', '2026-01-01')).status, 'skipped');
     assert.equal((await run()).status, 'halted', 'a halted run is not finalized');
+  });
+
+  it('a failed window whose own job is retried is pending at once, also when another retry reopened its run', async () => {
+    const reason = 'HTTP 400';
+    await startWindow(tdb.db, key('items', '2026-01-01'), null);
+    await failWindowHaltingRun(tdb.db, key('items', '2026-01-01'), reason, 10);
+    await failWindow(tdb.db, key('items', '2026-01-02'), reason, 1, 3);
+    for (const d of ['2026-01-01', '2026-01-02', '2026-01-03'])
+      await stopWindow(tdb.db, key('invoices', d), { status: 'skipped', reason: 'run halted' }, 0);
+    await stopWindow(tdb.db, key('items', '2026-01-03'), { status: 'skipped', reason: 'run halted' }, 0);
+    // The first retried job reopens the halted run and requeues what it skipped.
+    const requeued = await reopenForRetriedWindow(tdb.db, key('items', '2026-01-01'));
+    assert.equal(requeued.length, 4);
+    assert.equal((await run()).status, 'running');
+    assert.equal((await window('items', '2026-01-01')).status, 'pending');
+    // The second finds the run live already: its window still opens again, so the run cannot
+    // end failed while that job waits for its turn.
+    assert.deepEqual(await reopenForRetriedWindow(tdb.db, key('items', '2026-01-02')), []);
+    assert.deepEqual(
+      [(await window('items', '2026-01-02')).status, (await window('items', '2026-01-02')).error],
+      ['pending', null],
+    );
+    await succeedAllBut('items 2026-01-02');
+    assert.equal((await run()).status, 'running', 'one window is still open');
   });
 
   it('cancel: the run is cancelled and its pending windows with it, running ones are left to stop', async () => {

@@ -122,9 +122,17 @@ export async function requeueWindow(
  * so someone retried it (Bull Board's "Retry", or "Retry all"). Its run is reopened the way
  * `qbo-backfill retry` reopens it, so the run can end succeeded once its windows have; when the run
  * had been halted, the windows it skipped are requeued as `resume` would (the failed ones are left
- * to their own retried jobs). Returns the windows requeued, whose jobs the caller adds.
+ * to their own retried jobs). The retried window itself is pending again first, whether or not its
+ * run was reopened already. Returns the windows requeued, whose jobs the caller adds.
  */
 export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<WindowKey[]> {
+  // The window first, back to pending under the same job: the run cannot end while it is open.
+  await db
+    .updateTable('ops.windows')
+    .set({ status: 'pending', error: null, finished_at: null, updated_at: new Date() })
+    .where(isWindow(key))
+    .where('status', '=', 'failed')
+    .execute();
   const run = await db
     .selectFrom('ops.runs')
     .select('status')
