@@ -68,8 +68,13 @@ export function unreachableStore(err: unknown, depth = 0): Store | undefined {
   if (typeof code === 'string' && SOCKET_CODES.has(code)) {
     // A refused connection names the port: 6379-style Redis ports are told apart by the caller's
     // stack only, so decide by the library that threw when the message does not say.
-    const stack = err.stack ?? '';
-    return /ioredis|bullmq/i.test(stack) ? 'redis' : 'postgres';
+    // Only the error's own frames: async stack traces append the awaiting callers', and a
+    // PostgreSQL query awaited inside a BullMQ job has BullMQ's frames there.
+    const own = (err.stack ?? '')
+      .split('\n')
+      .filter((line) => !/^\s*at async /.test(line))
+      .join('\n');
+    return /ioredis|bullmq/i.test(own) ? 'redis' : 'postgres';
   }
   return unreachableStore(field(err, 'cause'), depth + 1);
 }
@@ -117,6 +122,12 @@ export interface StoreWatch {
    * without it they would sit out delays of up to `capMs` after a short outage.
    */
   onBack?: (store: Store, jobIds: string[]) => void;
+  /**
+   * The stores' URLs: a refused or reset connection names only an address, and the library whose
+   * code is on its stack is no guide (async stack traces put BullMQ's frames under PostgreSQL's
+   * errors), so the port tells which store it was.
+   */
+  urls?: Record<Store, string>;
 }
 
 const unrefDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -171,6 +182,12 @@ export class StoreHealth {
       `${STORE_NAMES[store]} is back`,
     );
     if (outage.parked.size > 0) this.watch.onBack?.(store, [...outage.parked]);
+  }
+
+  /** Which store an error says is out of reach (unreachableStore, told apart by port first). */
+  storeOf(err: unknown): Store | undefined {
+    if (this.watch.urls) attributeSocketError(err, this.watch.urls);
+    return unreachableStore(err);
   }
 
   isDown(store: Store): boolean {

@@ -129,7 +129,7 @@ export async function processWindow(
     await releaseIfRealmBusy(job, token, options, log);
     run = await startWindow(db, key, job.id ?? null);
   } catch (err) {
-    const store = unreachableStore(err);
+    const store = storeOf(err, options);
     if (!store) throw err;
     throw await waitForStore(store, err, { job, token, key, elapsedMs: 0, options, log });
   }
@@ -197,6 +197,11 @@ async function releaseIfRealmBusy(
   throw new JobReleasedError(`realm ${job.data.realmId} budget booked ${wait} ms ahead`);
 }
 
+/** Which store `err` says is away, as this process's StoreHealth tells it (by port first). */
+function storeOf(err: unknown, options: WindowProcessorOptions): Store | undefined {
+  return options.health ? options.health.storeOf(err) : unreachableStore(err);
+}
+
 /** A failed job's context: what settling its failure needs. */
 interface Failed {
   job: Job<WindowJobData>;
@@ -213,12 +218,12 @@ interface Failed {
  * waits too, and the error is met again (and recorded) once the database answers.
  */
 async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
-  const store = unreachableStore(err);
+  const store = storeOf(err, failed.options);
   if (store) return waitForStore(store, err, failed);
   try {
     return await recordFailure(err, failed);
   } catch (recordErr) {
-    const away = unreachableStore(recordErr);
+    const away = storeOf(recordErr, failed.options);
     if (!away) throw recordErr;
     return waitForStore(away, recordErr, failed);
   }

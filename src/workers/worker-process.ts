@@ -4,7 +4,7 @@ import type { Config } from '../shared/config.js';
 import { requireValue } from '../shared/config.js';
 import { QBO_ENVIRONMENTS } from '../shared/qbo-environments.js';
 import { withTimeout } from '../shared/with-timeout.js';
-import { StoreHealth, unreachableStore } from '../shared/store-outage.js';
+import { StoreHealth } from '../shared/store-outage.js';
 import { createDb, type Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { redisMetrics } from '../shared/cluster-metrics.js';
@@ -49,7 +49,10 @@ export interface WorkerProcessOptions {
   window?: Partial<
     Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses' | 'releaseAfterWaitMs'>
   >;
-  /** BullMQ stalled-job check; a crashed worker's job is picked up again after this. Default 30 000 ms. */
+  /**
+   * BullMQ's job lock, and how often lapsed locks are looked for: a crashed worker's job is picked
+   * up again after about twice this. Default 30 000 ms.
+   */
   lockDurationMs?: number;
 }
 
@@ -136,6 +139,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const health = new StoreHealth(logger, undefined, {
     probes: { postgres: () => sql`select 1`.execute(db) },
     onBack: (store, jobIds) => void promoteParked(queue, jobIds, store, logger),
+    urls: { postgres: config.databaseUrl, redis: config.redisUrl },
   });
   const addJobs = async (runId: string) => {
     const run = await getRun(db, runId);
@@ -167,6 +171,9 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       prefix: config.queuePrefix,
       concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
+      // A job whose lock lapsed (its worker died, or lost Redis meanwhile) is looked for as often
+      // as a lock lasts: BullMQ's own 30 s would leave a short lock waiting that long.
+      stalledInterval: options.lockDurationMs ?? 30_000,
       // A window whose worker died is picked up again (and resumes after its committed pages).
       maxStalledCount: 3,
     },
@@ -174,7 +181,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
   worker.on('error', (err) => {
     // Every reconnect attempt of an outage reports an error: the health logs the outage once.
-    const store = unreachableStore(err) ?? (connection.status === 'ready' ? undefined : 'redis');
+    const store = health.storeOf(err) ?? (connection.status === 'ready' ? undefined : 'redis');
     if (store) health.down(store, err);
     else logger.error({ err: err.message }, 'worker error');
   });

@@ -52,6 +52,15 @@ describe('which store an error says is away', () => {
       new TokenRefreshError('token refresh failed: ECONNREFUSED', 'retry-window'),
       undefined,
     ],
+    [
+      'a refused PostgreSQL connection awaited inside a BullMQ job',
+      Object.assign(coded('connect ECONNREFUSED 127.0.0.1:40807', 'ECONNREFUSED'), {
+        stack:
+          'Error: connect ECONNREFUSED 127.0.0.1:40807\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)\n' +
+          '    at async Worker.processJob (/app/node_modules/bullmq/dist/cjs/classes/worker.js:1:1)',
+      }),
+      'postgres',
+    ],
     ['a unique violation', coded('duplicate key value', '23505'), undefined],
     ['a jsonb refusal', coded('unsupported Unicode escape sequence', '22P05'), undefined],
     ['the limiter closing', new RateLimiterError('CLOSED', 'closed'), undefined],
@@ -127,6 +136,19 @@ describe('StoreHealth', () => {
     assert.equal(answers, 4);
     assert.deepEqual(backs, [['postgres', ['job-1', 'job-2']]]);
     health.close();
+  });
+
+  it('tells the stores apart by the port a refused connection names', () => {
+    const health = new StoreHealth(pino({ level: 'silent' }), undefined, {
+      urls: { postgres: 'postgres://u@127.0.0.1:40807/db', redis: 'redis://127.0.0.1:6390' },
+    });
+    const refused = (port: number) =>
+      Object.assign(coded(`connect ECONNREFUSED 127.0.0.1:${port}`, 'ECONNREFUSED'), {
+        port,
+        stack: `Error: connect ECONNREFUSED\n    at async Worker.processJob (bullmq/worker.js:1:1)`,
+      });
+    assert.equal(health.storeOf(refused(40807)), 'postgres');
+    assert.equal(health.storeOf(refused(6390)), 'redis');
   });
 
   it('stops probing once closed', async () => {
