@@ -236,15 +236,10 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
  * window is set back to pending when PostgreSQL answers; when it does not, the row stays `running`
  * until the job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
  */
-async function waitForStore(
-  store: Store,
-  err: unknown,
-  /** Without a key before the job has looked at its window: then only the job waits. */
-  failed: Omit<Failed, 'key'> & { key: WindowKey | undefined },
-): Promise<unknown> {
+async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
   const { job, token, key, elapsedMs, options } = failed;
   const delayMs = options.health?.down(store, err) ?? 1_000;
-  if (key) await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
+  await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
   try {
     // With Redis away this waits for it (the worker's connection queues commands until it is back).
     await job.moveToDelayed(Date.now() + delayMs, token);

@@ -110,20 +110,10 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
   return { halted: row?.status === 'halted', consecutiveFailures: row?.consecutive_failures ?? 0 };
 }
 
-/** A window succeeded: the breaker counts consecutive failures only, so it starts over. */
-export async function resetFailureCount(db: Db, runId: string): Promise<void> {
-  await db
-    .updateTable('ops.runs')
-    .set({ consecutive_failures: 0, updated_at: new Date() })
-    .where('run_id', '=', runId)
-    .where('consecutive_failures', '>', 0)
-    .execute();
-}
-
 /**
- * What the run does once a window's success has committed, in one statement: resetFailureCount
- * and finalizeRunIfDone together (a window job ends this way once per request when its window is
- * one page). Returns the run's status when this statement ended it. Whether the run is done is
+ * What the run does once a window's success has committed, in one statement: the breaker starts
+ * over (it counts consecutive failures only) and finalizeRunIfDone (a window job ends this way
+ * once per request when its window is one page). Returns the run's status when this statement ended it. Whether the run is done is
  * read in a CTE with the run's status before the statement, so the result can tell "ended now"
  * from "had ended already"; the UPDATE re-checks the run's own status under its row lock, as
  * finalizeRunIfDone does, so two windows ending at once cannot both end the run.
