@@ -4,7 +4,7 @@
  *
  * (a) The emulator (own process, large profile, QBO's limits off, every day served once before
  *     the clock starts and its answer's bytes kept) answers 60 days of invoices in pages of 1000;
- *     two worker processes of concurrency 8 (warmed up on 6 other days first, see WARMUP_DAYS)
+ *     two worker processes of the product's default concurrency (4) (warmed up on 6 other days first, see WARMUP_DAYS)
  *     run every window job: enqueue → queue → QBO client → upsert + window counters.
  * (b) The rows (a) stored are exported with `\copy ... TO` and loaded with `psql \copy ... FROM`
  *     into `LIKE raw.qb_invoices INCLUDING ALL` (same columns, lz4 payload, primary key, index).
@@ -46,7 +46,7 @@ const run = promisify(execFile);
 const DAYS = 60;
 const FROM = '2025-04-01';
 const WORKERS = 2;
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /**
  * Days before FROM that the workers backfill once before the first round (`BENCH_WARMUP=0`: none),
@@ -137,6 +137,7 @@ export async function benchIngest(): Promise<BenchResult> {
     const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       await sql`TRUNCATE raw.qb_invoices`.execute(tdb.db);
+      await sql`CHECKPOINT`.execute(tdb.db);
       const cpu0 = {
         node: workersCpu(),
         emulator: cpuSeconds(emulator.pid),
@@ -170,6 +171,7 @@ export async function benchIngest(): Promise<BenchResult> {
         script,
         `SELECT pg_backend_pid() AS pid \\gset\n\\setenv BACKEND_PID :pid\n\\copy public.copy_target FROM '${file}'\n\\! cat /proc/$BACKEND_PID/stat\n`,
       );
+      await sql`CHECKPOINT`.execute(tdb.db);
       const t1 = performance.now();
       const { stdout } = await run('psql', [
         '-X',
