@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
 import {
   isLiveRunStatus,
@@ -14,48 +14,32 @@ import {
  * the circuit breaker, and the breaker's count of consecutive failed windows.
  */
 
+/** No window of the run is open any more: the run can end. */
+function noOpenWindow(runId: RawBuilder<unknown> | string) {
+  return sql<boolean>`NOT EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
+    AND w.status IN (${sql.raw(sqlLiteralList(OPEN_WINDOW_STATUSES))}))`;
+}
+
+/** The status a run that is done ends with: failed if any window ended without its data. */
+function endStatus(runId: RawBuilder<unknown>) {
+  return sql<RunStatus>`CASE WHEN EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
+      AND w.status IN (${sql.raw(sqlLiteralList(UNSUCCESSFUL_WINDOW_STATUSES))}))
+    THEN 'failed' ELSE 'succeeded' END`;
+}
+
+const LIVE = sql.raw(sqlLiteralList(LIVE_RUN_STATUSES));
+
 /**
- * Ends the run when none of its windows is open any more: failed if any window ended without its
- * data, succeeded otherwise. Every window transition that ends a window calls this after its own
- * write has committed, so the last window to finish always sees all the others.
+ * Ends the run when none of its windows is open any more (endStatus). Every window transition
+ * that ends a window calls this after its own write has committed, so the last window to finish
+ * always sees all the others.
  */
 export async function finalizeRunIfDone(db: Db, runId: string): Promise<RunStatus | undefined> {
-  const row = await db
-    .updateTable('ops.runs as r')
-    .set((eb) => ({
-      status: eb
-        .case()
-        .when(
-          eb.exists(
-            eb
-              .selectFrom('ops.windows as w')
-              .select('w.run_id')
-              .whereRef('w.run_id', '=', 'r.run_id')
-              .where('w.status', 'in', UNSUCCESSFUL_WINDOW_STATUSES),
-          ),
-        )
-        .then(sql<RunStatus>`'failed'`)
-        .else(sql<RunStatus>`'succeeded'`)
-        .end(),
-      finished_at: sql<Date>`now()`,
-      updated_at: sql<Date>`now()`,
-    }))
-    .where('r.run_id', '=', runId)
-    .where('r.status', 'in', LIVE_RUN_STATUSES)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('ops.windows as w')
-            .select('w.run_id')
-            .whereRef('w.run_id', '=', 'r.run_id')
-            .where('w.status', 'in', OPEN_WINDOW_STATUSES),
-        ),
-      ),
-    )
-    .returning('r.status')
-    .executeTakeFirst();
-  return row?.status;
+  const { rows } = await sql<{ status: RunStatus }>`
+    UPDATE ops.runs r SET status = ${endStatus(sql.ref('r.run_id'))}, finished_at = now(), updated_at = now()
+    WHERE r.run_id = ${runId} AND r.status IN (${LIVE}) AND ${noOpenWindow(sql.ref('r.run_id'))}
+    RETURNING r.status`.execute(db);
+  return rows[0]?.status;
 }
 
 /** Stops a live run at once with an operator message: its other jobs finish as skipped. */
@@ -112,29 +96,24 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
 
 /**
  * What the run does once a window's success has committed, in one statement: the breaker starts
- * over (it counts consecutive failures only) and finalizeRunIfDone (a window job ends this way
- * once per request when its window is one page). Returns the run's status when this statement ended it. Whether the run is done is
- * read in a CTE with the run's status before the statement, so the result can tell "ended now"
- * from "had ended already"; the UPDATE re-checks the run's own status under its row lock, as
- * finalizeRunIfDone does, so two windows ending at once cannot both end the run.
+ * over (it counts consecutive failures only) and finalizeRunIfDone's end (a window job ends this
+ * way once per request when its window is one page). Returns the run's status when this statement
+ * ended it. Whether the run is done is read in a CTE with the run's status before the statement,
+ * so the result can tell "ended now" from "had ended already"; the UPDATE re-checks the run's own
+ * status under its row lock, as finalizeRunIfDone does, so two windows ending at once cannot both
+ * end the run.
  */
 export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise<RunStatus | undefined> {
-  const live = sql.raw(sqlLiteralList(LIVE_RUN_STATUSES));
-  const ends = sql`s.done AND r.status IN (${live})`;
+  const ends = sql`s.done AND r.status IN (${LIVE})`;
   // Plain SQL: it runs once per job, and Kysely's query tree cost more CPU than the statement.
   const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`
     WITH s AS (
-      SELECT NOT EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
-          AND w.status IN (${sql.raw(sqlLiteralList(OPEN_WINDOW_STATUSES))})) AS done,
+      SELECT ${noOpenWindow(runId)} AS done,
         (SELECT o.status FROM ops.runs o WHERE o.run_id = ${runId}) AS was
     )
     UPDATE ops.runs r SET
       consecutive_failures = 0,
-      status = CASE WHEN ${ends} THEN
-          CASE WHEN EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = r.run_id
-              AND w.status IN (${sql.raw(sqlLiteralList(UNSUCCESSFUL_WINDOW_STATUSES))}))
-            THEN 'failed' ELSE 'succeeded' END
-        ELSE r.status END,
+      status = CASE WHEN ${ends} THEN ${endStatus(sql.ref('r.run_id'))} ELSE r.status END,
       finished_at = CASE WHEN ${ends} THEN now() ELSE r.finished_at END,
       updated_at = now()
     FROM s
