@@ -4,8 +4,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../helpers/project-root.js';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+export { ROOT };
 
 export interface RunResult {
   code: number;

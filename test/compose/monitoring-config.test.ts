@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../helpers/project-root.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const MONITORING = join(ROOT, 'docker', 'monitoring');
 
 /** Metrics the contract promises at /metrics, whether or not the code has them yet. */

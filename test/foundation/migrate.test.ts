@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, runCliProcess, ROOT } from '../helpers/cli.js';
-import { MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
+import { MIGRATIONS_DIR, MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
 import { ENTITIES } from '../../src/shared/entities.js';
 
 describe('qbo-backfill migrate', () => {
@@ -78,16 +78,24 @@ describe('qbo-backfill migrate', () => {
   });
 });
 
+/**
+ * A copy of the migrations this test runs with (TypeScript sources, or the compiled tree's
+ * JavaScript), beside them so that the copies resolve kysely and ../src like the originals do.
+ */
+function copyMigrations(): { dir: string; ext: string } {
+  const dir = mkdtempSync(path.join(path.dirname(MIGRATIONS_DIR), '.migrations-test-'));
+  cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  return { dir, ext: path.extname(readdirSync(MIGRATIONS_DIR)[0] as string) };
+}
+
 describe('a failing migration', () => {
   it('stops with the name of the migration that failed and applies nothing (one transaction)', async () => {
     const tdb = await createTestDatabase({ migrate: false });
-    // Beside migrations/, so that the copies resolve kysely and ../src like the originals do.
-    const dir = mkdtempSync(path.join(ROOT, '.migrations-test-'));
+    const { dir, ext } = copyMigrations();
     try {
-      cpSync(path.join(ROOT, 'migrations'), dir, { recursive: true });
       writeFileSync(
-        path.join(dir, '0099_broken.ts'),
-        "import { sql, type Kysely } from 'kysely';\nexport async function up(db: Kysely<unknown>): Promise<void> {\n  await sql`ALTER TABLE raw.no_such_table ADD COLUMN x int`.execute(db);\n}\n",
+        path.join(dir, `0099_broken${ext}`),
+        "import { sql } from 'kysely';\nexport async function up(db) {\n  await sql`ALTER TABLE raw.no_such_table ADD COLUMN x int`.execute(db);\n}\n",
       );
       await assert.rejects(
         migrateToLatest(tdb.url, dir),
@@ -113,10 +121,9 @@ describe('a failing migration', () => {
 describe('migrating a database already at 0002', () => {
   it('adds every entity table and keeps the rows already stored', async () => {
     const tdb = await createTestDatabase({ migrate: false });
-    const dir = mkdtempSync(path.join(ROOT, '.migrations-test-'));
+    const { dir, ext } = copyMigrations();
     try {
-      cpSync(path.join(ROOT, 'migrations'), dir, { recursive: true });
-      rmSync(path.join(dir, '0003_raw_every_entity.ts'));
+      rmSync(path.join(dir, `0003_raw_every_entity${ext}`));
       assert.deepEqual((await migrateToLatest(tdb.url, dir)).applied, [
         '0001_ops_schema',
         '0002_raw_invoices_customers_items',

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { compiled } from './compiled.js';
+import { ROOT } from './project-root.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT };
 /** The command line's process entry (what bin/qbo-backfill.js runs), for tests of the process boundary. */
 export const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
 

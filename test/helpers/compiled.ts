@@ -1,18 +1,18 @@
 /**
- * Child processes of the tests (workers, the dashboard, limiter children) start from JavaScript
- * compiled from the current sources, not through the TypeScript loader: under Node 20 the loader
- * resolves every module on a thread of its own, which cost each child about 1 CPU s before it did
- * anything, some thirty children a run on two cores. The compiled tree is what `dist/` holds
- * (esbuild's transpiling, the one tsx itself uses, without type checks), kept per version of the
- * sources: any change to a .ts file compiles it anew, so a child never runs stale code.
+ * The test files (run by test/run.ts) and the child processes they start (workers, the dashboard,
+ * limiter children) run JavaScript compiled from the current sources, not through the TypeScript
+ * loader: under Node 20 the loader resolves every module on a thread of its own, which cost each
+ * of some ninety processes a run about 1 CPU s before it did anything, on two cores. The compiled
+ * tree is what `dist/` holds (esbuild's transpiling, the one tsx itself uses, without type checks;
+ * `npm run typecheck` checks types), kept per version of the sources: any change to a .ts file
+ * compiles it anew, so nothing runs stale code.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { ROOT } from './project-root.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Inside node_modules: ignored by git, and bare imports (bullmq...) resolve from there as from the sources. */
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'qbo-backfill-test-children');
 const TREES = ['src', 'migrations', 'test', 'bench'];
@@ -42,8 +42,9 @@ function prune(keep: string): void {
 let built: string | undefined;
 
 /** The compiled tree of the current sources, compiled first when they changed. */
-function compiledTree(): string {
+export function compiledTree(): string {
   if (built) return built;
+  mkdirSync(CACHE, { recursive: true });
   const files = TREES.flatMap((t) => sources(path.join(ROOT, t), []));
   const hash = createHash('sha1');
   for (const file of files) {
@@ -76,9 +77,15 @@ function compiledTree(): string {
   return tree;
 }
 
-/** The compiled counterpart of a .ts file of this project, to start a child process with. */
+/**
+ * The compiled counterpart of a .ts file of this project, to start a child process with. A test
+ * running compiled names its fixtures by its own location, inside a compiled tree: that is the same
+ * file of the project.
+ */
 export function compiled(tsFile: string): string {
-  const relative = path.relative(ROOT, tsFile);
+  let relative = path.relative(ROOT, tsFile);
+  const inTree = path.relative(CACHE, tsFile);
+  if (!inTree.startsWith('..')) relative = inTree.split(path.sep).slice(1).join(path.sep);
   if (relative.startsWith('..') || !relative.endsWith('.ts'))
     throw new Error(`not a TypeScript file of this project: ${tsFile}`);
   mkdirSync(CACHE, { recursive: true });
