@@ -18,7 +18,13 @@ import {
   type RecordSpan,
   type ValueSpan,
 } from './qbo-body-scan.js';
-import { pageRecords, parseQboTimestamp, parseRecord, type ParsedRecord } from './qbo-record.js';
+import {
+  pageRecords,
+  parseQboTimestamp,
+  parseRecord,
+  type ParsedRecord,
+  type RecordSource,
+} from './qbo-record.js';
 import { hasSuspectEscape } from './storable-json.js';
 
 const SCANNED = Symbol('qbo.scannedRecords');
@@ -100,7 +106,7 @@ class ScannedRecord implements ParsedRecord {
   readonly id: string | undefined;
   readonly syncToken: number | null;
   readonly lastUpdated: Date | null;
-  readonly source: { page: PageText; index: number };
+  readonly source: RecordSource;
   #raw: unknown;
   #parsed = false;
 
@@ -116,7 +122,7 @@ class ScannedRecord implements ParsedRecord {
     const meta = span.metaData && span.metaData.kind !== NULL ? span.metaData : span.metadata;
     const updated = meta?.kind === OBJECT ? (meta as MetaSpan).lastUpdated : undefined;
     this.lastUpdated = updated?.kind === STRING ? parseQboTimestamp(stringValue(body, updated)) : null;
-    this.source = { page, index };
+    this.source = { page, index, start: span.start, end: span.end };
   }
 
   /** The record as JSON.parse reads it (only records made storable in code need it). */
