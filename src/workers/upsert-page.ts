@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { PageUpsertStatement } from '../shared/state/index.js';
+import { int4Array, int8Array, textArray, timestamptzArray } from './pg-binary-array.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { hasSuspectEscape, storableJson, type Adjustment } from './storable-json.js';
 
@@ -74,20 +75,21 @@ export function pageUpsert(
 ): PageUpsertStatement | undefined {
   const rows = newestPerId(records);
   if (rows.length === 0) return undefined;
-  const ids = rows.map((r) => r.id);
-  const tokens = rows.map((r) => r.syncToken);
-  const times = rows.map((r) => r.lastUpdated);
+  // Binary arrays (pg-binary-array.ts): neither side writes or parses a text literal per element.
+  const ids = textArray(rows.map((r) => r.id as string));
+  const tokens = int8Array(rows.map((r) => r.syncToken));
+  const times = timestamptzArray(rows.map((r) => r.lastUpdated));
   const ranges = recordRanges(rows);
   let payload, from;
   if (ranges) {
     // convert_from checks the bytes are UTF-8, as jsonb's own input would.
     payload = sql`convert_from(substr(${ranges.bytes}::bytea, r.b, r.l), 'UTF8')::jsonb`;
-    from = sql`unnest(${ranges.starts}::int[], ${ranges.lengths}::int[], ${ids}::text[],
+    from = sql`unnest(${int4Array(ranges.starts)}::int[], ${int4Array(ranges.lengths)}::int[], ${ids}::text[],
         ${tokens}::bigint[], ${times}::timestamptz[]) AS r(b, l, i, s, u)`;
   } else {
     const page = pagePayloads(rows, adjusted);
     payload = sql`e.p`;
-    from = sql`unnest(${page.positions}::int[], ${ids}::text[], ${tokens}::bigint[],
+    from = sql`unnest(${int4Array(page.positions)}::int[], ${ids}::text[], ${tokens}::bigint[],
         ${times}::timestamptz[]) AS r(n, i, s, u)
       JOIN jsonb_array_elements((${page.json}::jsonb) #> ${page.path}::text[]) WITH ORDINALITY AS e(p, n)
         USING (n)`;
