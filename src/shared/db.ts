@@ -52,8 +52,11 @@ export function createPool(url: string, options: DbOptions = {}): pg.Pool {
  * For the page upsert, whose text is the same for every page of an entity: an unnamed statement
  * is parsed and planned for every page, and its custom plan embeds each parameter as a constant,
  * which the planner copies (two copies of the 1.3 MB body per page, a tenth of a backend's
- * time in memmove and page faults). Only for statements of a few fixed texts: each distinct text
- * stays prepared on every connection until it closes.
+ * time in memmove and page faults); and for the other statements every window job runs (its
+ * load, start and the run's end), which are parsed and planned once instead of once a job. Only
+ * for statements of a few fixed texts: each distinct text stays prepared on every connection
+ * until it closes. (A pooler in transaction mode in front of PostgreSQL must keep prepared
+ * statements per client connection, as PgBouncer does from 1.21 with max_prepared_statements.)
  */
 export const PREPARED = '/* prepared */ ';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db.js';
+import { PREPARED, type Db } from '../db.js';
 import {
   isLiveRunStatus,
   LIVE_RUN_STATUSES,
@@ -122,7 +122,7 @@ export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise
   const live = sql.raw(sqlLiteralList(LIVE_RUN_STATUSES));
   const ends = sql`s.done AND r.status IN (${live})`;
   // Plain SQL: it runs once per job, and Kysely's query tree cost more CPU than the statement.
-  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`
+  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`${sql.raw(PREPARED)}
     WITH s AS (
       SELECT NOT EXISTS (SELECT 1 FROM ops.windows w WHERE w.run_id = ${runId}
           AND w.status IN (${sql.raw(sqlLiteralList(OPEN_WINDOW_STATUSES))})) AS done,
