@@ -38,6 +38,9 @@ describe('binary array parameters', () => {
   });
 
   it('is refused when the cast names another element type', async () => {
-    await assert.rejects(text(int4Array([1]), 'bigint[]'), /element type 23 \(integer\) instead of expected 20/);
+    await assert.rejects(
+      text(int4Array([1]), 'bigint[]'),
+      /element type 23 \(integer\) instead of expected 20/,
+    );
   });
 });
