@@ -84,7 +84,7 @@ export async function benchUpsert(): Promise<BenchResult> {
     stage('JSON.parse of the body', (p) => JSON.parse(p.body));
     stage('parseRecord of each record', (p) => p.records.map((r) => parseRecord(r.raw)));
     stage('JSON.stringify of each record (before)', (p) => p.records.map((r) => JSON.stringify(r.raw)));
-    stage('pagePayloads: the body as received (product)', (p) => pagePayloads(p.records));
+    stage('pagePayloads: the body as received (bodies the scan refuses)', (p) => pagePayloads(p.records));
     stage('pagePayloads: records serialised again (no body)', (p) =>
       pagePayloads(p.records.map((r) => ({ ...r, source: undefined }))),
     );
