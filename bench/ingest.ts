@@ -17,6 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { parseConfig } from '../src/shared/config.js';
 import { getEntity } from '../src/shared/entities.js';
@@ -84,6 +85,21 @@ async function backendCpuSince(tdb: TestDatabase, before: Map<number, number>): 
   return total;
 }
 
+/**
+ * The pid of the Redis server the workers use, for its CPU from /proc: BullMQ's and the limiter's
+ * Lua scripts run there, on the same two cores, so they are part of the worker side's cost.
+ * Undefined when Redis runs elsewhere (no such pid here).
+ */
+async function redisPid(url: string): Promise<number | undefined> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+    return pid > 0 && cpuSeconds(pid) > 0 ? pid : undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function benchIngest(): Promise<BenchResult> {
   const emulator = await spawnEmulator({ profile: 'large', seed: 11, config: LIMITS_OFF });
   const tdb = await createTestDatabase();
@@ -122,15 +138,19 @@ export async function benchIngest(): Promise<BenchResult> {
         ),
       );
     }
+    let enqueuedAt = 0;
     const backfill = async (from: Date, to: Date) => {
       const enqueued = await enqueueBackfill(
         tdb.db,
         queue,
         planBackfill({ realmId, entities: ['invoices'], from, to, startAt: new Date(), pageSize: 1000 }),
       );
+      enqueuedAt = Date.now();
       return { runId: enqueued.runId, status: await waitForRunEnd(tdb.db, enqueued.runId, 600_000, 20) };
     };
     if (WARMUP_DAYS > 0) await backfill(utcDay(FROM, -WARMUP_DAYS), utcDay(FROM));
+    const redis = await redisPid(TEST_REDIS_URL);
+    const redisCpu = () => (redis === undefined ? NaN : cpuSeconds(redis));
     const workersCpu = () =>
       [...new Set(workers.map((w) => w.pid))].reduce((n, pid) => n + cpuSeconds(pid), 0);
     const rows: string[] = [];
@@ -141,14 +161,18 @@ export async function benchIngest(): Promise<BenchResult> {
       const cpu0 = {
         node: workersCpu(),
         emulator: cpuSeconds(emulator.pid),
+        redis: redisCpu(),
         pg: await backendCpu(tdb),
       };
       const t0 = performance.now();
+      const wall0 = Date.now();
       const { runId, status } = await backfill(utcDay(FROM), utcDay(FROM, DAYS));
       const workerMs = ms(t0);
+      const seenAt = Date.now();
       const cpu = {
         node: workersCpu() - cpu0.node,
         emulator: cpuSeconds(emulator.pid) - cpu0.emulator,
+        redis: redisCpu() - cpu0.redis,
         pg: await backendCpuSince(tdb, cpu0.pg),
       };
       const totals = await tdb.db
@@ -160,6 +184,15 @@ export async function benchIngest(): Promise<BenchResult> {
         .where('run_id', '=', runId)
         .executeTakeFirstOrThrow();
       const stored = Number(totals.rows);
+      // Where the wall time went: enqueueing, the first window's start, the last one's end, and
+      // the poll that saw the run end.
+      const span = await tdb.db
+        .selectFrom('ops.windows')
+        .select((eb) => [eb.fn.min('started_at').as('first'), eb.fn.max('finished_at').as('last')])
+        .where('run_id', '=', runId)
+        .executeTakeFirstOrThrow();
+      const at = (d: Date | null) => (d ? String(new Date(d).getTime() - wall0) : '?');
+      const timeline = `enqueued +${enqueuedAt - wall0} ms, first window started +${at(span.first)}, last ended +${at(span.last)}, run end seen +${seenAt - wall0}`;
 
       await psql(tdb.url, `\\copy raw.qb_invoices TO '${file}'`);
       await psql(
@@ -192,7 +225,7 @@ export async function benchIngest(): Promise<BenchResult> {
       ratios.push(ratio);
       rows.push(
         `| ingest round ${round}: workers (${WORKERS} ${IN_PROCESS ? 'in-process workers' : 'worker processes'} x ${CONCURRENCY}, limits off, ${DAYS} days, pages of 1000${WARMUP_DAYS ? `, warmed up on ${WARMUP_DAYS} other days` : ', cold'}) | ${status}: ${stored} rows (${Number(totals.inserted)} inserted) | ${workerMs} ms (${rate(stored, workerMs)} rows/s) |`,
-        `| ingest round ${round}: CPU seconds during the workers' run | workers' Node ${IN_PROCESS ? 'process' : 'processes'} ${cpu.node.toFixed(1)} s, emulator ${cpu.emulator.toFixed(1)} s, PostgreSQL backends ${cpu.pg.toFixed(1)} s | |`,
+        `| ingest round ${round}: CPU seconds during the workers' run | workers' Node ${IN_PROCESS ? 'process' : 'processes'} ${cpu.node.toFixed(1)} s, emulator ${cpu.emulator.toFixed(1)} s, PostgreSQL backends ${cpu.pg.toFixed(1)} s, Redis ${cpu.redis.toFixed(2)} s | ${timeline} |`,
         `| ingest round ${round}: \`psql \\copy\` of the same rows into a copy of the table | ${copied} rows; its backend used ${copyCpu.toFixed(1)} CPU s | ${copyMs} ms (${rate(copied, copyMs)} rows/s) |`,
         `| **ingest round ${round}: workers / \`psql \\copy\`** | **${ratio.toFixed(2)}** | |`,
       );

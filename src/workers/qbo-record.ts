@@ -13,7 +13,19 @@ export interface ParsedRecord {
    * when the body was read with `parseQboBody`. The upsert stores that text instead of serialising
    * `raw` again, so a record changed in code must not keep it.
    */
-  source?: { page: PageText; index: number } | undefined;
+  source?: RecordSource | undefined;
+}
+
+/** Where a record's text is: its page's body and its position in the record array. */
+export interface RecordSource {
+  page: PageText;
+  index: number;
+  /**
+   * The record's own text as a byte range `[start, end)` of the body, when the body was scanned
+   * as bytes (qbo-response.ts): the upsert then sends PostgreSQL those ranges, not the envelope.
+   */
+  start?: number;
+  end?: number;
 }
 
 // QBO sends `2026-01-15T16:20:03-08:00`: second precision, the Pacific offset of that instant.

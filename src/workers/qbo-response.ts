@@ -18,7 +18,13 @@ import {
   type RecordSpan,
   type ValueSpan,
 } from './qbo-body-scan.js';
-import { pageRecords, parseQboTimestamp, parseRecord, type ParsedRecord } from './qbo-record.js';
+import {
+  pageRecords,
+  parseQboTimestamp,
+  parseRecord,
+  type ParsedRecord,
+  type RecordSource,
+} from './qbo-record.js';
 import { hasSuspectEscape } from './storable-json.js';
 
 const SCANNED = Symbol('qbo.scannedRecords');
@@ -100,13 +106,15 @@ class ScannedRecord implements ParsedRecord {
   readonly id: string | undefined;
   readonly syncToken: number | null;
   readonly lastUpdated: Date | null;
-  readonly source: { page: PageText; index: number };
+  readonly source: RecordSource;
   #raw: unknown;
   #parsed = false;
 
+  // The span is not kept: its value objects die young instead of living, four per record, for as
+  // long as the page (a page's survivors are what a scavenge copies; GC was a fifth of a worker's CPU).
   constructor(
     private readonly body: Buffer,
-    private readonly span: RecordSpan,
+    span: RecordSpan,
     page: PageText,
     index: number,
   ) {
@@ -116,13 +124,13 @@ class ScannedRecord implements ParsedRecord {
     const meta = span.metaData && span.metaData.kind !== NULL ? span.metaData : span.metadata;
     const updated = meta?.kind === OBJECT ? (meta as MetaSpan).lastUpdated : undefined;
     this.lastUpdated = updated?.kind === STRING ? parseQboTimestamp(stringValue(body, updated)) : null;
-    this.source = { page, index };
+    this.source = { page, index, start: span.start, end: span.end };
   }
 
   /** The record as JSON.parse reads it (only records made storable in code need it). */
   get raw(): unknown {
     if (!this.#parsed) {
-      this.#raw = JSON.parse(this.body.toString('utf8', this.span.start, this.span.end));
+      this.#raw = JSON.parse(this.body.toString('utf8', this.source.start, this.source.end));
       this.#parsed = true;
     }
     return this.#raw;

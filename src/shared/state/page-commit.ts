@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../db.js';
+import { PREPARED, type Db } from '../db.js';
 import { windowIs, type WindowKey } from './window-key.js';
 import { pageCounterUpdates, type PageCounters, type UpsertCount } from './window-run.js';
 
@@ -45,7 +45,7 @@ export async function commitPageWithUpsert(
         duration_ms = duration_ms + ${finish.elapsedMs}`
     : sql``;
   const upserted = upsert ? upsert.statement : sql`SELECT true AS inserted WHERE false`;
-  const { rows } = await sql<{ n_inserted: number; n_updated: number }>`
+  const { rows } = await sql<{ n_inserted: number; n_updated: number }>`${sql.raw(PREPARED)}
     WITH up AS (${upserted}),
     c AS (
       SELECT (count(*) FILTER (WHERE inserted))::int AS n_inserted,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db.js';
+import { PREPARED, type Db } from '../db.js';
 import { isLiveRunStatus, type RunStatus, type WindowStatus } from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
@@ -42,7 +42,7 @@ export async function getWindowAndRun(
     job_id: string | null;
     committed_pages: number | null;
     reread_passes: number | null;
-  }>`
+  }>`${sql.raw(PREPARED)}
     SELECT r.status AS run_status, r.status_reason AS run_status_reason,
       w.status, w.job_id, w.committed_pages, w.reread_passes
     FROM ops.runs r

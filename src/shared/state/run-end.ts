@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../db.js';
+import { PREPARED, type Db } from '../db.js';
 import {
   isLiveRunStatus,
   LIVE_RUN_STATUSES,
@@ -106,7 +106,7 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
 export async function endRunAfterWindowSucceeded(db: Db, runId: string): Promise<RunStatus | undefined> {
   const ends = sql`s.done AND r.status IN (${LIVE})`;
   // Plain SQL: it runs once per job, and Kysely's query tree cost more CPU than the statement.
-  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`
+  const { rows } = await sql<{ status: RunStatus; done: boolean; was: RunStatus | null }>`${sql.raw(PREPARED)}
     WITH s AS (
       SELECT ${noOpenWindow(runId)} AS done,
         (SELECT o.status FROM ops.runs o WHERE o.run_id = ${runId}) AS was

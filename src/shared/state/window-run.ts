@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Db } from '../db.js';
+import { PREPARED, type Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import type { RunState } from './reads.js';
 import { isWindow, windowIs, type WindowKey } from './window-key.js';
@@ -19,7 +19,7 @@ export async function startWindow(
   jobId: string | null,
 ): Promise<RunState | undefined> {
   const now = new Date();
-  const { rows } = await sql<RunState>`
+  const { rows } = await sql<RunState>`${sql.raw(PREPARED)}
     WITH w AS (
       UPDATE ops.windows SET status = 'running', attempts = attempts + 1,
         started_at = coalesce(started_at, now()), job_id = ${jobId}, updated_at = ${now}
