@@ -1,22 +1,10 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { getEntity } from '../../src/shared/entities.js';
+import { invoiceUpserts } from '../helpers/invoice-upserts.js';
 import { parseQboBody } from '../../src/workers/qbo-json.js';
-import { pageRecords, parseRecord, type ParsedRecord } from '../../src/workers/qbo-record.js';
-import { upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
+import { pageRecords, parseRecord } from '../../src/workers/qbo-record.js';
 
-const invoices = getEntity('invoices');
-const audit: PageAudit = {
-  realmId: '7',
-  runId: 'r1',
-  windowStart: new Date('2026-01-15T00:00:00Z'),
-  windowEnd: new Date('2026-01-16T00:00:00Z'),
-  pageNumber: 1,
-  pageSize: 1000,
-  requestPayload: "SELECT * FROM Invoice WHERE Metadata.LastUpdatedTime >= '2026-01-15T00:00:00Z'",
-};
 const invoice = (id: string, syncToken: string, lastUpdated: string, memo: string) => ({
   Id: id,
   SyncToken: syncToken,
@@ -32,18 +20,8 @@ const fromBody = (body: string) =>
 const page = (...rows: object[]) => fromBody(JSON.stringify({ QueryResponse: { Invoice: rows } }));
 
 describe('page upsert edges', () => {
-  let tdb: TestDatabase;
-  before(async () => {
-    tdb = await createTestDatabase();
-  });
-  beforeEach(async () => {
-    await sql`TRUNCATE raw.qb_invoices`.execute(tdb.db);
-  });
-  after(async () => {
-    await tdb.drop();
-  });
-  const upsert = (records: ParsedRecord[]) =>
-    tdb.db.transaction().execute((trx) => upsertPage(trx, invoices, records, audit));
+  const tdb = invoiceUpserts();
+  const upsert = tdb.upsert;
   const stored = async () =>
     (await tdb.db.selectFrom('raw.qb_invoices').selectAll().orderBy('id').execute()).map((r) => ({
       id: r.id,

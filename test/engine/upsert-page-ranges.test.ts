@@ -1,24 +1,13 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { getEntity } from '../../src/shared/entities.js';
-import { parseRecord, type ParsedRecord } from '../../src/workers/qbo-record.js';
+import { invoiceUpserts } from '../helpers/invoice-upserts.js';
+import { parseRecord } from '../../src/workers/qbo-record.js';
 import { readPageRecords, readQueryResponse } from '../../src/workers/qbo-response.js';
-import { recordRanges, upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
+import { recordRanges } from '../../src/workers/upsert-page.js';
 
 // The page upsert of records scanned from a body's bytes (as the worker reads every UTF-8 body):
 // PostgreSQL gets the body and each record's byte range, and must store what JSON.parse reads.
-const invoices = getEntity('invoices');
-const audit: PageAudit = {
-  realmId: '7',
-  runId: 'r1',
-  windowStart: new Date('2026-01-15T00:00:00Z'),
-  windowEnd: new Date('2026-01-16T00:00:00Z'),
-  pageNumber: 1,
-  pageSize: 1000,
-  requestPayload: "SELECT * FROM Invoice WHERE Metadata.LastUpdatedTime >= '2026-01-15T00:00:00Z'",
-};
 const scanned = (body: string | Buffer) =>
   readPageRecords(readQueryResponse(Buffer.isBuffer(body) ? body : Buffer.from(body))!, 'Invoice');
 const invoice = (id: string, syncToken: string, memo: string) => ({
@@ -30,18 +19,8 @@ const invoice = (id: string, syncToken: string, memo: string) => ({
 const body = (...rows: object[]) => JSON.stringify({ QueryResponse: { Invoice: rows }, time: 'x' });
 
 describe('page upsert of records scanned from the body as bytes', () => {
-  let tdb: TestDatabase;
-  before(async () => {
-    tdb = await createTestDatabase();
-  });
-  beforeEach(async () => {
-    await sql`TRUNCATE raw.qb_invoices`.execute(tdb.db);
-  });
-  after(async () => {
-    await tdb.drop();
-  });
-  const upsert = (records: ParsedRecord[]) =>
-    tdb.db.transaction().execute((trx) => upsertPage(trx, invoices, records, audit));
+  const tdb = invoiceUpserts();
+  const upsert = tdb.upsert;
   const payloads = async () =>
     (await tdb.db.selectFrom('raw.qb_invoices').select(['id', 'payload']).orderBy('id').execute()).map(
       (r) => [r.id, r.payload],
