@@ -42,7 +42,7 @@ function prune(keep: string): void {
 let built: string | undefined;
 
 /** The compiled tree of the current sources, compiled first when they changed. */
-export function compiledTree(): string {
+function compiledTree(): string {
   if (built) return built;
   mkdirSync(CACHE, { recursive: true });
   const files = TREES.flatMap((t) => sources(path.join(ROOT, t), []));
@@ -88,6 +88,5 @@ export function compiled(tsFile: string): string {
   if (!inTree.startsWith('..')) relative = inTree.split(path.sep).slice(1).join(path.sep);
   if (relative.startsWith('..') || !relative.endsWith('.ts'))
     throw new Error(`not a TypeScript file of this project: ${tsFile}`);
-  mkdirSync(CACHE, { recursive: true });
   return path.join(compiledTree(), relative.replace(/\.ts$/, '.js'));
 }
