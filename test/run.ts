@@ -9,19 +9,15 @@
  * process about 1 CPU s before its first test.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { compiled } from './helpers/compiled.js';
-import { ROOT } from './helpers/project-root.js';
+import { ROOT, typeScriptFiles } from './helpers/project-root.js';
 
 function testFiles(target: string): string[] {
   if (!statSync(target).isDirectory()) return [target];
-  return readdirSync(target, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(target, entry.name);
-      if (entry.isDirectory()) return testFiles(full);
-      return entry.name.endsWith('.test.ts') ? [full] : [];
-    })
+  return typeScriptFiles(target)
+    .filter((file) => file.endsWith('.test.ts'))
     .sort();
 }
 

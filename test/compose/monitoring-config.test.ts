@@ -4,9 +4,9 @@
 // login. `npm run test:compose` also runs promtool on the Prometheus file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/project-root.js';
+import { ROOT, typeScriptFiles } from '../helpers/project-root.js';
 
 const MONITORING = join(ROOT, 'docker', 'monitoring');
 
@@ -29,20 +29,10 @@ const REQUIRED = {
   'budget wait': 'qbo_backfill_rate_limit_wait_seconds',
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
 /** Every metric name the product's sources register (string literals `'qbo_backfill_...'`). */
 function exposedMetrics(): Set<string> {
   const names = new Set(CONTRACT_METRICS);
-  for (const file of sourceFiles(join(ROOT, 'src'))) {
+  for (const file of typeScriptFiles(join(ROOT, 'src'))) {
     for (const match of readFileSync(file, 'utf8').matchAll(/['"`](qbo_backfill_[a-z0-9_]+)['"`]/g)) {
       names.add(match[1]!);
     }

@@ -11,20 +11,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import { ROOT } from './project-root.js';
+import { ROOT, typeScriptFiles } from './project-root.js';
 
 /** Inside node_modules: ignored by git, and bare imports (bullmq...) resolve from there as from the sources. */
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'qbo-backfill-test-children');
 const TREES = ['src', 'migrations', 'test', 'bench'];
-
-function sources(dir: string, into: string[]): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) sources(full, into);
-    else if (entry.name.endsWith('.ts')) into.push(full);
-  }
-  return into;
-}
 
 /** Trees of earlier versions go once an hour has passed (a run still using one is long over). */
 function prune(keep: string): void {
@@ -45,7 +36,7 @@ let built: string | undefined;
 function compiledTree(): string {
   if (built) return built;
   mkdirSync(CACHE, { recursive: true });
-  const files = TREES.flatMap((t) => sources(path.join(ROOT, t), []));
+  const files = TREES.flatMap((t) => typeScriptFiles(path.join(ROOT, t)));
   const hash = createHash('sha1');
   for (const file of files) {
     const s = statSync(file);
