@@ -13,12 +13,16 @@ export interface CancelResult {
 /**
  * Cancels a run: marks it cancelled first (so a window that starts meanwhile stops at once), then
  * removes the jobs of windows that have not started. A window already running stops after its
- * current page; what it committed stays.
+ * current page (its next page does not commit); what it committed stays. A run that has already
+ * ended is left as it is: a UsageError names its state.
  */
 export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<CancelResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  await markRunCancelled(db, runId);
+  const marked = await markRunCancelled(db, runId);
+  // Only a live run can be cancelled: one that has ended keeps its end (and its jobs, none left).
+  if (!marked?.cancelled)
+    throw new UsageError(`run ${runId} already ${marked?.was ?? run.status}: nothing to cancel`);
   const pending = await db
     .selectFrom('ops.windows')
     .select(['entity', 'day', 'job_id'])

@@ -7,10 +7,12 @@ import {
   isLiveRunStatus,
   OPEN_WINDOW_STATUSES,
   reopenRun,
+  RESUMABLE_RUN_STATUSES,
+  RETRYABLE_RUN_STATUSES,
   requeueUnfinishedWindows,
   requeueWindow,
 } from '../shared/state/index.js';
-import { CommandFailedError, UsageError } from '../shared/usage-error.js';
+import { UsageError } from '../shared/usage-error.js';
 import { addPendingJobs } from './enqueue.js';
 
 export interface ResumeResult {
@@ -27,6 +29,8 @@ const DEAD_JOB_STATES = ['missing', 'unknown', 'failed', 'completed'];
 /**
  * Queues again every window of a run that has not succeeded. Failed windows keep their committed
  * pages and resume after them; each gets a new job id (next generation) so BullMQ runs it again.
+ * A failed, halted or cancelled run is reopened; a live one stays as it is (its lost windows are
+ * queued again); a succeeded one has nothing to resume (a UsageError says so, nothing changes).
  */
 export async function resumeRun(
   db: Db,
@@ -36,7 +40,12 @@ export async function resumeRun(
 ): Promise<ResumeResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  await reopenRun(db, runId);
+  if (run.status === 'succeeded') throw new UsageError(`run ${runId} already succeeded: nothing to resume`);
+  // A live run stays as it is (a scheduled one waits for its start); an ended one runs again.
+  if (!isLiveRunStatus(run.status) && !(await reopenRun(db, runId, RESUMABLE_RUN_STATUSES))) {
+    const now = await getRun(db, runId);
+    throw new UsageError(`run ${runId} is ${now?.status ?? 'gone'} now: nothing to resume`);
+  }
   // Windows left pending or running without a live job (a worker died while recording a final
   // failure, a job was removed by hand) would otherwise wait forever: they are queued again too.
   const orphaned: { entity: string; day: string }[] = [];
@@ -56,7 +65,11 @@ export async function resumeRun(
   return { runId, requeued: requeued.length, pending };
 }
 
-/** Runs one window again, whatever it ended as; a succeeded window is read again from page one. */
+/**
+ * Runs one window again, whatever it ended as; a succeeded window is read again from page one, and
+ * its run, whatever it ended as, runs again until the window has. A running window is refused (a
+ * UsageError, nothing changes): its job is reading it now.
+ */
 export async function retryWindow(
   db: Db,
   queue: Queue<WindowJobData>,
@@ -70,13 +83,17 @@ export async function retryWindow(
   const key = { runId, entity, day };
   const window = await getWindow(db, key);
   if (!window) throw new UsageError(`run ${runId} has no window ${entity} ${day}`);
-  if (window.status === 'running') throw new CommandFailedError(`window ${entity} ${day} is running now`);
+  const running = () =>
+    new UsageError(`window ${entity} ${day} of run ${runId} is running: nothing to retry`);
+  if (window.status === 'running') throw running();
   if (window.status === 'pending') {
     const existing = window.job_id ? await queue.getJob(window.job_id) : undefined;
     if (existing) return { jobId: existing.id ?? window.job_id ?? '' };
   }
   const jobId = await requeueWindow(db, key, window.generation, window.status === 'succeeded');
-  if (!isLiveRunStatus(run.status)) await reopenRun(db, runId);
+  // A job took the window (or someone requeued it) since it was read: nothing was changed.
+  if (jobId === undefined) throw running();
+  if (!isLiveRunStatus(run.status)) await reopenRun(db, runId, RETRYABLE_RUN_STATUSES);
   await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   return { jobId };
 }

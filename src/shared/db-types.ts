@@ -69,6 +69,11 @@ export interface WindowTable {
   /** Bumped by resume/retry so the window gets a fresh BullMQ job id. */
   generation: Generated<number>;
   job_id: string | null;
+  /**
+   * The number of the attempt that owns the window (migration 0004): every write of a job names it
+   * and changes nothing once another attempt, or resume/retry/cancel, has taken a newer one.
+   */
+  lease: Generated<number>;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   updated_at: Generated<Date>;

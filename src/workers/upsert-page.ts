@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../shared/db-types.js';
 import type { EntityDefinition } from '../shared/entities.js';
 import type { PageUpsertStatement } from '../shared/state/index.js';
@@ -55,7 +55,7 @@ export async function upsertPage(
 ): Promise<UpsertCounts> {
   const upsert = pageUpsert(entity, records, audit, adjusted);
   if (!upsert) return { inserted: 0, updated: 0, unchanged: 0 };
-  const result = await upsert.statement.execute(trx);
+  const result = await upsert.statement().execute(trx);
   let inserted = 0;
   for (const r of result.rows) if (r.inserted) inserted++;
   const updated = result.rows.length - inserted;
@@ -96,7 +96,7 @@ export function pageUpsert(
   }
 
   const table = sql.table(`raw.${entity.table}`);
-  const statement = sql<{ inserted: boolean }>`
+  const statement = (guard: RawBuilder<boolean> = sql`true`) => sql<{ inserted: boolean }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
@@ -104,6 +104,7 @@ export function pageUpsert(
       ${audit.windowStart}::timestamptz, ${audit.windowEnd}::timestamptz, ${audit.pageNumber}::int,
       ${audit.pageSize}::int, ${audit.requestPayload}::text, ${audit.runId}::text
     FROM ${from}
+    WHERE ${guard}
     ON CONFLICT (realm_id, id) DO UPDATE SET
       payload = excluded.payload,
       sync_token = excluded.sync_token,

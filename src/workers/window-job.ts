@@ -19,13 +19,21 @@ import {
   releaseWindow,
   startWindow,
   stopWindow,
+  LeaseLostError,
   type RunState,
+  type WindowAttempt,
   type WindowKey,
 } from '../shared/state/index.js';
 import { STORE_NAMES, unreachableStore, type Store, type StoreHealth } from '../shared/store-outage.js';
 import { windowOutcome } from './outcome.js';
 import type { QueryResult } from './qbo/qbo-client.js';
-import { JobReleasedError, readWindow, stopForRun, type StoppedOutcome } from './window-read.js';
+import {
+  AttemptSupersededError,
+  JobReleasedError,
+  readWindow,
+  stopForRun,
+  type StoppedOutcome,
+} from './window-read.js';
 import { windowNote } from './window-note.js';
 
 /** The part of the QBO client a window needs. */
@@ -119,6 +127,8 @@ export async function processWindow(
 
   let loaded: Awaited<ReturnType<typeof loadWindow>>;
   let run: RunState | undefined;
+  // The lease the job holds: the one it loaded the window at until it starts it, then its own.
+  let attempt: WindowAttempt = { ...key, lease: 0 };
   try {
     // The window before the budget: a job retried from the dashboard reopens its run and window
     // here, and a window sent back to wait for its realm's budget is set back to pending. Sent
@@ -126,12 +136,15 @@ export async function processWindow(
     // the run ended failed with the retry still queued.
     loaded = await loadWindow(job, key, options);
     if ('status' in loaded) return loaded;
+    attempt = loaded.attempt;
     await releaseIfRealmBusy(job, token, options, log);
-    run = await startWindow(db, key, job.id ?? null);
+    const started = await startWindow(db, attempt, job.id ?? null);
+    if (started) ({ run, attempt } = started);
   } catch (err) {
+    if (err instanceof LeaseLostError) throw superseded(err, log);
     const store = storeOf(err, options);
     if (!store) throw err;
-    throw await waitForStore(store, err, { job, token, key, elapsedMs: 0, options, log });
+    throw await waitForStore(store, err, { job, token, attempt, elapsedMs: 0, options, log });
   }
   options.health?.up('postgres');
   const startedAt = Date.now();
@@ -142,7 +155,7 @@ export async function processWindow(
     const result = await readWindow({
       job,
       token,
-      key,
+      attempt,
       entity: loaded.entity,
       from: loaded.from,
       options,
@@ -151,7 +164,7 @@ export async function processWindow(
       elapsedMs: elapsed,
     });
     if ('status' in result) {
-      await stopWindow(db, key, result, elapsed());
+      await stopWindow(db, attempt, result, elapsed());
       timed(result.status);
       return result;
     }
@@ -160,7 +173,7 @@ export async function processWindow(
       ? await endRunAfterWindowSucceeded(db, key.runId)
       : await finishWindow(
           db,
-          key,
+          attempt,
           { sourceCount: result.sourceCount, shortfall: windowNote(result) },
           elapsed(),
         );
@@ -169,7 +182,8 @@ export async function processWindow(
     log.info({ pages, rowsFetched, sourceCount, runStatus, intuitTid }, 'window done');
     return { status: 'succeeded', pages, rowsFetched, sourceCount, ...(intuitTid ? { intuitTid } : {}) };
   } catch (err) {
-    const thrown = await settleFailure(err, { job, token, key, elapsedMs: elapsed(), options, log });
+    if (err instanceof LeaseLostError) throw superseded(err, log);
+    const thrown = await settleFailure(err, { job, token, attempt, elapsedMs: elapsed(), options, log });
     timed(windowOutcome(thrown) === 'release-job' ? 'released' : 'failed');
     throw thrown;
   }
@@ -202,11 +216,24 @@ function storeOf(err: unknown, options: WindowProcessorOptions): Store | undefin
   return options.health ? options.health.storeOf(err) : unreachableStore(err);
 }
 
+/**
+ * Another attempt holds the window now (see LeaseLostError): this job stops, quietly. One log
+ * line, no retry, no failure recorded anywhere; BullMQ leaves the job to whoever holds its lock
+ * now (an AttemptSupersededError is a DelayedError: the worker does not move the job).
+ */
+function superseded(err: LeaseLostError, log: Logger): AttemptSupersededError {
+  log.warn(
+    { lease: err.attempt.lease, writing: err.writing },
+    'window taken over by another attempt: this job stops without writing',
+  );
+  return new AttemptSupersededError(err.message);
+}
+
 /** A failed job's context: what settling its failure needs. */
 interface Failed {
   job: Job<WindowJobData>;
   token: string | undefined;
-  key: WindowKey;
+  attempt: WindowAttempt;
   elapsedMs: number;
   options: WindowProcessorOptions;
   log: Logger;
@@ -223,6 +250,7 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
   try {
     return await recordFailure(err, failed);
   } catch (recordErr) {
+    if (recordErr instanceof LeaseLostError) return superseded(recordErr, failed.log);
     const away = storeOf(recordErr, failed.options);
     if (!away) throw recordErr;
     return waitForStore(away, recordErr, failed);
@@ -237,9 +265,10 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
  * until the job runs again (a job whose worker died meanwhile is found by BullMQ's stalled-job check).
  */
 async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
-  const { job, token, key, elapsedMs, options } = failed;
+  const { job, token, attempt, elapsedMs, options } = failed;
   const delayMs = options.health?.down(store, err) ?? 1_000;
-  await releaseWindow(options.db, key, elapsedMs).catch(() => undefined);
+  // Fenced like every write of the job: a window another attempt holds now is left to it.
+  await releaseWindow(options.db, attempt, elapsedMs).catch(() => undefined);
   try {
     // With Redis away this waits for it (the worker's connection queues commands until it is back).
     await job.moveToDelayed(Date.now() + delayMs, token);
@@ -256,14 +285,16 @@ async function loadWindow(
   job: Job<WindowJobData>,
   key: WindowKey,
   options: WindowProcessorOptions,
-): Promise<{ entity: EntityDefinition; from: { page: number; pass: number } } | WindowOutcome> {
+): Promise<
+  { entity: EntityDefinition; from: { page: number; pass: number }; attempt: WindowAttempt } | WindowOutcome
+> {
   const { db } = options;
   const entity = findEntity(key.entity);
   if (!entity) throw new UnrecoverableError(`unknown entity ${JSON.stringify(key.entity)} in job data`);
-  const found = await getWindowAndRun(db, key);
-  let run = found.run;
+  let found = await getWindowAndRun(db, key);
+  const run = found.run;
   if (!run) throw new UnrecoverableError(`run ${key.runId} does not exist`);
-  const window = found.window;
+  let window = found.window;
   if (!window)
     throw new UnrecoverableError(`window ${key.entity} ${key.day} of run ${key.runId} does not exist`);
   if (isDoneWindowStatus(window.status)) {
@@ -282,17 +313,24 @@ async function loadWindow(
     // waits for its realm's budget.
     const requeued = await reopenForRetriedWindow(db, key);
     if (requeued.length > 0) await options.addPendingJobs?.(key.runId);
-    if (!isLiveRunStatus(run.status)) {
-      const reopened = await getRun(db, key.runId);
-      if (reopened) run = { status: reopened.status, statusReason: reopened.status_reason };
-    }
+    // The run as reopened, and the window's new lease.
+    found = await getWindowAndRun(db, key);
+    window = found.window ?? window;
   }
-  const stop = stopForRun(run.status, run.statusReason);
+  const attempt: WindowAttempt = { ...key, lease: window.lease };
+  const current = found.run ?? run;
+  const stop = stopForRun(current.status, current.statusReason);
   if (stop) {
-    await stopWindow(db, key, stop, 0);
+    try {
+      await stopWindow(db, attempt, stop, 0);
+    } catch (err) {
+      // Another job took the window between the load and the stop: it ends it.
+      if (err instanceof LeaseLostError) return { status: 'already-done', reason: err.message };
+      throw err;
+    }
     return stop;
   }
-  return { entity, from: { page: window.committedPages, pass: window.rereadPasses } };
+  return { entity, from: { page: window.committedPages, pass: window.rereadPasses }, attempt };
 }
 
 /**
@@ -301,29 +339,30 @@ async function loadWindow(
  * UnrecoverableError when it must not.
  */
 async function recordFailure(err: unknown, failed: Failed): Promise<unknown> {
-  const { job, key, elapsedMs, options, log } = failed;
+  const { job, attempt, elapsedMs, options, log } = failed;
   const { db } = options;
+  const key: WindowKey = attempt;
   const message = err instanceof Error ? err.message : String(err);
   const outcome = windowOutcome(err);
   if (outcome === 'release-job') {
     // Back to pending, picked up again from the last committed page.
-    await releaseWindow(db, key, elapsedMs);
+    await releaseWindow(db, attempt, elapsedMs);
     return err;
   }
   if (outcome === 'halt-run') {
     // Every other request of this realm would fail the same way: stop the run now, no retry storm.
-    await failWindowHaltingRun(db, key, message, elapsedMs);
+    await failWindowHaltingRun(db, attempt, message, elapsedMs);
     log.error({ err: message }, 'needs an operator: run halted');
     return new UnrecoverableError(message);
   }
   const attempts = job.opts.attempts ?? 1;
-  const attempt = job.attemptsMade + 1;
-  if (outcome === 'retry-window' && attempt < attempts) {
-    await failWindowAttempt(db, key, { attempt, attempts, message }, elapsedMs);
-    log.warn({ err: message, attempt }, 'window attempt failed; will retry');
+  const tried = job.attemptsMade + 1;
+  if (outcome === 'retry-window' && tried < attempts) {
+    await failWindowAttempt(db, attempt, { attempt: tried, attempts, message }, elapsedMs);
+    log.warn({ err: message, attempt: tried }, 'window attempt failed; will retry');
     return err;
   }
-  const breaker = await failWindow(db, key, message, elapsedMs, options.breakerThreshold ?? 3);
+  const breaker = await failWindow(db, attempt, message, elapsedMs, options.breakerThreshold ?? 3);
   if (breaker.halted)
     log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
   log.error({ err: message }, 'window failed');

@@ -10,7 +10,7 @@ import {
   restartPass,
   type RunState,
   type RunStatus,
-  type WindowKey,
+  type WindowAttempt,
 } from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { readPageRecords } from './qbo-response.js';
@@ -24,7 +24,8 @@ export interface WindowRead {
   job: Job<WindowJobData>;
   /** The job's lock token, to move it back to the queue on shutdown. */
   token: string | undefined;
-  key: WindowKey;
+  /** The window and the lease this job holds on it: every page commit names it. */
+  attempt: WindowAttempt;
   entity: EntityDefinition;
   /** Where a retried job resumes: the committed pages of the current pass, and that pass. */
   from: { page: number; pass: number };
@@ -75,6 +76,14 @@ export function stopForRun(status: RunStatus, reason: string | null): StoppedOut
  * budget); BullMQ keeps it (a DelayedError) without using up an attempt.
  */
 export class JobReleasedError extends DelayedError {
+  readonly outcome = 'release-job' as const;
+}
+
+/**
+ * Thrown once a job found its window held by another attempt (a LeaseLostError): it stops without
+ * writing. A DelayedError, so BullMQ does not move the job: whoever holds its lock now owns it.
+ */
+export class AttemptSupersededError extends DelayedError {
   readonly outcome = 'release-job' as const;
 }
 
@@ -174,7 +183,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
       { sourceCount, read: ids.size, pass },
       `records changed while paging (${gap}); re-reading the window`,
     );
-    await restartPass(options.db, read.key, pass);
+    await restartPass(options.db, read.attempt, pass);
   }
 }
 
@@ -195,7 +204,7 @@ function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Da
  * was halted or cancelled meanwhile, and on shutdown moves the job back to the queue.
  */
 async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<StoppedOutcome | undefined> {
-  const { job, token, key, entity, options, log } = read;
+  const { job, token, attempt, entity, options, log } = read;
   const { db, qbo } = options;
   const data = job.data;
   const start = new Date(data.windowStart);
@@ -281,7 +290,7 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
       : undefined;
     const counts = await commitPageWithUpsert(
       db,
-      key,
+      attempt,
       upsert,
       {
         pageNumber: page + 1,

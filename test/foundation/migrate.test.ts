@@ -8,6 +8,12 @@ import { runCli, runCliProcess } from '../helpers/cli.js';
 import { MIGRATIONS_DIR, MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
 import { ENTITIES } from '../../src/shared/entities.js';
 
+/** Every migration of the project, by name, in the order they apply. */
+const MIGRATIONS = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => /^\d{4}_.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+  .map((f) => f.replace(/\.(ts|js)$/, ''))
+  .sort();
+
 describe('qbo-backfill migrate', () => {
   let tdb: TestDatabase;
   before(async () => {
@@ -22,7 +28,7 @@ describe('qbo-backfill migrate', () => {
     // Real processes of the real binary: its exit code, and nothing shared but the database.
     const results = await Promise.all([1, 2, 3].map(() => runCliProcess(['migrate'], env)));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
-    const applied = results.filter((r) => r.stdout.startsWith('applied 3 migration(s)'));
+    const applied = results.filter((r) => r.stdout.startsWith(`applied ${MIGRATIONS.length} migration(s)`));
     assert.equal(applied.length, 1, results.map((r) => r.stdout).join('|'));
     const again = await runCli(['migrate'], env);
     assert.equal(again.code, 0, again.stderr);
@@ -33,8 +39,14 @@ describe('qbo-backfill migrate', () => {
     }>`SELECT name FROM ops.kysely_migration ORDER BY name`.execute(tdb.db);
     assert.deepEqual(
       migrations.rows.map((r) => r.name),
-      ['0001_ops_schema', '0002_raw_invoices_customers_items', '0003_raw_every_entity'],
+      MIGRATIONS,
     );
+    assert.deepEqual(MIGRATIONS.slice(0, 4), [
+      '0001_ops_schema',
+      '0002_raw_invoices_customers_items',
+      '0003_raw_every_entity',
+      '0004_window_lease',
+    ]);
     const tables = await sql<{ t: string }>`
       SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
       WHERE table_schema IN ('raw','ops') AND table_name NOT LIKE 'kysely%' ORDER BY 1`.execute(tdb.db);
@@ -133,7 +145,7 @@ describe('migrating a database already at 0002', () => {
                                      page_number, page_size, request_payload)
         VALUES ('1', '7', '{"Id":"7"}', now(), now(), 1, 1000, 'SELECT')`.execute(tdb.db);
       const [a, b] = await Promise.all([migrateToLatest(tdb.url), migrateToLatest(tdb.url)]);
-      assert.deepEqual([...a.applied, ...b.applied], ['0003_raw_every_entity']);
+      assert.deepEqual([...a.applied, ...b.applied], MIGRATIONS.slice(2));
       const kept = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
       assert.equal(kept.rows[0]?.n, 1);
       const raw = await sql<{ n: number }>`

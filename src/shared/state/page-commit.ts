@@ -1,11 +1,12 @@
 import { sql, type RawBuilder } from 'kysely';
 import { PREPARED, type Db } from '../db.js';
-import { windowIs, type WindowKey } from './window-key.js';
-import { pageCounterUpdates, type PageCounters, type UpsertCount } from './window-run.js';
+import { heldBy, LeaseLostError, type WindowAttempt } from './window-key.js';
+import { pageCounterUpdates, takesPages, type PageCounters, type UpsertCount } from './window-run.js';
 
 /** A page's upsert, built but not run: one row `{ inserted }` per record it inserted or replaced. */
 export interface PageUpsertStatement {
-  statement: RawBuilder<{ inserted: boolean }>;
+  /** The statement; with `guard`, it stores nothing unless the guard holds. */
+  statement(guard?: RawBuilder<boolean>): RawBuilder<{ inserted: boolean }>;
   /** Records it offers (each Id once); those it neither inserts nor replaces are unchanged. */
   rows: number;
 }
@@ -18,12 +19,18 @@ export interface PageUpsertStatement {
  * page; it saves two round trips per page, which is per request when windows are one page.
  * `upsert` undefined: the page had no record to store. Returns the upsert's counts.
  *
+ * Fenced: the statement first locks the window's row if `attempt` still holds it, the window runs
+ * and its run is live (takesPages); otherwise neither the records nor the counters are written,
+ * and it throws a LeaseLostError. So a worker that wakes up after its window was taken over
+ * (its lock lapsed while it was frozen) adds nothing to raw nor to the counters of the attempt
+ * that owns the window now, and a cancelled run takes no page.
+ *
  * With `finish`, the run's part (endRunAfterWindowSucceeded) must follow once this has committed,
  * so the last window to end sees every other.
  */
 export async function commitPageWithUpsert(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   upsert: PageUpsertStatement | undefined,
   page: Omit<PageCounters, UpsertCount>,
   finish?: { result: { sourceCount: number | null; shortfall: string | null }; elapsedMs: number },
@@ -44,18 +51,22 @@ export async function commitPageWithUpsert(
         error = ${finish.result.shortfall}, finished_at = ${now},
         duration_ms = duration_ms + ${finish.elapsedMs}`
     : sql``;
-  const upserted = upsert ? upsert.statement : sql`SELECT true AS inserted WHERE false`;
-  const { rows } = await sql<{ n_inserted: number; n_updated: number }>`${sql.raw(PREPARED)}
-    WITH up AS (${upserted}),
+  const owned = sql<boolean>`EXISTS (SELECT 1 FROM own)`;
+  const upserted = upsert ? upsert.statement(owned) : sql`SELECT true AS inserted WHERE false`;
+  const { rows } = await sql<{ n_inserted: number; n_updated: number; owned: boolean }>`${sql.raw(PREPARED)}
+    WITH own AS (
+      SELECT 1 FROM ops.windows WHERE ${heldBy(attempt)} AND ${takesPages(attempt.runId)} FOR UPDATE
+    ), up AS (${upserted}),
     c AS (
       SELECT (count(*) FILTER (WHERE inserted))::int AS n_inserted,
         (count(*) FILTER (WHERE NOT inserted))::int AS n_updated
       FROM up
     ), w AS (
       UPDATE ops.windows SET ${updates}${finished}, updated_at = ${now}
-      FROM c WHERE ${windowIs(key)}
+      FROM c WHERE ${heldBy(attempt)} AND ${owned}
     )
-    SELECT n_inserted, n_updated FROM c`.execute(db);
+    SELECT n_inserted, n_updated, ${owned} AS owned FROM c`.execute(db);
+  if (rows[0]?.owned !== true) throw new LeaseLostError(attempt, `page ${page.pageNumber}`);
   const inserted = rows[0]?.n_inserted ?? 0;
   const updated = rows[0]?.n_updated ?? 0;
   return { inserted, updated, unchanged: offered - inserted - updated };

@@ -23,6 +23,8 @@ export interface WindowState {
   jobId: string | null;
   committedPages: number;
   rereadPasses: number;
+  /** The lease the window holds now: the job starts it only if it still holds this one. */
+  lease: number;
 }
 
 /**
@@ -42,9 +44,10 @@ export async function getWindowAndRun(
     job_id: string | null;
     committed_pages: number | null;
     reread_passes: number | null;
+    lease: number | null;
   }>`${sql.raw(PREPARED)}
     SELECT r.status AS run_status, r.status_reason AS run_status_reason,
-      w.status, w.job_id, w.committed_pages, w.reread_passes
+      w.status, w.job_id, w.committed_pages, w.reread_passes, w.lease
     FROM ops.runs r
       LEFT JOIN ops.windows w ON w.run_id = r.run_id AND w.entity = ${key.entity} AND w.day = ${key.day}
     WHERE r.run_id = ${key.runId}`.execute(db);
@@ -59,6 +62,7 @@ export async function getWindowAndRun(
       jobId: row.job_id,
       committedPages: row.committed_pages ?? 0,
       rereadPasses: row.reread_passes ?? 0,
+      lease: row.lease ?? 0,
     },
   };
 }

@@ -89,6 +89,8 @@ export async function countWindowFailure(db: Db, runId: string, threshold: numbe
       };
     })
     .where('run_id', '=', runId)
+    // The breaker guards a live run only: an ended run's status and count stay as they ended.
+    .where('status', 'in', LIVE_RUN_STATUSES)
     .returning(['consecutive_failures', 'status'])
     .executeTakeFirst();
   return { halted: row?.status === 'halted', consecutiveFailures: row?.consecutive_failures ?? 0 };

@@ -1,15 +1,42 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import { windowJobId } from '../queue.js';
 import { CommandFailedError } from '../usage-error.js';
-import { isLiveRunStatus, UNSUCCESSFUL_WINDOW_STATUSES, type WindowStatus } from './statuses.js';
+import {
+  isLiveRunStatus,
+  OPEN_WINDOW_STATUSES,
+  UNSUCCESSFUL_WINDOW_STATUSES,
+  type RunStatus,
+  type WindowStatus,
+} from './statuses.js';
 import { isWindow, type WindowKey } from './window-key.js';
 
-/** Resume and retry: a run back to running, windows back to pending under a new job id. */
+/**
+ * Resume and retry: a run back to running, windows back to pending under a new job id and a new
+ * lease (which fences out any attempt still running on the window). These are the only ways back:
+ * each names the statuses it reopens from.
+ */
 
-/** Moves a run back to running with a fresh breaker; refuses when another live run covers the same backfill. */
-export async function reopenRun(db: Db, runId: string): Promise<void> {
+/** The runs `resume` reopens: ended without all their data. A succeeded run has nothing to resume. */
+export const RESUMABLE_RUN_STATUSES = [
+  'failed',
+  'halted',
+  'cancelled',
+] as const satisfies readonly RunStatus[];
+
+/** The runs a retried window reopens: any that has ended, a succeeded one included (its window is read again). */
+export const RETRYABLE_RUN_STATUSES = [
+  'succeeded',
+  ...RESUMABLE_RUN_STATUSES,
+] as const satisfies readonly RunStatus[];
+
+/**
+ * Moves a run that ended as one of `from` back to running with a fresh breaker; false (nothing
+ * changed) when it is in another state. Refuses when another live run covers the same backfill.
+ */
+export async function reopenRun(db: Db, runId: string, from: readonly RunStatus[]): Promise<boolean> {
   try {
-    await db
+    const result = await db
       .updateTable('ops.runs')
       .set({
         status: 'running',
@@ -19,7 +46,9 @@ export async function reopenRun(db: Db, runId: string): Promise<void> {
         updated_at: new Date(),
       })
       .where('run_id', '=', runId)
-      .execute();
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   } catch (err) {
     // 23505: the partial unique index allows one live run per dedupe key.
     if ((err as { code?: string }).code === '23505') {
@@ -33,7 +62,11 @@ export async function reopenRun(db: Db, runId: string): Promise<void> {
 
 /** The next generation of a window: a job id BullMQ has not seen, so the window runs again. */
 function nextGeneration(key: WindowKey, generation: number) {
-  return { generation: generation + 1, job_id: windowJobId(key.runId, key.entity, key.day, generation + 1) };
+  return {
+    generation: generation + 1,
+    job_id: windowJobId(key.runId, key.entity, key.day, generation + 1),
+    lease: sql<number>`lease + 1`,
+  };
 }
 
 /**
@@ -55,7 +88,13 @@ export async function requeueUnfinishedWindows(
       .where((eb) =>
         eb.or([
           eb('status', 'in', statuses),
-          ...orphaned.map((o) => eb.and([eb('entity', '=', o.entity), eb('day', '=', o.day)])),
+          ...orphaned.map((o) =>
+            eb.and([
+              eb('entity', '=', o.entity),
+              eb('day', '=', o.day),
+              eb('status', 'in', OPEN_WINDOW_STATUSES),
+            ]),
+          ),
         ]),
       )
       .forUpdate()
@@ -79,17 +118,20 @@ export async function requeueUnfinishedWindows(
 }
 
 /**
- * One window back to pending under a new job id, whatever it ended as. A succeeded window
- * (`fresh`) is read in full again; any other resumes after its committed pages. Returns the job id.
+ * `retry`: one window back to pending under a new job id, whatever it ended as, or pending without
+ * a job. This is the one path that reopens a succeeded window (`fresh`): it is read in full again,
+ * its counters from zero; any other resumes after its committed pages. Never a running window: its
+ * job is reading it now. Returns the job id, or undefined when the window was running (or had
+ * another generation: someone requeued it meanwhile) and nothing changed.
  */
 export async function requeueWindow(
   db: Db,
   key: WindowKey,
   generation: number,
   fresh: boolean,
-): Promise<string> {
+): Promise<string | undefined> {
   const next = nextGeneration(key, generation);
-  await db
+  const result = await db
     .updateTable('ops.windows')
     .set({
       status: 'pending',
@@ -113,8 +155,10 @@ export async function requeueWindow(
         : {}),
     })
     .where(isWindow(key))
-    .execute();
-  return next.job_id;
+    .where('generation', '=', generation)
+    .where('status', fresh ? '=' : 'in', fresh ? 'succeeded' : ['pending', ...UNSUCCESSFUL_WINDOW_STATUSES])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n ? next.job_id : undefined;
 }
 
 /**
@@ -126,10 +170,17 @@ export async function requeueWindow(
  * run was reopened already. Returns the windows requeued, whose jobs the caller adds.
  */
 export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<WindowKey[]> {
-  // The window first, back to pending under the same job: the run cannot end while it is open.
+  // The window first, back to pending under the same job and a new lease: the run cannot end while
+  // it is open, and an attempt of it still running somewhere (a lapsed lock) is fenced out.
   await db
     .updateTable('ops.windows')
-    .set({ status: 'pending', error: null, finished_at: null, updated_at: new Date() })
+    .set((eb) => ({
+      status: 'pending',
+      error: null,
+      finished_at: null,
+      lease: eb('lease', '+', 1),
+      updated_at: new Date(),
+    }))
     .where(isWindow(key))
     .where('status', '=', 'failed')
     .execute();
@@ -138,7 +189,8 @@ export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<Wi
     .select('status')
     .where('run_id', '=', key.runId)
     .executeTakeFirst();
+  // A cancelled run stays cancelled: the operator's cancel outranks a click on Retry.
   if (!run || isLiveRunStatus(run.status) || run.status === 'cancelled') return [];
-  await reopenRun(db, key.runId);
+  await reopenRun(db, key.runId, RETRYABLE_RUN_STATUSES);
   return run.status === 'halted' ? requeueUnfinishedWindows(db, key.runId, [], ['skipped']) : [];
 }

@@ -8,26 +8,36 @@ import {
   haltRun,
   type BreakerState,
 } from './run-end.js';
-import type { RunStatus } from './statuses.js';
-import { isWindow, type WindowKey } from './window-key.js';
+import { OPEN_WINDOW_STATUSES, type RunStatus, type WindowStatus } from './statuses.js';
+import { isWindow, LeaseLostError, type WindowAttempt } from './window-key.js';
 
 /**
- * How a window's job ends. Each function is one terminal transition: it adds the job's elapsed
- * time to the window, and ends the run when this was its last open window.
+ * How a window's job ends. Each function is one terminal transition of the attempt that holds the
+ * window: it states the window statuses it may start from, adds the job's elapsed time to the
+ * window, and ends the run when this was its last open window. Each is fenced to the attempt's
+ * lease: when another attempt holds the window now, it changes nothing and throws LeaseLostError.
  */
 
 async function endWindow(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
+  from: readonly WindowStatus[],
   elapsedMs: number,
   values: UpdateObject<Database, 'ops.windows'>,
+  writing: string,
 ): Promise<void> {
-  await db
+  const result = await db
     .updateTable('ops.windows')
     .set((eb) => ({ ...values, duration_ms: eb('duration_ms', '+', elapsedMs), updated_at: new Date() }))
-    .where(isWindow(key))
-    .execute();
+    .where(isWindow(attempt))
+    .where('lease', '=', attempt.lease)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new LeaseLostError(attempt, writing);
 }
+
+/** A window being read: the only status from which its job ends it. */
+const RUNNING = ['running'] as const satisfies readonly WindowStatus[];
 
 /**
  * Every page was read. `shortfall` is set when the source count still disagreed after every
@@ -35,46 +45,80 @@ async function endWindow(
  */
 export async function finishWindow(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   result: { sourceCount: number | null; shortfall: string | null },
   elapsedMs: number,
 ): Promise<RunStatus | undefined> {
-  await endWindow(db, key, elapsedMs, {
-    status: 'succeeded',
-    source_count: result.sourceCount,
-    error: result.shortfall,
-    finished_at: new Date(),
-  });
-  return endRunAfterWindowSucceeded(db, key.runId);
+  await endWindow(
+    db,
+    attempt,
+    RUNNING,
+    elapsedMs,
+    {
+      status: 'succeeded',
+      source_count: result.sourceCount,
+      error: result.shortfall,
+      finished_at: new Date(),
+    },
+    "the window's success",
+  );
+  return endRunAfterWindowSucceeded(db, attempt.runId);
 }
 
-/** The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran. */
+/**
+ * The run was halted (window skipped) or cancelled (window cancelled) before or while the job ran:
+ * from pending (the job found the run stopped when it loaded the window) or running.
+ */
 export async function stopWindow(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   stop: { status: 'skipped' | 'cancelled'; reason: string },
   elapsedMs: number,
 ): Promise<void> {
-  await endWindow(db, key, elapsedMs, { status: stop.status, error: stop.reason, finished_at: new Date() });
-  await finalizeRunIfDone(db, key.runId);
+  await endWindow(
+    db,
+    attempt,
+    OPEN_WINDOW_STATUSES,
+    elapsedMs,
+    { status: stop.status, error: stop.reason, finished_at: new Date() },
+    `the window's stop (${stop.status})`,
+  );
+  await finalizeRunIfDone(db, attempt.runId);
 }
 
-/** Shutdown: back to pending; the next job resumes after the last committed page. */
-export async function releaseWindow(db: Db, key: WindowKey, elapsedMs: number): Promise<void> {
-  await endWindow(db, key, elapsedMs, { status: 'pending' });
+/**
+ * Shutdown or a store outage: back to pending; the next job resumes after the last committed page.
+ * From pending too: a job may release a window it loaded but had not started yet.
+ */
+export async function releaseWindow(db: Db, attempt: WindowAttempt, elapsedMs: number): Promise<void> {
+  await endWindow(
+    db,
+    attempt,
+    OPEN_WINDOW_STATUSES,
+    elapsedMs,
+    { status: 'pending' },
+    "the window's release",
+  );
 }
 
 /** An attempt failed and the job will be tried again: pending, with the attempt's error. */
 export async function failWindowAttempt(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   failure: { attempt: number; attempts: number; message: string },
   elapsedMs: number,
 ): Promise<void> {
-  await endWindow(db, key, elapsedMs, {
-    status: 'pending',
-    error: `attempt ${failure.attempt} of ${failure.attempts} failed: ${failure.message}`,
-  });
+  await endWindow(
+    db,
+    attempt,
+    RUNNING,
+    elapsedMs,
+    {
+      status: 'pending',
+      error: `attempt ${failure.attempt} of ${failure.attempts} failed: ${failure.message}`,
+    },
+    "the attempt's failure",
+  );
 }
 
 /**
@@ -83,28 +127,45 @@ export async function failWindowAttempt(
  */
 export async function failWindow(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   message: string,
   elapsedMs: number,
   breakerThreshold: number,
 ): Promise<BreakerState> {
-  await endWindow(db, key, elapsedMs, { status: 'failed', error: message, finished_at: new Date() });
-  const breaker = await countWindowFailure(db, key.runId, breakerThreshold);
-  await finalizeRunIfDone(db, key.runId);
+  await endWindow(
+    db,
+    attempt,
+    RUNNING,
+    elapsedMs,
+    { status: 'failed', error: message, finished_at: new Date() },
+    "the window's failure",
+  );
+  const breaker = await countWindowFailure(db, attempt.runId, breakerThreshold);
+  await finalizeRunIfDone(db, attempt.runId);
   return breaker;
 }
 
 /**
  * Only an operator can fix what failed (invalid_grant, credentials, authorization): every other
- * window of the run would fail the same way, so the run halts first, with the operator message,
- * and this window fails with it.
+ * window of the run would fail the same way, so the run halts, with the operator message, and
+ * this window fails with it. Both in one transaction: the run cannot be ended as failed by another
+ * window between the two, and a stale attempt (LeaseLostError) halts nothing.
  */
 export async function failWindowHaltingRun(
   db: Db,
-  key: WindowKey,
+  attempt: WindowAttempt,
   reason: string,
   elapsedMs: number,
 ): Promise<void> {
-  await haltRun(db, key.runId, reason);
-  await endWindow(db, key, elapsedMs, { status: 'failed', error: reason, finished_at: new Date() });
+  await db.transaction().execute(async (trx) => {
+    await endWindow(
+      trx,
+      attempt,
+      RUNNING,
+      elapsedMs,
+      { status: 'failed', error: reason, finished_at: new Date() },
+      "the window's failure",
+    );
+    await haltRun(trx, attempt.runId, reason);
+  });
 }

@@ -2,38 +2,58 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { PREPARED, type Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import type { RunState } from './reads.js';
-import { isWindow, windowIs, type WindowKey } from './window-key.js';
+import { LIVE_RUN_STATUSES, sqlLiteralList } from './statuses.js';
+import { heldBy, LeaseLostError, type WindowAttempt } from './window-key.js';
 
 /** A window while its job runs: started, its pages committed one by one, a pass started over. */
 
+/** The window a job took: its run's state after the start, and the lease the job now holds. */
+export interface StartedWindow {
+  run: RunState;
+  attempt: WindowAttempt;
+}
+
 /**
- * The job took the window: running, one more attempt, and its run is running from now on. One
- * statement (both updates in CTEs, which PostgreSQL runs whether or not they are read; plain SQL
- * because it runs once per job and Kysely's query tree cost more CPU than the statement), which
- * also returns the run's state after it, so the job checks for a halt or cancel without reading
- * the run again before its first page. Undefined when the run does not exist.
+ * The job took the window: running, one more attempt, the next lease, and its run is running from
+ * now on. The window is taken only from `pending` or `running` (a job whose worker's lock lapsed
+ * is taken over while its row still says running) and only while it still holds the lease the job
+ * read when it loaded it: of two jobs that loaded the window at the same lease, one starts it and
+ * the other gets a LeaseLostError. The run starts only when the window did.
+ *
+ * One statement (both updates in CTEs; plain SQL because it runs once per job and Kysely's query
+ * tree cost more CPU than the statement), which also returns the run's state after it, so the job
+ * checks for a halt or cancel without reading the run again before its first page. Undefined when
+ * the run does not exist.
  */
 export async function startWindow(
   db: Db,
-  key: WindowKey,
+  loaded: WindowAttempt,
   jobId: string | null,
-): Promise<RunState | undefined> {
+): Promise<StartedWindow | undefined> {
   const now = new Date();
-  const { rows } = await sql<RunState>`${sql.raw(PREPARED)}
+  const { rows } = await sql<RunState & { lease: number | null }>`${sql.raw(PREPARED)}
     WITH w AS (
-      UPDATE ops.windows SET status = 'running', attempts = attempts + 1,
+      UPDATE ops.windows SET status = 'running', attempts = attempts + 1, lease = lease + 1,
         started_at = coalesce(started_at, now()), job_id = ${jobId}, updated_at = ${now}
-      WHERE ${windowIs(key)}
+      WHERE ${heldBy(loaded)} AND status IN ('pending', 'running')
+      RETURNING lease
     ), started AS (
       UPDATE ops.runs SET status = 'running', updated_at = ${now}
-      WHERE run_id = ${key.runId} AND status = 'scheduled'
+      WHERE run_id = ${loaded.runId} AND status = 'scheduled' AND EXISTS (SELECT 1 FROM w)
       RETURNING status
     )
     -- The outer read sees the run as it was before the statement: the CTE's row says if it started.
-    SELECT coalesce(started.status, r.status) AS status, r.status_reason AS "statusReason"
+    SELECT coalesce(started.status, r.status) AS status, r.status_reason AS "statusReason",
+      (SELECT lease FROM w) AS lease
     FROM ops.runs r LEFT JOIN started ON true
-    WHERE r.run_id = ${key.runId}`.execute(db);
-  return rows[0];
+    WHERE r.run_id = ${loaded.runId}`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.lease === null) throw new LeaseLostError(loaded, "the window's start");
+  return {
+    run: { status: row.status, statusReason: row.statusReason },
+    attempt: { ...loaded, lease: row.lease },
+  };
 }
 
 /** The counters a window keeps (and a run's report sums). */
@@ -60,10 +80,26 @@ export interface PageCounters extends WindowCounters {
 /**
  * Adds a page to its window's counters. Called inside the transaction that upserts the page, so
  * the counters and the stored rows never disagree, and a retried job resumes after this page.
+ * Fenced like every write of a job: only the attempt holding the window, while it runs and its run
+ * is live (a cancelled or halted run takes no page).
  */
-export async function commitPage(trx: Kysely<Database>, key: WindowKey, page: PageCounters): Promise<void> {
-  await sql`UPDATE ops.windows SET ${pageCounterUpdates(page)}, updated_at = ${new Date()}
-    WHERE ${windowIs(key)}`.execute(trx);
+export async function commitPage(
+  trx: Kysely<Database>,
+  attempt: WindowAttempt,
+  page: PageCounters,
+): Promise<void> {
+  const result = await sql`UPDATE ops.windows SET ${pageCounterUpdates(page)}, updated_at = ${new Date()}
+    WHERE ${heldBy(attempt)} AND ${takesPages(attempt.runId)}`.execute(trx);
+  if ((result.numAffectedRows ?? 0n) === 0n) throw new LeaseLostError(attempt, `page ${page.pageNumber}`);
+}
+
+/**
+ * A window takes a page only while it runs and its run is live: a page of a run cancelled or
+ * halted meanwhile is not committed (the job then stops as its run says).
+ */
+export function takesPages(runId: string) {
+  return sql<boolean>`status = 'running' AND EXISTS (SELECT 1 FROM ops.runs r
+    WHERE r.run_id = ${runId} AND r.status IN (${sql.raw(sqlLiteralList(LIVE_RUN_STATUSES))}))`;
 }
 
 /**
@@ -81,10 +117,9 @@ export function pageCounterUpdates(
 }
 
 /** Reconciliation found records missing: the window is read again from its first page. */
-export async function restartPass(db: Db, key: WindowKey, pass: number): Promise<void> {
-  await db
-    .updateTable('ops.windows')
-    .set({ committed_pages: 0, reread_passes: pass, updated_at: new Date() })
-    .where(isWindow(key))
-    .execute();
+export async function restartPass(db: Db, attempt: WindowAttempt, pass: number): Promise<void> {
+  const result = await sql`UPDATE ops.windows SET committed_pages = 0, reread_passes = ${pass},
+      updated_at = ${new Date()}
+    WHERE ${heldBy(attempt)} AND status = 'running'`.execute(db);
+  if ((result.numAffectedRows ?? 0n) === 0n) throw new LeaseLostError(attempt, `re-read pass ${pass}`);
 }
