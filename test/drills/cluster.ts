@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
+import { startEmulator, type EmulatorConfig, type ProfileName } from '../../src/emulator/index.js';
 import { createDb, type Db } from '../../src/shared/db.js';
 import { migrateToLatest } from '../../src/shared/migrate.js';
 import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
@@ -21,6 +21,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
 import { RedisServer } from '../rate-limit/redis-server.js';
 import { compiled } from '../helpers/compiled.js';
+import { pageStartPosition } from '../../src/workers/window-query.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -37,6 +38,10 @@ export interface ClusterOptions {
   ownRedis?: boolean;
   workers?: number;
   emulator?: Partial<EmulatorConfig>;
+  /** The emulator's company. Default: sandbox. */
+  profile?: ProfileName;
+  /** The entities the drill backs up. Default: DRILL_ENTITIES. */
+  entities?: string[];
   /** Extra environment of the worker processes. */
   env?: Record<string, string>;
 }
@@ -79,6 +84,9 @@ export class DrillCluster {
   get to(): string {
     return this.options.to;
   }
+  get entities(): string[] {
+    return this.options.entities ?? DRILL_ENTITIES;
+  }
 
   static async start(options: ClusterOptions): Promise<DrillCluster> {
     const c = new DrillCluster(options);
@@ -98,7 +106,12 @@ export class DrillCluster {
     } else {
       c.redisUrl = TEST_REDIS_URL;
     }
-    c.emulator = await startEmulator({ port: 0, seed: 2026, config: options.emulator ?? {} });
+    c.emulator = await startEmulator({
+      port: 0,
+      seed: 2026,
+      config: options.emulator ?? {},
+      ...(options.profile ? { profile: options.profile } : {}),
+    });
     c.realmId = c.emulator.realmIds[0] as string;
     // The producer's queue fails fast while Redis is away instead of waiting for it.
     c.queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: c.redisUrl }, prefix: c.prefix });
@@ -148,7 +161,7 @@ export class DrillCluster {
   async enqueue(pageSize = 2): Promise<string> {
     const plan = planBackfill({
       realmId: this.realmId,
-      entities: DRILL_ENTITIES,
+      entities: this.entities,
       from: new Date(this.from),
       to: new Date(this.to),
       startAt: new Date(),
@@ -224,7 +237,7 @@ export class DrillCluster {
       'every window succeeded',
     );
     let records = 0;
-    for (const entity of DRILL_ENTITIES) {
+    for (const entity of this.entities) {
       const truth = await fetchTruth(this.emulator.url, this.realmId, entity, new Date(from), new Date(to));
       let stored = await rawIds(this.db, entity, this.realmId, new Date(from), new Date(to));
       if (options.movedAway) {
@@ -266,6 +279,37 @@ export class DrillCluster {
     };
   }
 
+  /**
+   * Each window's counters describe exactly one read of it: its upserts' outcomes add up to its
+   * records in raw, it fetched as many rows as the source counts, and it took the pages one read
+   * of that many records needs (pages overlap by one row, see pageStartPosition). A second writer
+   * (a worker that kept committing after its window was taken over) breaks all three.
+   */
+  async expectExactCounters(runId: string, pageSize: number): Promise<{ windows: number; pages: number }> {
+    const windows = await this.db
+      .selectFrom('ops.windows')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('entity')
+      .orderBy('day')
+      .execute();
+    const wrong: string[] = [];
+    let pages = 0;
+    for (const w of windows) {
+      const inRaw = await rawIds(this.db, w.entity, this.realmId, w.window_start_utc, w.window_end_utc);
+      const upserts = w.inserted + w.updated + w.unchanged;
+      const expected = pagesOfOneRead(w.source_count ?? -1, pageSize);
+      pages += w.pages;
+      if (upserts !== inRaw.length || w.rows_fetched !== w.source_count || w.pages !== expected)
+        wrong.push(
+          `${w.entity} ${w.day}: inserted+updated+unchanged ${upserts} (raw ${inRaw.length}), ` +
+            `rowsFetched ${w.rows_fetched} (source ${w.source_count}), pages ${w.pages} (one read: ${expected})`,
+        );
+    }
+    assert.deepEqual(wrong, [], 'every window counted exactly one read');
+    return { windows: windows.length, pages };
+  }
+
   async stopWorkers(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await Promise.all(
       this.workers.map(async (w) => {
@@ -282,6 +326,8 @@ export class DrillCluster {
   /** Stops everything; safe to call twice. */
   async destroy(): Promise<void> {
     await this.pg?.thaw().catch(() => undefined);
+    // A worker a drill froze (SIGSTOP) takes no SIGTERM until it runs again.
+    for (const w of this.workers) if (w.child.exitCode === null) w.child.kill('SIGCONT');
     await this.stopWorkers().catch(() => undefined);
     await this.queue?.close().catch(() => undefined);
     await this.emulator?.close().catch(() => undefined);
@@ -290,5 +336,14 @@ export class DrillCluster {
     await this.pg?.destroy();
     if (this.redis) await this.redis.destroy();
     else await deletePrefix(this.prefix).catch(() => undefined);
+  }
+}
+
+/** The pages one read of `records` records takes: each page after the first starts on the previous one's last row. */
+export function pagesOfOneRead(records: number, pageSize: number): number {
+  for (let pages = 0; ;) {
+    const received = Math.max(0, Math.min(pageSize, records - pageStartPosition(pages, pageSize) + 1));
+    pages++;
+    if (received < pageSize) return pages;
   }
 }

@@ -15,6 +15,8 @@ import { DrillCluster } from './cluster.js';
 const FROM = '2026-03-01T00:00:00Z';
 const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the frozen-worker drill stops its worker: three times the drill workers' lock. */
+const FROZEN_MS = 15_000;
 
 export type Figures = object;
 
@@ -73,6 +75,50 @@ export const DRILLS: Drill[] = [
         const figures = await c.expectComplete(runId, startedAt);
         return { ...figures, killed: 1 };
       }),
+  },
+  {
+    // A long GC pause, a suspended VM or a network partition: the worker stops mid-window for three
+    // times its lock's duration (DRILL_LOCK_MS, 5 s), so its jobs stall and the others take its
+    // windows over; then it runs again, in the middle of its reads. Its writes are fenced to the
+    // lease it held: it must stop, once per job and quietly, and no window may count two reads.
+    name: 'a worker frozen past its locks mid-window (SIGSTOP 15 s, then SIGCONT)',
+    run: (scale = FULL) =>
+      withCluster(
+        scale,
+        { profile: 'large', entities: ['invoices'], emulator: { latencyMs: [80, 160] } },
+        async (c) => {
+          const pageSize = 100;
+          const startedAt = Date.now();
+          const runId = await c.enqueue(pageSize);
+          await c.until(async () => (await c.committedPages(runId)) >= 20, 60_000, 'the run to be under way');
+          const frozen = c.workers[0];
+          assert.ok(frozen);
+          frozen.child.kill('SIGSTOP');
+          await sleep(FROZEN_MS);
+          const pagesWhileFrozen = await c.committedPages(runId);
+          frozen.child.kill('SIGCONT');
+          const figures = await c.expectComplete(runId, startedAt);
+          const counted = await c.expectExactCounters(runId, pageSize);
+          const stopped = frozen.output.filter((l) => l.includes('window taken over by another attempt'));
+          const failed = frozen.output.filter((l) => l.includes('"job failed"'));
+          // The drill froze it mid-window: at least one of its windows was taken over and it found out.
+          assert.ok(
+            stopped.length >= 1,
+            `the thawed worker stopped a taken-over job: ${frozen.output.slice(-8).join('\n')}`,
+          );
+          const jobs = stopped.map((l) => (JSON.parse(l) as { jobId: string }).jobId);
+          assert.equal(new Set(jobs).size, jobs.length, 'one line per stale job');
+          assert.deepEqual(failed, [], 'no stale job failed or was retried');
+          return {
+            ...figures,
+            ...counted,
+            frozenMs: FROZEN_MS,
+            pagesWhileFrozen,
+            staleJobsStopped: stopped.length,
+            lockRenewalErrors: frozen.output.filter((l) => /renew lock|Missing lock/i.test(l)).length,
+          };
+        },
+      ),
   },
   {
     name: 'SIGTERM to every worker, then new ones',
