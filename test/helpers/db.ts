@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/shared/db.js';
-import { migrateToLatest } from '../../src/shared/migrate.js';
+import { readdirSync } from 'node:fs';
+import { MIGRATIONS_DIR, migrateToLatest } from '../../src/shared/migrate.js';
 
 /** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,4 +52,12 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       }
     },
   };
+}
+
+/** Every migration of the project, by name, in the order they apply (TypeScript or compiled). */
+export function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{4}_.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''))
+    .sort();
 }
