@@ -7,6 +7,8 @@ import type { WindowJobData } from '../shared/queue.js';
 import {
   commitPageWithUpsert,
   getRun,
+  getWindowAndRun,
+  LeaseLostError,
   restartPass,
   type RunState,
   type RunStatus,
@@ -288,18 +290,29 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
           elapsedMs: read.elapsedMs(),
         }
       : undefined;
-    const counts = await commitPageWithUpsert(
-      db,
-      attempt,
-      upsert,
-      {
-        pageNumber: page + 1,
-        rowsFetched: records.length,
-        skipped: withoutId,
-        temporalAnomalies: anomalies.length,
-      },
-      finish,
-    );
+    let counts;
+    try {
+      counts = await commitPageWithUpsert(
+        db,
+        attempt,
+        upsert,
+        {
+          pageNumber: page + 1,
+          rowsFetched: records.length,
+          skipped: withoutId,
+          temporalAnomalies: anomalies.length,
+        },
+        finish,
+      );
+    } catch (err) {
+      // Refused: another attempt holds the window (the job stops), or the run was cancelled or
+      // halted since the check above, while this job still holds it: then the window stops so.
+      if (err instanceof LeaseLostError) {
+        const stopped = await stoppedRun(db, attempt);
+        if (stopped) return stopped;
+      }
+      throw err;
+    }
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
     addAdjusted(totals.adjusted, adjusted);
@@ -332,6 +345,13 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
     // A short page ends the pass. QBO's empty page has no entity key: zero rows, handled above.
     if (received.length < data.pageSize) return undefined;
   }
+}
+
+/** Why the run stopped, when the window is still this attempt's and its run no longer live. */
+async function stoppedRun(db: Db, attempt: WindowAttempt): Promise<StoppedOutcome | undefined> {
+  const { run, window } = await getWindowAndRun(db, attempt);
+  if (!run || window?.lease !== attempt.lease || window.status !== 'running') return undefined;
+  return stopForRun(run.status, run.statusReason);
 }
 
 async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date) {

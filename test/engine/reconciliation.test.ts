@@ -1,19 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Queue, type Job } from 'bullmq';
-import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
-import { AccessTokenProvider } from '../../src/workers/access-tokens.js';
-import { QboClient } from '../../src/workers/qbo/qbo-client.js';
 import { processWindow, type QboQuery } from '../../src/workers/window-job.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { emulatorEnv, fetchTruth, rawIds } from '../helpers/backfill.js';
-
-const silent = pino({ level: 'silent' });
+import { fetchTruth, rawIds } from '../helpers/backfill.js';
+import { silent, startWindowHarness, type WindowHarness } from '../helpers/window-harness.js';
 
 /**
  * Records that change while a window is paged move to "now", out of the window, and shift every
@@ -22,80 +11,20 @@ const silent = pino({ level: 'silent' });
  * report what it could not settle.
  */
 describe('reconciliation of windows whose rows move while they are paged', () => {
-  let tdb: TestDatabase;
-  let prefix: string;
-  let queue: Queue<WindowJobData>;
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let tokens: AccessTokenProvider;
-  let client: QboClient;
+  let h: WindowHarness;
+  let tdb: WindowHarness['tdb'];
+  let emulator: WindowHarness['emulator'];
+  let client: WindowHarness['client'];
   let realmId: string;
+  const windowJob = (day: string) => h.windowJob(day);
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('recon');
-    queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
-    // The large profile: about 1,000 invoices a day, so a window spans many pages of 100.
-    emulator = await startEmulator({ port: 0, profile: 'large', seed: 77 });
-    realmId = emulator.realmIds[0] as string;
-    const config = parseConfig({
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      LOG_LEVEL: 'silent',
-    });
-    tokens = new AccessTokenProvider({
-      db: tdb.db,
-      tokenUrl: config.qbo.tokenUrl,
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      encryptionKey: config.tokenEncryptionKey as Buffer,
-      initialRefreshToken: emulator.refreshToken,
-      logger: silent,
-    });
-    client = new QboClient({
-      baseUrl: emulator.url,
-      scheduler: { schedule: (_realm, fn) => fn() },
-      tokens,
-      logger: silent,
-    });
+    h = await startWindowHarness('recon', 77);
+    ({ tdb, emulator, client, realmId } = h);
   });
   after(async () => {
-    await tokens.close();
-    await queue.close();
-    await deletePrefix(prefix);
-    await emulator.close();
-    await tdb.drop();
+    await h.close();
   });
-
-  /** Creates the run and returns a stand-in for the BullMQ job of its one window. */
-  async function windowJob(day: string): Promise<Job<WindowJobData>> {
-    const from = new Date(`${day}T00:00:00Z`);
-    const plan = planBackfill({
-      realmId,
-      entities: ['invoices'],
-      from,
-      to: new Date(from.getTime() + 86_400_000),
-      startAt: new Date(Date.now() + 3_600_000),
-      pageSize: 100,
-    });
-    const run = await enqueueBackfill(tdb.db, queue, plan);
-    const data: WindowJobData = {
-      runId: run.runId,
-      realmId,
-      entity: 'invoices',
-      day,
-      windowStart: from.toISOString(),
-      windowEnd: new Date(from.getTime() + 86_400_000).toISOString(),
-      pageSize: 100,
-    };
-    return {
-      id: windowJobId(run.runId, 'invoices', day, 0),
-      data,
-      opts: { attempts: 1 },
-      attemptsMade: 0,
-      updateProgress: () => Promise.resolve(),
-      log: () => Promise.resolve(0),
-      moveToDelayed: () => Promise.resolve(),
-    } as unknown as Job<WindowJobData>;
-  }
 
   /**
    * The real client over HTTP, plus a change at the source: right after the first page of a pass
