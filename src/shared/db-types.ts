@@ -39,6 +39,8 @@ export interface RunTable {
   status: RunStatus;
   /** Why a run was halted (circuit breaker, invalid_grant) or failed. */
   status_reason: string | null;
+  /** `day`: a window per entity and UTC day; `adaptive`: a window per entity, split when dense (0006). */
+  windows_plan: Generated<WindowsPlan>;
   consecutive_failures: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -74,10 +76,27 @@ export interface WindowTable {
    * and changes nothing once another attempt, or resume/retry/cancel, has taken a newer one.
    */
   lease: Generated<number>;
+  /** QBO requests the window's committed work took: its pages and COUNTs (migration 0006). */
+  requests: Generated<number>;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   updated_at: Generated<Date>;
 }
+
+/** What each page of a window added per UTC day of its records (migration 0006). */
+export interface WindowDayTable {
+  run_id: string;
+  entity: string;
+  day: ColumnType<string, string, string>;
+  pages: Generated<number>;
+  rows_fetched: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+}
+
+/** How a run's windows were planned (see WindowTable). */
+export type WindowsPlan = 'day' | 'adaptive';
 
 export interface TokenTable {
   realm_id: string;
@@ -97,5 +116,6 @@ export type RawTables = { [K in RawTableName as `raw.${K}`]: RawRecordTable };
 export interface Database extends RawTables {
   'ops.runs': RunTable;
   'ops.windows': WindowTable;
+  'ops.window_days': WindowDayTable;
   'ops.tokens': TokenTable;
 }

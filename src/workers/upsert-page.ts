@@ -96,7 +96,10 @@ export function pageUpsert(
   }
 
   const table = sql.table(`raw.${entity.table}`);
-  const statement = (guard: RawBuilder<boolean> = sql`true`) => sql<{ inserted: boolean }>`
+  const statement = (guard: RawBuilder<boolean> = sql`true`) => sql<{
+    inserted: boolean;
+    day: string | null;
+  }>`
     INSERT INTO ${table} AS t (realm_id, id, payload, sync_token, source_last_updated_utc,
       ingested_at_utc, extract_window_start_utc, extract_window_end_utc, page_number, page_size,
       request_payload, run_id)
@@ -118,7 +121,7 @@ export function pageUpsert(
       run_id = excluded.run_id
     WHERE (coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))
         > (coalesce(t.source_last_updated_utc, '-infinity'), coalesce(t.sync_token, -1))
-    RETURNING (xmax = 0) AS inserted`;
+    RETURNING (xmax = 0) AS inserted, (t.source_last_updated_utc AT TIME ZONE 'UTC')::date AS day`;
   return { statement, rows: rows.length };
 }
 

@@ -156,6 +156,8 @@ export async function processWindow(
       attempt,
       entity: loaded.entity,
       from: loaded.from,
+      range: loaded.range,
+      splittable: loaded.splittable,
       options,
       log,
       run,
@@ -174,6 +176,7 @@ export async function processWindow(
           attempt,
           { sourceCount: result.sourceCount, shortfall: windowNote(result) },
           elapsed(),
+          result.uncountedRequests,
         );
     timed('succeeded');
     const { pages, rowsFetched, sourceCount, intuitTid } = result;
@@ -284,7 +287,14 @@ async function loadWindow(
   key: WindowKey,
   options: WindowProcessorOptions,
 ): Promise<
-  { entity: EntityDefinition; from: { page: number; pass: number }; attempt: WindowAttempt } | WindowOutcome
+  | {
+      entity: EntityDefinition;
+      from: { page: number; pass: number };
+      attempt: WindowAttempt;
+      range: { start: Date; end: Date };
+      splittable: boolean;
+    }
+  | WindowOutcome
 > {
   const { db } = options;
   const entity = findEntity(key.entity);
@@ -328,7 +338,14 @@ async function loadWindow(
     }
     return stop;
   }
-  return { entity, from: { page: window.committedPages, pass: window.rereadPasses }, attempt };
+  return {
+    entity,
+    from: { page: window.committedPages, pass: window.rereadPasses },
+    attempt,
+    range: { start: window.start, end: window.end },
+    // A window read by time in an adaptive run splits when dense; one read whole never does.
+    splittable: window.splittable && entity.read !== 'whole' && options.addPendingJobs !== undefined,
+  };
 }
 
 /**

@@ -9,7 +9,10 @@ import {
   getRun,
   getWindowAndRun,
   LeaseLostError,
+  NO_PAGE_DAYS,
   restartPass,
+  splitWindow,
+  type PageDays,
   type RunState,
   type RunStatus,
   type WindowAttempt,
@@ -20,6 +23,7 @@ import { pageUpsert, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
 import { addAdjusted, windowNote } from './window-note.js';
+import { planSplit } from './window-split-plan.js';
 
 /** Everything reading one window needs. */
 export interface WindowRead {
@@ -31,6 +35,13 @@ export interface WindowRead {
   entity: EntityDefinition;
   /** Where a retried job resumes: the committed pages of the current pass, and that pass. */
   from: { page: number; pass: number };
+  /**
+   * The window's range as stored (not the job's data: a split shrinks it). Its end moves when the
+   * window splits while this job reads it.
+   */
+  range: { start: Date; end: Date };
+  /** The window may split when its first page finds it dense (adaptive runs, see planSplit). */
+  splittable: boolean;
   options: WindowProcessorOptions;
   log: Logger;
   /**
@@ -57,6 +68,8 @@ export interface ReadResult {
   finished: boolean;
   /** The intuit_tid of the one page that finished the window (see `finished`). */
   intuitTid?: string | undefined;
+  /** COUNTs asked after the last page committed, for the window's request count. */
+  uncountedRequests: number;
 }
 
 /** A window whose run was halted or cancelled before or while it ran. */
@@ -94,6 +107,8 @@ interface Totals {
   pages: number;
   rows: number;
   adjusted: Record<string, number>;
+  /** COUNTs asked since the last page committed: the next commit (or the end) records them. */
+  uncounted: number;
 }
 
 /** One pass over the window's pages, from `page` on. */
@@ -119,10 +134,8 @@ interface Pass {
 export async function readWindow(read: WindowRead): Promise<ReadResult | StoppedOutcome> {
   const { job, entity, options, log } = read;
   const data = job.data;
-  const start = new Date(data.windowStart);
-  const end = new Date(data.windowEnd);
   const maxPasses = options.maxRereadPasses ?? 2;
-  const totals: Totals = { pages: 0, rows: 0, adjusted: {} };
+  const totals: Totals = { pages: 0, rows: 0, adjusted: {}, uncounted: 0 };
   let pass = read.from.pass;
   let page = read.from.page;
 
@@ -130,7 +143,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
     const resumed = page > 0;
     // After a crash mid-pass the ids of the committed pages are in the table: they seed the set.
     const ids = resumed
-      ? await storedIdsInWindow(options.db, entity, data.realmId, start, end)
+      ? await storedIdsInWindow(options.db, entity, data.realmId, read.range.start, read.range.end)
       : new Set<string>();
     const current: Pass = { number: pass, page, ids, shifted: false, lastPageRows: 0, finished: false };
     const stopped = await readPages(read, current, totals);
@@ -146,12 +159,14 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         adjusted: totals.adjusted,
         finished: current.finished,
         intuitTid: current.intuitTid,
+        uncountedRequests: totals.uncounted,
       };
     }
     // Several pages: rows that moved before the read position shift the rest (caught by the
     // overlap check), and rows that arrived after it was passed show as a source count above what
     // was read. Either way a record may be missing: read the window again.
-    const sourceCount = await count(options.qbo, entity, data.realmId, start, end);
+    const sourceCount = await count(options.qbo, entity, data.realmId, read.range.start, read.range.end);
+    totals.uncounted++;
     if (!current.shifted && sourceCount <= ids.size) {
       return {
         pages: totals.pages,
@@ -160,6 +175,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
         shortfall: null,
         adjusted: totals.adjusted,
         finished: false,
+        uncountedRequests: totals.uncounted,
       };
     }
     const gap = `source count ${sourceCount}, read ${ids.size} distinct records${current.shifted ? ', rows moved while paging' : ''}`;
@@ -177,6 +193,7 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
           `qbo-backfill retry --run ${data.runId} --entity ${data.entity} --day ${data.day}`,
         adjusted: totals.adjusted,
         finished: false,
+        uncountedRequests: totals.uncounted,
       };
     }
     pass++;
@@ -185,7 +202,8 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
       { sourceCount, read: ids.size, pass },
       `records changed while paging (${gap}); re-reading the window`,
     );
-    await restartPass(options.db, read.attempt, pass);
+    await restartPass(options.db, read.attempt, pass, totals.uncounted);
+    totals.uncounted = 0;
   }
 }
 
@@ -209,8 +227,8 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
   const { job, token, attempt, entity, options, log } = read;
   const { db, qbo } = options;
   const data = job.data;
-  const start = new Date(data.windowStart);
-  const end = new Date(data.windowEnd);
+  const start = read.range.start;
+  let end = read.range.end;
   // Last Id of the previous page: each page starts on it again (see pageStartPosition), and finding
   // it there proves no row before the position left or arrived while the pages were read.
   let lastId: string | undefined;
@@ -237,6 +255,10 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
     );
     const { queryResponse, intuitTid } = await qbo.query(data.realmId, statement, entity.name);
     const received = readPageRecords(queryResponse, entity.qboName);
+    if (page === 0 && pass.number === 0 && read.splittable && received.length === data.pageSize) {
+      // A full first page: the window may be dense enough to read in parallel parts.
+      end = await splitIfDense(read, totals, received);
+    }
     let records = received;
     if (page > 0 && data.pageSize > 1) {
       const first = received[0]?.id;
@@ -303,6 +325,8 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
           temporalAnomalies: anomalies.length,
         },
         finish,
+        1 + totals.uncounted,
+        pageDays(read, records, start, end),
       );
     } catch (err) {
       // Refused: another attempt holds the window (the job stops), or the run was cancelled or
@@ -313,6 +337,7 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
       }
       throw err;
     }
+    totals.uncounted = 0;
     for (const outcome of ['inserted', 'updated', 'unchanged'] as const)
       options.metrics?.inc(ROWS_UPSERTED, { entity: entity.name, outcome }, counts[outcome]);
     addAdjusted(totals.adjusted, adjusted);
@@ -353,6 +378,59 @@ async function stoppedRun(db: Db, attempt: WindowAttempt): Promise<StoppedOutcom
   if (!run || window?.lease !== attempt.lease || window.status !== 'running') return undefined;
   return stopForRun(run.status, run.statusReason);
 }
+
+/**
+ * A full first page of a splittable window: its COUNT says whether it is dense (planSplit). When it
+ * is, the window keeps its first part, which holds the page just read, and the other parts become
+ * windows with jobs of their own. Returns the window's end from now on.
+ */
+async function splitIfDense(read: WindowRead, totals: Totals, firstPage: ParsedRecord[]): Promise<Date> {
+  const { job, entity, options, log } = read;
+  const { start, end } = read.range;
+  const last = firstPage[firstPage.length - 1]?.lastUpdated;
+  if (!last) return end;
+  const records = await count(options.qbo, entity, job.data.realmId, start, end);
+  totals.uncounted++;
+  const plan = planSplit(records, job.data.pageSize, start, end, last);
+  if (!plan) return end;
+  await splitWindow(options.db, read.attempt, plan.end, plan.parts);
+  await options.addPendingJobs?.(job.data.runId);
+  log.info(
+    { records, parts: plan.parts.length + 1, until: plan.end.toISOString() },
+    'dense window split into parts read in parallel',
+  );
+  read.range = { start, end: plan.end };
+  return plan.end;
+}
+
+/**
+ * What the page adds per UTC day (ops.window_days), for a window over more than one day: records
+ * within the window, by the day of their LastUpdatedTime; the page counts on the day of its first
+ * such record (or the window's first day).
+ */
+function pageDays(read: WindowRead, records: ParsedRecord[], start: Date, end: Date): PageDays {
+  if (read.entity.read === 'whole' || end.getTime() - start.getTime() <= DAY_MS) return NO_PAGE_DAYS;
+  const rows = new Map<string, number>();
+  const offered = new Map<string, Set<string>>();
+  for (const r of records) {
+    if (r.id === undefined || !inScope(read.entity, r, start, end)) continue;
+    const day = (r.lastUpdated as Date).toISOString().slice(0, 10);
+    rows.set(day, (rows.get(day) ?? 0) + 1);
+    const ids = offered.get(day) ?? new Set<string>();
+    ids.add(r.id);
+    offered.set(day, ids);
+  }
+  if (rows.size === 0) rows.set(read.attempt.day, 0);
+  const days = [...rows.keys()];
+  return {
+    days,
+    rows: days.map((d) => rows.get(d) ?? 0),
+    offered: days.map((d) => offered.get(d)?.size ?? 0),
+    pages: days.map((_, i) => (i === 0 ? 1 : 0)),
+  };
+}
+
+const DAY_MS = 86_400_000;
 
 async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
   const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end), entity.name);

@@ -16,3 +16,4 @@ export * from './run-reopen.js';
 export * from './window-run.js';
 export * from './window-end.js';
 export * from './page-commit.js';
+export * from './window-split.js';

@@ -3,10 +3,24 @@ import { PREPARED, type Db } from '../db.js';
 import { heldBy, LeaseLostError, type WindowAttempt } from './window-key.js';
 import { pageCounterUpdates, takesPages, type PageCounters, type UpsertCount } from './window-run.js';
 
+/**
+ * What a page adds per UTC day of its records' LastUpdatedTime (ops.window_days): records fetched,
+ * records offered to the upsert (each Id once), and the page itself (counted on one day). Empty for
+ * a window of one day, whose own counters say it all.
+ */
+export interface PageDays {
+  days: string[];
+  rows: number[];
+  offered: number[];
+  pages: number[];
+}
+
+export const NO_PAGE_DAYS: PageDays = { days: [], rows: [], offered: [], pages: [] };
+
 /** A page's upsert, built but not run: one row `{ inserted }` per record it inserted or replaced. */
 export interface PageUpsertStatement {
   /** The statement; with `guard`, it stores nothing unless the guard holds. */
-  statement(guard?: RawBuilder<boolean>): RawBuilder<{ inserted: boolean }>;
+  statement(guard?: RawBuilder<boolean>): RawBuilder<{ inserted: boolean; day: string | null }>;
   /** Records it offers (each Id once); those it neither inserts nor replaces are unchanged. */
   rows: number;
 }
@@ -34,6 +48,9 @@ export async function commitPageWithUpsert(
   upsert: PageUpsertStatement | undefined,
   page: Omit<PageCounters, UpsertCount>,
   finish?: { result: { sourceCount: number | null; shortfall: string | null }; elapsedMs: number },
+  /** QBO requests this commit accounts for: the page and any COUNT asked since the last commit. */
+  requests = 1,
+  days: PageDays = NO_PAGE_DAYS,
 ): Promise<Record<UpsertCount, number>> {
   const now = new Date();
   const offered = upsert?.rows ?? 0;
@@ -52,7 +69,9 @@ export async function commitPageWithUpsert(
         duration_ms = duration_ms + ${finish.elapsedMs}`
     : sql``;
   const owned = sql<boolean>`EXISTS (SELECT 1 FROM own)`;
-  const upserted = upsert ? upsert.statement(owned) : sql`SELECT true AS inserted WHERE false`;
+  const upserted = upsert
+    ? upsert.statement(owned)
+    : sql`SELECT true AS inserted, NULL::date AS day WHERE false`;
   const { rows } = await sql<{ n_inserted: number; n_updated: number; owned: boolean }>`${sql.raw(PREPARED)}
     WITH own AS (
       SELECT 1 FROM ops.windows WHERE ${heldBy(attempt)} AND ${takesPages(attempt.runId)} FOR UPDATE
@@ -62,8 +81,21 @@ export async function commitPageWithUpsert(
         (count(*) FILTER (WHERE NOT inserted))::int AS n_updated
       FROM up
     ), w AS (
-      UPDATE ops.windows SET ${updates}${finished}, updated_at = ${now}
+      UPDATE ops.windows SET ${updates}${finished}, requests = requests + ${requests}::int,
+        updated_at = ${now}
       FROM c WHERE ${heldBy(attempt)} AND ${owned}
+    ), d AS (
+      INSERT INTO ops.window_days AS t (run_id, entity, day, pages, rows_fetched, inserted, updated, unchanged)
+      SELECT ${attempt.runId}::text, ${attempt.entity}::text, o.day, o.pages, o.rows,
+        coalesce(u.ins, 0), coalesce(u.upd, 0), o.offered - coalesce(u.ins, 0) - coalesce(u.upd, 0)
+      FROM unnest(${days.days}::date[], ${days.rows}::int[], ${days.offered}::int[], ${days.pages}::int[])
+          AS o(day, rows, offered, pages)
+        LEFT JOIN (SELECT day, (count(*) FILTER (WHERE inserted))::int AS ins,
+            (count(*) FILTER (WHERE NOT inserted))::int AS upd FROM up GROUP BY day) u USING (day)
+      WHERE ${owned}
+      ON CONFLICT (run_id, entity, day) DO UPDATE SET pages = t.pages + excluded.pages,
+        rows_fetched = t.rows_fetched + excluded.rows_fetched, inserted = t.inserted + excluded.inserted,
+        updated = t.updated + excluded.updated, unchanged = t.unchanged + excluded.unchanged
     )
     SELECT n_inserted, n_updated, ${owned} AS owned FROM c`.execute(db);
   if (rows[0]?.owned !== true) throw new LeaseLostError(attempt, `page ${page.pageNumber}`);

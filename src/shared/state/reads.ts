@@ -11,6 +11,25 @@ export async function getWindow(db: Db, key: WindowKey) {
   return db.selectFrom('ops.windows').selectAll().where(isWindow(key)).executeTakeFirst();
 }
 
+/**
+ * The window of the run that reads `key.day` for the entity: the day's own window in a day plan,
+ * the window whose range holds the day in an adaptive one (a span, or a part of a split), the
+ * run's one window for an entity read whole.
+ */
+export async function getWindowCovering(db: Db, key: WindowKey) {
+  const start = new Date(`${key.day}T00:00:00Z`);
+  const end = new Date(start.getTime() + 86_400_000);
+  return db
+    .selectFrom('ops.windows')
+    .selectAll()
+    .where('run_id', '=', key.runId)
+    .where('entity', '=', key.entity)
+    .where('window_start_utc', '<', end)
+    .where('window_end_utc', '>', start)
+    .orderBy('window_start_utc')
+    .executeTakeFirst();
+}
+
 /** The state of a run that a window job checks before and between pages (halted, cancelled). */
 export interface RunState {
   status: RunStatus;
@@ -25,6 +44,15 @@ export interface WindowState {
   rereadPasses: number;
   /** The lease the window holds now: the job starts it only if it still holds this one. */
   lease: number;
+  /** The window's range as stored: a split shrinks it, so the job reads it from here, not its data. */
+  start: Date;
+  end: Date;
+  /**
+   * True for the window an adaptive plan made for an entity, over the run's whole range: when its
+   * first page finds it dense, it splits. Its parts are not split again: each holds about a part's
+   * worth of records, or one day.
+   */
+  splittable: boolean;
 }
 
 /**
@@ -45,9 +73,15 @@ export async function getWindowAndRun(
     committed_pages: number | null;
     reread_passes: number | null;
     lease: number | null;
+    window_start_utc: Date | null;
+    window_end_utc: Date | null;
+    splittable: boolean | null;
   }>`${sql.raw(PREPARED)}
     SELECT r.status AS run_status, r.status_reason AS run_status_reason,
-      w.status, w.job_id, w.committed_pages, w.reread_passes, w.lease
+      w.status, w.job_id, w.committed_pages, w.reread_passes, w.lease,
+      w.window_start_utc, w.window_end_utc,
+      (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc
+        AND w.window_end_utc = r.range_end_utc) AS splittable
     FROM ops.runs r
       LEFT JOIN ops.windows w ON w.run_id = r.run_id AND w.entity = ${key.entity} AND w.day = ${key.day}
     WHERE r.run_id = ${key.runId}`.execute(db);
@@ -63,6 +97,9 @@ export async function getWindowAndRun(
       committedPages: row.committed_pages ?? 0,
       rereadPasses: row.reread_passes ?? 0,
       lease: row.lease ?? 0,
+      start: row.window_start_utc as Date,
+      end: row.window_end_utc as Date,
+      splittable: row.splittable === true,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import type { WindowsPlan } from '../db-types.js';
 import { windowJobId } from '../queue.js';
 import { LIVE_RUN_STATUSES } from './statuses.js';
 
@@ -12,6 +13,8 @@ export interface NewRun {
   startAt: Date;
   /** Same realm, entities and range: at most one live run per key. */
   dedupeKey: string;
+  /** How the windows were planned. Default `day`. */
+  windowsPlan?: WindowsPlan;
   /** One per entity and window (entities read whole have one window for the run). */
   windows: { entity: string; day: string; start: Date; end: Date }[];
 }
@@ -34,6 +37,7 @@ export async function createRun(db: Db, run: NewRun): Promise<boolean> {
         page_size: run.pageSize,
         start_at_utc: run.startAt,
         dedupe_key: run.dedupeKey,
+        windows_plan: run.windowsPlan ?? 'day',
         status: 'scheduled',
       })
       .onConflict((oc) => oc.column('dedupe_key').where('status', 'in', LIVE_RUN_STATUSES).doNothing())

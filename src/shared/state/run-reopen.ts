@@ -131,34 +131,47 @@ export async function requeueWindow(
   fresh: boolean,
 ): Promise<string | undefined> {
   const next = nextGeneration(key, generation);
-  const result = await db
-    .updateTable('ops.windows')
-    .set({
-      status: 'pending',
-      ...next,
-      error: null,
-      finished_at: null,
-      updated_at: new Date(),
-      ...(fresh
-        ? {
-            committed_pages: 0,
-            reread_passes: 0,
-            pages: 0,
-            rows_fetched: 0,
-            inserted: 0,
-            updated: 0,
-            unchanged: 0,
-            skipped: 0,
-            temporal_anomalies: 0,
-            source_count: null,
-          }
-        : {}),
-    })
-    .where(isWindow(key))
-    .where('generation', '=', generation)
-    .where('status', fresh ? '=' : 'in', fresh ? 'succeeded' : ['pending', ...UNSUCCESSFUL_WINDOW_STATUSES])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n ? next.job_id : undefined;
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('ops.windows')
+      .set({
+        status: 'pending',
+        ...next,
+        error: null,
+        finished_at: null,
+        updated_at: new Date(),
+        ...(fresh
+          ? {
+              committed_pages: 0,
+              reread_passes: 0,
+              pages: 0,
+              rows_fetched: 0,
+              inserted: 0,
+              updated: 0,
+              unchanged: 0,
+              skipped: 0,
+              temporal_anomalies: 0,
+              source_count: null,
+            }
+          : {}),
+      })
+      .where(isWindow(key))
+      .where('generation', '=', generation)
+      .where('status', fresh ? '=' : 'in', fresh ? 'succeeded' : ['pending', ...UNSUCCESSFUL_WINDOW_STATUSES])
+      .returning(['window_start_utc', 'window_end_utc'])
+      .executeTakeFirst();
+    if (!result) return undefined;
+    // A fresh read counts its days from zero too (a window over several days, see ops.window_days).
+    if (fresh)
+      await trx
+        .deleteFrom('ops.window_days')
+        .where('run_id', '=', key.runId)
+        .where('entity', '=', key.entity)
+        .where(sql<boolean>`day >= (${result.window_start_utc}::timestamptz AT TIME ZONE 'UTC')::date`)
+        .where(sql<boolean>`day < (${result.window_end_utc}::timestamptz AT TIME ZONE 'UTC')`)
+        .execute();
+    return next.job_id;
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { UpdateObject } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database } from '../db-types.js';
 import {
@@ -48,6 +48,8 @@ export async function finishWindow(
   attempt: WindowAttempt,
   result: { sourceCount: number | null; shortfall: string | null },
   elapsedMs: number,
+  /** COUNTs asked since the last page committed (the reconciliation's). */
+  requests = 0,
 ): Promise<RunStatus | undefined> {
   await endWindow(
     db,
@@ -59,6 +61,7 @@ export async function finishWindow(
       source_count: result.sourceCount,
       error: result.shortfall,
       finished_at: new Date(),
+      requests: sql<number>`requests + ${requests}::int`,
     },
     "the window's success",
   );

@@ -117,9 +117,15 @@ export function pageCounterUpdates(
 }
 
 /** Reconciliation found records missing: the window is read again from its first page. */
-export async function restartPass(db: Db, attempt: WindowAttempt, pass: number): Promise<void> {
+export async function restartPass(
+  db: Db,
+  attempt: WindowAttempt,
+  pass: number,
+  /** COUNTs asked since the last page committed (the one that found records missing). */
+  requests = 0,
+): Promise<void> {
   const result = await sql`UPDATE ops.windows SET committed_pages = 0, reread_passes = ${pass},
-      updated_at = ${new Date()}
+      requests = requests + ${requests}::int, updated_at = ${new Date()}
     WHERE ${heldBy(attempt)} AND status = 'running'`.execute(db);
   if ((result.numAffectedRows ?? 0n) === 0n) throw new LeaseLostError(attempt, `re-read pass ${pass}`);
 }
