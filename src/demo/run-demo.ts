@@ -93,7 +93,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const entities = ENTITIES.map((e) => e.name);
     const startAt = new Date(Date.now() + 2_000);
-    const plan = planBackfill({ realmId, entities, from: FROM, to: TO, startAt, pageSize: 1000 });
+    const plan = planBackfill({
+      realmId,
+      entities,
+      from: FROM,
+      to: TO,
+      startAt,
+      pageSize: 1000,
+      windows: 'adaptive',
+    });
     const run = await enqueueBackfill(db, queue, plan);
     out(
       `run ${run.runId}: ${run.jobs} jobs (${entities.join(', ')}, 2026-01-01..2026-01-31), starts at ${bothZones(run.startAt, config.displayTimezone)}`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Selectable } from 'kysely';
 import type { Db } from '../shared/db.js';
-import type { RunTable } from '../shared/db-types.js';
+import type { RunTable, WindowsPlan } from '../shared/db-types.js';
 import { ALL_ENTITIES, entityNames, findEntity } from '../shared/entities.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { createRun, findLiveRun } from '../shared/state/index.js';
@@ -18,12 +18,26 @@ export interface EnqueueRequest {
   startAt: Date;
   /** Rows per page, 1..1000. Default 1000 (QBO's maximum: fewest requests). */
   pageSize: number;
+  /**
+   * `adaptive`: one window per entity over the whole range, which the worker splits into
+   * day-aligned parts where the data is dense (requests follow the records); `day`: one window per
+   * entity and UTC day (requests follow the days). The CLI's default is `adaptive`; callers of
+   * the library say which.
+   */
+  windows: WindowsPlan;
 }
+
+export const WINDOWS_PLANS = ['adaptive', 'day'] as const satisfies readonly WindowsPlan[];
 
 export interface EnqueuePlan {
   request: EnqueueRequest;
+  /** The UTC days of the range. */
   windows: DayWindow[];
+  /** Jobs (and windows) the plan enqueues. */
   jobs: number;
+  /** Jobs a plan of day windows would enqueue: the per-day worst case of the forecast. */
+  perDayJobs: number;
+  windowsPlan: WindowsPlan;
   dedupeKey: string;
 }
 
@@ -61,10 +75,11 @@ export function parseEntities(value: string | undefined): string[] {
  * whole run for those read whole (snapshots, tax codes and rates). That one is labelled with the
  * run's first day and spans the run's range, though its query has no time condition.
  */
-export function entityWindows(entity: string, days: DayWindow[]): DayWindow[] {
+export function entityWindows(entity: string, days: DayWindow[], plan: WindowsPlan = 'day'): DayWindow[] {
   const first = days[0];
   const last = days[days.length - 1];
-  if (findEntity(entity)?.read !== 'whole' || !first || !last) return days;
+  // An adaptive plan reads every entity as one window over the range, like a whole read.
+  if ((plan === 'day' && findEntity(entity)?.read !== 'whole') || !first || !last) return days;
   return [{ day: first.day, start: first.start, end: last.end }];
 }
 
@@ -79,8 +94,21 @@ export function planBackfill(request: EnqueueRequest): EnqueuePlan {
     request.from.toISOString(),
     request.to.toISOString(),
   ].join('|');
-  const jobs = request.entities.reduce((n, e) => n + entityWindows(e, windows).length, 0);
-  return { request, windows, jobs, dedupeKey };
+  const windowsPlan = request.windows;
+  const jobs = planJobs(request.entities, windows, windowsPlan);
+  return {
+    request,
+    windows,
+    jobs,
+    perDayJobs: planJobs(request.entities, windows, 'day'),
+    windowsPlan,
+    dedupeKey,
+  };
+}
+
+/** The jobs a plan enqueues for `entities` over `days` (before any split). */
+export function planJobs(entities: string[], days: DayWindow[], plan: WindowsPlan): number {
+  return entities.reduce((n, e) => n + entityWindows(e, days, plan).length, 0);
 }
 
 function newRunId(now: Date): string {
@@ -115,8 +143,9 @@ export async function enqueueBackfill(
     pageSize: request.pageSize,
     startAt: request.startAt,
     dedupeKey: plan.dedupeKey,
+    windowsPlan: plan.windowsPlan,
     windows: request.entities.flatMap((entity) =>
-      entityWindows(entity, plan.windows).map((w) => ({ entity, ...w })),
+      entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({ entity, ...w })),
     ),
   });
 
@@ -135,7 +164,7 @@ export async function enqueueBackfill(
   }
 
   const windows: WindowToEnqueue[] = request.entities.flatMap((entity) =>
-    entityWindows(entity, plan.windows).map((w) => ({
+    entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({
       runId,
       realmId: request.realmId,
       entity,

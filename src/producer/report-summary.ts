@@ -52,6 +52,7 @@ export function reportFoot(report: RunReport): string[] {
       `rows: ${t.rowsFetched} fetched, ${t.inserted} inserted, ${t.updated} updated, ${t.unchanged} unchanged, ` +
         `${t.skipped} skipped, ${t.temporalAnomalies} temporal anomalies`,
     ),
+    ...wrap(`QBO requests: ${t.requests} (pages and COUNTs of the committed reads)`),
   ];
 }
 

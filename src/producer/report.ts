@@ -3,27 +3,17 @@ import { getRun, type WindowCounters } from '../shared/state/index.js';
 import { textTable } from '../shared/text-table.js';
 import { UsageError } from '../shared/usage-error.js';
 import { reportFoot, reportHead } from './report-summary.js';
+import { reportWindows, type WindowReport } from './report-days.js';
 
-export interface WindowReport {
-  entity: string;
-  day: string;
-  status: string;
-  pages: number;
-  rowsFetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  sourceCount: number | null;
-  durationMs: number;
-  attempts: number;
-  error: string | null;
-}
+export type { WindowReport };
 
-/** A run's windows counted, and the sums of their counters. */
+/** A run's entries (entity-days) counted, and the sums of their windows' counters. */
 export interface ReportTotals extends WindowCounters {
   windows: number;
   succeeded: number;
   failed: number;
+  /** QBO requests the run's committed work took (pages and COUNTs). */
+  requests: number;
 }
 
 /** The contract's `report --format json` object, keys in the documented order. */
@@ -37,52 +27,33 @@ export interface RunReport {
 export async function buildReport(db: Db, runId: string): Promise<RunReport & { meta: ReportMeta }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  const rows = await db
-    .selectFrom('ops.windows')
-    .selectAll()
-    .where('run_id', '=', runId)
-    .orderBy('entity')
-    .orderBy('day')
-    .execute();
+  const { windows: rows, entries } = await reportWindows(db, run);
   const totals: ReportTotals = {
-    windows: rows.length,
-    succeeded: 0,
-    failed: 0,
+    windows: entries.length,
+    succeeded: entries.filter((e) => e.status === 'succeeded').length,
+    failed: entries.filter((e) => e.status === 'failed').length,
     rowsFetched: 0,
     inserted: 0,
     updated: 0,
     unchanged: 0,
     skipped: 0,
     temporalAnomalies: 0,
+    requests: 0,
   };
   for (const w of rows) {
-    if (w.status === 'succeeded') totals.succeeded++;
-    if (w.status === 'failed') totals.failed++;
     totals.rowsFetched += w.rows_fetched;
     totals.inserted += w.inserted;
     totals.updated += w.updated;
     totals.unchanged += w.unchanged;
     totals.skipped += w.skipped;
     totals.temporalAnomalies += w.temporal_anomalies;
+    totals.requests += w.requests;
   }
   return {
     runId,
     status: run.status,
     totals,
-    windows: rows.map((w) => ({
-      entity: w.entity,
-      day: w.day,
-      status: w.status,
-      pages: w.pages,
-      rowsFetched: w.rows_fetched,
-      inserted: w.inserted,
-      updated: w.updated,
-      unchanged: w.unchanged,
-      sourceCount: w.source_count,
-      durationMs: Number(w.duration_ms),
-      attempts: w.attempts,
-      error: w.error,
-    })),
+    windows: entries,
     meta: {
       realmId: run.realm_id,
       from: run.range_start_utc,

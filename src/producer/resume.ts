@@ -3,7 +3,7 @@ import type { Db } from '../shared/db.js';
 import type { WindowJobData } from '../shared/queue.js';
 import {
   getRun,
-  getWindow,
+  getWindowCovering,
   isLiveRunStatus,
   OPEN_WINDOW_STATUSES,
   reopenRun,
@@ -13,6 +13,7 @@ import {
   requeueWindow,
 } from '../shared/state/index.js';
 import { UsageError } from '../shared/usage-error.js';
+import { planDays } from './dates.js';
 import { addPendingJobs } from './enqueue.js';
 
 export interface ResumeResult {
@@ -77,12 +78,13 @@ export async function retryWindow(
   entity: string,
   day: string,
   jobOptions?: JobsOptions,
-): Promise<{ jobId: string }> {
+): Promise<{ jobId: string; span?: [string, string] }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
-  const key = { runId, entity, day };
-  const window = await getWindow(db, key);
+  // The window that reads the day: the day's own, or (adaptive plans) the span or part holding it.
+  const window = await getWindowCovering(db, { runId, entity, day });
   if (!window) throw new UsageError(`run ${runId} has no window ${entity} ${day}`);
+  const key = { runId, entity, day: window.day };
   const running = () =>
     new UsageError(`window ${entity} ${day} of run ${runId} is running: nothing to retry`);
   if (window.status === 'running') throw running();
@@ -95,5 +97,9 @@ export async function retryWindow(
   if (jobId === undefined) throw running();
   if (!isLiveRunStatus(run.status)) await reopenRun(db, runId, RETRYABLE_RUN_STATUSES);
   await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
-  return { jobId };
+  const span = planDays(window.window_start_utc, window.window_end_utc);
+  return {
+    jobId,
+    ...(span.length > 1 ? { span: [span[0]?.day ?? day, span[span.length - 1]?.day ?? day] } : {}),
+  };
 }

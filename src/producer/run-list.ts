@@ -18,6 +18,10 @@ export interface RunRow {
   windows: Record<string, number>;
   totalWindows: number;
   rowsFetched: number;
+  /** How the windows were planned (`adaptive` or `day`). */
+  windowsPlan: string;
+  /** QBO requests the run's committed reads took so far. */
+  requests: number;
 }
 
 /** How many runs the list shows, newest first. */
@@ -43,6 +47,7 @@ export async function listRuns(db: Db, options: { runId?: string; limit?: number
       'status',
       sql<number>`count(*)::int`.as('n'),
       sql<string>`coalesce(sum(rows_fetched), 0)::bigint`.as('rows'),
+      sql<string>`coalesce(sum(requests), 0)::bigint`.as('requests'),
     ])
     .where(
       'run_id',
@@ -68,6 +73,8 @@ export async function listRuns(db: Db, options: { runId?: string; limit?: number
       totalWindows: mine.reduce((n, c) => n + c.n, 0),
       // bigint comes back from pg as a string.
       rowsFetched: mine.reduce((n, c) => n + Number(c.rows), 0),
+      windowsPlan: r.windows_plan,
+      requests: mine.reduce((n, c) => n + Number(c.requests), 0),
     };
   });
 }

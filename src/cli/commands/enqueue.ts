@@ -3,7 +3,8 @@ import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { checkRange, parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
-import { enqueueBackfill, parseEntities, planBackfill } from '../../producer/enqueue.js';
+import { enqueueBackfill, parseEntities, planBackfill, WINDOWS_PLANS } from '../../producer/enqueue.js';
+import type { WindowsPlan } from '../../shared/db-types.js';
 import { forecastBackfill, forecastText } from '../../producer/forecast.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { followFromCli } from '../follow.js';
@@ -12,9 +13,10 @@ import { withProducer } from '../producer-context.js';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
-  summary: 'plan a backfill (one job per entity and UTC day) and enqueue it, delayed until --start-at',
+  summary:
+    'plan a backfill (reads that follow the data, or one job per entity and UTC day) and enqueue it, delayed until --start-at',
   usage:
-    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json] [--follow]',
+    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
   async run(argv, io) {
     const { values, positionals } = parseFlags(
       argv,
@@ -25,6 +27,7 @@ export const enqueueCommand: Command = {
         'start-at': { type: 'string' },
         realm: { type: 'string' },
         'page-size': { type: 'string' },
+        windows: { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         follow: { type: 'boolean' },
@@ -54,10 +57,13 @@ export const enqueueCommand: Command = {
     if (realmId === undefined) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
     checkRealmFlag(realmId, true);
     const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
-    const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize });
+    const windows = (values.windows ?? 'adaptive') as WindowsPlan;
+    if (!WINDOWS_PLANS.includes(windows))
+      throw new UsageError(`--windows: expected adaptive or day, got ${JSON.stringify(values.windows)}`);
+    const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
 
     if (values['dry-run']) {
-      const forecast = forecastBackfill(plan.jobs, {
+      const forecast = forecastBackfill(plan, {
         requestsPerMinute: config.requestsPerMinute,
         monthlyReadQuota: config.qbo.monthlyReadQuota,
       });
@@ -72,6 +78,9 @@ export const enqueueCommand: Command = {
               minRequests: forecast.requests,
               minMinutes: Math.round(forecast.minutes * 10) / 10,
               minQuotaShare: Math.round(forecast.quotaShare * 10_000) / 10_000,
+              perDayRequests: forecast.perDayRequests,
+              perDayMinutes: Math.round(forecast.perDayMinutes * 10) / 10,
+              perDayQuotaShare: Math.round(forecast.perDayQuotaShare * 10_000) / 10_000,
               monthlyReadQuota: forecast.monthlyReadQuota,
             },
           }),
@@ -81,7 +90,9 @@ export const enqueueCommand: Command = {
         const last = plan.windows[plan.windows.length - 1];
         io.out(`dry run: nothing was recorded or enqueued`);
         io.out(
-          `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`,
+          plan.windowsPlan === 'day'
+            ? `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`
+            : `would enqueue ${plan.jobs} jobs for realm ${realmId}: one per entity over ${plan.windows.length} UTC days (${entities.join(', ')}), split where the data is dense`,
         );
         io.out(
           `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,

@@ -33,9 +33,13 @@ export const statusCommand = producerCommand({
   },
   async act(ctx, values, io) {
     const { db, config } = ctx;
+    const budget = {
+      requestsPerMinute: config.requestsPerMinute,
+      monthlyReadQuota: config.qbo.monthlyReadQuota,
+    };
     if (values.watch) {
       // A bar per run until every run followed has ended (the live ones, or the one asked for).
-      if (values.run !== undefined) await runStatuses(db, values.run);
+      if (values.run !== undefined) await runStatuses(db, budget, values.run);
       const runIds = values.run !== undefined ? [values.run] : await liveRunIds(ctx);
       if (runIds.length === 0) {
         io.out('no run is scheduled or running');
@@ -45,7 +49,7 @@ export const statusCommand = producerCommand({
       return EXIT.ok;
     }
     const reads = await readsThisMonth(ctx.redis, config.queuePrefix);
-    const runs = (await runStatuses(db, values.run)).map((r) => ({
+    const runs = (await runStatuses(db, budget, values.run)).map((r) => ({
       ...r,
       realmReadsThisMonth: reads[r.realmId] ?? 0,
     }));
@@ -114,7 +118,10 @@ export const retryCommand = producerCommand({
   },
   async act({ db, queue, config }, { runId, entity, day }, io) {
     const r = await retryWindow(db, queue, runId, entity, day, windowJobOptions(config.windowJobs));
-    io.out(`window ${entity} ${day} of run ${runId} enqueued as job ${r.jobId}`);
+    io.out(
+      `window ${entity} ${day} of run ${runId} enqueued as job ${r.jobId}` +
+        (r.span ? ` (read with the rest of its window, ${r.span[0]} .. ${r.span[1]})` : ''),
+    );
     return EXIT.ok;
   },
 });
