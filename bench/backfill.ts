@@ -28,6 +28,7 @@ export async function benchBackfill(): Promise<BenchResult> {
   ];
   try {
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ['invoices'],
       from: new Date('2025-04-01T00:00:00Z'),

@@ -13,6 +13,7 @@ export async function benchEnqueue(): Promise<BenchResult> {
   const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
   try {
     const plan = planBackfill({
+      windows: 'day',
       realmId: '1',
       entities: ['invoices', 'customers', 'items'],
       from: new Date('2024-01-01T00:00:00Z'),

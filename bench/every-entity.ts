@@ -46,6 +46,7 @@ const workers = Array.from({ length: Number(workersArg) }, () =>
 let ok = false;
 try {
   const plan = planBackfill({
+    windows: 'day',
     realmId,
     entities: entityNames(),
     from,

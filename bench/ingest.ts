@@ -148,7 +148,15 @@ export async function benchIngest(): Promise<BenchResult> {
       const enqueued = await enqueueBackfill(
         tdb.db,
         queue,
-        planBackfill({ realmId, entities: ['invoices'], from, to, startAt: new Date(), pageSize: 1000 }),
+        planBackfill({
+          windows: 'day',
+          realmId,
+          entities: ['invoices'],
+          from,
+          to,
+          startAt: new Date(),
+          pageSize: 1000,
+        }),
       );
       enqueuedAt = Date.now();
       return { runId: enqueued.runId, status: await waitForRunEnd(tdb.db, enqueued.runId, 600_000, 20) };

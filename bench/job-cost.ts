@@ -110,6 +110,7 @@ export async function benchJobCost(): Promise<BenchResult> {
       const runIds: string[] = [];
       for (const realmId of realms) {
         const plan = planBackfill({
+          windows: 'day',
           realmId,
           entities: ENTITIES,
           from,

@@ -104,6 +104,7 @@ async function productWay(emulator: Emulator, db: Db, dbUrl: string, scope: Scop
       db,
       queue,
       planBackfill({
+        windows: 'day',
         realmId,
         entities: ENTITIES,
         from: utcDay(scope.from),

@@ -75,6 +75,7 @@ async function throughput(realmCount: number, startLagAllowanceMs?: number): Pro
   try {
     for (const realmId of realms) {
       const plan = planBackfill({
+        windows: 'day',
         realmId,
         entities: ENTITIES,
         from: new Date('2023-01-01T00:00:00Z'),
@@ -202,6 +203,7 @@ export async function benchThousand(): Promise<string[]> {
       let jobs = 0;
       for (const realmId of realms) {
         const plan = planBackfill({
+          windows: 'day',
           realmId,
           entities: ENTITIES,
           from: new Date('2026-01-01T00:00:00Z'),
@@ -264,6 +266,7 @@ export async function benchScale(): Promise<string[]> {
   const redis = new Redis(TEST_REDIS_URL);
   try {
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ENTITIES,
       from: new Date(`${SCALE_FROM}T00:00:00Z`),

@@ -99,7 +99,18 @@ void describe(
 
     void it('retries the failed jobs from Bull Board and the halted run ends succeeded', async () => {
       const enqueue = await runCli(
-        ['enqueue', '--entities', ENTITIES.join(','), '--from', '2026-01-01', '--to', '2026-01-31', '--json'],
+        [
+          'enqueue',
+          '--windows',
+          'day',
+          '--entities',
+          ENTITIES.join(','),
+          '--from',
+          '2026-01-01',
+          '--to',
+          '2026-01-31',
+          '--json',
+        ],
         env,
       );
       assert.equal(enqueue.code, 0, enqueue.stderr);

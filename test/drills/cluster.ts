@@ -160,6 +160,7 @@ export class DrillCluster {
 
   async enqueue(pageSize = 2): Promise<string> {
     const plan = planBackfill({
+      windows: 'day',
       realmId: this.realmId,
       entities: this.entities,
       from: new Date(this.from),

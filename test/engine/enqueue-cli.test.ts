@@ -115,7 +115,7 @@ describe('qbo-backfill enqueue', () => {
     [
       'unknown flag',
       ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--frobnicate'],
-      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--dry-run] [--json] [--follow]',
+      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
     ],
   ];
   for (const [label, args, message] of bad) {
@@ -162,23 +162,27 @@ describe('qbo-backfill enqueue', () => {
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {
-    const r = await runCli(
-      [
-        'enqueue',
-        '--entities',
-        'invoices,customers',
-        '--from',
-        '2026-01-01',
-        '--to',
-        '2026-01-31',
-        '--start-at',
-        '2099-02-01T15:30:00Z',
-        '--dry-run',
-      ],
-      env,
-    );
+    const args = [
+      'enqueue',
+      '--entities',
+      'invoices,customers',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-31',
+      '--start-at',
+      '2099-02-01T15:30:00Z',
+      '--dry-run',
+    ];
+    const r = await runCli(args, env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /would enqueue 62 jobs/);
+    // Reads that follow the data by default: one window per entity over the range.
+    assert.match(
+      r.stdout,
+      /would enqueue 2 jobs for realm \S+: one per entity over 31 UTC days \(invoices, customers\), split where the data is dense/,
+    );
+    const days = await runCli([...args, '--windows', 'day'], env);
+    assert.match(days.stdout, /would enqueue 62 jobs for realm \S+: invoices, customers x 31 UTC days/);
     assert.match(r.stdout, /would start at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil/);
     assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
   });
@@ -196,22 +200,33 @@ describe('qbo-backfill enqueue', () => {
     ];
     const r = await runCli(args, { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /needs at least 62 QBO requests \(one per window/);
-    assert.match(r.stdout, /takes at least 1 min at the realm budget of 480 requests\/min/);
-    assert.match(r.stdout, /uses at least 6\.20% of the monthly read quota \(1000\)/);
+    assert.match(
+      r.stdout,
+      /needs 2 to 62 QBO requests \(one per entity for data that fits a page, up to one per entity and UTC day/,
+    );
+    assert.match(r.stdout, /takes 1 min to 1 min at the realm budget of 480 requests\/min/);
+    assert.match(r.stdout, /uses 0\.20% to 6\.20% of the monthly read quota \(1000\)/);
     const json = await runCli([...args, '--json'], { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
     assert.deepEqual((JSON.parse(json.stdout) as { forecast: unknown }).forecast, {
-      minRequests: 62,
-      minMinutes: 0.1,
-      minQuotaShare: 0.062,
+      minRequests: 2,
+      minMinutes: 0,
+      minQuotaShare: 0.002,
+      perDayRequests: 62,
+      perDayMinutes: 0.1,
+      perDayQuotaShare: 0.062,
       monthlyReadQuota: 1000,
     });
+    const days = await runCli([...args, '--windows', 'day'], { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
+    assert.match(days.stdout, /needs at least 62 QBO requests \(one per window/);
+    assert.match(days.stdout, /uses at least 6\.20% of the monthly read quota \(1000\)/);
     assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
   });
 
   it('enqueues one delayed job per entity and day, and returns the live run when repeated', async () => {
     const args = [
       'enqueue',
+      '--windows',
+      'day',
       '--entities',
       'invoices,customers,items',
       '--from',
@@ -270,5 +285,54 @@ describe('qbo-backfill enqueue', () => {
     const parsed = JSON.parse(fresh.stdout) as { runId: string; existing: boolean };
     assert.notEqual(parsed.runId, runId);
     assert.equal(parsed.existing, false);
+  });
+  it('enqueues one job per entity by default, over the whole range', async () => {
+    const r = await runCli(
+      [
+        'enqueue',
+        '--entities',
+        'invoices,items',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--start-at',
+        '2099-03-01T00:00:00Z',
+        '--json',
+      ],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const { runId, jobs } = JSON.parse(r.stdout) as { runId: string; jobs: number };
+    assert.equal(jobs, 2);
+    const windows = await tdb.db
+      .selectFrom('ops.windows')
+      .select(['entity', 'day', 'window_start_utc', 'window_end_utc', 'status'])
+      .where('run_id', '=', runId)
+      .orderBy('entity')
+      .execute();
+    const range = [new Date('2026-01-01T00:00:00Z'), new Date('2026-02-01T00:00:00Z')];
+    assert.deepEqual(windows, [
+      {
+        entity: 'invoices',
+        day: '2026-01-01',
+        window_start_utc: range[0],
+        window_end_utc: range[1],
+        status: 'pending',
+      },
+      {
+        entity: 'items',
+        day: '2026-01-01',
+        window_start_utc: range[0],
+        window_end_utc: range[1],
+        status: 'pending',
+      },
+    ]);
+    const run = await tdb.db
+      .selectFrom('ops.runs')
+      .select('windows_plan')
+      .where('run_id', '=', runId)
+      .executeTakeFirstOrThrow();
+    assert.equal(run.windows_plan, 'adaptive');
   });
 });

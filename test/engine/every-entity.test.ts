@@ -78,37 +78,80 @@ describe('every entity: January 2026, three worker processes', () => {
     );
   });
 
-  it('loads every record of every entity, as the emulator has it', async () => {
+  it('loads every record of every entity, as the emulator has it (a window per entity and day)', async () => {
+    const whole = ENTITIES.filter((e) => e.read === 'whole');
+    const { requests } = await loadsEveryRecord(
+      'day',
+      realmId,
+      (ENTITIES.length - whole.length) * 31 + whole.length,
+    );
+    assert.equal(requests, (ENTITIES.length - whole.length) * 31 + whole.length, 'one request a window');
+  });
+
+  it('loads every record of every entity with reads that follow the data: one request an entity', async () => {
+    const other = emulator.realmIds[1] as string;
+    const { requests, truths } = await loadsEveryRecord('adaptive', other, ENTITIES.length);
+    // The bound of the plan: about one request per 1000 records of an entity, plus 2.
+    const bound = truths.reduce((n, t) => n + 1.25 * Math.max(1, Math.ceil(t / 1000)) + 2, 0);
+    assert.ok(requests <= bound, `${requests} requests, bound ${bound}`);
+    assert.equal(requests, ENTITIES.length, 'every entity of a small company fits one page');
+  });
+
+  /**
+   * Backs January 2026 up for `realm` with the plan, and checks raw and the report against the
+   * truth, entity by entity and day by day. Returns the QBO requests it took and each entity's count.
+   */
+  async function loadsEveryRecord(
+    plan: 'day' | 'adaptive',
+    realm: string,
+    expectedJobs: number,
+  ): Promise<{ requests: number; truths: number[] }> {
     const enq = await runCli(
-      ['enqueue', '--entities', 'all', '--from', '2026-01-01', '--to', '2026-01-31', '--json'],
+      [
+        'enqueue',
+        '--entities',
+        'all',
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-31',
+        '--windows',
+        plan,
+        '--realm',
+        realm,
+        '--json',
+      ],
       env,
     );
     assert.equal(enq.code, 0, enq.stderr);
     const { runId, jobs } = JSON.parse(enq.stdout) as { runId: string; jobs: number };
+    assert.equal(jobs, expectedJobs);
     const whole = ENTITIES.filter((e) => e.read === 'whole');
-    assert.equal(jobs, (ENTITIES.length - whole.length) * 31 + whole.length);
+    const entries = (ENTITIES.length - whole.length) * 31 + whole.length;
     const status = await waitForRunEnd(tdb.db, runId, 240_000);
     assert.equal(status, 'succeeded', workers.map((w) => w.output().slice(-3000)).join('\n---\n'));
 
     const rep = await runCli(['report', '--run', runId, '--format', 'json'], env);
     assert.equal(rep.code, 0, rep.stderr);
     const report = JSON.parse(rep.stdout) as Report;
-    assert.equal(report.totals.windows, jobs);
-    assert.equal(report.totals.succeeded, jobs);
+    // One entry per entity and UTC day whatever the plan read at once.
+    assert.equal(report.totals.windows, entries);
+    assert.equal(report.totals.succeeded, entries);
     assert.equal(report.totals.temporalAnomalies, 0);
 
     let withData = 0;
     let total = 0;
+    const truths: number[] = [];
     for (const entity of ENTITIES) {
       // Entities read whole are compared with the whole entity (truth without from/to).
       const range = entity.read === 'whole' ? '' : `&from=${FROM}&to=${TO}`;
       const res = await fetch(
-        `${emulator.url}/__emulator/truth?realmId=${realmId}&entity=${entity.qboName}${range}&ids=true`,
+        `${emulator.url}/__emulator/truth?realmId=${realm}&entity=${entity.qboName}${range}&ids=true`,
       );
       assert.equal(res.status, 200, entity.name);
       const truth = (await res.json()) as { count: number; byDay: Record<string, number>; ids: string[] };
       const stored = await sql<{ id: string }>`
-        SELECT id FROM raw.${sql.raw(entity.table)} WHERE realm_id = ${realmId} ORDER BY id`.execute(tdb.db);
+        SELECT id FROM raw.${sql.raw(entity.table)} WHERE realm_id = ${realm} ORDER BY id`.execute(tdb.db);
       assert.deepEqual(
         stored.rows.map((r) => r.id),
         [...truth.ids].sort(),
@@ -124,7 +167,10 @@ describe('every entity: January 2026, three worker processes', () => {
         );
       } else {
         assert.equal(windows.length, 31, entity.name);
-        for (const w of windows) assert.equal(w.inserted, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day}`);
+        for (const w of windows) {
+          assert.equal(w.inserted, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day}`);
+          assert.equal(w.sourceCount, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day}`);
+        }
         assert.equal(
           await misplacedRows(tdb.db, entity.name),
           0,
@@ -133,21 +179,22 @@ describe('every entity: January 2026, three worker processes', () => {
       }
       if (truth.count > 0) withData++;
       total += truth.count;
+      truths.push(truth.count);
     }
     assert.ok(withData >= 28, `${withData} entities hold data`);
     assert.equal(report.totals.inserted, total);
 
     const snapshot = await sql<{ n: number; name: string }>`
-      SELECT count(*)::int AS n, min(payload->>'CompanyName') AS name FROM raw.qb_company_info`.execute(
-      tdb.db,
-    );
+      SELECT count(*)::int AS n, min(payload->>'CompanyName') AS name FROM raw.qb_company_info
+      WHERE realm_id = ${realm}`.execute(tdb.db);
     assert.equal(snapshot.rows[0]?.n, 1);
     assert.ok(snapshot.rows[0]?.name);
     assert.ok(await hasInactive(), 'inactive name-list records are loaded');
     // Nothing was refused: every query the loop sent is one QBO accepts for its entity.
-    const stats = (await emulatorStats(emulator.url)).realms[realmId];
+    const stats = (await emulatorStats(emulator.url)).realms[realm];
     assert.deepEqual(Object.keys(stats?.requests ?? {}), ['200'], JSON.stringify(stats));
-  });
+    return { requests: stats?.requests['200'] ?? 0, truths };
+  }
 
   async function hasInactive(): Promise<boolean> {
     const lists = ENTITIES.filter((e) => e.kind === 'list');

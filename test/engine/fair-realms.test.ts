@@ -59,6 +59,7 @@ describe('fair scheduling across realms', () => {
 
   async function enqueue(realmId: string, from: string, to: string): Promise<string> {
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ['invoices'],
       from: new Date(from),

@@ -60,6 +60,7 @@ describe('hostile record content', () => {
       const from = new Date('2026-02-01T00:00:00Z');
       const to = new Date('2026-02-08T00:00:00Z');
       const plan = planBackfill({
+        windows: 'day',
         realmId,
         entities: ['invoices', 'customers'],
         from,

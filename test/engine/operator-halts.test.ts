@@ -68,6 +68,7 @@ describe('errors that need a person halt the run at once', () => {
       workers.push(startWorker({ config, logger: pino({ level: 'silent' }), concurrency: 3 }));
     }
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ['invoices', 'customers'],
       from: new Date('2026-05-01T00:00:00Z'),

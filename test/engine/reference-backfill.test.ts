@@ -72,6 +72,8 @@ describe('reference backfill: January 2026, two worker processes', () => {
     const enq = await runCli(
       [
         'enqueue',
+        '--windows',
+        'day',
         '--entities',
         'invoices,customers,items',
         '--from',
@@ -146,8 +148,16 @@ describe('reference backfill: January 2026, two worker processes', () => {
       status: string;
       windows: Record<string, number>;
       failures: unknown[];
+      plan: string;
+      requests: number;
+      forecast: Record<string, number>;
     };
     assert.deepEqual([parsed.status, parsed.windows, parsed.failures], ['succeeded', { succeeded: 93 }, []]);
+    // A day plan of a small month: one request a window, as its forecast said.
+    assert.deepEqual(
+      [parsed.plan, parsed.requests, parsed.forecast],
+      ['day', 93, { minRequests: 93, perDayRequests: 93, minQuotaShare: 0.0002, perDayQuotaShare: 0.0002 }],
+    );
     const csv = await runCli(['report', '--run', report.runId, '--format', 'csv'], env);
     const lines = csv.stdout.trim().split('\n');
     assert.equal(

@@ -94,6 +94,7 @@ describe('resilience', () => {
     attempts = 3,
   ): Promise<string> {
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ENTITIES.map((e) => e.name),
       from: new Date(from),

@@ -18,6 +18,7 @@ describe('resume and retry bookkeeping', () => {
     prefix = uniquePrefix('resume');
     queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
     const plan = planBackfill({
+      windows: 'day',
       realmId: '1',
       entities: ['invoices', 'items'],
       from: new Date('2026-01-01T00:00:00Z'),

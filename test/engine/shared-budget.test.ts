@@ -54,6 +54,8 @@ describe('one budget shared by three worker processes', () => {
     const enq = await runCli(
       [
         'enqueue',
+        '--windows',
+        'day',
         '--entities',
         'invoices,customers,items',
         '--from',

@@ -40,6 +40,8 @@ describe('a store out of reach, from the command line', () => {
   it('enqueue says Redis is unreachable; run again once it is back, it adds the jobs to the same run', async () => {
     const args = [
       'enqueue',
+      '--windows',
+      'day',
       '--entities',
       'invoices',
       '--from',

@@ -28,6 +28,7 @@ describe('worker shutdown', () => {
     const realmId = emulator.realmIds[0] as string;
     env = emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId);
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ['invoices'],
       from: new Date('2025-02-01T00:00:00Z'),

@@ -48,7 +48,13 @@ describe('qbo-backfill migrate', () => {
       WHERE table_schema IN ('raw','ops') AND table_name NOT LIKE 'kysely%' ORDER BY 1`.execute(tdb.db);
     assert.deepEqual(
       tables.rows.map((r) => r.t),
-      ['ops.runs', 'ops.tokens', 'ops.windows', ...ENTITIES.map((e) => `raw.${e.table}`).sort()],
+      [
+        'ops.runs',
+        'ops.tokens',
+        'ops.window_days',
+        'ops.windows',
+        ...ENTITIES.map((e) => `raw.${e.table}`).sort(),
+      ],
     );
     assert.ok(tables.rows.some((r) => r.t === 'raw.qb_journal_entries'));
     const pk = await sql<{ def: string }>`

@@ -56,6 +56,7 @@ export async function startWindowHarness(name: string, seed: number): Promise<Wi
     const from = new Date(`${day}T00:00:00Z`);
     const to = new Date(from.getTime() + 86_400_000);
     const plan = planBackfill({
+      windows: 'day',
       realmId,
       entities: ['invoices'],
       from,

@@ -40,13 +40,29 @@ describe('pacing', () => {
 
 describe('quota forecast', () => {
   it('counts one request per window, paced at the realm budget, against the monthly quota', () => {
-    const f = forecastBackfill(3288, { requestsPerMinute: 480, monthlyReadQuota: 500_000 });
+    const f = forecastBackfill(
+      { jobs: 3288, perDayJobs: 3288 },
+      { requestsPerMinute: 480, monthlyReadQuota: 500_000 },
+    );
     assert.equal(f.requests, 3288);
     assert.equal(f.minutes, (3288 * 126) / 60_000);
     assert.deepEqual(forecastText(f), [
       'needs at least 3288 QBO requests (one per window; each further page of a day adds one, and a COUNT)',
       'takes at least 7 min at the realm budget of 480 requests/min',
       'uses at least 0.66% of the monthly read quota (500000)',
+    ]);
+  });
+  it('gives a range for an adaptive plan: one request per entity up to one per entity and UTC day', () => {
+    // Every entity over 2024-2025: 32 windows; day windows would be 20,472 (the figure).
+    const f = forecastBackfill(
+      { jobs: 32, perDayJobs: 20_472 },
+      { requestsPerMinute: 480, monthlyReadQuota: 500_000 },
+    );
+    assert.deepEqual([f.requests, f.perDayRequests], [32, 20_472]);
+    assert.deepEqual(forecastText(f), [
+      'needs 32 to 20472 QBO requests (one per entity for data that fits a page, up to one per entity and UTC day; each further page of records adds about one)',
+      'takes 1 min to 43 min at the realm budget of 480 requests/min',
+      'uses 0.01% to 4.09% of the monthly read quota (500000)',
     ]);
   });
   it('shows the reads of the month per realm and their share of the quota', () => {
