@@ -12,6 +12,7 @@
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
  *   one-realm, ten-realms, thousand, scale   the realm budget (bench/realms.ts)
  *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
+ *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
@@ -21,6 +22,7 @@ import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
+import { DENSITY_BENCHES } from './density.js';
 import { benchUpsert } from './upsert.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -33,7 +35,10 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'job-cost': benchJobCost,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
-    Object.entries(REALM_BENCHES).map(([name, bench]) => [name, async () => ({ rows: await bench() })]),
+    Object.entries({ ...REALM_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
+      name,
+      async () => ({ rows: await bench() }),
+    ]),
   ),
 };
 
