@@ -325,6 +325,10 @@ async function loadWindow(
     found = await getWindowAndRun(db, key);
     window = found.window ?? window;
   }
+  // A job that split its window and died before adding its parts' jobs: add them now (the same
+  // job ids, so parts already queued are left as they are).
+  if (window.split && window.committedPages === 0 && window.rereadPasses === 0)
+    await options.addPendingJobs?.(key.runId);
   const attempt: WindowAttempt = { ...key, lease: window.lease };
   const current = found.run ?? run;
   const stop = stopForRun(current.status, current.statusReason);

@@ -97,3 +97,55 @@ describe('one writer per window', () => {
     assert.equal(stored.length, w.inserted, 'only the first page is stored');
   });
 });
+
+describe('a window that split', () => {
+  let h: WindowHarness;
+  before(async () => {
+    h = await startWindowHarness('split', 93);
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("adds its parts' jobs when the job that split it died before it could", async () => {
+    const job = await h.windowJob('2025-08-01', 4);
+    const runId = job.data.runId;
+    const added: string[] = [];
+    // Redis went away right after the split committed: the parts exist, their jobs do not.
+    await assert.rejects(
+      processWindow(job, undefined, {
+        db: h.tdb.db,
+        qbo: h.client,
+        logger: silent,
+        addPendingJobs: () => Promise.reject(new Error('Redis went away')),
+      }),
+      /Redis went away/,
+    );
+    const parts = await h.tdb.db
+      .selectFrom('ops.windows')
+      .select(['day', 'status', 'window_end_utc'])
+      .where('run_id', '=', runId)
+      .orderBy('day')
+      .execute();
+    // About 4,000 invoices over 4 days in pages of 100: parts of at least 1,000 records.
+    assert.deepEqual(parts[0]?.status, 'failed');
+    assert.ok(parts.length >= 3, JSON.stringify(parts));
+    assert.deepEqual(
+      parts.slice(1).map((p) => p.status),
+      parts.slice(1).map(() => 'pending'),
+    );
+    // The job runs again (its one attempt failed: a retry from Bull Board): it adds the parts'
+    // jobs, then reads its part.
+    const outcome = await processWindow(job, undefined, {
+      db: h.tdb.db,
+      qbo: h.client,
+      logger: silent,
+      addPendingJobs: (id) => {
+        added.push(id);
+        return Promise.resolve();
+      },
+    });
+    assert.equal(outcome.status, 'succeeded');
+    assert.deepEqual(added, [runId]);
+  });
+});

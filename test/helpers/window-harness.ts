@@ -22,8 +22,11 @@ export interface WindowHarness {
   emulator: Awaited<ReturnType<typeof startEmulator>>;
   client: QboClient;
   realmId: string;
-  /** Creates a run of invoices over `day` (pages of 100) and returns a stand-in for its one job. */
-  windowJob(day: string): Promise<Job<WindowJobData>>;
+  /**
+   * Creates a run of invoices from `day` (pages of 100; one day, or `days` of an adaptive plan)
+   * and returns a stand-in for the job of its (first) window.
+   */
+  windowJob(day: string, adaptiveDays?: number): Promise<Job<WindowJobData>>;
   close(): Promise<void>;
 }
 
@@ -52,11 +55,11 @@ export async function startWindowHarness(name: string, seed: number): Promise<Wi
     tokens,
     logger: silent,
   });
-  const windowJob = async (day: string): Promise<Job<WindowJobData>> => {
+  const windowJob = async (day: string, adaptiveDays?: number): Promise<Job<WindowJobData>> => {
     const from = new Date(`${day}T00:00:00Z`);
-    const to = new Date(from.getTime() + 86_400_000);
+    const to = new Date(from.getTime() + (adaptiveDays ?? 1) * 86_400_000);
     const plan = planBackfill({
-      windows: 'day',
+      windows: adaptiveDays === undefined ? 'day' : 'adaptive',
       realmId,
       entities: ['invoices'],
       from,

@@ -53,6 +53,11 @@ export interface WindowState {
    * worth of records, or one day.
    */
   splittable: boolean;
+  /**
+   * True for the first part of a window that split (its start is the run's, its end no longer
+   * is): its job added the other parts' jobs right after the split, unless it died in between.
+   */
+  split: boolean;
 }
 
 /**
@@ -76,12 +81,15 @@ export async function getWindowAndRun(
     window_start_utc: Date | null;
     window_end_utc: Date | null;
     splittable: boolean | null;
+    split: boolean | null;
   }>`${sql.raw(PREPARED)}
     SELECT r.status AS run_status, r.status_reason AS run_status_reason,
       w.status, w.job_id, w.committed_pages, w.reread_passes, w.lease,
       w.window_start_utc, w.window_end_utc,
       (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc
-        AND w.window_end_utc = r.range_end_utc) AS splittable
+        AND w.window_end_utc = r.range_end_utc) AS splittable,
+      (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc
+        AND w.window_end_utc < r.range_end_utc) AS split
     FROM ops.runs r
       LEFT JOIN ops.windows w ON w.run_id = r.run_id AND w.entity = ${key.entity} AND w.day = ${key.day}
     WHERE r.run_id = ${key.runId}`.execute(db);
@@ -100,6 +108,7 @@ export async function getWindowAndRun(
       start: row.window_start_utc as Date,
       end: row.window_end_utc as Date,
       splittable: row.splittable === true,
+      split: row.split === true,
     },
   };
 }
