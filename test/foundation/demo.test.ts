@@ -25,7 +25,7 @@ describe('qbo-backfill demo', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(
       r.stdout,
-      /^database: applied 0001_ops_schema, 0002_raw_invoices_customers_items, 0003_raw_every_entity$/m,
+      /^database: applied 0001_ops_schema, 0002_raw_invoices_customers_items, 0003_raw_every_entity, 0004_window_lease$/m,
     );
     assert.match(
       r.stdout,
