@@ -92,10 +92,16 @@ export async function retryWindow(
     const existing = window.job_id ? await queue.getJob(window.job_id) : undefined;
     if (existing) return { jobId: existing.id ?? window.job_id ?? '' };
   }
-  const jobId = await requeueWindow(db, key, window.generation, window.status === 'succeeded');
+  // The window and its run in one transaction: when the run cannot run again (another live run of
+  // the same backfill), the window is left as it was instead of pending in an ended run, jobless.
+  const jobId = await db.transaction().execute(async (trx) => {
+    const requeued = await requeueWindow(trx, key, window.generation, window.status === 'succeeded');
+    if (requeued !== undefined && !isLiveRunStatus(run.status))
+      await reopenRun(trx, runId, RETRYABLE_RUN_STATUSES);
+    return requeued;
+  });
   // A job took the window (or someone requeued it) since it was read: nothing was changed.
   if (jobId === undefined) throw running();
-  if (!isLiveRunStatus(run.status)) await reopenRun(db, runId, RETRYABLE_RUN_STATUSES);
   await addPendingJobs(db, queue, run, new Date(), undefined, jobOptions);
   const span = planDays(window.window_start_utc, window.window_end_utc);
   return {

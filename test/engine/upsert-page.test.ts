@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { getEntity } from '../../src/shared/entities.js';
 import { parseRecord } from '../../src/workers/qbo-record.js';
 import { pageUpsert, upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
-import { commitPageWithUpsert, createRun, getWindow } from '../../src/shared/state/index.js';
+import { commitPageWithUpsert, createRun, getWindow, startWindow } from '../../src/shared/state/index.js';
 
 const customers = getEntity('customers');
 const audit: PageAudit = {
@@ -99,12 +99,16 @@ describe('page upsert', () => {
       dedupeKey: key.runId,
       windows: [{ entity: 'customers', day: key.day, start: audit.windowStart, end: audit.windowEnd }],
     });
+    // A page commits for the attempt that started the window (it loaded it at lease 0).
+    const started = await startWindow(tdb.db, { ...key, lease: 0 }, null);
+    assert.ok(started);
+    const { attempt } = started;
     const commit = (
       pageNumber: number,
       records: ReturnType<typeof parseRecord>[],
       rowsFetched = records.length,
     ) =>
-      commitPageWithUpsert(tdb.db, key, pageUpsert(customers, records, { ...audit, pageNumber }), {
+      commitPageWithUpsert(tdb.db, attempt, pageUpsert(customers, records, { ...audit, pageNumber }), {
         pageNumber,
         rowsFetched,
         skipped: 1,
@@ -144,7 +148,7 @@ describe('page upsert', () => {
     await assert.rejects(
       commitPageWithUpsert(
         tdb.db,
-        key,
+        attempt,
         pageUpsert(customers, [customer('41', '0', '2026-01-15T09:00:00-08:00', 'E')], audit),
         { pageNumber: 3, rowsFetched: Number.NaN, skipped: 0, temporalAnomalies: 0 },
       ),

@@ -24,8 +24,10 @@ import {
   requeueUnfinishedWindows,
   requeueWindow,
   restartPass,
+  RESUMABLE_RUN_STATUSES,
   startWindow,
   stopWindow,
+  type WindowAttempt,
   type WindowKey,
 } from '../../src/shared/state/index.js';
 import { CommandFailedError } from '../../src/shared/usage-error.js';
@@ -88,12 +90,23 @@ describe('run and window state transitions', () => {
     assert.ok(r);
     return r;
   };
-  /** Ends every window but the given ones as succeeded. */
+  /** The attempt of a job that loaded the window (at the lease it holds now) and has not started it. */
+  const loaded = async (entity: string, day: string): Promise<WindowAttempt> => ({
+    ...key(entity, day),
+    lease: (await window(entity, day)).lease,
+  });
+  /** A job loads the window and starts it: the attempt it holds from then on. */
+  const start = async (entity: string, day: string, jobId: string | null = null) => {
+    const started = await startWindow(tdb.db, await loaded(entity, day), jobId);
+    assert.ok(started);
+    return started.attempt;
+  };
+  /** Starts and ends every window but the given ones as succeeded. */
   const succeedAllBut = async (...except: string[]) => {
     for (const entity of ['invoices', 'items'])
       for (const day of ['2026-01-01', '2026-01-02', '2026-01-03'])
         if (!except.includes(`${entity} ${day}`))
-          await finishWindow(tdb.db, key(entity, day), { sourceCount: 0, shortfall: null }, 1);
+          await finishWindow(tdb.db, await start(entity, day), { sourceCount: 0, shortfall: null }, 1);
   };
 
   it('create: a scheduled run with pending windows under their first job ids; a second live run of the same backfill is refused', async () => {
@@ -119,15 +132,17 @@ describe('run and window state transitions', () => {
 
   it('start, commit pages, finish: counters add up, the duration is added once, the last window ends the run', async () => {
     const k = key('invoices', '2026-01-01');
-    await startWindow(tdb.db, k, 'job-1');
+    // The job loaded the window at lease 0; starting it takes lease 1.
+    const first = await startWindow(tdb.db, { ...k, lease: 0 }, 'job-1');
+    assert.deepEqual(first, { run: { status: 'running', statusReason: null }, attempt: { ...k, lease: 1 } });
     assert.equal((await run()).status, 'running');
     let w = await window('invoices', '2026-01-01');
-    assert.deepEqual([w.status, w.attempts, w.job_id], ['running', 1, 'job-1']);
+    assert.deepEqual([w.status, w.attempts, w.job_id, w.lease], ['running', 1, 'job-1', 1]);
     assert.ok(w.started_at);
     const firstStart = w.started_at;
     for (const pageNumber of [1, 2]) {
       await tdb.db.transaction().execute((trx) =>
-        commitPage(trx, k, {
+        commitPage(trx, first.attempt, {
           pageNumber,
           rowsFetched: 10,
           inserted: 6,
@@ -140,13 +155,18 @@ describe('run and window state transitions', () => {
     }
     w = await window('invoices', '2026-01-01');
     assert.deepEqual([...counters(w), w.committed_pages], [2, 20, 12, 6, 2, 4, 2, 2]);
-    // A second start (a retried job) keeps the first start time and counts another attempt.
-    await startWindow(tdb.db, k, 'job-1');
+    // A second start (a retried job, which loaded the window at lease 1) keeps the first start
+    // time, counts another attempt and takes the next lease.
+    const second = await startWindow(tdb.db, first.attempt, 'job-1');
+    assert.deepEqual(second?.attempt, { ...k, lease: 2 });
     w = await window('invoices', '2026-01-01');
-    assert.equal(w.attempts, 2);
+    assert.deepEqual([w.attempts, w.lease], [2, 2]);
     assert.deepEqual(w.started_at, firstStart);
 
-    assert.equal(await finishWindow(tdb.db, k, { sourceCount: 20, shortfall: null }, 250), undefined);
+    assert.equal(
+      await finishWindow(tdb.db, { ...k, lease: 2 }, { sourceCount: 20, shortfall: null }, 250),
+      undefined,
+    );
     w = await window('invoices', '2026-01-01');
     assert.deepEqual([w.status, w.source_count, w.error, w.duration_ms], ['succeeded', 20, null, 250]);
     assert.ok(w.finished_at);
@@ -156,7 +176,7 @@ describe('run and window state transitions', () => {
     assert.equal(
       await finishWindow(
         tdb.db,
-        key('items', '2026-01-03'),
+        await start('items', '2026-01-03'),
         { sourceCount: 5, shortfall: 'reconciliation: short' },
         1,
       ),
@@ -177,6 +197,12 @@ describe('run and window state transitions', () => {
         jobId: windowJobId(runId, 'invoices', '2026-01-02', 0),
         committedPages: 0,
         rereadPasses: 0,
+        lease: 0,
+        start: new Date('2026-01-02T00:00:00Z'),
+        end: new Date('2026-01-03T00:00:00Z'),
+        // A day plan's window (the default of createRun) never splits.
+        splittable: false,
+        split: false,
       },
     });
     assert.deepEqual(await getWindowAndRun(tdb.db, key('invoices', '2026-02-01')), {
@@ -190,30 +216,42 @@ describe('run and window state transitions', () => {
         window: undefined,
       },
     );
-    // The start returns the run as it is after it: running, whether this start or an earlier one made it so.
-    assert.deepEqual(await startWindow(tdb.db, k, 'job-1'), { status: 'running', statusReason: null });
-    assert.deepEqual(await startWindow(tdb.db, key('items', '2026-01-02'), null), {
-      status: 'running',
-      statusReason: null,
+    // The start returns the run as it is after it: running, whether this start or an earlier one
+    // made it so, and the lease the job holds from now on.
+    const started = await startWindow(tdb.db, { ...k, lease: 0 }, 'job-1');
+    assert.deepEqual(started, {
+      run: { status: 'running', statusReason: null },
+      attempt: { ...k, lease: 1 },
+    });
+    const items = key('items', '2026-01-02');
+    const other = await startWindow(tdb.db, { ...items, lease: 0 }, null);
+    assert.deepEqual(other, {
+      run: { status: 'running', statusReason: null },
+      attempt: { ...items, lease: 1 },
     });
     assert.equal(
-      await startWindow(tdb.db, { runId: 'no-such-run', entity: 'invoices', day: '2026-01-02' }, null),
+      await startWindow(
+        tdb.db,
+        { runId: 'no-such-run', entity: 'invoices', day: '2026-01-02', lease: 0 },
+        null,
+      ),
       undefined,
     );
-    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 500', 1, 3);
+    await failWindow(tdb.db, other.attempt, 'HTTP 500', 1, 3);
     assert.equal((await run()).consecutive_failures, 1);
 
-    // An upsert that inserted 4 records and replaced 2 of the 7 it offered (1 unchanged).
+    // An upsert that inserted 4 records and replaced 2 of the 7 it offered (1 unchanged); like a
+    // real one, it stores nothing unless the commit's guard holds.
     const upsert = {
-      statement: sql<{
-        inserted: boolean;
-      }>`SELECT * FROM (VALUES (true), (true), (true), (true), (false), (false)) v(inserted)`,
+      statement: (guard = sql<boolean>`true`) =>
+        sql<{ inserted: boolean; day: string | null }>`SELECT inserted, NULL::date AS day
+          FROM (VALUES (true), (true), (true), (true), (false), (false)) v(inserted) WHERE ${guard}`,
       rows: 7,
     };
     assert.deepEqual(
       await commitPageWithUpsert(
         tdb.db,
-        k,
+        started.attempt,
         upsert,
         { pageNumber: 1, rowsFetched: 7, skipped: 1, temporalAnomalies: 1 },
         { result: { sourceCount: 7, shortfall: null }, elapsedMs: 120 },
@@ -234,7 +272,7 @@ describe('run and window state transitions', () => {
     assert.deepEqual(
       await commitPageWithUpsert(
         tdb.db,
-        key('items', '2026-01-03'),
+        await start('items', '2026-01-03'),
         undefined,
         { pageNumber: 1, rowsFetched: 0, skipped: 0, temporalAnomalies: 0 },
         { result: { sourceCount: 0, shortfall: null }, elapsedMs: 1 },
@@ -259,7 +297,7 @@ describe('run and window state transitions', () => {
   });
 
   it('restart a pass: committed pages back to zero, the pass counted', async () => {
-    const k = key('items', '2026-01-01');
+    const k = await start('items', '2026-01-01');
     await tdb.db.transaction().execute((trx) =>
       commitPage(trx, k, {
         pageNumber: 1,
@@ -277,29 +315,28 @@ describe('run and window state transitions', () => {
   });
 
   it('release and a retried attempt go back to pending; durations accumulate', async () => {
-    const k = key('items', '2026-01-02');
-    await startWindow(tdb.db, k, null);
-    await releaseWindow(tdb.db, k, 100);
+    await releaseWindow(tdb.db, await start('items', '2026-01-02'), 100);
     let w = await window('items', '2026-01-02');
     assert.deepEqual([w.status, w.duration_ms, w.error, w.finished_at], ['pending', 100, null, null]);
-    await startWindow(tdb.db, k, null);
-    await failWindowAttempt(tdb.db, k, { attempt: 1, attempts: 3, message: 'HTTP 503' }, 50);
+    const retried = await start('items', '2026-01-02');
+    assert.equal(retried.lease, 2);
+    await failWindowAttempt(tdb.db, retried, { attempt: 1, attempts: 3, message: 'HTTP 503' }, 50);
     w = await window('items', '2026-01-02');
     assert.deepEqual([w.status, w.duration_ms, w.error], ['pending', 150, 'attempt 1 of 3 failed: HTTP 503']);
   });
 
   it('fail: the circuit breaker halts the run at the threshold, a success in between resets it', async () => {
-    await failWindow(tdb.db, key('invoices', '2026-01-01'), 'HTTP 500', 1, 3);
-    await failWindow(tdb.db, key('invoices', '2026-01-02'), 'HTTP 500', 1, 3);
+    await failWindow(tdb.db, await start('invoices', '2026-01-01'), 'HTTP 500', 1, 3);
+    await failWindow(tdb.db, await start('invoices', '2026-01-02'), 'HTTP 500', 1, 3);
     assert.equal((await run()).consecutive_failures, 2);
-    await finishWindow(tdb.db, key('invoices', '2026-01-03'), { sourceCount: 0, shortfall: null }, 1);
+    await finishWindow(tdb.db, await start('invoices', '2026-01-03'), { sourceCount: 0, shortfall: null }, 1);
     assert.equal((await run()).consecutive_failures, 0);
-    assert.deepEqual(await failWindow(tdb.db, key('items', '2026-01-01'), 'HTTP 500', 1, 3), {
+    assert.deepEqual(await failWindow(tdb.db, await start('items', '2026-01-01'), 'HTTP 500', 1, 3), {
       halted: false,
       consecutiveFailures: 1,
     });
-    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 500', 1, 3);
-    assert.deepEqual(await failWindow(tdb.db, key('items', '2026-01-03'), 'HTTP 500', 1, 3), {
+    await failWindow(tdb.db, await start('items', '2026-01-02'), 'HTTP 500', 1, 3);
+    assert.deepEqual(await failWindow(tdb.db, await start('items', '2026-01-03'), 'HTTP 500', 1, 3), {
       halted: true,
       consecutiveFailures: 3,
     });
@@ -314,7 +351,7 @@ describe('run and window state transitions', () => {
   });
 
   it('a failed window ends its run failed once every window is done', async () => {
-    await failWindow(tdb.db, key('items', '2026-01-02'), 'HTTP 400', 1, 3);
+    await failWindow(tdb.db, await start('items', '2026-01-02'), 'HTTP 400', 1, 3);
     await succeedAllBut('items 2026-01-02');
     assert.equal((await run()).status, 'failed');
     assert.equal(await finalizeRunIfDone(tdb.db, runId), undefined, 'an ended run is not finalized twice');
@@ -322,17 +359,17 @@ describe('run and window state transitions', () => {
 
   it('halt: the run stops with the operator message, the window fails with it, later windows are skipped', async () => {
     const reason = 'QBO rejected the refresh token for realm 1 (invalid_grant): reconnect the app';
-    await startWindow(tdb.db, key('invoices', '2026-01-01'), null);
-    await failWindowHaltingRun(tdb.db, key('invoices', '2026-01-01'), reason, 10);
+    await failWindowHaltingRun(tdb.db, await start('invoices', '2026-01-01'), reason, 10);
     const r = await run();
     assert.deepEqual([r.status, r.status_reason], ['halted', reason]);
     assert.deepEqual(
       [(await window('invoices', '2026-01-01')).status, (await window('invoices', '2026-01-01')).error],
       ['failed', reason],
     );
+    // The next job finds the run halted when it loads its window, and stops it unstarted.
     await stopWindow(
       tdb.db,
-      key('items', '2026-01-01'),
+      await loaded('items', '2026-01-01'),
       { status: 'skipped', reason: `run halted: ${reason}` },
       0,
     );
@@ -342,17 +379,28 @@ describe('run and window state transitions', () => {
 
   it('a failed window whose own job is retried is pending at once, also when another retry reopened its run', async () => {
     const reason = 'HTTP 400';
-    await startWindow(tdb.db, key('items', '2026-01-01'), null);
-    await failWindowHaltingRun(tdb.db, key('items', '2026-01-01'), reason, 10);
-    await failWindow(tdb.db, key('items', '2026-01-02'), reason, 1, 3);
+    const halting = await start('items', '2026-01-01');
+    // Another job started before the halt, and fails after it.
+    const failing = await start('items', '2026-01-02');
+    await failWindowHaltingRun(tdb.db, halting, reason, 10);
+    await failWindow(tdb.db, failing, reason, 1, 3);
     for (const d of ['2026-01-01', '2026-01-02', '2026-01-03'])
-      await stopWindow(tdb.db, key('invoices', d), { status: 'skipped', reason: 'run halted' }, 0);
-    await stopWindow(tdb.db, key('items', '2026-01-03'), { status: 'skipped', reason: 'run halted' }, 0);
+      await stopWindow(tdb.db, await loaded('invoices', d), { status: 'skipped', reason: 'run halted' }, 0);
+    await stopWindow(
+      tdb.db,
+      await loaded('items', '2026-01-03'),
+      { status: 'skipped', reason: 'run halted' },
+      0,
+    );
     // The first retried job reopens the halted run and requeues what it skipped.
     const requeued = await reopenForRetriedWindow(tdb.db, key('items', '2026-01-01'));
     assert.equal(requeued.length, 4);
     assert.equal((await run()).status, 'running');
-    assert.equal((await window('items', '2026-01-01')).status, 'pending');
+    // Pending under a new lease: an attempt of it still running somewhere is fenced out.
+    assert.deepEqual(
+      [(await window('items', '2026-01-01')).status, (await window('items', '2026-01-01')).lease],
+      ['pending', halting.lease + 1],
+    );
     // The second finds the run live already: its window still opens again, so the run cannot
     // end failed while that job waits for its turn.
     assert.deepEqual(await reopenForRetriedWindow(tdb.db, key('items', '2026-01-02')), []);
@@ -365,24 +413,32 @@ describe('run and window state transitions', () => {
   });
 
   it('cancel: the run is cancelled and its pending windows with it, running ones are left to stop', async () => {
-    await startWindow(tdb.db, key('invoices', '2026-01-01'), null);
-    await markRunCancelled(tdb.db, runId);
+    await start('invoices', '2026-01-01');
+    assert.deepEqual(await markRunCancelled(tdb.db, runId), { cancelled: true, was: 'running' });
+    assert.equal(await markRunCancelled(tdb.db, 'no-such-run'), undefined);
     assert.equal(await cancelPendingWindows(tdb.db, runId), 5);
     const r = await run();
     assert.deepEqual([r.status, r.status_reason], ['cancelled', 'cancelled by the operator']);
-    assert.equal((await window('invoices', '2026-01-01')).status, 'running');
     assert.deepEqual(
-      [(await window('items', '2026-01-03')).status, (await window('items', '2026-01-03')).error],
-      ['cancelled', 'run cancelled'],
+      [(await window('invoices', '2026-01-01')).status, (await window('invoices', '2026-01-01')).lease],
+      ['running', 1],
     );
+    // The pending ones under a new lease: a job that loaded one meanwhile cannot start it.
+    const cancelled = await window('items', '2026-01-03');
+    assert.deepEqual([cancelled.status, cancelled.error, cancelled.lease], ['cancelled', 'run cancelled', 1]);
   });
 
   it('reopen and requeue: unfinished and orphaned windows get the next job id, the rest stay', async () => {
-    await failWindow(tdb.db, key('invoices', '2026-01-01'), 'HTTP 500', 1, 1);
+    await failWindow(tdb.db, await start('invoices', '2026-01-01'), 'HTTP 500', 1, 1);
     assert.equal((await run()).status, 'halted');
-    await stopWindow(tdb.db, key('invoices', '2026-01-02'), { status: 'skipped', reason: 'run halted' }, 0);
-    await finishWindow(tdb.db, key('items', '2026-01-01'), { sourceCount: 0, shortfall: null }, 1);
-    await reopenRun(tdb.db, runId);
+    await stopWindow(
+      tdb.db,
+      await loaded('invoices', '2026-01-02'),
+      { status: 'skipped', reason: 'run halted' },
+      0,
+    );
+    await finishWindow(tdb.db, await start('items', '2026-01-01'), { sourceCount: 0, shortfall: null }, 1);
+    assert.equal(await reopenRun(tdb.db, runId, RESUMABLE_RUN_STATUSES), true);
     const r = await run();
     assert.deepEqual(
       [r.status, r.status_reason, r.consecutive_failures, r.finished_at],
@@ -395,15 +451,16 @@ describe('run and window state transitions', () => {
       'invoices 2026-01-02',
       'items 2026-01-02',
     ]);
-    for (const [entity, day] of [
-      ['invoices', '2026-01-01'],
-      ['invoices', '2026-01-02'],
-      ['items', '2026-01-02'],
+    // Each under the next lease too (the failed one had taken lease 1 when it started).
+    for (const [entity, day, lease] of [
+      ['invoices', '2026-01-01', 2],
+      ['invoices', '2026-01-02', 1],
+      ['items', '2026-01-02', 1],
     ] as const) {
       const w = await window(entity, day);
       assert.deepEqual(
-        [w.status, w.generation, w.job_id, w.error],
-        ['pending', 1, windowJobId(runId, entity, day, 1), null],
+        [w.status, w.generation, w.job_id, w.error, w.lease],
+        ['pending', 1, windowJobId(runId, entity, day, 1), null, lease],
       );
     }
     assert.equal((await window('items', '2026-01-01')).status, 'succeeded');
@@ -411,7 +468,7 @@ describe('run and window state transitions', () => {
   });
 
   it('reopen refuses while another live run covers the same backfill', async () => {
-    await markRunCancelled(tdb.db, runId);
+    assert.deepEqual(await markRunCancelled(tdb.db, runId), { cancelled: true, was: 'scheduled' });
     const other = `${runId}-b`;
     assert.ok(
       await createRun(tdb.db, {
@@ -426,7 +483,7 @@ describe('run and window state transitions', () => {
         windows: [],
       }),
     );
-    await assert.rejects(reopenRun(tdb.db, runId), (err: unknown) => {
+    await assert.rejects(reopenRun(tdb.db, runId, RESUMABLE_RUN_STATUSES), (err: unknown) => {
       assert.ok(err instanceof CommandFailedError);
       assert.equal(
         err.message,
@@ -434,10 +491,11 @@ describe('run and window state transitions', () => {
       );
       return true;
     });
+    assert.equal((await run()).status, 'cancelled');
   });
 
   it('requeue one window: a succeeded one is read afresh, a failed one keeps its committed pages', async () => {
-    const done = key('invoices', '2026-01-03');
+    const done = await start('invoices', '2026-01-03');
     await tdb.db.transaction().execute((trx) =>
       commitPage(trx, done, {
         pageNumber: 1,
@@ -453,11 +511,11 @@ describe('run and window state transitions', () => {
     assert.equal(await requeueWindow(tdb.db, done, 0, true), windowJobId(runId, 'invoices', '2026-01-03', 1));
     let w = await window('invoices', '2026-01-03');
     assert.deepEqual(
-      [w.status, w.pages, w.rows_fetched, w.inserted, w.committed_pages, w.source_count],
-      ['pending', 0, 0, 0, 0, null],
+      [w.status, w.pages, w.rows_fetched, w.inserted, w.committed_pages, w.source_count, w.lease],
+      ['pending', 0, 0, 0, 0, null, 2],
     );
 
-    const failed = key('items', '2026-01-03');
+    const failed = await start('items', '2026-01-03');
     await tdb.db.transaction().execute((trx) =>
       commitPage(trx, failed, {
         pageNumber: 1,
@@ -473,8 +531,8 @@ describe('run and window state transitions', () => {
     assert.equal(await requeueWindow(tdb.db, failed, 0, false), windowJobId(runId, 'items', '2026-01-03', 1));
     w = await window('items', '2026-01-03');
     assert.deepEqual(
-      [w.status, w.pages, w.committed_pages, w.error, w.finished_at],
-      ['pending', 1, 1, null, null],
+      [w.status, w.pages, w.committed_pages, w.error, w.finished_at, w.lease],
+      ['pending', 1, 1, null, null, 2],
     );
   });
 });

@@ -131,7 +131,10 @@ export async function requeueWindow(
   fresh: boolean,
 ): Promise<string | undefined> {
   const next = nextGeneration(key, generation);
-  return db.transaction().execute(async (trx) => {
+  // Atomic with whatever the caller does in its own transaction (retry reopens the run with it).
+  const inTransaction = (work: (trx: Db) => Promise<string | undefined>) =>
+    db.isTransaction ? work(db) : db.transaction().execute(work);
+  return inTransaction(async (trx) => {
     const result = await trx
       .updateTable('ops.windows')
       .set({
