@@ -188,7 +188,7 @@ export async function requeueWindow(
 export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<WindowKey[]> {
   // The window first, back to pending under the same job and a new lease: the run cannot end while
   // it is open, and an attempt of it still running somewhere (a lapsed lock) is fenced out.
-  await db
+  const reopened = await db
     .updateTable('ops.windows')
     .set((eb) => ({
       status: 'pending',
@@ -199,7 +199,9 @@ export async function reopenForRetriedWindow(db: Db, key: WindowKey): Promise<Wi
     }))
     .where(isWindow(key))
     .where('status', '=', 'failed')
-    .execute();
+    .executeTakeFirst();
+  // Only a window this reopened reopens its run: another retry (or a job) got to it first.
+  if (reopened.numUpdatedRows === 0n) return [];
   const run = await db
     .selectFrom('ops.runs')
     .select('status')
