@@ -9,7 +9,8 @@ import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-erro
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';
-import { sleep, within } from './util.js';
+import { within } from '../helpers/within.js';
+import { sleep } from './util.js';
 
 const REALM = '123146096291789';
 

@@ -18,7 +18,8 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { RedisServer } from './redis-server.js';
 import { compiled } from '../helpers/compiled.js';
 import { now } from './measure.js';
-import { sleep, within } from './util.js';
+import { within } from '../helpers/within.js';
+import { sleep } from './util.js';
 
 const REALM = '4620816365000000';
 
