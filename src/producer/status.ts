@@ -1,7 +1,7 @@
 import type { Db } from '../shared/db.js';
 import { listRuns } from './run-list.js';
 import { bothZones, utcInstant } from '../shared/time-format.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 
 export interface RunStatusSummary {
   runId: string;
@@ -22,8 +22,7 @@ export interface RunStatusSummary {
 /** The latest runs (or one run) with their windows counted by state. */
 export async function runStatuses(db: Db, runId?: string, limit = 20): Promise<RunStatusSummary[]> {
   const runs = await listRuns(db, { ...(runId !== undefined ? { runId } : {}), limit });
-  if (runId !== undefined && runs.length === 0)
-    throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (runId !== undefined && runs.length === 0) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   const failures =
     runId === undefined
       ? []
