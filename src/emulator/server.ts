@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from './clock.js';
+import { systemClock } from '../shared/clock.js';
 import { validateConfigPatch, type EmulatorConfig } from './config.js';
 import { PROFILE_NAMES } from './data/profiles.js';
 import { EMULATOR_DEFAULTS } from './defaults.js';

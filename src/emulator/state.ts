@@ -1,5 +1,5 @@
 /** Everything one running emulator holds: config, companies, tokens, limits, counters, its clock. */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import { DEFAULT_EMULATOR_CONFIG, validateConfigPatch, type EmulatorConfig } from './config.js';
 import { DayCache } from './data/day-cache.js';
 import { Drift } from './data/drift.js';

@@ -1,5 +1,5 @@
 /** The emulator's public options and handle. */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { EmulatorConfig } from './config.js';
 import type { ProfileName } from './data/profiles.js';
 import type { StatsSnapshot } from './http/stats.js';

@@ -1,9 +1,10 @@
 /**
- * The emulator's notion of now. Everything time-driven in the emulator reads one clock: drift,
- * token lifetimes, grace and rotation, the sliding-window limit, latency, the `time` of every
- * answer, the truth "as of now". The default is the system clock. A test passes a
- * {@link ManualClock} and moves it with explicit advances, so what depends on time comes out the
- * same, to the record, on a fast machine and on a slow one.
+ * A notion of now that can be injected. Code whose behaviour depends on time reads a Clock instead
+ * of Date.now() and waits with its sleep instead of setTimeout. The default is the system clock.
+ * A test passes a {@link ManualClock} and moves it with explicit advances, so what depends on time
+ * comes out the same, to the record, on a fast machine and on a slow one. The emulator reads one
+ * for everything time-driven (drift, token lifetimes, the sliding window, latency, every answer's
+ * `time`); workers read one for token freshness and store-outage probes.
  */
 
 export interface Clock {
@@ -13,7 +14,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Wall-clock time and real timers. */
+/** Wall-clock time and real timers (which do not keep the process alive by themselves). */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   sleep: (ms: number, signal?: AbortSignal) =>
@@ -24,7 +25,7 @@ export const systemClock: Clock = Object.freeze({
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, ms).unref();
       signal?.addEventListener('abort', done, { once: true });
     }),
 });
