@@ -14,7 +14,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Wall-clock time and real timers (which do not keep the process alive by themselves). */
+/** Wall-clock time and real timers. */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   sleep: (ms: number, signal?: AbortSignal) =>
@@ -25,7 +25,7 @@ export const systemClock: Clock = Object.freeze({
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms).unref();
+      const timer = setTimeout(done, ms);
       signal?.addEventListener('abort', done, { once: true });
     }),
 });

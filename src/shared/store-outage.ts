@@ -141,7 +141,8 @@ export interface StoreWatch {
  */
 export class StoreHealth {
   private readonly outages = new Map<Store, Outage>();
-  private stopped = false;
+  /** Aborted by close(): ends the probes' waits at once. */
+  private readonly stopping = new AbortController();
   private readonly clock: Clock;
 
   constructor(
@@ -200,7 +201,7 @@ export class StoreHealth {
 
   /** Stops the probes (on shutdown); safe to call twice. */
   close(): void {
-    this.stopped = true;
+    this.stopping.abort();
   }
 
   /**
@@ -211,23 +212,28 @@ export class StoreHealth {
   private async probeUntilBack(store: Store, outage: Outage): Promise<void> {
     const probe = this.watch.probes?.[store];
     if (!probe) return;
+    const stopped = this.stopping.signal;
     let pending: Promise<boolean> | undefined;
-    while (!this.stopped && this.outages.get(store) === outage) {
-      await this.clock.sleep(this.backoff.baseMs);
-      if (this.stopped || this.outages.get(store) !== outage) return;
+    while (!stopped.aborted && this.outages.get(store) === outage) {
+      await this.clock.sleep(this.backoff.baseMs, stopped);
+      if (stopped.aborted || this.outages.get(store) !== outage) return;
       pending ??= probe().then(
         () => true,
         () => false,
       );
+      // Ended by the probe's answer or by close(), whichever comes first.
       const wait = new AbortController();
+      const stop = () => wait.abort();
+      stopped.addEventListener('abort', stop, { once: true });
       const answered = await Promise.race([
         pending,
         this.clock.sleep(this.backoff.baseMs, wait.signal).then(() => undefined),
       ]);
-      wait.abort(); // the probe answered first: its wait is over
+      wait.abort();
+      stopped.removeEventListener('abort', stop);
       if (answered === undefined) continue;
       pending = undefined;
-      if (answered && !this.stopped) {
+      if (answered && !stopped.aborted) {
         this.up(store);
         return;
       }

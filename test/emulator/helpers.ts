@@ -161,5 +161,3 @@ export function postJson(url: string, value: unknown): Promise<HttpResult> {
     body: JSON.stringify(value),
   });
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
