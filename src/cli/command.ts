@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseConfig, type Config, type Env, type LogConfig, type ParseOptions } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { REALM_ID_PATTERN } from '../shared/qbo-environments.js';
-import { UsageError } from '../shared/usage-error.js';
+import { cutInput, quoteInput, UsageError } from '../shared/usage-error.js';
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -68,13 +68,15 @@ export function parseFlags<O extends FlagOptions>(
     // Node's own wording is long and changes between versions: say it in one short line.
     const unknown = /Unknown option '([^']+)'/.exec(raw);
     const message = unknown
-      ? `unknown option ${unknown[1]}`
+      ? `unknown option ${cutInput(unknown[1] as string)}`
       : (raw.split('\n')[0] ?? 'bad arguments').replace(/\.$/, '');
     throw new UsageError(`${message}; usage: ${usage}`);
   }
   // A stray word (a flag's value without its flag, a typo) must not run the command without it.
   if (!readsPositionals && parsed.positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; usage: ${usage}`);
+    throw new UsageError(
+      `unexpected argument ${quoteInput(parsed.positionals[0] as string)}; usage: ${usage}`,
+    );
   }
   return parsed;
 }
@@ -87,9 +89,7 @@ export function intFlag(
 ): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(
-      `--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
+    throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${quoteInput(value)}`);
   }
   return Number(value);
 }
@@ -98,7 +98,7 @@ export function intFlag(
 export function checkRealmFlag(realm: string, withValue = false): string {
   if (!REALM_ID_PATTERN.test(realm)) {
     throw new UsageError(
-      `--realm: expected a numeric company (realm) id${withValue ? `, got ${JSON.stringify(realm)}` : ''}`,
+      `--realm: expected a numeric company (realm) id${withValue ? `, got ${quoteInput(realm)}` : ''}`,
     );
   }
   return realm;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../shared/config.js';
 import { STORE_NAMES, unreachableStore } from '../shared/store-outage.js';
-import { CommandFailedError, UsageError } from '../shared/usage-error.js';
+import { CommandFailedError, quoteInput, UsageError } from '../shared/usage-error.js';
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -35,7 +35,7 @@ export async function main(argv: string[], cliIo: CliIo): Promise<number> {
   }
   const command: Command | undefined = commands.find((c) => c.name === name);
   if (!command) {
-    fail(`qbo-backfill: unknown command ${JSON.stringify(name)}; see qbo-backfill --help`);
+    fail(`qbo-backfill: unknown command ${quoteInput(name)}; see qbo-backfill --help`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -3,6 +3,7 @@
  * (limits, faults, offsets, paging quirks), over deterministic companies generated from a seed.
  */
 export { startEmulator } from './server.js';
+export { ManualClock, systemClock, type Clock } from '../shared/clock.js';
 export type { EmulatorOptions, RunningEmulator, TruthResult, TouchRequest, EmulatorLogger } from './types.js';
 export {
   DEFAULT_EMULATOR_CONFIG,

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock } from '../shared/clock.js';
 import { validateConfigPatch, type EmulatorConfig } from './config.js';
 import { PROFILE_NAMES } from './data/profiles.js';
 import { EMULATOR_DEFAULTS } from './defaults.js';
@@ -54,23 +55,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientSecret: options.clientSecret ?? EMULATOR_DEFAULTS.clientSecret,
     refreshToken: options.refreshToken ?? EMULATOR_DEFAULTS.refreshToken,
     config: validateConfigPatch(options.config ?? {}),
+    clock: options.clock ?? systemClock,
   });
 
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const ctx: ApiContext = {
-    state,
-    sleep: (ms) =>
-      new Promise<void>((resolve) => {
-        const entry = {
-          timer: setTimeout(() => {
-            timers.delete(entry);
-            resolve();
-          }, ms),
-          resolve,
-        };
-        timers.add(entry);
-      }),
-  };
+  // Aborted on close: requests waiting out their latency are let go at once.
+  const stopping = new AbortController();
+  const ctx: ApiContext = { state, sleep: (ms) => state.clock.sleep(ms, stopping.signal) };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('intuit_tid', newIntuitTid());
@@ -79,7 +69,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (url.pathname.startsWith('/__emulator/')) return handleAdminRequest(req, res, url, state);
     const api = API_PATH.exec(url.pathname);
     if (api) return handleApiRequest(req, res, url, api, ctx);
-    const fault = notFoundFault(url.pathname);
+    const fault = notFoundFault(url.pathname, state.clock.now());
     state.stats.unrouted(fault.status);
     send(res, fault.status, fault.contentType, fault.body);
   }
@@ -132,11 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        for (const entry of timers) {
-          clearTimeout(entry.timer);
-          entry.resolve();
-        }
-        timers.clear();
+        stopping.abort();
         server.close(() => resolve());
         server.closeAllConnections();
         log.info({ url }, 'emulator stopped');

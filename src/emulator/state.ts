@@ -1,4 +1,5 @@
-/** Everything one running emulator holds: config, companies, tokens, limits, counters. */
+/** Everything one running emulator holds: config, companies, tokens, limits, counters, its clock. */
+import type { Clock } from '../shared/clock.js';
 import { DEFAULT_EMULATOR_CONFIG, validateConfigPatch, type EmulatorConfig } from './config.js';
 import { DayCache } from './data/day-cache.js';
 import { Drift } from './data/drift.js';
@@ -36,6 +37,8 @@ export interface StateOptions {
   clientSecret: string;
   refreshToken: string;
   config: Partial<EmulatorConfig>;
+  /** The emulator's now: every time-driven behaviour reads it (see clock.ts). */
+  clock: Clock;
 }
 
 export class EmulatorState {
@@ -49,9 +52,11 @@ export class EmulatorState {
   readonly faultRng: Rng;
   /** Answers kept when `cacheReplies` is on. */
   readonly replies = new ReplyCache();
+  readonly clock: Clock;
 
   constructor(readonly options: StateOptions) {
-    const now = Date.now();
+    this.clock = options.clock;
+    const now = this.clock.now();
     this.config = { ...DEFAULT_EMULATOR_CONFIG, ...validateConfigPatch(options.config) };
     const profile = PROFILES[options.profile];
     const cache = new DayCache(profile.cacheRecords);
@@ -68,8 +73,12 @@ export class EmulatorState {
   setConfig(patch: unknown): EmulatorConfig {
     const valid = validateConfigPatch(patch);
     const before = this.config.driftPerMinute;
+    if (valid.driftPerMinute !== undefined && valid.driftPerMinute !== before) {
+      // The changes due at the old rate happen whether or not anyone looked before the change.
+      this.catchUpDrift();
+      this.drift.restart(this.clock.now());
+    }
     this.config = { ...this.config, ...valid };
-    if (valid.driftPerMinute !== undefined && valid.driftPerMinute !== before) this.drift.restart(Date.now());
     return this.getConfig();
   }
 
@@ -83,7 +92,7 @@ export class EmulatorState {
   }
 
   /** Applies due drift; call before anything observes the data. */
-  catchUpDrift(now = Date.now()): void {
+  catchUpDrift(now = this.clock.now()): void {
     this.drift.catchUp(now, this.config.driftPerMinute, [...this.stores.values()]);
   }
 
@@ -131,7 +140,7 @@ export class EmulatorState {
     this.catchUpDrift();
     const store = this.store(request.realmId);
     const kind = this.kind(request.entity);
-    let at = Date.now();
+    let at = this.clock.now();
     if (request.lastUpdatedTime !== undefined) {
       const parsed =
         request.lastUpdatedTime instanceof Date
@@ -158,7 +167,11 @@ export class EmulatorState {
   remove(request: { realmId: string; entity: string; id: string; at?: number }): Record<string, unknown> {
     this.catchUpDrift();
     const kind = this.kind(request.entity);
-    const record = this.store(request.realmId).remove(kind, Number(request.id), request.at ?? Date.now());
+    const record = this.store(request.realmId).remove(
+      kind,
+      Number(request.id),
+      request.at ?? this.clock.now(),
+    );
     if (!record)
       throw new EmulatorRequestError(
         404,

@@ -1,4 +1,5 @@
 /** The emulator's public options and handle. */
+import type { Clock } from '../shared/clock.js';
 import type { EmulatorConfig } from './config.js';
 import type { ProfileName } from './data/profiles.js';
 import type { StatsSnapshot } from './http/stats.js';
@@ -31,6 +32,12 @@ export interface EmulatorOptions {
   config?: Partial<EmulatorConfig>;
   /** Where request-level logs go. Default: none. */
   logger?: EmulatorLogger;
+  /**
+   * The emulator's now, read by everything time-driven (drift, token lifetimes, the sliding
+   * window, latency, the answers' `time`). A test passes a `ManualClock` and advances it.
+   * Default: the system clock (`systemClock`).
+   */
+  clock?: Clock;
 }
 
 /** What `truth` reports: every current record (active or not, not deleted) updated in [from, to). */

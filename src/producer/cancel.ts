@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Db } from '../shared/db.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { cancelPendingWindows, getRun, markRunCancelled } from '../shared/state/index.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 
 export interface CancelResult {
   runId: string;
@@ -18,7 +18,7 @@ export interface CancelResult {
  */
 export async function cancelRun(db: Db, queue: Queue<WindowJobData>, runId: string): Promise<CancelResult> {
   const run = await getRun(db, runId);
-  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (!run) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   const marked = await markRunCancelled(db, runId);
   // Only a live run can be cancelled: one that has ended keeps its end (and its jobs, none left).
   if (!marked?.cancelled)

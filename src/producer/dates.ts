@@ -1,4 +1,4 @@
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -27,7 +27,7 @@ const EXPECTED = 'expected a UTC date (2026-01-01) or an ISO instant with an off
 /** `--from`: a date is that day's UTC midnight; an instant is itself. */
 export function parseFrom(value: string): Date {
   const d = parseDateOnly(value, '--from') ?? parseInstant(value, '--from');
-  if (!d) throw new UsageError(`--from: ${EXPECTED}, got ${JSON.stringify(value)}`);
+  if (!d) throw new UsageError(`--from: ${EXPECTED}, got ${quoteInput(value)}`);
   return d;
 }
 
@@ -36,7 +36,7 @@ export function parseTo(value: string): Date {
   const day = parseDateOnly(value, '--to');
   if (day) return new Date(day.getTime() + DAY_MS);
   const d = parseInstant(value, '--to');
-  if (!d) throw new UsageError(`--to: ${EXPECTED}, got ${JSON.stringify(value)}`);
+  if (!d) throw new UsageError(`--to: ${EXPECTED}, got ${quoteInput(value)}`);
   return d;
 }
 
@@ -46,7 +46,7 @@ export function parseStartAt(value: string | undefined, now: Date): Date {
   const d = parseInstant(value, '--start-at');
   if (!d) {
     throw new UsageError(
-      `--start-at: expected an ISO instant with an offset (2026-02-01T15:30:00Z or 2026-02-01T10:30:00-05:00), got ${JSON.stringify(value)}`,
+      `--start-at: expected an ISO instant with an offset (2026-02-01T15:30:00Z or 2026-02-01T10:30:00-05:00), got ${quoteInput(value)}`,
     );
   }
   return d;
@@ -55,9 +55,7 @@ export function parseStartAt(value: string | undefined, now: Date): Date {
 /** `--day`: one UTC calendar day (`2026-01-01`), as its label. */
 export function parseDay(value: string | undefined, flag = '--day'): string {
   if (value === undefined || !DATE_ONLY.test(value))
-    throw new UsageError(
-      `${flag}: expected a UTC date such as 2026-01-01, got ${JSON.stringify(value ?? '')}`,
-    );
+    throw new UsageError(`${flag}: expected a UTC date such as 2026-01-01, got ${quoteInput(value ?? '')}`);
   parseDateOnly(value, flag);
   return value;
 }

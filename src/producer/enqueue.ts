@@ -6,7 +6,7 @@ import type { RunTable, WindowsPlan } from '../shared/db-types.js';
 import { ALL_ENTITIES, entityNames, findEntity } from '../shared/entities.js';
 import type { WindowJobData } from '../shared/queue.js';
 import { createRun, findLiveRun } from '../shared/state/index.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 import { planDays, type DayWindow } from './dates.js';
 import { addWindowJobs, type WindowToEnqueue } from './job-options.js';
 
@@ -49,6 +49,9 @@ export interface EnqueueResult {
   existing: boolean;
 }
 
+/** How many unknown entity names the error names; the rest are counted. */
+const SHOWN_UNKNOWN = 3;
+
 /** Parses `--entities`: known names only (`all` is every one), no duplicates, in the order given. */
 export function parseEntities(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') {
@@ -63,8 +66,10 @@ export function parseEntities(value: string | undefined): string[] {
     .flatMap((n) => (n === ALL_ENTITIES ? entityNames() : [n]));
   const unknown = names.filter((n) => !findEntity(n));
   if (unknown.length) {
+    const more = unknown.length > SHOWN_UNKNOWN ? ` and ${unknown.length - SHOWN_UNKNOWN} more` : '';
+    const named = unknown.slice(0, SHOWN_UNKNOWN).map((u) => quoteInput(u));
     throw new UsageError(
-      `--entities: unknown entity ${unknown.map((u) => JSON.stringify(u)).join(', ')}; qbo-backfill entities lists the known ones`,
+      `--entities: unknown entity ${named.join(', ')}${more}; qbo-backfill entities lists the known ones`,
     );
   }
   return [...new Set(names)];

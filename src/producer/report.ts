@@ -1,7 +1,7 @@
 import type { Db } from '../shared/db.js';
 import { getRun, type WindowCounters } from '../shared/state/index.js';
 import { textTable } from '../shared/text-table.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 import { reportFoot, reportHead } from './report-summary.js';
 import { reportWindows, type WindowReport } from './report-days.js';
 
@@ -26,7 +26,7 @@ export interface RunReport {
 
 export async function buildReport(db: Db, runId: string): Promise<RunReport & { meta: ReportMeta }> {
   const run = await getRun(db, runId);
-  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (!run) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   const { windows: rows, entries } = await reportWindows(db, run);
   const totals: ReportTotals = {
     windows: entries.length,

@@ -12,7 +12,7 @@ import {
   requeueUnfinishedWindows,
   requeueWindow,
 } from '../shared/state/index.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 import { planDays } from './dates.js';
 import { addPendingJobs } from './enqueue.js';
 
@@ -40,7 +40,7 @@ export async function resumeRun(
   jobOptions?: JobsOptions,
 ): Promise<ResumeResult> {
   const run = await getRun(db, runId);
-  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (!run) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   if (run.status === 'succeeded') throw new UsageError(`run ${runId} already succeeded: nothing to resume`);
   // A live run stays as it is (a scheduled one waits for its start); an ended one runs again.
   if (!isLiveRunStatus(run.status) && !(await reopenRun(db, runId, RESUMABLE_RUN_STATUSES))) {
@@ -80,7 +80,7 @@ export async function retryWindow(
   jobOptions?: JobsOptions,
 ): Promise<{ jobId: string; span?: [string, string] }> {
   const run = await getRun(db, runId);
-  if (!run) throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (!run) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   // The window that reads the day: the day's own, or (adaptive plans) the span or part holding it.
   const window = await getWindowCovering(db, { runId, entity, day });
   if (!window) throw new UsageError(`run ${runId} has no window ${entity} ${day}`);

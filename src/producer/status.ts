@@ -1,7 +1,7 @@
 import type { Db } from '../shared/db.js';
 import { listRuns } from './run-list.js';
 import { bothZones, utcInstant } from '../shared/time-format.js';
-import { UsageError } from '../shared/usage-error.js';
+import { quoteInput, UsageError } from '../shared/usage-error.js';
 import { planDays } from './dates.js';
 import { planJobs } from './enqueue.js';
 import { forecastBackfill } from './forecast.js';
@@ -40,8 +40,7 @@ export async function runStatuses(
   limit = 20,
 ): Promise<RunStatusSummary[]> {
   const runs = await listRuns(db, { ...(runId !== undefined ? { runId } : {}), limit });
-  if (runId !== undefined && runs.length === 0)
-    throw new UsageError(`--run: no run ${JSON.stringify(runId)}`);
+  if (runId !== undefined && runs.length === 0) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
   const failures =
     runId === undefined
       ? []

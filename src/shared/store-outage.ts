@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -128,9 +129,9 @@ export interface StoreWatch {
    * errors), so the port tells which store it was.
    */
   urls?: Record<Store, string>;
+  /** What the probes wait on and outages are timed by. Default: the system clock. */
+  clock?: Clock;
 }
-
-const unrefDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * One process's view of which store is away. It logs one line when a store goes away and one when
@@ -140,19 +141,23 @@ const unrefDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(res
  */
 export class StoreHealth {
   private readonly outages = new Map<Store, Outage>();
-  private stopped = false;
+  /** Aborted by close(): ends the probes' waits at once. */
+  private readonly stopping = new AbortController();
+  private readonly clock: Clock;
 
   constructor(
     private readonly log: Logger,
     private readonly backoff: StoreBackoff = DEFAULT_STORE_BACKOFF,
     private readonly watch: StoreWatch = {},
-  ) {}
+  ) {
+    this.clock = watch.clock ?? systemClock;
+  }
 
   /** Records a failure caused by `store` being away; resolves to how long to wait before trying again. */
   down(store: Store, err: unknown): number {
     let outage = this.outages.get(store);
     if (!outage) {
-      outage = { sinceMs: Date.now(), failures: 0, parked: new Set() };
+      outage = { sinceMs: this.clock.now(), failures: 0, parked: new Set() };
       this.outages.set(store, outage);
       const detail = err instanceof Error ? err.message : String(err);
       this.log.warn(
@@ -178,7 +183,7 @@ export class StoreHealth {
     if (!outage) return;
     this.outages.delete(store);
     this.log.info(
-      { store, downForMs: Date.now() - outage.sinceMs, failures: outage.failures },
+      { store, downForMs: this.clock.now() - outage.sinceMs, failures: outage.failures },
       `${STORE_NAMES[store]} is back`,
     );
     if (outage.parked.size > 0) this.watch.onBack?.(store, [...outage.parked]);
@@ -196,7 +201,7 @@ export class StoreHealth {
 
   /** Stops the probes (on shutdown); safe to call twice. */
   close(): void {
-    this.stopped = true;
+    this.stopping.abort();
   }
 
   /**
@@ -207,18 +212,28 @@ export class StoreHealth {
   private async probeUntilBack(store: Store, outage: Outage): Promise<void> {
     const probe = this.watch.probes?.[store];
     if (!probe) return;
+    const stopped = this.stopping.signal;
     let pending: Promise<boolean> | undefined;
-    while (!this.stopped && this.outages.get(store) === outage) {
-      await unrefDelay(this.backoff.baseMs);
-      if (this.stopped || this.outages.get(store) !== outage) return;
+    while (!stopped.aborted && this.outages.get(store) === outage) {
+      await this.clock.sleep(this.backoff.baseMs, stopped);
+      if (stopped.aborted || this.outages.get(store) !== outage) return;
       pending ??= probe().then(
         () => true,
         () => false,
       );
-      const answered = await Promise.race([pending, unrefDelay(this.backoff.baseMs).then(() => undefined)]);
+      // Ended by the probe's answer or by close(), whichever comes first.
+      const wait = new AbortController();
+      const stop = () => wait.abort();
+      stopped.addEventListener('abort', stop, { once: true });
+      const answered = await Promise.race([
+        pending,
+        this.clock.sleep(this.backoff.baseMs, wait.signal).then(() => undefined),
+      ]);
+      wait.abort();
+      stopped.removeEventListener('abort', stop);
       if (answered === undefined) continue;
       pending = undefined;
-      if (answered && !this.stopped) {
+      if (answered && !stopped.aborted) {
         this.up(store);
         return;
       }

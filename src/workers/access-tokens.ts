@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
 import { sql } from 'kysely';
+import { systemClock, type Clock } from '../shared/clock.js';
 import type { Db } from '../shared/db.js';
 import { TokenDecryptError } from '../shared/token-crypto.js';
 import { NO_METRICS, TOKEN_REFRESHES, type MetricsRecorder } from '../shared/cluster-metrics.js';
@@ -53,6 +54,8 @@ export interface AccessTokenProviderOptions {
   refreshMarginSeconds?: number;
   /** Timeout of one token-endpoint call; the row lock is held meanwhile, so keep it bounded. Default 30000. */
   httpTimeoutMs?: number;
+  /** What token ages and expiries are measured by. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** How many replaced tokens per realm are remembered; 401s arrive within seconds of a refresh. */
@@ -88,6 +91,7 @@ export class AccessTokenProvider {
   private readonly marginMs: number;
   private readonly httpTimeoutMs: number;
   private readonly endpoint: TokenEndpoint;
+  private readonly clock: Clock;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly cache = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<string>>();
@@ -106,6 +110,7 @@ export class AccessTokenProvider {
     this.log = o.logger;
     this.marginMs = (o.refreshMarginSeconds ?? 300) * 1000;
     this.httpTimeoutMs = o.httpTimeoutMs ?? 30_000;
+    this.clock = o.clock ?? systemClock;
     // Refreshes are hourly at most: no keep-alive, so nothing lingers after close().
     this.agents = {
       http: new http.Agent({ keepAlive: false }),
@@ -124,6 +129,7 @@ export class AccessTokenProvider {
       clientId: o.clientId,
       clientSecret: o.clientSecret,
       logger: o.logger,
+      clock: this.clock,
     };
   }
 
@@ -136,7 +142,7 @@ export class AccessTokenProvider {
     // Another process may have refreshed already: a plain read is cheaper than taking the lock.
     const stored = await this.decrypting(realmId, () => readTokens(this.db, this.key, realmId));
     // Another process was told invalid_grant for this very refresh token: asking again is futile.
-    if (stored && isRefreshTokenDead(stored)) throw new InvalidGrantError(realmId);
+    if (stored && isRefreshTokenDead(stored, this.now())) throw new InvalidGrantError(realmId);
     const fromStore = stored && this.toCached(stored);
     if (fromStore && this.isFresh(fromStore)) {
       this.remember(realmId, fromStore);
@@ -153,7 +159,7 @@ export class AccessTokenProvider {
     // the others. Only a token this provider itself replaced proves the cached one is newer.
     if (
       cached &&
-      cached.expiresAtMs > Date.now() &&
+      cached.expiresAtMs > this.clock.now() &&
       this.replaced.get(realmId)?.includes(fingerprint(rejectedToken))
     ) {
       return cached.token;
@@ -229,7 +235,11 @@ export class AccessTokenProvider {
 
   private isFresh(t: CachedToken): boolean {
     const margin = Math.min(this.marginMs, t.lifetimeMs / 2);
-    return t.expiresAtMs - Date.now() > margin;
+    return t.expiresAtMs - this.clock.now() > margin;
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
   }
 
   private toCached(stored: StoredTokens): CachedToken | undefined {
@@ -277,14 +287,14 @@ export class AccessTokenProvider {
         if (!stored) throw new MissingRefreshTokenError(realmId);
         // The holder before us was told invalid_grant for this refresh token and said so durably:
         // one token-endpoint call per rejected token across the whole cluster, not one per waiter.
-        if (isRefreshTokenDead(stored)) return new InvalidGrantError(realmId);
+        if (isRefreshTokenDead(stored, this.now())) return new InvalidGrantError(realmId);
 
         const current = this.toCached(stored);
         if (current) {
           const usable =
             rejectedToken === undefined
               ? this.isFresh(current)
-              : current.token !== rejectedToken && current.expiresAtMs > Date.now();
+              : current.token !== rejectedToken && current.expiresAtMs > this.clock.now();
           if (usable) return current;
         }
 
@@ -294,7 +304,7 @@ export class AccessTokenProvider {
         } catch (err) {
           if (!(err instanceof InvalidGrantError)) throw err;
           // Committed, not rolled back: the processes waiting for this lock must see the refusal.
-          await markRefreshRejected(trx, realmId);
+          await markRefreshRejected(trx, realmId, this.now());
           return err;
         }
         // Stored before the commit and before anyone uses it: if this process dies now, nothing

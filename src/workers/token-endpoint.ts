@@ -1,4 +1,5 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { networkFailure } from './network-failure.js';
 import { InvalidClientError, InvalidGrantError, TokenRefreshError } from './token-errors.js';
@@ -10,6 +11,8 @@ export interface TokenEndpoint {
   clientId: string;
   clientSecret: string;
   logger: Logger;
+  /** Times the token's issue, from which its expiry is counted. */
+  clock: Clock;
 }
 
 /** A successful refresh: the new access token, and the refresh token when Intuit sent one. */
@@ -64,7 +67,7 @@ export async function callTokenEndpoint(
   refreshToken: string,
 ): Promise<RefreshedAccessToken> {
   const basic = Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`, 'utf8').toString('base64');
-  const issuedAtMs = Date.now();
+  const issuedAtMs = endpoint.clock.now();
   let response: AxiosResponse<unknown>;
   try {
     response = await endpoint.http.post<unknown>(

@@ -242,18 +242,23 @@ export const DRILLS: Drill[] = [
         const startedAt = Date.now();
         const runId = await c.enqueue();
         await c.until(async () => (await c.runStatus(runId)) === 'halted', 60_000, 'the run to halt');
-        // Every job settles (the rest skipped) before the count: no process asks again.
-        await sleep(2_000);
-        const refused =
-          (await import('../helpers/backfill.js').then((m) => m.emulatorStats(c.emulator.url))).token
-            ?.requests ?? {};
-        assert.deepEqual(refused, { '400': 1 }, 'one token-endpoint call for the whole cluster');
-        await setRefreshToken(c.db, key, c.realmId, c.emulator.refreshToken);
         const queue = new Queue<WindowJobData>(QUEUE_NAME, {
           connection: { url: c.workerEnv().REDIS_URL as string },
           prefix: c.workerEnv().QUEUE_PREFIX,
         });
+        let refused: Record<string, number>;
         try {
+          // Every job settles (the rest skipped) before the count: no process asks again.
+          await c.until(
+            async () => (await queue.getJobCountByTypes('active', 'waiting', 'prioritized')) === 0,
+            60_000,
+            'every job to settle',
+          );
+          refused =
+            (await import('../helpers/backfill.js').then((m) => m.emulatorStats(c.emulator.url))).token
+              ?.requests ?? {};
+          assert.deepEqual(refused, { '400': 1 }, 'one token-endpoint call for the whole cluster');
+          await setRefreshToken(c.db, key, c.realmId, c.emulator.refreshToken);
           await resumeRun(c.db, queue, runId);
         } finally {
           await queue.close();

@@ -2,7 +2,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pacificOffsetMinutes, formatPacific, formatEnvelopeTime } from '../../src/emulator/pacific-time.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { accessToken, getJson, pageAll, postJson, query, queryJson, rows, sleep, start } from './helpers.js';
+import {
+  accessToken,
+  getJson,
+  manualClock,
+  pageAll,
+  postJson,
+  query,
+  queryJson,
+  rows,
+  start,
+} from './helpers.js';
 
 function withoutTime(text: string): string {
   return text.replace(/,"time":"[^"]+"\}$/, '}');
@@ -89,7 +99,8 @@ describe('generated data', () => {
   });
 
   it('changes a record at the source with touch: SyncToken + 1, new LastUpdatedTime, a visible edit', async () => {
-    const em = await start();
+    const clock = manualClock();
+    const em = await start({ clock });
     try {
       const token = await accessToken(em);
       const realm = em.realmIds[0] as string;
@@ -143,12 +154,13 @@ describe('generated data', () => {
         true,
       );
 
-      // Default time is now; unknown records and bad times are refused.
-      const t0 = Date.now();
+      // Default time is the emulator's now (to the second); unknown records and bad times are refused.
+      clock.advance(30 * 86_400_000 + 1_234); // 2026-07-15T12:00:01.234Z
       const again = em.touchRecord({ realmId: realm, entity: 'customer', id: '5' });
       assert.equal(again.SyncToken, String(Number(before.SyncToken) + 2));
-      assert.ok(
-        Math.abs(Date.parse((again.MetaData as { LastUpdatedTime: string }).LastUpdatedTime) - t0) < 2000,
+      assert.equal(
+        (again.MetaData as { LastUpdatedTime: string }).LastUpdatedTime,
+        '2026-07-15T05:00:01-07:00',
       );
       assert.equal(
         (
@@ -181,36 +193,57 @@ describe('generated data', () => {
     }
   });
 
-  it('drifts records to now while serving at driftPerMinute', async () => {
-    const em = await start();
+  it('drifts exactly the records due at driftPerMinute by the emulator clock, looked at or not', async () => {
+    const clock = manualClock();
+    const em = await start({ clock });
+    // The same company without drift: the generated versions the drifted ones are counted against.
+    const twin = await start({ clock: manualClock() });
     try {
       const realm = em.realmIds[0] as string;
-      const from = new Date(Date.now() - 1000);
-      const count = () =>
-        ['Invoice', 'Customer', 'Item'].reduce(
-          (n, e) => n + em.truth(realm, e, from, new Date(Date.now() + 1000)).count,
+      const from = new Date(clock.now());
+      const kinds = ['Invoice', 'Customer', 'Item'];
+      const movedIds = () =>
+        kinds.map((e) => em.truth(realm, e, from, new Date(clock.now() + 1000), { ids: true }).ids ?? []);
+      const moved = () => movedIds().flat().length;
+      const syncToken = (source: RunningEmulator, entity: string, id: string) =>
+        Number((source.getRecord(realm, entity, id) as { SyncToken: string }).SyncToken);
+      /** New versions made since generation: SyncToken increments of the records moved to now. */
+      const versions = () =>
+        movedIds().reduce(
+          (n, ids, k) =>
+            n +
+            ids.reduce(
+              (m, id) => m + syncToken(em, kinds[k] as string, id) - syncToken(twin, kinds[k] as string, id),
+              0,
+            ),
           0,
         );
-      const baseline = count();
-      em.setConfig({ driftPerMinute: 12_000 }); // 200 a second
-      await sleep(500);
-      const moved = count() - baseline;
+      const baseline = moved();
+
+      em.setConfig({ driftPerMinute: 12_000 }); // one change per realm every 5 ms
+      clock.advance(4);
+      assert.equal(moved(), baseline, 'nothing is due before the first 5 ms');
+      clock.advance(1);
+      assert.equal(moved(), baseline + 1, 'the first change, at 5 ms');
+      clock.advance(495);
+      // Nobody looks meanwhile: the changes due by now are made when the rate changes.
       em.setConfig({ driftPerMinute: 0 });
-      assert.ok(moved >= 60 && moved <= 130, `${moved} records moved`);
-      const after = count();
-      await sleep(200);
-      assert.equal(count(), after, 'no drift once the rate is 0');
-      // A drifted record has a newer SyncToken and a current LastUpdatedTime.
-      const ids = em.truth(realm, 'Invoice', from, new Date(Date.now() + 1000), { ids: true }).ids ?? [];
-      assert.ok(ids.length > 0);
-      const record = em.getRecord(realm, 'Invoice', ids[0] as string) as {
+      assert.equal(versions(), 100, '200 a second for 500 ms');
+      assert.equal(moved(), baseline + 97, 'three of the hundred changes hit a record changed before');
+      clock.advance(600_000);
+      assert.equal(moved(), baseline + 97, 'no drift once the rate is 0');
+      assert.equal(versions(), 100);
+
+      // A drifted record has a newer SyncToken and LastUpdatedTime at the second it changed.
+      const id = movedIds()[0]?.[0] as string;
+      const record = em.getRecord(realm, 'Invoice', id) as {
         SyncToken: string;
         MetaData: { LastUpdatedTime: string };
       };
-      assert.ok(Number(record.SyncToken) >= 1);
-      assert.ok(Date.parse(record.MetaData.LastUpdatedTime) >= from.getTime() - 1000);
+      assert.ok(Number(record.SyncToken) > syncToken(twin, 'Invoice', id));
+      assert.equal(Date.parse(record.MetaData.LastUpdatedTime), from.getTime());
     } finally {
-      await em.close();
+      await Promise.all([em.close(), twin.close()]);
     }
   });
 

@@ -1,6 +1,11 @@
 /** HTTP helpers for the emulator tests: a tiny QBO client over fetch. */
 import { request } from 'node:http';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import {
+  ManualClock,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/index.js';
 
 export interface HttpResult {
   status: number;
@@ -33,6 +38,17 @@ export function http(
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });
+}
+
+/**
+ * Where a test's emulator clock starts: a fixed instant inside the generated span (2024-2026), so
+ * what depends on "now" (drift, the CDC look-back) does not depend on the day the suite runs.
+ */
+export const CLOCK_START = Date.parse('2026-06-15T12:00:00Z');
+
+/** A clock for one emulator that moves only when the test advances it. */
+export function manualClock(): ManualClock {
+  return new ManualClock(CLOCK_START);
 }
 
 export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -145,5 +161,3 @@ export function postJson(url: string, value: unknown): Promise<HttpResult> {
     body: JSON.stringify(value),
   });
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

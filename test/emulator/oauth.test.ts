@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { basicAuth, http, query, refresh, sleep, start } from './helpers.js';
+import { basicAuth, http, manualClock, query, refresh, start } from './helpers.js';
 
 interface TokenBody {
   token_type: string;
@@ -13,8 +13,10 @@ interface TokenBody {
 
 describe('OAuth token endpoint', () => {
   let em: RunningEmulator;
+  const clock = manualClock();
   before(async () => {
     em = await start({
+      clock,
       config: {
         accessTokenTtlSeconds: 1.2,
         rotateRefreshTokenAfterSeconds: 0,
@@ -69,7 +71,10 @@ describe('OAuth token endpoint', () => {
     assert.equal(again.status, 200);
     assert.equal((JSON.parse(again.text) as TokenBody).refresh_token, body.refresh_token);
 
-    await sleep(1300);
+    // Lifetime and grace are 1.2 s of the emulator's clock, to the millisecond.
+    clock.advance(1199);
+    assert.equal((await query(em, body.access_token, 'SELECT COUNT(*) FROM Invoice')).status, 200);
+    clock.advance(1);
     const expired = await query(em, body.access_token, 'SELECT COUNT(*) FROM Invoice');
     assert.equal(expired.status, 401);
     const fault = JSON.parse(expired.text) as {
@@ -84,6 +89,9 @@ describe('OAuth token endpoint', () => {
     );
     assert.ok(fault.time);
 
+    const lastOfGrace = await refresh(em, em.refreshToken);
+    assert.equal((JSON.parse(lastOfGrace.text) as TokenBody).refresh_token, body.refresh_token);
+    clock.advance(1);
     const late = await refresh(em, em.refreshToken);
     assert.equal(late.status, 400);
     assert.equal((JSON.parse(late.text) as { error: string }).error, 'invalid_grant');
@@ -96,12 +104,22 @@ describe('OAuth token endpoint', () => {
   });
 
   it('keeps the refresh token until it is older than rotateRefreshTokenAfterSeconds', async () => {
-    const em2 = await start({ refreshToken: 'my-token', config: { rotateRefreshTokenAfterSeconds: 0.5 } });
+    const clock2 = manualClock();
+    const em2 = await start({
+      clock: clock2,
+      refreshToken: 'my-token',
+      config: { rotateRefreshTokenAfterSeconds: 0.5 },
+    });
     try {
       const a = JSON.parse((await refresh(em2, 'my-token')).text) as TokenBody;
       assert.equal(a.refresh_token, 'my-token');
       assert.equal(a.expires_in, 3600);
-      await sleep(600);
+      clock2.advance(500);
+      assert.equal(
+        (JSON.parse((await refresh(em2, 'my-token')).text) as TokenBody).refresh_token,
+        'my-token',
+      );
+      clock2.advance(1);
       const b = JSON.parse((await refresh(em2, 'my-token')).text) as TokenBody;
       assert.notEqual(b.refresh_token, 'my-token');
       assert.equal(b.x_refresh_token_expires_in, 8726400);

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { ReplyCache } from '../../src/emulator/http/reply-cache.js';
-import { accessToken, query, sleep, start } from './helpers.js';
+import { accessToken, manualClock, query, start } from './helpers.js';
 
 const Q = 'SELECT * FROM Invoice MAXRESULTS 50';
 
@@ -10,8 +10,9 @@ describe('reply cache (benchmarks only, cacheReplies)', () => {
   let em: RunningEmulator;
   let token: string;
   let realm: string;
+  const clock = manualClock();
   before(async () => {
-    em = await start({ config: { cacheReplies: true } });
+    em = await start({ clock, config: { cacheReplies: true } });
     token = await accessToken(em);
     realm = em.realmIds[0] as string;
   });
@@ -20,11 +21,16 @@ describe('reply cache (benchmarks only, cacheReplies)', () => {
   it('answers a statement asked again with the same bytes, until the data changes', async () => {
     const first = await query(em, token, Q, realm);
     assert.equal(first.status, 200);
-    await sleep(1100); // the envelope's time moves on: a new answer would differ
+    clock.advance(1_000); // the envelope's time moves on: a new answer would differ
     const again = await query(em, token, Q, realm);
     assert.equal(again.text, first.text);
     const other = await query(em, token, 'SELECT * FROM Invoice MAXRESULTS 49', realm);
     assert.notEqual(other.text, first.text);
+    assert.notEqual(
+      (JSON.parse(other.text) as { time: string }).time,
+      (JSON.parse(first.text) as { time: string }).time,
+      'an answer made now has a later time',
+    );
 
     const id = (JSON.parse(first.text) as { QueryResponse: { Invoice: { Id: string }[] } }).QueryResponse
       .Invoice[0]?.Id as string;

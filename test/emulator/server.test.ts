@@ -1,11 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMULATOR_DEFAULTS, startEmulator } from '../../src/emulator/index.js';
-import { accessToken, queryUrl, start } from './helpers.js';
+import { accessToken, manualClock, queryUrl, start } from './helpers.js';
+import { within } from '../helpers/within.js';
 
 describe('emulator lifecycle', () => {
-  it('closes promptly with keep-alive connections and requests in flight, and close is idempotent', async () => {
-    const em = await start({ config: { latencyMs: 5_000 } });
+  it('closes at once with keep-alive connections and requests in flight, and close is idempotent', async () => {
+    // The clock never moves: the request in flight would wait out its latency forever.
+    const clock = manualClock();
+    const em = await start({ clock, config: { latencyMs: 5_000 } });
     const token = await accessToken(em);
     // fetch keeps its connection alive; one request is still in its latency.
     const pending = fetch(queryUrl(em, em.realmIds[0] as string, 'SELECT * FROM Item'), {
@@ -14,11 +17,10 @@ describe('emulator lifecycle', () => {
       (r) => r.status,
       () => 'cut',
     );
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
-    await Promise.all([em.close(), em.close()]);
+    await clock.untilSleeping(1);
+    await within(Promise.all([em.close(), em.close()]), 10_000, 'close with a request in its latency');
     await em.close();
-    assert.ok(Date.now() - t0 < 2_000, `closed in ${Date.now() - t0} ms`);
+    assert.equal(clock.sleeping, 0, 'the latency was cut short');
     assert.equal(await pending, 'cut');
     await assert.rejects(fetch(`${em.url}/__emulator/health`));
   });

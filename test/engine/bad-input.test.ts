@@ -168,6 +168,24 @@ describe('bad input on every command', () => {
     ],
   ];
 
+  // A pasted list of 1,500 realm ids (25 KB) where one id goes: the error quotes its start only.
+  const realmList = Array.from({ length: 1_500 }, (_, i) => String(9_130_350_000_000_000 + i)).join(',');
+  cases.push([
+    'a 25 KB list given to --realm',
+    ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02', '--realm', realmList],
+    {},
+    `--realm: expected a numeric company (realm) id, got "${realmList.slice(0, 60)}"… (${realmList.length} characters)`,
+  ]);
+
+  it('quotes at most 60 characters of an input, so a 25 KB --realm gives one short line', async () => {
+    assert.ok(realmList.length > 25_000);
+    const r = await runCli(cases.at(-1)?.[1] ?? [], env);
+    assert.equal(r.code, 2, r.stderr);
+    const line = r.stderr.trim();
+    assert.ok(line.length < 200, `${line.length} characters: ${line.slice(0, 300)}`);
+    assert.match(line, /^qbo-backfill enqueue: --realm: /);
+  });
+
   for (const [label, argv, extra, message] of cases) {
     it(`${label}: exit 2, one line, nothing written`, async () => {
       const r = await runCli(argv, { ...env, ...extra });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
+import { ManualClock, startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
 import { createDb, type Db } from '../../src/shared/db.js';
 import { readTokens, setRefreshToken } from '../../src/shared/token-store.js';
 import { AccessTokenProvider, type AccessTokenProviderOptions } from '../../src/workers/access-tokens.js';
@@ -175,11 +175,15 @@ void describe('AccessTokenProvider', () => {
   void it('refreshes early within the margin, capped at half the token lifetime', async () => {
     const emu = await emulator({ accessTokenTtlSeconds: 2 });
     const realm = nextRealm();
-    const p = provider(emu); // default margin 300 s is longer than the whole lifetime
+    // The provider's clock moves only when told: the margin is 1 s of it, to the millisecond.
+    const clock = new ManualClock(Date.now());
+    const p = provider(emu, { clock }); // default margin 300 s is longer than the whole lifetime
     const t1 = await p.getAccessToken(realm);
     assert.equal(await p.getAccessToken(realm), t1);
+    clock.advance(999);
+    assert.equal(await p.getAccessToken(realm), t1, 'more than half its lifetime left');
     assert.equal(tokenCalls(emu), 1);
-    await new Promise((r) => setTimeout(r, 1_200));
+    clock.advance(1);
     const t2 = await p.getAccessToken(realm);
     assert.notEqual(t2, t1);
     assert.equal(tokenCalls(emu), 2);

@@ -10,6 +10,8 @@ const CHILD = fileURLToPath(new URL('./fixtures/limiter-child.ts', import.meta.u
 export interface ChildMessage {
   type: 'ready' | 'start' | 'end' | 'done' | 'closed';
   tag?: string;
+  /** A gated request's id (`<tag>-<n>`), to release it by. */
+  id?: string;
   t?: number;
   start?: number;
   end?: number;

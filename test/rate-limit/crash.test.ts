@@ -1,15 +1,19 @@
 /**
- * Slots move between processes promptly: when a request ends in one process, and when a process
- * dies holding slots (they come back through the job expiration, announced by the heartbeat).
+ * Slots move between processes: when a request ends in one process (told through Redis, not
+ * found by a heartbeat), and when a process dies holding slots (they come back through the job
+ * expiration, announced by the heartbeat). Asserted as orderings on one machine clock and counts,
+ * never as durations.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { RealmRateLimiter, type RateLimiterOptions } from '../../src/workers/rate-limiter.js';
 import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';
-import { sleep, within } from './util.js';
+import { within } from '../helpers/within.js';
+import { sleep } from './util.js';
 
 const REALM = '123146096291789';
 
@@ -19,15 +23,18 @@ void describe('slots across processes', () => {
     for (const prefix of prefixes) await deletePrefix(prefix);
   });
 
-  void test("a request queued in this process starts promptly when another process's request ends", async () => {
+  void test("a request queued in this process starts when another process's request ends, told by Redis", async () => {
     const prefix = uniquePrefix('rl-handoff');
     prefixes.push(prefix);
+    // Heartbeats 10 minutes apart: only the capacity message the other process publishes when its
+    // request ends can start the one queued here within the test's wait.
     const options: RateLimiterOptions = {
       redisUrl: TEST_REDIS_URL,
       prefix,
       requestsPerMinute: 100,
       maxConcurrent: 1,
       windowMs: 1000,
+      heartbeatIntervalMs: 600_000,
     };
     const child = await LimiterChild.start(options);
     const local = new RealmRateLimiter(options);
@@ -40,11 +47,10 @@ void describe('slots across processes', () => {
         return Promise.resolve();
       });
       const aEnd = await child.next((m) => m.type === 'end', 10_000);
-      await job;
+      await within(job, 30_000, 'the request queued behind the other process');
       const gap = startedAt - aEnd.end!;
       console.log(`handoff: started ${Math.round(gap)} ms after the other process's request ended`);
       assert.ok(gap >= 0, 'must not start while the only slot is held elsewhere');
-      assert.ok(gap < 2_000, `started ${gap} ms after the slot was freed`);
     } finally {
       await Promise.allSettled([child.close(), local.close()]);
     }
@@ -65,11 +71,18 @@ void describe('slots across processes', () => {
     };
     const child = await LimiterChild.start(options);
     const local = new RealmRateLimiter(options);
+    const redis = new Redis(TEST_REDIS_URL);
     try {
       child.send({ type: 'hold', tag: 'h', realmId: REALM, jobs: 2 });
-      const holds = await child.count((m) => m.type === 'start', 2, 10_000);
+      await child.count((m) => m.type === 'start', 2, 10_000);
+      // When the holder's slots expire, as Bottleneck recorded it (machine clock, ms).
+      const expirations = (
+        await redis.zrange(`${prefix}:b_${prefix}.limiter.${REALM}_job_expirations`, 0, -1, 'WITHSCORES')
+      )
+        .filter((_, i) => i % 2 === 1)
+        .map(Number);
+      assert.equal(expirations.length, 2, 'both slots held by the process about to die');
       await child.kill();
-      const firstHoldStart = Math.min(...holds.map((m) => m.t!));
       const intervals: Interval[] = [];
       await within(
         Promise.all(
@@ -85,19 +98,17 @@ void describe('slots across processes', () => {
         'requests behind the dead process',
       );
       const firstStart = Math.min(...intervals.map((i) => i.start));
-      const afterHold = firstStart - firstHoldStart;
+      const afterExpiry = firstStart - Math.min(...expirations);
       console.log(
-        `crash: first request started ${Math.round(afterHold)} ms after the dead process took the slots`,
+        `crash: first request started ${Math.round(afterExpiry)} ms after the dead process's slots expired`,
       );
       assert.equal(intervals.length, 4);
-      // The slots were really held: nothing started before the first of the holder's requests
-      // expired (1.5 s after it was reserved; 300 ms of slack for a start lagging its reservation)...
-      assert.ok(afterHold >= 1500 - 300, `started ${afterHold} ms after the slots were taken`);
-      // ...and came back within ~one heartbeat after expiring (Bottleneck's default 5 s heartbeat
-      // could leave them idle up to 5 s longer).
-      assert.ok(afterHold < 1500 + 2_000, `started ${afterHold} ms after the slots were taken`);
+      // The slots were really held: nothing started before the first of them expired. An ordering
+      // on one clock, whatever the machine's speed; that they come back at all is the wait above.
+      assert.ok(afterExpiry >= 0, `started ${afterExpiry} ms after the slots expired`);
       assert.ok(maxConcurrency(intervals) <= 2);
     } finally {
+      redis.disconnect();
       await Promise.allSettled([child.kill(), local.close()]);
     }
   });
@@ -114,9 +125,12 @@ void describe('slots across processes', () => {
       expirationMs: 500,
     });
     try {
+      // The slow request runs until the test lets it end: long past its expiration, by construction.
       let slowEnded = 0;
+      let finishSlow = (): void => undefined;
+      const slowFinished = new Promise<void>((resolve) => (finishSlow = resolve));
       const slow = limiter.schedule(REALM, async () => {
-        await sleep(2000);
+        await slowFinished;
         slowEnded = now();
         return 'late';
       });
@@ -137,7 +151,7 @@ void describe('slots across processes', () => {
       );
       assert.equal(slowEnded, 0, 'the next request got the slot while the expired one was still running');
       assert.ok(nextStarted > 0);
-      await sleep(1600); // let the slow function finish before closing
+      finishSlow(); // only now, before closing
     } finally {
       await limiter.close();
     }

@@ -2,24 +2,30 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
+import { ManualClock, startEmulator } from '../../src/emulator/index.js';
 import { QboClient, type QboClientOptions } from '../../src/workers/qbo/qbo-client.js';
 import { QboConfigurationError, QboNetworkError } from '../../src/workers/qbo/qbo-errors.js';
 import { emulatorStats } from '../helpers/backfill.js';
+import { waitFor } from '../helpers/cli.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+const THROTTLE_WAIT = 'QBO throttled the request (429); waiting';
 
 /** The product's own QBO client against the emulator over real HTTP, without Redis or a database. */
 describe('QBO client', () => {
   let emulator: Emulator;
   let realmId: string;
   let accessToken: string;
+  // The emulator's sliding window (and, in the throttling test, the client's backoff) moves only
+  // with this clock, when the test says so.
+  const clock = new ManualClock(Date.now());
 
   before(async () => {
     // Two requests per second per realm, throttled with QBO's XML body.
     emulator = await startEmulator({
       port: 0,
       seed: 7,
+      clock,
       config: { xml429: true, requestsPerMinute: 2, windowMs: 1_000 },
     });
     realmId = emulator.realmIds[0] as string;
@@ -78,23 +84,45 @@ describe('QBO client', () => {
         ).then(async (r) => ({ status: r.status, body: await r.text() })),
       ),
     );
+    // The clock stands still: two fit the window, two are refused.
+    assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 429, 429]);
     const throttled = burst.filter((r) => r.status === 429);
-    assert.ok(throttled.length > 0, JSON.stringify(burst.map((r) => r.status)));
     for (const r of throttled) assert.match(r.body, /^<\?xml/);
 
-    const { qbo, warnings, sent } = client();
+    const { qbo, warnings, sent } = client({ clock });
     const statement = 'SELECT * FROM Invoice STARTPOSITION 1 MAXRESULTS 5';
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => qbo.query(realmId, statement)));
-    for (const r of results)
+    let done = 0;
+    const queries = [1, 2, 3, 4, 5].map(() => qbo.query(realmId, statement).then((r) => (done++, r)));
+    // Explicit ticks: once every query is either answered or waiting out its backoff, the clock
+    // moves one window, which also ends every backoff (at most 1 s here).
+    const rounds: Array<[waiting: number, answered: number]> = [];
+    while (done < 5) {
+      await waitFor(
+        () => Promise.resolve(clock.sleeping + done === 5 ? true : undefined),
+        30_000,
+        'every query answered or waiting',
+        5,
+      );
+      rounds.push([clock.sleeping, done]);
+      clock.advance(1_000);
+    }
+    // The window holds 2: the burst filled it, so all five wait; then 2 get through per window.
+    assert.deepEqual(rounds, [
+      [5, 0],
+      [3, 2],
+      [1, 4],
+      [0, 5],
+    ]);
+    for (const r of await Promise.all(queries))
       assert.ok(Array.isArray(r.queryResponse.Invoice), JSON.stringify(r.queryResponse));
 
-    const waits = warnings.filter((w) => w.msg === 'QBO throttled the request (429); waiting');
-    assert.ok(waits.length > 0, 'the client was throttled');
+    const waits = warnings.filter((w) => w.msg === THROTTLE_WAIT);
+    assert.equal(waits.length, 5 + 3 + 1, 'one wait per refusal');
     assert.equal(sent.requests, 5 + waits.length, 'every wait was followed by one more request');
     // The fault code comes from the XML body: the client parsed it.
     for (const w of waits) assert.deepEqual([w.status, w.code], [429, '3001']);
     const stats = (await emulatorStats(emulator.url)).realms[realmId];
-    assert.ok((stats?.requests['429'] ?? 0) >= waits.length + throttled.length, JSON.stringify(stats));
+    assert.deepEqual(stats?.requests, { '200': 2 + 5, '429': throttled.length + waits.length });
   });
 
   it('does not retry an API URL that can never work, and says what to fix', async () => {

@@ -2,12 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
+import { ManualClock } from '../../src/shared/clock.js';
 import { StoreHealth, unreachableStore } from '../../src/shared/store-outage.js';
 import { QboNetworkError } from '../../src/workers/qbo/qbo-errors.js';
 import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
 import { TokenRefreshError } from '../../src/workers/token-errors.js';
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+/** Lets every promise chain already under way run (probes here answer at once or never). */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('which store an error says is away', () => {
   const cases: [string, unknown, string | undefined][] = [
@@ -108,6 +111,7 @@ describe('StoreHealth', () => {
     let answers = 0;
     const backs: Array<[string, string[]]> = [];
     let hanging: (() => void) | undefined;
+    const clock = new ManualClock(0);
     const health = new StoreHealth(
       pino({ level: 'silent' }),
       { baseMs: 20, capMs: 1_000 },
@@ -122,19 +126,36 @@ describe('StoreHealth', () => {
           },
         },
         onBack: (store, ids) => backs.push([store, ids]),
+        clock,
       },
     );
+    /** One probe interval: the loop runs on until it waits for the clock again. */
+    const tick = async () => {
+      clock.advance(20);
+      await settled();
+    };
     health.down('postgres', new Error('Connection terminated'));
     health.park('postgres', 'job-1');
     health.park('postgres', 'job-2');
     health.park('redis', 'job-3'); // Redis is not away: nothing to park it for
-    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(answers, 0, 'the first probe waits one interval');
+    await tick();
+    assert.equal(answers, 1);
+    await tick();
+    assert.equal(answers, 2, 'the second probe hangs');
+    for (let i = 0; i < 5; i++) await tick();
     assert.equal(answers, 2, 'one probe at a time, even when one hangs');
     hanging?.();
-    for (let i = 0; i < 50 && health.isDown('postgres'); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(health.isDown('postgres'), false);
+    await tick(); // the hung probe's refusal is read: no new probe yet
+    assert.equal(answers, 2);
+    await tick();
+    assert.equal(answers, 3);
+    assert.equal(health.isDown('postgres'), true);
+    await tick();
     assert.equal(answers, 4);
+    assert.equal(health.isDown('postgres'), false);
     assert.deepEqual(backs, [['postgres', ['job-1', 'job-2']]]);
+    assert.equal(clock.sleeping, 0, 'no probe waits once the store is back');
     health.close();
   });
 
@@ -153,18 +174,25 @@ describe('StoreHealth', () => {
 
   it('stops probing once closed', async () => {
     let probes = 0;
+    const clock = new ManualClock(0);
     const health = new StoreHealth(
       pino({ level: 'silent' }),
       { baseMs: 10, capMs: 100 },
       {
         probes: { postgres: () => (probes++, Promise.reject(new Error('down'))) },
+        clock,
       },
     );
     health.down('postgres', new Error('Connection terminated'));
-    await new Promise((r) => setTimeout(r, 60));
+    clock.advance(10);
+    await settled();
+    assert.equal(probes, 1);
+    assert.equal(clock.sleeping, 1, 'waiting for the next probe');
     health.close();
-    const seen = probes;
-    await new Promise((r) => setTimeout(r, 60));
-    assert.ok(seen > 0 && probes <= seen + 1, `${seen} then ${probes}`);
+    assert.equal(clock.sleeping, 0, 'close ends the wait at once');
+    await settled();
+    clock.advance(10);
+    await settled();
+    assert.equal(probes, 1, 'no probe after close');
   });
 });

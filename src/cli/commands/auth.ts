@@ -6,7 +6,7 @@ import { createDb, type Db } from '../../shared/db.js';
 import { getTokenStatus, setRefreshToken, type TokenStatus } from '../../shared/token-store.js';
 import { textTable } from '../../shared/text-table.js';
 import { utcInstant } from '../../shared/time-format.js';
-import { CommandFailedError, UsageError } from '../../shared/usage-error.js';
+import { CommandFailedError, cutInput, quoteInput, UsageError } from '../../shared/usage-error.js';
 
 const USAGE =
   'qbo-backfill auth set [--realm ID] [--file PATH] | qbo-backfill auth status [--realm ID] [--json]';
@@ -65,7 +65,7 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
     try {
       raw = await readFile(values.file, 'utf8');
     } catch {
-      throw new UsageError(`--file: cannot read ${values.file}`);
+      throw new UsageError(`--file: cannot read ${cutInput(values.file)}`);
     }
   } else {
     if ((io.stdin as { isTTY?: boolean }).isTTY) {
@@ -126,7 +126,8 @@ async function runStatus(argv: string[], io: CommandIo): Promise<number> {
     'qbo-backfill auth status [--realm ID] [--json]',
     true,
   );
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument ${quoteInput(positionals[0] as string)}`);
   if (values.realm !== undefined) checkRealmFlag(values.realm);
   const config = io.config();
   const rows = await withDb(config, (db) =>

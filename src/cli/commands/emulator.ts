@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { EXIT, intFlag, parseFlags } from '../command.js';
 import { untilSignal } from '../signals.js';
 import { parseLogConfig } from '../../shared/config.js';
-import { UsageError } from '../../shared/usage-error.js';
+import { quoteInput, UsageError } from '../../shared/usage-error.js';
 import type { EmulatorConfig, ProfileName } from '../../emulator/index.js';
 
 const USAGE =
@@ -27,7 +27,7 @@ const NUMERIC_FLAGS: Record<string, keyof EmulatorConfig> = {
 
 function numberFlag(value: string, name: string): number {
   if (!/^\d+(\.\d+)?$/.test(value.trim()))
-    throw new UsageError(`--${name}: expected a non-negative number, got ${JSON.stringify(value)}`);
+    throw new UsageError(`--${name}: expected a non-negative number, got ${quoteInput(value)}`);
   return Number(value);
 }
 
@@ -58,26 +58,26 @@ export const emulatorCommand: Command = {
       true,
     );
     if (positionals.length > 0)
-      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${USAGE}`);
+      throw new UsageError(`unexpected argument ${quoteInput(positionals[0] as string)}; usage: ${USAGE}`);
     const flags = values as Record<string, string | string[] | boolean | undefined>;
     const str = (name: string) => flags[name] as string | undefined;
 
     const port = intFlag(str('port'), 'port', 0, 65535) ?? EMULATOR_DEFAULTS.port;
     const seedText = str('seed');
     if (seedText !== undefined && !/^-?\d{1,15}$/.test(seedText)) {
-      throw new UsageError(`--seed: expected an integer, got ${JSON.stringify(seedText)}`);
+      throw new UsageError(`--seed: expected an integer, got ${quoteInput(seedText)}`);
     }
     const profile = str('profile') ?? 'sandbox';
     if (!PROFILE_NAMES.includes(profile as ProfileName)) {
       throw new UsageError(
-        `--profile: expected one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(profile)}`,
+        `--profile: expected one of ${PROFILE_NAMES.join(', ')}, got ${quoteInput(profile)}`,
       );
     }
     const realms = flags.realm as string[] | undefined;
     for (const realm of realms ?? []) {
       if (!/^[A-Za-z0-9_-]+$/.test(realm))
         throw new UsageError(
-          `--realm: expected letters, digits, dashes or underscores, got ${JSON.stringify(realm)}`,
+          `--realm: expected letters, digits, dashes or underscores, got ${quoteInput(realm)}`,
         );
     }
     for (const name of ['client-id', 'client-secret', 'refresh-token', 'host']) {

@@ -1,7 +1,7 @@
 import { refreshTokenOpensRealm } from '../../shared/config.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
-import { UsageError } from '../../shared/usage-error.js';
+import { quoteInput, UsageError } from '../../shared/usage-error.js';
 import { checkRange, parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
 import { enqueueBackfill, parseEntities, planBackfill, WINDOWS_PLANS } from '../../producer/enqueue.js';
 import type { WindowsPlan } from '../../shared/db-types.js';
@@ -36,7 +36,9 @@ export const enqueueCommand: Command = {
       true,
     );
     if (positionals.length)
-      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
+      throw new UsageError(
+        `unexpected argument ${quoteInput(positionals[0] as string)}; usage: ${this.usage}`,
+      );
     // Everything is validated before anything is touched: bad input leaves no run and no job.
     const config = io.config();
     const entities = parseEntities(values.entities);

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { ENTITIES } from '../../shared/entities.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
-import { UsageError } from '../../shared/usage-error.js';
+import { quoteInput, UsageError } from '../../shared/usage-error.js';
 
 /** One entity as `entities --json` prints it (the contract's keys, in its order). */
 export interface EntityListing {
@@ -26,7 +26,9 @@ export const entitiesCommand: Command = {
   run(argv, io) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, this.usage);
     if (positionals.length)
-      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${this.usage}`);
+      throw new UsageError(
+        `unexpected argument ${quoteInput(positionals[0] as string)}; usage: ${this.usage}`,
+      );
     if (values.json) {
       io.out(JSON.stringify(entityListing()));
       return Promise.resolve(EXIT.ok);

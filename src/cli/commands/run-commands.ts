@@ -1,5 +1,5 @@
 import { findEntity, entityNames } from '../../shared/entities.js';
-import { UsageError } from '../../shared/usage-error.js';
+import { quoteInput, UsageError } from '../../shared/usage-error.js';
 import { cancelRun } from '../../producer/cancel.js';
 import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/report.js';
 import {
@@ -74,10 +74,10 @@ export const reportCommand = producerCommand({
     const runId = requireRun(values.run);
     const format = values.format ?? 'table';
     if (!['table', 'json', 'csv'].includes(format))
-      throw new UsageError(`--format: expected table, json or csv, got ${JSON.stringify(format)}`);
+      throw new UsageError(`--format: expected table, json or csv, got ${quoteInput(format)}`);
     const by = values.by as ReportGrouping | undefined;
     if (by !== undefined && !REPORT_GROUPINGS.includes(by))
-      throw new UsageError(`--by: expected ${REPORT_GROUPINGS.join(', ')}, got ${JSON.stringify(by)}`);
+      throw new UsageError(`--by: expected ${REPORT_GROUPINGS.join(', ')}, got ${quoteInput(by)}`);
     if (by !== undefined && format !== 'table')
       throw new UsageError(`--by goes with the table format only (json and csv list every window)`);
     return { runId, format, by };

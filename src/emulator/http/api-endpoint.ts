@@ -28,7 +28,7 @@ export const API_PATH = /^\/v3\/company\/([^/]+)\/([^/]+)\/?$/;
 
 export interface ApiContext {
   readonly state: EmulatorState;
-  /** Waits (cancellable on close). */
+  /** Waits on the emulator's clock (cut short on close). */
   sleep(ms: number): Promise<void>;
 }
 
@@ -46,12 +46,13 @@ export async function handleApiRequest(
   ctx: ApiContext,
 ): Promise<void> {
   const { state } = ctx;
+  const clock = state.clock;
   const realmId = decodeURIComponent(match[1] as string);
   const operation = (match[2] as string).toLowerCase();
   const store = state.stores.get(realmId);
   const limiter = state.limiters.get(realmId);
   if (!store || !limiter) {
-    const fault = unknownRealmFault(realmId);
+    const fault = unknownRealmFault(realmId, clock.now());
     state.stats.unrouted(fault.status);
     return send(res, fault.status, fault.contentType, fault.body);
   }
@@ -60,8 +61,8 @@ export async function handleApiRequest(
     send(res, reply.status, reply.contentType, reply.body);
   };
 
-  const admitted = limiter.tryAcquire(Date.now(), state.config);
-  if (admitted !== 'ok') return answer(throttleFault(state.config.xml429));
+  const admitted = limiter.tryAcquire(clock.now(), state.config);
+  if (admitted !== 'ok') return answer(throttleFault(state.config.xml429, clock.now()));
   try {
     const body = req.method === 'POST' ? await readBody(req) : '';
     const latency = latencyOf(state);
@@ -80,10 +81,12 @@ export async function handleApiRequest(
       req.socket.destroy();
       return;
     }
-    if (serverError < config.serverErrorRate) return answer(serverFault(which < 0.5 ? 500 : 503));
+    // The moment the request is answered, its latency spent: what it sees is the data as of now.
+    const now = clock.now();
+    if (serverError < config.serverErrorRate) return answer(serverFault(which < 0.5 ? 500 : 503, now));
 
     const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const check = auth ? state.tokens.checkAccess(auth[1] as string, Date.now()) : 'unknown';
+    const check = auth ? state.tokens.checkAccess(auth[1] as string, now) : 'unknown';
     if (check !== 'ok') {
       return answer(
         authenticationFault(
@@ -92,13 +95,13 @@ export async function handleApiRequest(
             : check === 'expired'
               ? 'Token expired'
               : 'Token invalid',
+          now,
         ),
       );
     }
 
-    if (config.unauthorizedRealms?.includes(realmId)) return answer(unauthorizedRealmFault(realmId));
+    if (config.unauthorizedRealms?.includes(realmId)) return answer(unauthorizedRealmFault(realmId, now));
 
-    const now = Date.now();
     state.catchUpDrift(now);
     let reply: Reply | CachedReply;
     if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
@@ -119,7 +122,7 @@ export async function handleApiRequest(
     } else if (operation === 'cdc' && req.method === 'GET') {
       reply = handleCdc(url.searchParams, store, now);
     } else {
-      reply = notFoundFault(url.pathname);
+      reply = notFoundFault(url.pathname, now);
     }
     if (truncate < config.truncateRate) {
       state.stats.realm(realmId, reply.status);

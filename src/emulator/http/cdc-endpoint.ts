@@ -21,25 +21,26 @@ export function handleCdc(params: URLSearchParams, store: RealmStore, now: numbe
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.length === 0)
-    return parameterFault('entities', 'name at least one entity, e.g. entities=Invoice,Customer');
+    return parameterFault('entities', 'name at least one entity, e.g. entities=Invoice,Customer', now);
   const kinds: EntityKind[] = [];
   for (const name of names) {
     const kind = findEntityKind(name);
-    if (!kind) return parameterFault('entities', `unknown entity ${name}`);
+    if (!kind) return parameterFault('entities', `unknown entity ${name}`, now);
     // Intuit's CDC page leaves these out; their changes show only on a full re-read.
     if (kind.cdc === false)
-      return parameterFault('entities', `${kind.qboName} is not supported by change data capture`);
+      return parameterFault('entities', `${kind.qboName} is not supported by change data capture`, now);
     if (!kinds.includes(kind)) kinds.push(kind);
   }
   const sinceText = params.get('changedSince');
   const since = sinceText === null ? undefined : parseInstant(sinceText);
   if (since === undefined) {
-    return parameterFault('changedSince', 'expected an ISO-8601 date-time with an offset');
+    return parameterFault('changedSince', 'expected an ISO-8601 date-time with an offset', now);
   }
   if (since < now - CDC_MAX_LOOKBACK_DAYS * 86_400_000) {
     return parameterFault(
       'changedSince',
       `changedSince cannot be more than ${CDC_MAX_LOOKBACK_DAYS} days in the past`,
+      now,
     );
   }
   const all: { kind: EntityKind; record: EmRecord }[] = [];

@@ -1,6 +1,7 @@
 /**
  * QBO's error bodies. JSON faults use `{"Fault":{"Error":[{Message,Detail,code}],"type"},"time"}`;
- * throttling has also been seen as an XML `IntuitResponse` even when JSON was asked for.
+ * throttling has also been seen as an XML `IntuitResponse` even when JSON was asked for. Each takes
+ * `now`, the emulator clock's reading, for its `time`.
  */
 import { formatEnvelopeTime } from '../pacific-time.js';
 
@@ -11,6 +12,7 @@ export interface FaultReply {
 }
 
 export function jsonFault(
+  now: number,
   status: number,
   type: string,
   error: { Message: string; Detail: string; code: string; element?: string },
@@ -18,13 +20,13 @@ export function jsonFault(
   return {
     status,
     contentType: 'application/json;charset=UTF-8',
-    body: JSON.stringify({ Fault: { Error: [error], type }, time: formatEnvelopeTime(Date.now()) }),
+    body: JSON.stringify({ Fault: { Error: [error], type }, time: formatEnvelopeTime(now) }),
   };
 }
 
 /** 401 code 3200: the access token is missing, unknown or expired. */
-export function authenticationFault(detail: string): FaultReply {
-  return jsonFault(401, 'AUTHENTICATION', {
+export function authenticationFault(detail: string, now: number): FaultReply {
+  return jsonFault(now, 401, 'AUTHENTICATION', {
     Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
     Detail: detail,
     code: '3200',
@@ -35,8 +37,8 @@ export function authenticationFault(detail: string): FaultReply {
  * 403 code 3100 for a realm this emulator does not serve: QBO answers so when the token's
  * connection is not authorised for the company in the URL.
  */
-export function unknownRealmFault(realmId: string): FaultReply {
-  return jsonFault(403, 'AUTHORIZATION', {
+export function unknownRealmFault(realmId: string, now: number): FaultReply {
+  return jsonFault(now, 403, 'AUTHORIZATION', {
     Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
     Detail: `Company ${realmId} is not served by this emulator (not authorized for this realm)`,
     code: '3100',
@@ -47,8 +49,8 @@ export function unknownRealmFault(realmId: string): FaultReply {
  * 403 code 3201 for a realm the app was disconnected from (`unauthorizedRealms`): the token is
  * valid, but this company no longer authorizes the app.
  */
-export function unauthorizedRealmFault(realmId: string): FaultReply {
-  return jsonFault(403, 'AUTHORIZATION', {
+export function unauthorizedRealmFault(realmId: string, now: number): FaultReply {
+  return jsonFault(now, 403, 'AUTHORIZATION', {
     Message: 'message=AuthorizationFailure; errorCode=003201; statusCode=403',
     Detail: `The application is not authorized to access company ${realmId}`,
     code: '3201',
@@ -60,14 +62,14 @@ const THROTTLE_MESSAGE = 'message=ThrottleExceeded; errorCode=003001; statusCode
 const THROTTLE_DETAIL = 'The request limit was reached.  Try again later';
 
 /** 429 code 3001, as JSON or as QBO's XML body. No Retry-After header: QBO documents none. */
-export function throttleFault(xml: boolean): FaultReply {
+export function throttleFault(xml: boolean, now: number): FaultReply {
   if (!xml)
-    return jsonFault(429, 'ThrottleExceeded', {
+    return jsonFault(now, 429, 'ThrottleExceeded', {
       Message: THROTTLE_MESSAGE,
       Detail: THROTTLE_DETAIL,
       code: '3001',
     });
-  const time = formatEnvelopeTime(Date.now());
+  const time = formatEnvelopeTime(now);
   return {
     status: 429,
     contentType: 'application/xml',
@@ -80,13 +82,17 @@ export function throttleFault(xml: boolean): FaultReply {
 }
 
 /** 400 code 4000 "Error parsing query" with a `QueryParserError:`/`QueryValidationError:` Detail. */
-export function queryFault(detail: string): FaultReply {
-  return jsonFault(400, 'ValidationFault', { Message: 'Error parsing query', Detail: detail, code: '4000' });
+export function queryFault(detail: string, now: number): FaultReply {
+  return jsonFault(now, 400, 'ValidationFault', {
+    Message: 'Error parsing query',
+    Detail: detail,
+    code: '4000',
+  });
 }
 
 /** 400 for a bad request parameter (CDC look-back, missing query, unknown entity in CDC). */
-export function parameterFault(property: string, detail: string): FaultReply {
-  return jsonFault(400, 'ValidationFault', {
+export function parameterFault(property: string, detail: string, now: number): FaultReply {
+  return jsonFault(now, 400, 'ValidationFault', {
     Message: 'Request has invalid or unsupported property',
     Detail: `Property Name:${property} specified is unsupported or invalid: ${detail}`,
     code: '2010',
@@ -95,8 +101,8 @@ export function parameterFault(property: string, detail: string): FaultReply {
 }
 
 /** 404 for a path QBO would not route. */
-export function notFoundFault(path: string): FaultReply {
-  return jsonFault(404, 'ValidationFault', {
+export function notFoundFault(path: string, now: number): FaultReply {
+  return jsonFault(now, 404, 'ValidationFault', {
     Message: 'Unsupported Operation',
     Detail: `Operation ${path} is not supported by the emulator`,
     code: '500',
@@ -104,14 +110,14 @@ export function notFoundFault(path: string): FaultReply {
 }
 
 /** The 500/503 bodies QBO returns on its bad days. */
-export function serverFault(status: 500 | 503): FaultReply {
+export function serverFault(status: 500 | 503, now: number): FaultReply {
   return status === 500
-    ? jsonFault(500, 'SystemFault', {
+    ? jsonFault(now, 500, 'SystemFault', {
         Message: 'An application error has occurred while processing your request',
         Detail: 'System Failure Error: An unexpected error occurred while accessing or saving your data.',
         code: '10000',
       })
-    : jsonFault(503, 'SystemFault', {
+    : jsonFault(now, 503, 'SystemFault', {
         Message: 'Service Unavailable',
         Detail: 'The service is temporarily unavailable. Please try again later.',
         code: '10000',

@@ -32,13 +32,14 @@ export function handleQuery(
     return parameterFault(
       'query',
       'a query statement is required (query parameter or application/text body)',
+      now,
     );
   }
   let result;
   try {
     result = executeQuery(parseQuery(statement), store, { unfilterable });
   } catch (err) {
-    if (err instanceof QueryError) return queryFault(err.message);
+    if (err instanceof QueryError) return queryFault(err.message, now);
     throw err;
   }
   const time = JSON.stringify(formatEnvelopeTime(now));

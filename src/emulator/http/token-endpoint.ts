@@ -44,6 +44,6 @@ export async function handleTokenRequest(
   }
   const token = body.get('refresh_token');
   if (!token) return reply(400, { error: 'invalid_request', error_description: 'refresh_token is required' });
-  const outcome = state.tokens.refresh(token, Date.now(), state.config);
+  const outcome = state.tokens.refresh(token, state.clock.now(), state.config);
   return reply(outcome.ok ? 200 : outcome.status, outcome.body);
 }

@@ -9,8 +9,9 @@ import {
   RATE_LIMIT_WAIT,
   type MetricsRecorder,
 } from '../../shared/cluster-metrics.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
 import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
 import { readQueryResponse } from '../qbo-response.js';
@@ -52,6 +53,8 @@ export interface QboClientOptions {
   minorVersion?: number;
   /** Aborts waiting (backoff sleeps) on shutdown. */
   signal?: AbortSignal;
+  /** What backoff waits and the 429 give-up are timed by. Default: the system clock. */
+  clock?: Clock;
   /** Cluster-wide request counts, latency and budget waits. Default: none recorded. */
   metrics?: MetricsRecorder;
 }
@@ -79,6 +82,7 @@ export class QboClient {
       throttleBackoff: { baseMs: 2_000, capMs: 60_000 },
       throttleGiveUpMs: 15 * 60_000,
       minorVersion: 75,
+      clock: systemClock,
       ...options,
       metrics: options.metrics ?? NO_METRICS,
       signal: options.signal,
@@ -111,7 +115,7 @@ export class QboClient {
     let attempt = 0;
     let throttled = 0;
     let refreshed = false;
-    const throttleStart = Date.now();
+    const throttleStart = this.o.clock.now();
     for (;;) {
       const token = await this.o.tokens.getAccessToken(realmId);
       try {
@@ -134,14 +138,14 @@ export class QboClient {
             continue;
           case 'throttle': {
             throttled++;
-            if (Date.now() - throttleStart > this.o.throttleGiveUpMs) throw err;
+            if (this.o.clock.now() - throttleStart > this.o.throttleGiveUpMs) throw err;
             const delay = backoffDelay(throttled, this.o.throttleBackoff);
             this.o.logger.warn(
               { ...context, throttled, delayMs: delay },
               'QBO throttled the request (429); waiting',
             );
             // Sleep outside the limiter: a throttled request must not hold a concurrency slot.
-            await sleep(delay, this.o.signal);
+            await this.wait(delay);
             continue;
           }
           case 'backoff': {
@@ -152,12 +156,20 @@ export class QboClient {
               { ...context, attempt, delayMs: delay, err: err.message },
               'QBO request failed; retrying',
             );
-            await sleep(delay, this.o.signal);
+            await this.wait(delay);
             continue;
           }
         }
       }
     }
+  }
+
+  /** A backoff wait; shutdown (the signal) ends it with the signal's reason. */
+  private async wait(ms: number): Promise<void> {
+    const signal = this.o.signal;
+    if (signal?.aborted) throw signal.reason as Error;
+    await this.o.clock.sleep(ms, signal);
+    if (signal?.aborted) throw signal.reason as Error;
   }
 
   /** Counts one request by realm, entity and HTTP status (`network` when none came) and times it. */
