@@ -22,6 +22,8 @@ export interface WindowHarness {
   emulator: Awaited<ReturnType<typeof startEmulator>>;
   client: QboClient;
   realmId: string;
+  /** The queue the runs' jobs are enqueued to (delayed an hour), for tests that run the real job. */
+  queue: Queue<WindowJobData>;
   /** Creates a run of invoices over `day` (pages of 100) and returns a stand-in for its one job. */
   windowJob(day: string): Promise<Job<WindowJobData>>;
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startWindowHarness(name: string, seed: number): Promise<Wi
     emulator,
     client,
     realmId,
+    queue,
     windowJob,
     async close() {
       await tokens.close();
