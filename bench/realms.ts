@@ -4,7 +4,13 @@
  *   one-realm   one realm, 3 workers x 4, the emulator limited like QBO (100 per 12 s sliding
  *               window = 500/min) and the workers' budget at that limit: requests/min and 429s, for
  *               the default start-lag allowance (250 ms) and for none
+ *   one-realm-paged  one realm of the large profile in pages of 50: windows that hand their slots
+ *               back between pages still spend the realm's whole budget
  *   ten-realms  ten realms, same limits, ten 3-year backfills enqueued one after another
+ *   ten-realms-paged  ten realms of the large profile (about 1,000 invoices a day) read in pages
+ *               of 5, so each window takes about 200 requests, enqueued one after another while
+ *               the workers run: the first realm's windows take every slot, and while they wait
+ *               for its budget between pages they must give their slots back to the other realms
  *   thousand    1,000 realms in one process: Redis commands/s while their limiters live and once
  *               they are dropped as idle, Redis memory per idle realm; then the enqueue of
  *               1,000 realms x 3 entities x 30 days (own redis-server, so nothing else is counted)
@@ -55,13 +61,49 @@ function okAndThrottled(emulator: Emulator, realms: string[]): { ok: number; thr
   return { ok, throttled };
 }
 
+/** What a throughput bench reads in each realm, when it is not the default 3-year backfill. */
+interface ThroughputShape {
+  /** The emulator's profile (default: its sandbox company). */
+  profile?: 'large';
+  entities: string[];
+  from: string;
+  to: string;
+  pageSize: number;
+  /**
+   * Workers running before the realms are enqueued: the first realm's windows take every slot
+   * before the others are in the queue, as when companies are added to a busy cluster.
+   */
+  workersFirst?: boolean;
+  /** Said in the row's label. */
+  label: string;
+}
+
+/** Invoices, customers and items over 3 years in pages of 1000: one page a window (the sandbox profile). */
+const THREE_YEARS: ThroughputShape = {
+  entities: ENTITIES,
+  from: '2023-01-01',
+  to: '2026-01-01',
+  pageSize: 1000,
+  label: '',
+};
+
 /**
- * N realms, each with a 3-year backfill enqueued one after another, 3 in-process workers x 4;
+ * N realms, each with a backfill enqueued one after another, 3 in-process workers x 4;
  * after a warm-up of one window, counts the requests of four windows.
  */
-async function throughput(realmCount: number, startLagAllowanceMs?: number): Promise<string> {
+async function throughput(
+  realmCount: number,
+  startLagAllowanceMs?: number,
+  shape: ThroughputShape = THREE_YEARS,
+): Promise<string> {
   const realms = Array.from({ length: realmCount }, (_, i) => String(9_300_001 + i));
-  const emulator = await startEmulator({ port: 0, seed: 77, realmIds: realms, config: SCALED });
+  const emulator = await startEmulator({
+    port: 0,
+    seed: 77,
+    realmIds: realms,
+    config: SCALED,
+    ...(shape.profile ? { profile: shape.profile } : {}),
+  });
   const tdb = await createTestDatabase();
   const prefix = uniquePrefix('bench-realms');
   const config = parseConfig({
@@ -73,18 +115,21 @@ async function throughput(realmCount: number, startLagAllowanceMs?: number): Pro
   const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
   const workers: RunningWorker[] = [];
   try {
-    for (const realmId of realms) {
-      const plan = planBackfill({
-        windows: 'day',
-        realmId,
-        entities: ENTITIES,
-        from: new Date('2023-01-01T00:00:00Z'),
-        to: new Date('2026-01-01T00:00:00Z'),
-        startAt: new Date(),
-        pageSize: 1000,
-      });
-      await enqueueBackfill(tdb.db, queue, plan);
-    }
+    const enqueue = async () => {
+      for (const realmId of realms) {
+        const plan = planBackfill({
+          windows: 'day',
+          realmId,
+          entities: shape.entities,
+          from: new Date(`${shape.from}T00:00:00Z`),
+          to: new Date(`${shape.to}T00:00:00Z`),
+          startAt: new Date(),
+          pageSize: shape.pageSize,
+        });
+        await enqueueBackfill(tdb.db, queue, plan);
+      }
+    };
+    if (!shape.workersFirst) await enqueue();
     for (let i = 0; i < 3; i++) {
       workers.push(
         startWorker({
@@ -98,6 +143,7 @@ async function throughput(realmCount: number, startLagAllowanceMs?: number): Pro
         }),
       );
     }
+    if (shape.workersFirst) await enqueue();
     await sleep(SCALED.windowMs);
     const before = okAndThrottled(emulator, realms);
     const t0 = performance.now();
@@ -113,7 +159,7 @@ async function throughput(realmCount: number, startLagAllowanceMs?: number): Pro
     const perMinute = (after.ok - before.ok) / minutes;
     const allowed = realmCount * 500;
     const label =
-      `${realmCount} realm${realmCount > 1 ? 's' : ''}, 3 workers x 4, emulator 100 per 12 s per realm` +
+      `${realmCount} realm${realmCount > 1 ? 's' : ''}${shape.label}, 3 workers x 4, emulator 100 per 12 s per realm` +
       (startLagAllowanceMs === undefined ? '' : `, start-lag allowance ${startLagAllowanceMs} ms`);
     return (
       `| ${label} | ${Math.round(perMinute)} requests/min of ${allowed} = **${(perMinute / allowed).toFixed(3)}**, ` +
@@ -134,6 +180,39 @@ export async function benchOneRealm(): Promise<string[]> {
 
 export async function benchTenRealms(): Promise<string[]> {
   return [await throughput(10)];
+}
+
+/**
+ * One realm of the large profile in pages of 50 (about 20 a window): its windows hand their slots
+ * back between pages while the budget is booked ahead, and the realm must still get its budget.
+ */
+export async function benchOneRealmPaged(): Promise<string[]> {
+  return [
+    await throughput(1, undefined, {
+      profile: 'large',
+      entities: ['invoices'],
+      from: '2024-01-01',
+      to: '2024-03-01',
+      pageSize: 50,
+      label: ' of the large profile, invoices in pages of 50 (about 20 a window)',
+    }),
+  ];
+}
+
+/** The large profile's days hold about 1,000 invoices: about 200 pages of 5 a window. */
+export async function benchTenRealmsPaged(): Promise<string[]> {
+  return [
+    await throughput(10, undefined, {
+      profile: 'large',
+      entities: ['invoices'],
+      from: '2024-01-01',
+      to: '2024-03-01',
+      pageSize: 5,
+      workersFirst: true,
+      label:
+        ' of the large profile, invoices in pages of 5 (about 200 a window), enqueued one after another while the workers run',
+    }),
+  ];
 }
 
 async function commandCalls(redis: Redis): Promise<number> {
@@ -334,7 +413,9 @@ export async function benchScale(): Promise<string[]> {
 
 export const REALM_BENCHES: Record<string, () => Promise<string[]>> = {
   'one-realm': benchOneRealm,
+  'one-realm-paged': benchOneRealmPaged,
   'ten-realms': benchTenRealms,
+  'ten-realms-paged': benchTenRealmsPaged,
   thousand: benchThousand,
   scale: benchScale,
 };

@@ -10,7 +10,7 @@
  *   backfill  end to end: 61 days of the large profile's invoices, two workers, default budget
  *   ingest    the worker path with limits off against `psql \copy` of the same rows, as a ratio
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
- *   one-realm, ten-realms, thousand, scale   the realm budget (bench/realms.ts)
+ *   one-realm(-paged), ten-realms(-paged), thousand, scale   the realm budget (bench/realms.ts)
  *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  */

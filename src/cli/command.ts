@@ -103,3 +103,15 @@ export function checkRealmFlag(realm: string, withValue = false): string {
   }
   return realm;
 }
+
+/**
+ * `--realm`, repeated or comma-separated (`--realm 1,2 --realm 3`): each company once, in the order
+ * given; `fallback` (QBO_REALM_ID) when none is given. Every id is checked before any is used.
+ */
+export function realmsFlag(values: string[] | undefined, fallback: string | undefined): string[] {
+  const given = (values ?? []).flatMap((v) => v.split(','));
+  if (given.length === 0 && fallback !== undefined) given.push(fallback);
+  if (given.length === 0) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
+  for (const realm of given) checkRealmFlag(realm, true);
+  return [...new Set(given)];
+}

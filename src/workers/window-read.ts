@@ -19,6 +19,7 @@ import {
 } from '../shared/state/index.js';
 import type { ParsedRecord } from './qbo-record.js';
 import { readPageRecords } from './qbo-response.js';
+import { releaseIfRealmBusy, releaseJob } from './job-release.js';
 import { pageUpsert, type Adjusted } from './upsert-page.js';
 import type { QboQuery, WindowProcessorOptions } from './window-job.js';
 import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
@@ -84,14 +85,6 @@ export function stopForRun(status: RunStatus, reason: string | null): StoppedOut
     return { status: 'skipped', reason: `run halted: ${reason ?? 'no reason recorded'}` };
   if (status === 'cancelled') return { status: 'cancelled', reason: 'run cancelled' };
   return undefined;
-}
-
-/**
- * Thrown once a job moved itself back to the queue (on shutdown, or to wait out its realm's
- * budget); BullMQ keeps it (a DelayedError) without using up an attempt.
- */
-export class JobReleasedError extends DelayedError {
-  readonly outcome = 'release-job' as const;
 }
 
 /**
@@ -221,7 +214,8 @@ function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Da
 
 /**
  * Reads and commits the pages of one pass until a short page ends it. Stops early when the run
- * was halted or cancelled meanwhile, and on shutdown moves the job back to the queue.
+ * was halted or cancelled meanwhile, and moves the job back to the queue on shutdown or when its
+ * realm's budget is booked ahead (releaseIfRealmBusy).
  */
 async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<StoppedOutcome | undefined> {
   const { job, token, attempt, entity, options, log } = read;
@@ -235,11 +229,10 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
   // The run as the start read it, for this job's first page only (see WindowRead.run).
   let startedRun = totals.pages === 0 ? read.run : undefined;
   for (;;) {
-    if (options.signal?.aborted) {
-      // Shutdown: what is committed stays; the job goes back to the queue without losing an attempt.
-      await job.moveToDelayed(Date.now() + 1_000, token);
-      throw new JobReleasedError();
-    }
+    // Shutdown: what is committed stays; the job goes back to the queue without losing an attempt.
+    if (options.signal?.aborted) await releaseJob(job, token, 1_000);
+    // This job's first page was asked for before the window started (processWindow).
+    if (totals.pages > 0) await releaseIfRealmBusy(job, token, options, log);
     const run = startedRun ?? (await getRun(db, data.runId).then((r) => r && toRunState(r)));
     startedRun = undefined;
     const stop = run && stopForRun(run.status, run.statusReason);

@@ -29,6 +29,16 @@ describe('qbo-backfill enqueue', () => {
     await tdb.drop();
   });
 
+  /** QBO's sandbox, with a QBO_REFRESH_TOKEN that opens realm 111 only (and no token stored). */
+  const sandboxOf111 = () => ({
+    ...env,
+    QBO_ENVIRONMENT: 'sandbox',
+    QBO_CLIENT_ID: 'x',
+    QBO_CLIENT_SECRET: 'y',
+    QBO_REALM_ID: '111',
+    QBO_REFRESH_TOKEN: 'token-of-realm-111',
+  });
+
   async function counts() {
     const runs = await tdb.db
       .selectFrom('ops.runs')
@@ -38,6 +48,8 @@ describe('qbo-backfill enqueue', () => {
     return { runs: Number(runs.n), jobs };
   }
 
+  /** Invoices over January 2026: a good range, for the rows that get one flag wrong. */
+  const JANUARY = ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31'];
   const bad: [string, string[], string][] = [
     [
       'missing --entities',
@@ -113,9 +125,19 @@ describe('qbo-backfill enqueue', () => {
       '--realm: expected a numeric company (realm) id, got "acme"',
     ],
     [
+      'bad realm among good ones',
+      [...JANUARY, '--realm', '4620101,acme', '--realm', '4620102'],
+      '--realm: expected a numeric company (realm) id, got "acme"',
+    ],
+    [
+      'empty realm in a list',
+      [...JANUARY, '--realm', '4620101,'],
+      '--realm: expected a numeric company (realm) id, got ""',
+    ],
+    [
       'unknown flag',
       ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--frobnicate'],
-      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
+      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
     ],
   ];
   for (const [label, args, message] of bad) {
@@ -144,14 +166,7 @@ describe('qbo-backfill enqueue', () => {
   it('does not bootstrap another realm from QBO_REFRESH_TOKEN', async () => {
     const r = await runCli(
       ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02', '--realm', '222'],
-      {
-        ...env,
-        QBO_ENVIRONMENT: 'sandbox',
-        QBO_CLIENT_ID: 'x',
-        QBO_CLIENT_SECRET: 'y',
-        QBO_REALM_ID: '111',
-        QBO_REFRESH_TOKEN: 'token-of-realm-111',
-      },
+      sandboxOf111(),
     );
     assert.equal(r.code, 2);
     assert.equal(
@@ -240,13 +255,14 @@ describe('qbo-backfill enqueue', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(
       text.stdout,
-      /^run r\d{14}-[0-9a-f]{6}: 93 jobs enqueued\nstarts at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil\n$/,
+      /^run r\d{14}-[0-9a-f]{6} for realm \d+: 93 jobs enqueued\nstarts at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil\n$/,
     );
-    const runId = /^run (\S+):/.exec(text.stdout)?.[1];
+    const [, runId, realmId] = /^run (\S+) for realm (\d+):/.exec(text.stdout) ?? [];
     const again = await runCli([...args, '--json'], env);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout), {
       runId,
+      realmId,
       jobs: 93,
       startAt: '2099-02-01T15:30:00Z',
       existing: true,
@@ -334,5 +350,153 @@ describe('qbo-backfill enqueue', () => {
       .where('run_id', '=', runId)
       .executeTakeFirstOrThrow();
     assert.equal(run.windows_plan, 'adaptive');
+  });
+
+  describe('several realms in one command', () => {
+    // Day windows, so each realm's plan shows in its job count (2 entities x 10 days).
+    const range = [
+      '--windows',
+      'day',
+      '--entities',
+      'invoices,items',
+      '--from',
+      '2026-03-01',
+      '--to',
+      '2026-03-10',
+    ];
+    const startAt = ['--start-at', '2099-03-01T00:00:00Z'];
+    /** Every JSON line of the output, parsed. */
+    const lines = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const runsOf = (realms: string[]) =>
+      tdb.db
+        .selectFrom('ops.runs')
+        .select(['run_id', 'realm_id'])
+        .where('realm_id', 'in', realms)
+        .orderBy('created_at')
+        .execute();
+
+    it('comma-separated and repeated: one run per realm, one JSON line each, idempotent per realm', async () => {
+      const realms = ['4620101', '4620102', '4620103'];
+      const before = await counts();
+      const r = await runCli(
+        ['enqueue', ...range, ...startAt, '--realm', '4620101,4620102', '--realm', '4620103', '--json'],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const first = lines(r.stdout);
+      // 2 entities x 10 days each (--to is inclusive).
+      assert.deepEqual(
+        first.map(({ realmId, jobs, startAt: at, existing }) => ({ realmId, jobs, startAt: at, existing })),
+        realms.map((realmId) => ({ realmId, jobs: 20, startAt: '2099-03-01T00:00:00Z', existing: false })),
+      );
+      const runs = await runsOf(realms);
+      assert.deepEqual(
+        runs.map((run) => [run.run_id, run.realm_id]),
+        first.map((l) => [l.runId, l.realmId]),
+      );
+      assert.deepEqual(await counts(), { runs: before.runs + 3, jobs: before.jobs + 60 });
+
+      // Again, with one realm given twice and a new one: the live runs come back as they are, the
+      // new realm gets its own run, and no realm is planned twice.
+      const again = await runCli(
+        [
+          'enqueue',
+          ...range,
+          ...startAt,
+          '--realm',
+          '4620103,4620101',
+          '--realm',
+          '4620104,4620103',
+          '--json',
+        ],
+        env,
+      );
+      assert.equal(again.code, 0, again.stderr);
+      const second = lines(again.stdout);
+      assert.deepEqual(
+        second.map(({ realmId, existing }) => [realmId, existing]),
+        [
+          ['4620103', true],
+          ['4620101', true],
+          ['4620104', false],
+        ],
+      );
+      assert.deepEqual(
+        second.slice(0, 2).map((l) => l.runId),
+        [first[2]?.runId, first[0]?.runId],
+      );
+      assert.deepEqual(await counts(), { runs: before.runs + 4, jobs: before.jobs + 80 });
+    });
+
+    it('prints one block per realm, each naming its realm', async () => {
+      const r = await runCli(['enqueue', ...range, ...startAt, '--realm', '4620105,4620106'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const [a, b] = await runsOf(['4620105', '4620106']);
+      assert.equal(
+        r.stdout,
+        [
+          `run ${a?.run_id} for realm 4620105: 20 jobs enqueued`,
+          'starts at 2099-03-01T00:00:00Z = 2099-02-28 19:00 America/Guayaquil',
+          `run ${b?.run_id} for realm 4620106: 20 jobs enqueued`,
+          'starts at 2099-03-01T00:00:00Z = 2099-02-28 19:00 America/Guayaquil',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('--dry-run plans every realm and records nothing', async () => {
+      const before = await counts();
+      const json = await runCli(
+        ['enqueue', ...range, '--realm', '4620107,4620108', '--dry-run', '--json'],
+        env,
+      );
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(
+        lines(json.stdout).map(({ runId, realmId, jobs, dryRun }) => ({ runId, realmId, jobs, dryRun })),
+        [
+          { runId: null, realmId: '4620107', jobs: 20, dryRun: true },
+          { runId: null, realmId: '4620108', jobs: 20, dryRun: true },
+        ],
+      );
+      const text = await runCli(
+        ['enqueue', ...range, '--realm', '4620107', '--realm', '4620108', '--dry-run'],
+        env,
+      );
+      assert.equal(text.code, 0, text.stderr);
+      const out = text.stdout.split('\n');
+      assert.equal(out[0], 'dry run: nothing was recorded or enqueued');
+      assert.deepEqual(
+        out.filter((l) => l.startsWith('would enqueue')),
+        [
+          'would enqueue 20 jobs for realm 4620107: invoices, items x 10 UTC days',
+          'would enqueue 20 jobs for realm 4620108: invoices, items x 10 UTC days',
+        ],
+      );
+      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await runsOf(['4620107', '4620108']), []);
+    });
+
+    it('refuses them all when one has no refresh token, naming each realm without one', async () => {
+      const sandbox = sandboxOf111();
+      const before = await counts();
+      const one = await runCli(['enqueue', ...range, '--realm', '111,222'], sandbox);
+      assert.equal(one.code, 2);
+      assert.equal(
+        one.stderr.trim(),
+        'qbo-backfill enqueue: realm 222 has no refresh token in the token store; store one with: qbo-backfill auth set --realm 222',
+      );
+      const two = await runCli(['enqueue', ...range, '--realm', '333,111', '--realm', '222'], sandbox);
+      assert.equal(two.code, 2);
+      assert.equal(
+        two.stderr.trim(),
+        'qbo-backfill enqueue: realms 333, 222 have no refresh token in the token store; store one for each with: qbo-backfill auth set --realm ID',
+      );
+      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await runsOf(['111', '222', '333']), []);
+    });
   });
 });

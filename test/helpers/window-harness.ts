@@ -22,6 +22,8 @@ export interface WindowHarness {
   emulator: Awaited<ReturnType<typeof startEmulator>>;
   client: QboClient;
   realmId: string;
+  /** The queue the runs' jobs are enqueued to (delayed an hour), for tests that run the real job. */
+  queue: Queue<WindowJobData>;
   /**
    * Creates a run of invoices from `day` (pages of 100; one day, or `days` of an adaptive plan)
    * and returns a stand-in for the job of its (first) window.
@@ -92,6 +94,7 @@ export async function startWindowHarness(name: string, seed: number): Promise<Wi
     emulator,
     client,
     realmId,
+    queue,
     windowJob,
     async close() {
       await tokens.close();

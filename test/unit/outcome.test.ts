@@ -20,7 +20,7 @@ import {
 } from '../../src/workers/token-errors.js';
 import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
 import { TokenDecryptError } from '../../src/shared/token-crypto.js';
-import { JobReleasedError } from '../../src/workers/window-read.js';
+import { JobReleasedError } from '../../src/workers/job-release.js';
 
 describe('what the window does after an error', () => {
   const cases: [string, unknown, string][] = [

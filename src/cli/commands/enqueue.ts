@@ -1,22 +1,30 @@
-import { refreshTokenOpensRealm } from '../../shared/config.js';
+import { refreshTokenOpensRealm, type Config } from '../../shared/config.js';
+import type { Db } from '../../shared/db.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { quoteInput, UsageError } from '../../shared/usage-error.js';
 import { checkRange, parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
-import { enqueueBackfill, parseEntities, planBackfill, WINDOWS_PLANS } from '../../producer/enqueue.js';
+import {
+  enqueueBackfill,
+  parseEntities,
+  planBackfill,
+  WINDOWS_PLANS,
+  type EnqueuePlan,
+  type EnqueueResult,
+} from '../../producer/enqueue.js';
 import type { WindowsPlan } from '../../shared/db-types.js';
 import { forecastBackfill, forecastText } from '../../producer/forecast.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { followFromCli } from '../follow.js';
-import { checkRealmFlag, EXIT, intFlag, parseFlags, type Command } from '../command.js';
+import { EXIT, intFlag, parseFlags, realmsFlag, type Command, type CommandIo } from '../command.js';
 import { withProducer } from '../producer-context.js';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary:
-    'plan a backfill (reads that follow the data, or one job per entity and UTC day) and enqueue it, delayed until --start-at',
+    'plan a backfill (reads that follow the data, or one job per entity and UTC day) and enqueue it, delayed until --start-at; one run per realm',
   usage:
-    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID] [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
+    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
   async run(argv, io) {
     const { values, positionals } = parseFlags(
       argv,
@@ -25,7 +33,7 @@ export const enqueueCommand: Command = {
         from: { type: 'string' },
         to: { type: 'string' },
         'start-at': { type: 'string' },
-        realm: { type: 'string' },
+        realm: { type: 'string', multiple: true },
         'page-size': { type: 'string' },
         windows: { type: 'string' },
         'dry-run': { type: 'boolean' },
@@ -55,94 +63,138 @@ export const enqueueCommand: Command = {
       );
     }
     checkRange(from, to, startAt, { from: values.from, to: values.to });
-    const realmId = values.realm ?? config.qbo.realmId;
-    if (realmId === undefined) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
-    checkRealmFlag(realmId, true);
+    const realmIds = realmsFlag(values.realm, config.qbo.realmId);
     const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
+    // One plan and one run per realm, planned as it is enqueued: a thousand realms' plans are never
+    // all in memory at once.
     const windows = (values.windows ?? 'adaptive') as WindowsPlan;
     if (!WINDOWS_PLANS.includes(windows))
-      throw new UsageError(`--windows: expected adaptive or day, got ${JSON.stringify(values.windows)}`);
-    const plan = planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
+      throw new UsageError(`--windows: expected adaptive or day, got ${quoteInput(values.windows ?? '')}`);
+    const planFor = (realmId: string) =>
+      planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
 
     if (values['dry-run']) {
-      const forecast = forecastBackfill(plan, {
-        requestsPerMinute: config.requestsPerMinute,
-        monthlyReadQuota: config.qbo.monthlyReadQuota,
-      });
-      if (values.json) {
-        io.out(
-          JSON.stringify({
-            runId: null,
-            jobs: plan.jobs,
-            startAt: utcInstant(startAt),
-            dryRun: true,
-            forecast: {
-              minRequests: forecast.requests,
-              minMinutes: Math.round(forecast.minutes * 10) / 10,
-              minQuotaShare: Math.round(forecast.quotaShare * 10_000) / 10_000,
-              perDayRequests: forecast.perDayRequests,
-              perDayMinutes: Math.round(forecast.perDayMinutes * 10) / 10,
-              perDayQuotaShare: Math.round(forecast.perDayQuotaShare * 10_000) / 10_000,
-              monthlyReadQuota: forecast.monthlyReadQuota,
-            },
-          }),
-        );
-      } else {
-        const first = plan.windows[0];
-        const last = plan.windows[plan.windows.length - 1];
-        io.out(`dry run: nothing was recorded or enqueued`);
-        io.out(
-          plan.windowsPlan === 'day'
-            ? `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`
-            : `would enqueue ${plan.jobs} jobs for realm ${realmId}: one per entity over ${plan.windows.length} UTC days (${entities.join(', ')}), split where the data is dense`,
-        );
-        io.out(
-          `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,
-        );
-        io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
-        for (const line of forecastText(forecast)) io.out(line);
-      }
+      if (!values.json) io.out(`dry run: nothing was recorded or enqueued`);
+      for (const realmId of realmIds) printDryRun(io, config, planFor(realmId), values.json === true);
       return EXIT.ok;
     }
 
     if (values.follow && values.json) throw new UsageError('--follow and --json do not go together');
     return withProducer(config, async (ctx) => {
       const { db, queue } = ctx;
-      const known = await db
-        .selectFrom('ops.tokens')
-        .select('realm_id')
-        .where('realm_id', '=', realmId)
-        .executeTakeFirst();
-      if (!known && !refreshTokenOpensRealm(config, realmId)) {
-        throw new UsageError(
-          `realm ${realmId} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${realmId}`,
-        );
-      }
-      const result = await enqueueBackfill(db, queue, plan, now, windowJobOptions(config.windowJobs));
-      if (values.json) {
-        io.out(
-          JSON.stringify({
-            runId: result.runId,
-            jobs: result.jobs,
-            startAt: utcInstant(result.startAt),
-            existing: result.existing,
-          }),
-        );
-      } else {
-        io.out(
-          result.existing
-            ? `run ${result.runId} for this backfill is already scheduled or running: nothing added (${result.jobs} jobs)`
-            : `run ${result.runId}: ${result.jobs} jobs enqueued`,
-        );
-        io.out(`starts at ${bothZones(result.startAt, config.displayTimezone)}`);
+      await checkRefreshTokens(db, config, realmIds);
+      const runIds: string[] = [];
+      for (const realmId of realmIds) {
+        const plan = planFor(realmId);
+        const result = await enqueueBackfill(db, queue, plan, now, windowJobOptions(config.windowJobs));
+        printEnqueued(io, config, realmId, result, values.json === true);
+        runIds.push(result.runId);
       }
       if (!values.follow) return EXIT.ok;
-      // Stays until the run has ended; the exit code says whether it succeeded.
-      const [last] = await followFromCli(ctx, [result.runId], io.stdout);
-      io.out(
-        `run ${result.runId} ${last?.status ?? 'unknown'}: see qbo-backfill report --run ${result.runId}`,
-      );
-      return last?.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+      // Stays until every run has ended; the exit code says whether they all succeeded.
+      const ended = await followFromCli(ctx, runIds, io.stdout);
+      const statusOf = (runId: string) => ended.find((r) => r.runId === runId)?.status ?? 'unknown';
+      for (const runId of runIds)
+        io.out(`run ${runId} ${statusOf(runId)}: see qbo-backfill report --run ${runId}`);
+      return runIds.every((runId) => statusOf(runId) === 'succeeded') ? EXIT.ok : EXIT.failed;
     });
   },
 };
+
+/** One realm's dry run: its plan and forecast, a block of lines or (`json`) one object. */
+function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boolean): void {
+  const { realmId, entities, startAt, pageSize } = plan.request;
+  const forecast = forecastBackfill(plan, {
+    requestsPerMinute: config.requestsPerMinute,
+    monthlyReadQuota: config.qbo.monthlyReadQuota,
+  });
+  if (json) {
+    io.out(
+      JSON.stringify({
+        runId: null,
+        realmId,
+        jobs: plan.jobs,
+        startAt: utcInstant(startAt),
+        dryRun: true,
+        forecast: {
+          minRequests: forecast.requests,
+          minMinutes: Math.round(forecast.minutes * 10) / 10,
+          minQuotaShare: Math.round(forecast.quotaShare * 10_000) / 10_000,
+          perDayRequests: forecast.perDayRequests,
+          perDayMinutes: Math.round(forecast.perDayMinutes * 10) / 10,
+          perDayQuotaShare: Math.round(forecast.perDayQuotaShare * 10_000) / 10_000,
+          monthlyReadQuota: forecast.monthlyReadQuota,
+        },
+      }),
+    );
+    return;
+  }
+  const first = plan.windows[0];
+  const last = plan.windows[plan.windows.length - 1];
+  io.out(
+    plan.windowsPlan === 'day'
+      ? `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`
+      : `would enqueue ${plan.jobs} jobs for realm ${realmId}: one per entity over ${plan.windows.length} UTC days (${entities.join(', ')}), split where the data is dense`,
+  );
+  io.out(
+    `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,
+  );
+  io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
+  for (const line of forecastText(forecast)) io.out(line);
+}
+
+/**
+ * Every realm must have a refresh token in the token store (or one QBO_REFRESH_TOKEN opens) before
+ * any run is recorded: a bad realm among good ones changes nothing.
+ */
+async function checkRefreshTokens(db: Db, config: Config, realmIds: string[]): Promise<void> {
+  const stored = await db
+    .selectFrom('ops.tokens')
+    .select('realm_id')
+    .where('realm_id', 'in', realmIds)
+    .execute();
+  const known = new Set(stored.map((r) => r.realm_id));
+  const missing = realmIds.filter((r) => !known.has(r) && !refreshTokenOpensRealm(config, r));
+  if (missing.length === 1) {
+    throw new UsageError(
+      `realm ${missing[0]} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${missing[0]}`,
+    );
+  }
+  if (missing.length > 1) {
+    const named =
+      missing.length > 3
+        ? `${missing.slice(0, 3).join(', ')} and ${missing.length - 3} more`
+        : missing.join(', ');
+    throw new UsageError(
+      `realms ${named} have no refresh token in the token store; store one for each with: qbo-backfill auth set --realm ID`,
+    );
+  }
+}
+
+/** One realm's run: its id, jobs and start, a block of lines or (`json`) one object. */
+function printEnqueued(
+  io: CommandIo,
+  config: Config,
+  realmId: string,
+  result: EnqueueResult,
+  json: boolean,
+): void {
+  if (json) {
+    io.out(
+      JSON.stringify({
+        runId: result.runId,
+        realmId,
+        jobs: result.jobs,
+        startAt: utcInstant(result.startAt),
+        existing: result.existing,
+      }),
+    );
+    return;
+  }
+  io.out(
+    result.existing
+      ? `run ${result.runId} for realm ${realmId} is already scheduled or running: nothing added (${result.jobs} jobs)`
+      : `run ${result.runId} for realm ${realmId}: ${result.jobs} jobs enqueued`,
+  );
+  io.out(`starts at ${bothZones(result.startAt, config.displayTimezone)}`);
+}

@@ -90,16 +90,24 @@ export async function stopWindow(
 }
 
 /**
- * Shutdown or a store outage: back to pending; the next job resumes after the last committed page.
- * From pending too: a job may release a window it loaded but had not started yet.
+ * Shutdown, a store outage or a realm's budget booked ahead: back to pending; the next job resumes
+ * after the last committed page. From pending too: a job may release a window it loaded but had
+ * not started yet. A release uses no attempt: when the job started the window itself (`started`),
+ * the attempt its start counted is given back, so `attempts` counts tries, not the times a window
+ * handed its worker slot back (a dense window may do that between many of its pages).
  */
-export async function releaseWindow(db: Db, attempt: WindowAttempt, elapsedMs: number): Promise<void> {
+export async function releaseWindow(
+  db: Db,
+  attempt: WindowAttempt,
+  elapsedMs: number,
+  started = false,
+): Promise<void> {
   await endWindow(
     db,
     attempt,
-    OPEN_WINDOW_STATUSES,
+    started ? RUNNING : OPEN_WINDOW_STATUSES,
     elapsedMs,
-    { status: 'pending' },
+    { status: 'pending', ...(started ? { attempts: sql<number>`attempts - 1` } : {}) },
     "the window's release",
   );
 }
