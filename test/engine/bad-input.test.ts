@@ -168,8 +168,9 @@ describe('bad input on every command', () => {
     ],
   ];
 
-  // A pasted list of 1,500 realm ids (25 KB) where one id goes: the error quotes its start only.
-  const realmList = Array.from({ length: 1_500 }, (_, i) => String(9_130_350_000_000_000 + i)).join(',');
+  // A pasted list of 1,500 realm ids (25 KB), spaces where commas separate them: the error
+  // quotes its start only. (A comma-separated list is several realms, one run each.)
+  const realmList = Array.from({ length: 1_500 }, (_, i) => String(9_130_350_000_000_000 + i)).join(' ');
   cases.push([
     'a 25 KB list given to --realm',
     ['enqueue', '--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-02', '--realm', realmList],
