@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/shared/db.js';
-import { migrateToLatest } from '../../src/shared/migrate.js';
+import { migrateToLatest, MIGRATIONS_DIR } from '../../src/shared/migrate.js';
+
+/** Every migration's name, in the order they apply (the TypeScript sources, or the compiled tree's files). */
+export function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{4}_\w+\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''))
+    .sort();
+}
 
 /** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
