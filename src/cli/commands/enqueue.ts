@@ -1,4 +1,5 @@
 import { refreshTokenOpensRealm } from '../../shared/config.js';
+import { disconnectedMessage, findDisconnection } from '../../shared/connections.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
@@ -95,6 +96,8 @@ export const enqueueCommand: Command = {
     if (values.follow && values.json) throw new UsageError('--follow and --json do not go together');
     return withProducer(config, async (ctx) => {
       const { db, queue } = ctx;
+      const disconnected = await findDisconnection(db, realmId);
+      if (disconnected) throw new UsageError(disconnectedMessage(disconnected));
       const known = await db
         .selectFrom('ops.tokens')
         .select('realm_id')
