@@ -19,6 +19,8 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream;
   /** The environment the configuration is read from. */
   env: Env;
+  /** The clock commands read "now" from (tests inject one). Default: the system clock. */
+  now?: () => Date;
 }
 
 export interface CommandIo extends CliIo {
@@ -28,12 +30,15 @@ export interface CommandIo extends CliIo {
   config: (options?: ParseOptions) => Config;
   /** A logger writing to `stderr` at the configured level and format. */
   logger: (config: LogConfig, name?: string) => Logger;
+  /** The current instant, from the injected clock when there is one. */
+  now: () => Date;
 }
 
 /** Wraps the process streams and environment for the commands. */
 export function commandIo(io: CliIo): CommandIo {
   return {
     ...io,
+    now: io.now ?? (() => new Date()),
     out: (line) => void io.stdout.write(`${line}\n`),
     config: (options) => parseConfig(io.env, options),
     logger: (config, name) =>
@@ -92,6 +97,26 @@ export function intFlag(
     throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${quoteInput(value)}`);
   }
   return Number(value);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration flag such as `90s`, `10m` or `1h`, in ms, from `minMs` to `maxMs`. */
+export function durationFlag(
+  value: string | undefined,
+  name: string,
+  minMs: number,
+  maxMs: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,6})(s|m|h)$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number) : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new UsageError(
+      `--${name}: expected a duration such as 90s, 10m or 1h, from ${minMs / 1000} s to ${maxMs / 3_600_000} h, got ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
 }
 
 /** `--realm`: a QBO company id. `withValue` adds the value given to the message. */

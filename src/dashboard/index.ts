@@ -9,6 +9,7 @@ import { dashboardCredentials } from './credentials.js';
 import { healthHandler } from './health.js';
 import { boundPort, closeServer, listen } from './http-server.js';
 import { registerClusterMetrics } from './cluster-metrics-export.js';
+import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
 import { RUNS_PATH, runPagesRouter } from './run-pages.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -33,6 +34,8 @@ export interface DashboardOptions {
    */
   insecureNoAuth?: boolean;
   logger: Logger;
+  /** The clock token health is computed with (the connect page and /metrics). Default: the system clock. */
+  now?: () => Date;
 }
 
 export interface Dashboard {
@@ -49,7 +52,8 @@ const HTTP_GRACE_MS = 2_000;
 const BACKEND_CLOSE_MS = 5_000;
 
 /**
- * Serves Bull Board at `/admin/queues`, Prometheus metrics at `/metrics` and `/healthz`.
+ * Serves Bull Board at `/admin/queues`, the run pages at `/runs`, the connect pages at `/connect`
+ * (and Intuit's redirect at `/oauth/callback`), Prometheus metrics at `/metrics` and `/healthz`.
  * Everything but `/healthz` (which orchestrators probe without credentials, and which reveals
  * nothing but reachability) requires the dashboard login, via HTTP Basic authentication.
  */
@@ -66,7 +70,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const queue = createQueue(redis, config.queuePrefix);
   queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
   const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
-  const registry = createMetricsRegistry({ queue, db, log });
+  const now = options.now ?? (() => new Date());
+  const registry = createMetricsRegistry({ queue, db, log, now });
   registerClusterMetrics(registry, redis, config.queuePrefix, log);
 
   const app = express();
@@ -81,6 +86,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const emulatorMode = config.qbo.environment === 'emulator';
   app.use(BOARD_PATH, bullBoardRouter(queue, emulatorMode));
   app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone, emulatorMode));
+  const connect = connectPagesRouter({ config, db, log, now });
+  app.use(connect.router);
   app.get('/', (_req, res) => res.redirect(BOARD_PATH));
 
   const closeBackends = async () => {
@@ -90,6 +97,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ]);
     // The queue does not own a connection it was handed; drop it without waiting on the server.
     redis.disconnect();
+    connect.close();
   };
 
   const host = options.host ?? '0.0.0.0';

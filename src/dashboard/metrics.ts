@@ -4,6 +4,8 @@ import type { Db } from '../shared/db.js';
 import type { Logger } from '../shared/logger.js';
 import { memo } from './memo.js';
 import { readOpsSnapshot, type OpsSnapshot } from './ops-snapshot.js';
+import { secondsLeft } from '../shared/token-health.js';
+import { getTokenStatus } from '../shared/token-store.js';
 import { withTimeout } from '../shared/with-timeout.js';
 
 /** Queue states exported by `qbo_backfill_queue_jobs`. */
@@ -29,6 +31,8 @@ export interface MetricsSources {
   queue: Queue;
   db: Db;
   log: Logger;
+  /** The clock of the token expiry gauge. Default: the system clock. */
+  now?: () => Date;
 }
 
 /**
@@ -38,7 +42,7 @@ export interface MetricsSources {
  * gauges are left empty for that scrape, `qbo_backfill_source_up{source}` drops to 0, and the
  * other source and the process metrics are still served.
  */
-export function createMetricsRegistry({ queue, db, log }: MetricsSources): Registry {
+export function createMetricsRegistry({ queue, db, log, now = () => new Date() }: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -148,6 +152,29 @@ export function createMetricsRegistry({ queue, db, log }: MetricsSources): Regis
       for (const e of ops.entities) g.set({ entity: e.entity }, e.temporalAnomalies);
     },
   );
+
+  // Seconds, not a timestamp: the runbook's alert reads as it is (`< 14 * 86400`), no time() needed.
+  new Gauge({
+    name: 'qbo_backfill_refresh_token_expires_in_seconds',
+    help: "Seconds left until each realm's refresh token expires: rolling (100 days without a refresh) and hard (Intuit's 5-year limit); negative once past",
+    labelNames: ['realm', 'expiry'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let rows;
+      try {
+        rows = await withTimeout(getTokenStatus(db), SOURCE_TIMEOUT_MS, 'postgres');
+      } catch (err) {
+        log.warn({ err }, 'metrics: cannot read token expiries from PostgreSQL; skipping them this scrape');
+        return;
+      }
+      const at = now();
+      for (const row of rows) {
+        for (const { kind, seconds } of secondsLeft(row, at))
+          this.set({ realm: row.realmId, expiry: kind }, seconds);
+      }
+    },
+  });
 
   return registry;
 }

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { Db } from '../shared/db.js';
+import { escapeHtml } from '../shared/html.js';
 import { WINDOW_STATUSES } from '../shared/state/index.js';
 import { utcInstant, zonedWallClock } from '../shared/time-format.js';
 import type { WindowReport } from '../producer/report.js';
@@ -12,7 +13,7 @@ export const RUNS_PATH = '/runs';
 const LIVE = new Set(['scheduled', 'running']);
 const REFRESH_SECONDS = 5;
 
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escape = escapeHtml;
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2530;background:#fafbfc}
@@ -45,16 +46,22 @@ const COLOURS: Record<string, string> = {
   halted: '#e08a1e',
   skipped: '#e08a1e',
   cancelled: '#5b6470',
+  // Token health (the connect page).
+  ok: '#2e9d57',
+  expiring: '#e08a1e',
+  expired: '#d23f3f',
 };
 const colour = (status: string) => COLOURS[status] ?? '#b8c0cc';
 
-function page(title: string, body: string, refresh: boolean, emulatorMode = false): string {
+/** A dashboard page in the dashboard's style (the connect pages use it too). */
+export function page(title: string, body: string, refresh: boolean, emulatorMode = false): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 ${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<style>${STYLE}</style></head>
 <body>${emulatorMode ? EMULATOR_BANNER : ''}${body}</body></html>`;
 }
 
-const badge = (status: string) =>
+/** A status as a coloured pill. */
+export const badge = (status: string) =>
   `<span class="badge" style="background:${colour(status)}">${escape(status)}</span>`;
 
 function progress(run: RunRow): string {

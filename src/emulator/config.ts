@@ -47,6 +47,14 @@ export interface EmulatorConfig {
   /** Realms whose API requests, with a valid token, get 403 code 3201 (the app was disconnected). Off (absent) by default. */
   unauthorizedRealms?: string[];
   /**
+   * What the authorize page (`/connect/oauth2`) answers for the person who would be at Intuit:
+   * `consent` redirects with `code`, `state` and `realmId`, `decline` with `error=access_denied`.
+   * Default `consent`.
+   */
+  authorizeDecision: 'consent' | 'decline';
+  /** The company a consent connects (the person's pick at Intuit). Absent: the emulator's first realm. */
+  authorizeRealmId?: string;
+  /**
    * Benchmarks only: a query asked again of a realm whose data has not changed gets the bytes of
    * the first answer (`time` included) instead of being run and serialised again (see
    * http/reply-cache.ts). Off (absent) by default.
@@ -67,6 +75,7 @@ export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   rotateRefreshTokenAfterSeconds: 86_400,
   refreshTokenGraceSeconds: 86_400,
   driftPerMinute: 0,
+  authorizeDecision: 'consent',
   unfilterableEntities: Object.freeze([
     'CompanyInfo',
     'Preferences',
@@ -138,6 +147,18 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),
   refreshTokenGraceSeconds: num(0, 10 * 365 * 86_400),
   driftPerMinute: num(0, 1_000_000),
+  authorizeDecision: (value, key) => {
+    if (value !== 'consent' && value !== 'decline')
+      throw new EmulatorConfigError(`${key}: expected "consent" or "decline", got ${JSON.stringify(value)}`);
+    return value;
+  },
+  authorizeRealmId: (value, key) => {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+$/.test(value))
+      throw new EmulatorConfigError(
+        `${key}: expected a realm id of the emulator, got ${JSON.stringify(value)}`,
+      );
+    return value;
+  },
   unfilterableEntities: (value, key) => {
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !findEntityKind(v))) {
       throw new EmulatorConfigError(

@@ -8,10 +8,13 @@ import { systemClock } from '../shared/clock.js';
 import { validateConfigPatch, type EmulatorConfig } from './config.js';
 import { PROFILE_NAMES } from './data/profiles.js';
 import { EMULATOR_DEFAULTS } from './defaults.js';
+import { AUTHORIZE_PATH, REVOKE_PATH } from '../shared/qbo-environments.js';
 import { handleAdminRequest } from './http/admin-endpoints.js';
 import { API_PATH, handleApiRequest, type ApiContext } from './http/api-endpoint.js';
 import { notFoundFault } from './http/faults.js';
 import { newIntuitTid, send, sendJson } from './http/request-io.js';
+import { handleAuthorizeRequest } from './http/authorize-endpoint.js';
+import { handleRevokeRequest } from './http/revoke-endpoint.js';
 import { handleTokenRequest } from './http/token-endpoint.js';
 import { EmulatorState } from './state.js';
 import type { EmulatorLogger, EmulatorOptions, RunningEmulator } from './types.js';
@@ -66,6 +69,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.setHeader('intuit_tid', newIntuitTid());
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname === EMULATOR_DEFAULTS.tokenPath) return handleTokenRequest(req, res, state);
+    if (url.pathname === AUTHORIZE_PATH) return handleAuthorizeRequest(req, res, url, state);
+    if (url.pathname === REVOKE_PATH) return handleRevokeRequest(req, res, state);
     if (url.pathname.startsWith('/__emulator/')) return handleAdminRequest(req, res, url, state);
     const api = API_PATH.exec(url.pathname);
     if (api) return handleApiRequest(req, res, url, api, ctx);
@@ -106,6 +111,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientSecret: state.options.clientSecret,
     refreshToken: state.options.refreshToken,
     tokenUrl: `${url}${EMULATOR_DEFAULTS.tokenPath}`,
+    authorizeUrl: `${url}${AUTHORIZE_PATH}`,
+    revokeUrl: `${url}${REVOKE_PATH}`,
     getConfig: () => state.getConfig(),
     setConfig: (patch: Partial<EmulatorConfig>) => {
       state.setConfig(patch);

@@ -7,6 +7,7 @@ import { findEntityKind } from './data/entities.js';
 import type { EntityKind } from './data/entity-kind.js';
 import { PROFILES, type ProfileName } from './data/profiles.js';
 import { RealmStore } from './data/realm-store.js';
+import { AuthorizationCodes } from './http/authorization-codes.js';
 import { RealmLimiter } from './http/realm-limiter.js';
 import { ReplyCache } from './http/reply-cache.js';
 import { StatsRecorder, type StatsSnapshot } from './http/stats.js';
@@ -46,6 +47,8 @@ export class EmulatorState {
   readonly stores = new Map<string, RealmStore>();
   readonly limiters = new Map<string, RealmLimiter>();
   readonly tokens: TokenAuthority;
+  /** Codes of the authorize page, until `grant_type=authorization_code` spends them. */
+  readonly codes = new AuthorizationCodes();
   readonly stats: StatsRecorder;
   readonly drift: Drift;
   /** Decides faults and latency: seeded too, so a run with the same requests sees the same faults. */

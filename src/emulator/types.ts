@@ -71,6 +71,10 @@ export interface RunningEmulator {
   readonly refreshToken: string;
   /** The token endpoint's full URL. */
   readonly tokenUrl: string;
+  /** The authorize page's full URL (Intuit's `/connect/oauth2`). */
+  readonly authorizeUrl: string;
+  /** The token revocation endpoint's full URL (Intuit's `/v2/oauth2/tokens/revoke`). */
+  readonly revokeUrl: string;
   getConfig(): EmulatorConfig;
   /** Validates and applies a patch; throws `EmulatorConfigError` on bad keys or values. */
   setConfig(patch: Partial<EmulatorConfig>): void;

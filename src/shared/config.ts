@@ -65,6 +65,12 @@ export interface Config extends LogConfig {
     readonly baseUrl: string;
     /** OAuth token endpoint; default from the environment. */
     readonly tokenUrl: string;
+    /** OAuth authorize page (Intuit's, or the emulator's beside its API). */
+    readonly authorizeUrl: string;
+    /** OAuth token revocation endpoint (Intuit's, or the emulator's beside its API). */
+    readonly revokeUrl: string;
+    /** `QBO_REDIRECT_URI`: the redirect registered in the Intuit app; undefined: `auth connect` uses its own loopback one. */
+    readonly redirectUri: string | undefined;
     readonly clientId: string | undefined;
     readonly clientSecret: string | undefined;
     /** Company used when a command gets no `--realm`. */
@@ -132,6 +138,55 @@ export function encryptionKey(raw: string | undefined): Buffer | undefined {
   return createHash('sha256').update(raw, 'utf8').digest();
 }
 
+/** A host written as an IP address (v4, or v6 in brackets). */
+const IP_HOST = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
+
+/**
+ * `QBO_REDIRECT_URI`, checked as Intuit checks it: it must equal, character for character, a
+ * redirect registered in the app, so a query or fragment here is a mistake; Intuit redirects only
+ * to https URIs, never to an IP address, and to plain-http `localhost` only for development keys
+ * (sandbox). The emulator redirects anywhere.
+ */
+function redirectUri(env: Env, environment: QboEnvironmentName): string | undefined {
+  const value = read(env, 'QBO_REDIRECT_URI');
+  if (value === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !parsed ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.search !== '' ||
+    parsed.hash !== '' ||
+    parsed.username !== '' ||
+    parsed.password !== ''
+  ) {
+    throw new ConfigError(
+      'QBO_REDIRECT_URI',
+      'expected an absolute http(s) URL without query or fragment, exactly as registered in the Intuit app (e.g. https://dashboard.example.com/oauth/callback)',
+    );
+  }
+  if (environment === 'emulator') return value;
+  if (IP_HOST.test(parsed.hostname)) {
+    throw new ConfigError(
+      'QBO_REDIRECT_URI',
+      'expected a host name: Intuit does not redirect to IP addresses (use localhost on a development machine)',
+    );
+  }
+  if (parsed.protocol === 'http:' && !(environment === 'sandbox' && parsed.hostname === 'localhost')) {
+    throw new ConfigError(
+      'QBO_REDIRECT_URI',
+      environment === 'sandbox'
+        ? 'expected an https URL: Intuit accepts plain http only for localhost'
+        : 'expected an https URL: Intuit redirects production apps to https URIs only',
+    );
+  }
+  return value;
+}
+
 function qboSettings(env: Env) {
   const environment =
     QBO_ENVIRONMENTS[
@@ -146,6 +201,8 @@ function qboSettings(env: Env) {
   const { defaults } = environment;
   const baseUrl = url(env, 'QBO_BASE_URL', environment.baseUrl, ['http:', 'https:']).replace(/\/+$/, '');
   const tokenUrl = url(env, 'QBO_TOKEN_URL', environment.tokenUrl(baseUrl), ['http:', 'https:']);
+  const authorizeUrl = environment.authorizeUrl(baseUrl);
+  const revokeUrl = environment.revokeUrl(baseUrl);
   const clientId = read(env, 'QBO_CLIENT_ID') ?? defaults.clientId;
   const clientSecret = read(env, 'QBO_CLIENT_SECRET') ?? defaults.clientSecret;
   const realmId = read(env, 'QBO_REALM_ID') ?? defaults.realmId;
@@ -166,6 +223,9 @@ function qboSettings(env: Env) {
       environment: environment.name,
       baseUrl,
       tokenUrl,
+      authorizeUrl,
+      revokeUrl,
+      redirectUri: redirectUri(env, environment.name),
       clientId,
       clientSecret,
       realmId,

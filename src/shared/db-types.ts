@@ -109,6 +109,22 @@ export interface TokenTable {
   refreshed_at: NullableTimestamp;
   refresh_count: Generated<number>;
   updated_at: Generated<Date>;
+  /** When the company was connected (`auth connect`, the dashboard, `auth set`, or the first bootstrap). */
+  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Intuit's 5-year limit (`x_refresh_token_hard_expires_in`); null until Intuit has said it. */
+  refresh_token_hard_expires_at: NullableTimestamp;
+  /** `CompanyName` of CompanyInfo when connected through OAuth; null for tokens stored by `auth set`. */
+  company_name: string | null;
+}
+
+/** A realm disconnected by `auth disconnect`: its runs are refused until it is connected again. */
+export interface DisconnectedRealmTable {
+  realm_id: string;
+  company_name: string | null;
+  connected_at: Timestamp;
+  disconnected_at: Timestamp;
+  /** `revoked` by Intuit's revoke endpoint, or `already-invalid` when Intuit no longer knew the token. */
+  revocation: 'revoked' | 'already-invalid';
 }
 
 export type RawTables = { [K in RawTableName as `raw.${K}`]: RawRecordTable };
@@ -118,4 +134,5 @@ export interface Database extends RawTables {
   'ops.windows': WindowTable;
   'ops.window_days': WindowDayTable;
   'ops.tokens': TokenTable;
+  'ops.disconnected_realms': DisconnectedRealmTable;
 }

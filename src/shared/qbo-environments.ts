@@ -15,6 +15,21 @@ const INTUIT_TOKEN_URL = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bea
 /** The token endpoint's path, mirrored by the emulator so that both take the same base URL. */
 export const TOKEN_PATH = '/oauth2/v1/tokens/bearer';
 
+/** Intuit's authorize page, where a person signs in, picks a company and consents. */
+const INTUIT_AUTHORIZE_URL = 'https://appcenter.intuit.com/connect/oauth2';
+
+/** Its path, which the emulator serves beside its API. */
+export const AUTHORIZE_PATH = '/connect/oauth2';
+
+/** Intuit's token revocation endpoint (the discovery document's `revocation_endpoint`). */
+const INTUIT_REVOKE_URL = 'https://developer.api.intuit.com/v2/oauth2/tokens/revoke';
+
+/** Its path, which the emulator serves beside its API. */
+export const REVOKE_PATH = '/v2/oauth2/tokens/revoke';
+
+/** The OAuth scope of the Accounting API, the only one the product asks for. */
+export const ACCOUNTING_SCOPE = 'com.intuit.quickbooks.accounting';
+
 /**
  * The emulator's well-known development values. They are public, not secrets: only the local
  * emulator accepts them, which is why `QBO_ENVIRONMENT=emulator` may use them with no set-up, and
@@ -47,6 +62,10 @@ export interface QboEnvironment {
   readonly baseUrl: string;
   /** OAuth token endpoint for a given API base (`QBO_TOKEN_URL` overrides it). */
   readonly tokenUrl: (baseUrl: string) => string;
+  /** OAuth authorize page for a given API base. */
+  readonly authorizeUrl: (baseUrl: string) => string;
+  /** OAuth token revocation endpoint for a given API base. */
+  readonly revokeUrl: (baseUrl: string) => string;
   /** What the environment fills in when unset; real QBO fills in nothing. */
   readonly defaults: Readonly<EnvironmentDefaults>;
   /**
@@ -64,6 +83,8 @@ export const QBO_ENVIRONMENTS: Readonly<Record<QboEnvironmentName, QboEnvironmen
     name: 'sandbox',
     baseUrl: 'https://sandbox-quickbooks.api.intuit.com',
     tokenUrl: () => INTUIT_TOKEN_URL,
+    authorizeUrl: () => INTUIT_AUTHORIZE_URL,
+    revokeUrl: () => INTUIT_REVOKE_URL,
     defaults: {},
     refreshTokenOpensEveryRealm: false,
     refusesDevelopmentValues: true,
@@ -72,6 +93,8 @@ export const QBO_ENVIRONMENTS: Readonly<Record<QboEnvironmentName, QboEnvironmen
     name: 'production',
     baseUrl: 'https://quickbooks.api.intuit.com',
     tokenUrl: () => INTUIT_TOKEN_URL,
+    authorizeUrl: () => INTUIT_AUTHORIZE_URL,
+    revokeUrl: () => INTUIT_REVOKE_URL,
     defaults: {},
     refreshTokenOpensEveryRealm: false,
     refusesDevelopmentValues: true,
@@ -81,6 +104,8 @@ export const QBO_ENVIRONMENTS: Readonly<Record<QboEnvironmentName, QboEnvironmen
     baseUrl: EMULATOR_DEVELOPMENT_VALUES.url,
     // The emulator serves its token endpoint beside the API, so a moved QBO_BASE_URL moves both.
     tokenUrl: (baseUrl: string) => `${baseUrl}${TOKEN_PATH}`,
+    authorizeUrl: (baseUrl: string) => `${baseUrl}${AUTHORIZE_PATH}`,
+    revokeUrl: (baseUrl: string) => `${baseUrl}${REVOKE_PATH}`,
     defaults: {
       clientId: EMULATOR_DEVELOPMENT_VALUES.clientId,
       clientSecret: EMULATOR_DEVELOPMENT_VALUES.clientSecret,

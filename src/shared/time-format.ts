@@ -30,3 +30,17 @@ export function bothZones(date: Date, timeZone: string): string {
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+/** `13d 23h`, `5h 2m`, `4m 10s`, `-2d 1h`: a span of seconds in its two largest units. */
+export function shortDuration(seconds: number): string {
+  const sign = seconds < 0 ? '-' : '';
+  let s = Math.abs(seconds);
+  const d = Math.floor(s / 86_400);
+  s -= d * 86_400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const parts = d ? [`${d}d`, `${h}h`] : h ? [`${h}h`, `${m}m`] : m ? [`${m}m`, `${s}s`] : [`${s}s`];
+  return sign + parts.join(' ');
+}

@@ -30,6 +30,8 @@ export interface RefreshedTokens {
   refreshToken: string;
   /** Null when the token endpoint did not say (`x_refresh_token_expires_in` absent). */
   refreshTokenExpiresAt: Date | null;
+  /** Absent or null when the token endpoint did not say (`x_refresh_token_hard_expires_in` absent). */
+  refreshTokenHardExpiresAt?: Date | null;
   /** True when Intuit returned a refresh token different from the one used. */
   rotated: boolean;
   refreshedAt: Date;
@@ -38,9 +40,15 @@ export interface RefreshedTokens {
 /** A realm's token state without any token value: safe to print, log and serve. */
 export interface TokenStatus {
   realmId: string;
+  /** CompanyInfo's CompanyName when connected through OAuth; null for tokens stored by `auth set`. */
+  companyName: string | null;
+  connectedAt: Date;
   refreshTokenObtainedAt: Date;
   refreshTokenAgeSeconds: number;
+  /** The rolling expiry (100 days unused), as Intuit last reported it. */
   refreshTokenExpiresAt: Date | null;
+  /** Intuit's 5-year limit of the connection, once Intuit has reported it. */
+  refreshTokenHardExpiresAt: Date | null;
   accessTokenExpiresAt: Date | null;
   /** Seconds until the access token expires; negative once expired; null when there is none. */
   accessTokenExpiresInSeconds: number | null;
@@ -59,6 +67,9 @@ const COLUMNS = [
   'refresh_count',
 ] as const;
 
+/** What status shows besides the token columns. */
+const STATUS_COLUMNS = ['connected_at', 'company_name', 'refresh_token_hard_expires_at'] as const;
+
 type Row = Pick<Selectable<Database['ops.tokens']>, (typeof COLUMNS)[number]>;
 
 function decode(row: Row, key: Buffer): StoredTokens {
@@ -75,8 +86,9 @@ function decode(row: Row, key: Buffer): StoredTokens {
 }
 
 /**
- * Stores an operator-supplied refresh token (`auth set`), replacing whatever the realm had. The
- * access token is cleared: it was minted from the old grant, and the next worker to need one
+ * Stores an operator-supplied refresh token (`auth set`), replacing whatever the realm had: a new
+ * connection as far as the store can tell, whose hard expiry Intuit reports at its first refresh.
+ * The access token is cleared: it was minted from the old grant, and the next worker to need one
  * refreshes with the new refresh token.
  */
 export async function setRefreshToken(
@@ -91,6 +103,8 @@ export async function setRefreshToken(
     refresh_token_enc: encryptToken(refreshToken, key),
     refresh_token_obtained_at: now,
     refresh_token_expires_at: options.expiresAt ?? null,
+    refresh_token_hard_expires_at: null,
+    connected_at: now,
     access_token_enc: null,
     access_token_expires_at: null,
     updated_at: now,
@@ -121,6 +135,7 @@ export async function insertRefreshTokenIfMissing(
       realm_id: realmId,
       refresh_token_enc: encryptToken(refreshToken, key),
       refresh_token_obtained_at: now,
+      connected_at: now,
       updated_at: now,
     })
     .onConflict((oc) => oc.column('realm_id').doNothing())
@@ -176,6 +191,9 @@ export async function saveRefreshedTokens(
       refresh_token_enc: encryptToken(tokens.refreshToken, key),
       ...(tokens.rotated ? { refresh_token_obtained_at: tokens.refreshedAt } : {}),
       ...(tokens.refreshTokenExpiresAt ? { refresh_token_expires_at: tokens.refreshTokenExpiresAt } : {}),
+      ...(tokens.refreshTokenHardExpiresAt
+        ? { refresh_token_hard_expires_at: tokens.refreshTokenHardExpiresAt }
+        : {}),
     }))
     .where('realm_id', '=', realmId)
     .execute();
@@ -218,7 +236,7 @@ export async function getTokenStatus(
   let query = db
     .selectFrom('ops.tokens')
     // Everything but the refresh token itself: status never needs to decrypt it.
-    .select(COLUMNS.filter((c) => c !== 'refresh_token_enc'))
+    .select([...COLUMNS.filter((c) => c !== 'refresh_token_enc'), ...STATUS_COLUMNS])
     .orderBy('realm_id');
   if (options.realmId !== undefined) query = query.where('realm_id', '=', options.realmId);
   const rows = await query.execute();
@@ -226,9 +244,12 @@ export async function getTokenStatus(
     const accessExpiry = row.access_token_enc === null ? null : row.access_token_expires_at;
     return {
       realmId: row.realm_id,
+      companyName: row.company_name,
+      connectedAt: row.connected_at,
       refreshTokenObtainedAt: row.refresh_token_obtained_at,
       refreshTokenAgeSeconds: Math.floor((now - row.refresh_token_obtained_at.getTime()) / 1000),
       refreshTokenExpiresAt: row.refresh_token_expires_at,
+      refreshTokenHardExpiresAt: row.refresh_token_hard_expires_at,
       accessTokenExpiresAt: accessExpiry,
       accessTokenExpiresInSeconds:
         accessExpiry === null ? null : Math.floor((accessExpiry.getTime() - now) / 1000),

@@ -8,6 +8,7 @@ import type { Db } from '../shared/db.js';
 import { TokenDecryptError } from '../shared/token-crypto.js';
 import { NO_METRICS, TOKEN_REFRESHES, type MetricsRecorder } from '../shared/cluster-metrics.js';
 import type { Logger } from '../shared/logger.js';
+import { findDisconnection } from '../shared/connections.js';
 import {
   insertRefreshTokenIfMissing,
   isRefreshTokenDead,
@@ -22,6 +23,7 @@ import {
   InvalidClientError,
   InvalidGrantError,
   MissingRefreshTokenError,
+  RealmDisconnectedError,
   TokenRefreshError,
   UndecryptableTokenError,
 } from './token-errors.js';
@@ -213,7 +215,10 @@ export class AccessTokenProvider {
     const count = (outcome: string) =>
       (this.o.metrics ?? NO_METRICS).inc(TOKEN_REFRESHES, { realm: realmId, outcome });
     try {
-      const refreshed = await callTokenEndpoint(this.endpoint, realmId, refreshToken);
+      const refreshed = await callTokenEndpoint(this.endpoint, realmId, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      });
       const rotated = refreshed.refreshToken !== undefined && refreshed.refreshToken !== refreshToken;
       count(rotated ? 'rotated' : 'ok');
       return refreshed;
@@ -284,6 +289,10 @@ export class AccessTokenProvider {
           if (inserted) this.log.info({ realmId }, 'stored the initial refresh token (QBO_REFRESH_TOKEN)');
         }
         const stored = await lockTokens(trx, this.key, realmId);
+        // Read after the lock, so a disconnection committed while we waited is seen; throwing rolls
+        // back the bootstrap above: QBO_REFRESH_TOKEN must not bring back a disconnected realm.
+        const disconnected = await findDisconnection(trx, realmId);
+        if (disconnected) throw new RealmDisconnectedError(disconnected);
         if (!stored) throw new MissingRefreshTokenError(realmId);
         // The holder before us was told invalid_grant for this refresh token and said so durably:
         // one token-endpoint call per rejected token across the whole cluster, not one per waiter.
@@ -314,6 +323,7 @@ export class AccessTokenProvider {
           accessTokenExpiresAt: new Date(refreshed.expiresAtMs),
           refreshToken: refreshed.refreshToken ?? stored.refreshToken,
           refreshTokenExpiresAt: refreshed.refreshTokenExpiresAt,
+          refreshTokenHardExpiresAt: refreshed.refreshTokenHardExpiresAt,
           rotated: refreshed.refreshToken !== undefined && refreshed.refreshToken !== stored.refreshToken,
           refreshedAt: new Date(refreshed.issuedAtMs),
         });

@@ -15,14 +15,22 @@ export interface TokenEndpoint {
   clock: Clock;
 }
 
-/** A successful refresh: the new access token, and the refresh token when Intuit sent one. */
+/** What is traded at the token endpoint: a refresh token, or a code from the authorize page. */
+export type TokenGrant =
+  | { grant_type: 'refresh_token'; refresh_token: string }
+  | { grant_type: 'authorization_code'; code: string; redirect_uri: string };
+
+/** A successful call: the new access token, and the refresh token when Intuit sent one. */
 export interface RefreshedAccessToken {
   token: string;
   expiresAtMs: number;
   lifetimeMs: number;
   issuedAtMs: number;
   refreshToken?: string;
+  /** The rolling expiry (`x_refresh_token_expires_in`); null when not sent. */
   refreshTokenExpiresAt: Date | null;
+  /** The 5-year hard expiry (`x_refresh_token_hard_expires_in`); null when not sent. */
+  refreshTokenHardExpiresAt: Date | null;
 }
 
 interface TokenResponse {
@@ -30,7 +38,10 @@ interface TokenResponse {
   refresh_token?: string;
   expires_in: number;
   x_refresh_token_expires_in?: number;
+  x_refresh_token_hard_expires_in?: number;
 }
+
+const optionalNumber = (value: unknown) => value === undefined || typeof value === 'number';
 
 function isTokenResponse(body: unknown): body is TokenResponse {
   if (typeof body !== 'object' || body === null) return false;
@@ -41,7 +52,8 @@ function isTokenResponse(body: unknown): body is TokenResponse {
     typeof b.expires_in === 'number' &&
     b.expires_in > 0 &&
     (b.refresh_token === undefined || (typeof b.refresh_token === 'string' && b.refresh_token !== '')) &&
-    (b.x_refresh_token_expires_in === undefined || typeof b.x_refresh_token_expires_in === 'number')
+    optionalNumber(b.x_refresh_token_expires_in) &&
+    optionalNumber(b.x_refresh_token_hard_expires_in)
   );
 }
 
@@ -58,38 +70,41 @@ function intuitTid(response: AxiosResponse): string | undefined {
 }
 
 /**
- * One `grant_type=refresh_token` call. Failures carry their outcome: invalid_grant and
- * invalid_client need an operator, network trouble, 5xx and 429 another attempt, other 4xx none.
+ * One token-endpoint call (a refresh, or the exchange of an authorization code). Failures carry
+ * their outcome: invalid_grant and invalid_client need an operator, network trouble, 5xx and 429
+ * another attempt, other 4xx none.
  */
 export async function callTokenEndpoint(
   endpoint: TokenEndpoint,
   realmId: string,
-  refreshToken: string,
+  grant: TokenGrant,
 ): Promise<RefreshedAccessToken> {
+  const refreshToken = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
+  const what = refreshToken === undefined ? 'authorization code exchange' : 'token refresh';
+  const secondsFrom = (issuedAtMs: number, seconds: number | undefined) =>
+    seconds === undefined ? null : new Date(issuedAtMs + seconds * 1000);
   const basic = Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`, 'utf8').toString('base64');
   const issuedAtMs = endpoint.clock.now();
   let response: AxiosResponse<unknown>;
   try {
-    response = await endpoint.http.post<unknown>(
-      endpoint.tokenUrl,
-      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-      {
-        headers: {
-          Authorization: `Basic ${basic}`,
-          Accept: 'application/json',
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
+    response = await endpoint.http.post<unknown>(endpoint.tokenUrl, new URLSearchParams(grant).toString(), {
+      headers: {
+        Authorization: `Basic ${basic}`,
+        Accept: 'application/json',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        // Intuit sends the 5-year hard expiry only to clients that ask for it.
+        'x-include-refresh-token-hard-expires-in': 'true',
       },
-    );
+    });
   } catch (err) {
     // Only the code and message: the error object carries the request, with its secrets.
     const code = (err as { code?: unknown }).code;
     const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : 'unknown error';
-    endpoint.logger.warn({ realmId, code: detail }, 'token refresh request failed');
+    endpoint.logger.warn({ realmId, code: detail }, `${what} request failed`);
     // A token URL that can never work halts the run; a blip gets another attempt of the window.
     const outcome = networkFailure(err) === 'configuration' ? 'halt-run' : 'retry-window';
     throw new TokenRefreshError(
-      `token refresh for realm ${realmId} failed: ${detail}${outcome === 'halt-run' ? ': check QBO_TOKEN_URL and QBO_ENVIRONMENT' : ''}`,
+      `${what} for realm ${realmId} failed: ${detail}${outcome === 'halt-run' ? ': check QBO_TOKEN_URL and QBO_ENVIRONMENT' : ''}`,
       outcome,
     );
   }
@@ -107,7 +122,7 @@ export async function callTokenEndpoint(
         accessTokenExpiresInSeconds: body.expires_in,
         refreshTokenRotated: rotated,
       },
-      'access token refreshed',
+      refreshToken === undefined ? 'authorization code exchanged' : 'access token refreshed',
     );
     return {
       token: body.access_token,
@@ -115,15 +130,13 @@ export async function callTokenEndpoint(
       lifetimeMs: body.expires_in * 1000,
       issuedAtMs,
       ...(body.refresh_token !== undefined ? { refreshToken: body.refresh_token } : {}),
-      refreshTokenExpiresAt:
-        body.x_refresh_token_expires_in !== undefined
-          ? new Date(issuedAtMs + body.x_refresh_token_expires_in * 1000)
-          : null,
+      refreshTokenExpiresAt: secondsFrom(issuedAtMs, body.x_refresh_token_expires_in),
+      refreshTokenHardExpiresAt: secondsFrom(issuedAtMs, body.x_refresh_token_hard_expires_in),
     };
   }
 
   const error = oauthErrorCode(response.data);
-  endpoint.logger.warn({ realmId, status, error, intuitTid: tid }, 'token refresh rejected');
+  endpoint.logger.warn({ realmId, status, error, intuitTid: tid }, `${what} rejected`);
   if (status === 400 && error === 'invalid_grant') throw new InvalidGrantError(realmId);
   if (error === 'invalid_client') throw new InvalidClientError(realmId, status);
   if (status === 200) {
@@ -135,7 +148,7 @@ export async function callTokenEndpoint(
   }
   const retryable = status >= 500 || status === 429 || status === 408;
   throw new TokenRefreshError(
-    `token refresh for realm ${realmId} failed: HTTP ${status}${error ? ` (${error})` : ''}`,
+    `${what} for realm ${realmId} failed: HTTP ${status}${error ? ` (${error})` : ''}`,
     retryable ? 'retry-window' : 'fail-window',
     status,
   );

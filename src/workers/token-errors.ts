@@ -1,3 +1,4 @@
+import { disconnectedMessage, type Disconnection } from '../shared/connections.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -25,6 +26,17 @@ export class MissingRefreshTokenError extends Error {
     super(
       `no refresh token stored for realm ${realmId} and QBO_REFRESH_TOKEN is not set: store one with: qbo-backfill auth set --realm ${realmId}`,
     );
+  }
+}
+
+/** An operator disconnected the realm (`auth disconnect`): nothing is read from it until it is connected again. */
+export class RealmDisconnectedError extends Error {
+  override readonly name = 'RealmDisconnectedError';
+  readonly outcome = 'halt-run' as const;
+  readonly realmId: string;
+  constructor(disconnection: Disconnection) {
+    super(disconnectedMessage(disconnection));
+    this.realmId = disconnection.realmId;
   }
 }
 

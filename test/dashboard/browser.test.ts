@@ -195,5 +195,70 @@ void describe(
         }) ?? 0) > 0,
       );
     });
+
+    void it("connects two companies from /connect with Intuit's button, and lists them with their token health", async () => {
+      const second = emulator.realmIds[1] as string;
+      const names = emulator.realmIds.map(
+        (r) => emulator.getRecord(r, 'CompanyInfo', '1')?.CompanyName as string,
+      );
+      const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
+      const page = await context.newPage();
+      const tokensBefore = await tdb.db
+        .selectFrom('ops.tokens')
+        .select(['realm_id', 'refresh_token_enc'])
+        .execute();
+
+      // A forged callback: a page saying why, and nothing stored.
+      const forged = await page.goto(
+        `${dashboardUrl}/oauth/callback?code=AB11forged&state=forged&realmId=${second}`,
+      );
+      assert.equal(forged?.status(), 403);
+      assert.match(
+        (await page.locator('body').textContent()) ?? '',
+        /state is not this connection attempt's.*Nothing was stored/,
+      );
+      assert.deepEqual(
+        await tdb.db.selectFrom('ops.tokens').select(['realm_id', 'refresh_token_enc']).execute(),
+        tokensBefore,
+      );
+
+      // The person declines at Intuit.
+      await emulatorConfig(emulator.url, { authorizeDecision: 'decline' });
+      await page.goto(`${dashboardUrl}/connect`);
+      await page.getByRole('link', { name: 'Connect to QuickBooks' }).click();
+      await page.getByText('the connection was declined at Intuit (access_denied).').waitFor();
+      await emulatorConfig(emulator.url, { authorizeDecision: 'consent' });
+
+      // Consent, for each company in turn.
+      for (const [i, realm] of emulator.realmIds.entries()) {
+        await emulatorConfig(emulator.url, { authorizeRealmId: realm });
+        await page.goto(`${dashboardUrl}/connect`);
+        await page.getByRole('link', { name: 'Connect to QuickBooks' }).click();
+        await page.waitForURL(`${dashboardUrl}/connect?connected=${realm}`);
+        assert.equal(
+          (await page.locator('p.ok').textContent())?.split(':')[0],
+          `Connected realm ${realm} (${names[i]})`,
+        );
+      }
+      const rows = page.locator('tr[data-realm]');
+      assert.equal(await rows.count(), 2);
+      for (const [i, realm] of emulator.realmIds.entries()) {
+        const row = page.locator(`tr[data-realm="${realm}"]`);
+        assert.equal(await row.locator('td').nth(1).textContent(), names[i]);
+        assert.equal(await row.locator('.badge').textContent(), 'ok');
+      }
+      const stored = await tdb.db
+        .selectFrom('ops.tokens')
+        .select(['realm_id', 'company_name'])
+        .orderBy('realm_id')
+        .execute();
+      assert.deepEqual(
+        stored,
+        emulator.realmIds.map((r, i) => ({ realm_id: r, company_name: names[i] })),
+      );
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'connect-page.png'), fullPage: true });
+      await context.close();
+    });
   },
 );

@@ -49,6 +49,7 @@ describe('qbo-backfill migrate', () => {
     assert.deepEqual(
       tables.rows.map((r) => r.t),
       [
+        'ops.disconnected_realms',
         'ops.runs',
         'ops.tokens',
         'ops.window_days',

@@ -29,20 +29,59 @@ function collect(): { stream: PassThrough; text: () => string } {
 export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  /** `timeoutMs` only bounds child processes; in-process calls are bounded by the test's own timeout. */
-  options: { stdin?: string; timeoutMs?: number } = {},
+  /**
+   * `timeoutMs` only bounds child processes; in-process calls are bounded by the test's own
+   * timeout. `now` is the command's clock (default the system's).
+   */
+  options: { stdin?: string; timeoutMs?: number; now?: () => Date } = {},
 ): Promise<CliResult> {
+  const cli = startCliInProcess(args, env, options);
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+export interface InProcessCli {
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code, once the last output has arrived. */
+  readonly exited: Promise<number>;
+  /** Resolves with the first match of `pattern` in stdout, waiting for it to be printed. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+}
+
+/** Starts `qbo-backfill <args>` in this process and lets the test read its output while it runs. */
+export function startCliInProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { stdin?: string; now?: () => Date } = {},
+): InProcessCli {
   const stdout = collect();
   const stderr = collect();
-  const code = await main(args, {
+  const exited = main(args, {
     stdout: stdout.stream,
     stderr: stderr.stream,
     stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    ...(options.now ? { now: options.now } : {}),
+  }).then(async (code) => {
+    // PassThrough delivers 'data' on a later tick: let the last writes arrive.
+    await new Promise((resolve) => setImmediate(resolve));
+    return code;
   });
-  // PassThrough delivers 'data' on a later tick: let the last writes arrive.
-  await new Promise((resolve) => setImmediate(resolve));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  return {
+    stdout: stdout.text,
+    stderr: stderr.text,
+    exited,
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      waitFor(
+        () => Promise.resolve(pattern.exec(stdout.text()) ?? undefined),
+        timeoutMs,
+        `output matching ${pattern}`,
+        20,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; stdout: ${stdout.text()}; stderr: ${stderr.text()}`);
+      }),
+  };
 }
 
 /** Runs `qbo-backfill <args>` as a real child process: for what only the process boundary shows. */

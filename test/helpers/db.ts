@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/shared/db.js';
-import { readdirSync } from 'node:fs';
 import { MIGRATIONS_DIR, migrateToLatest } from '../../src/shared/migrate.js';
 
 /** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */

@@ -94,12 +94,18 @@ void describe('qbo-backfill auth', () => {
     assert.deepEqual(Object.keys(first).sort(), [
       'accessTokenExpiresAt',
       'accessTokenExpiresInSeconds',
+      'companyName',
+      'connectedAt',
+      'expiresInSeconds',
+      'health',
       'lastRefreshAt',
       'realmId',
       'refreshCount',
       'refreshTokenAgeSeconds',
       'refreshTokenExpiresAt',
+      'refreshTokenHardExpiresAt',
       'refreshTokenObtainedAt',
+      'warning',
     ]);
     assert.equal(first.refreshCount, 0);
     assert.equal(first.accessTokenExpiresInSeconds, null);

@@ -82,6 +82,9 @@ void describe('token store', () => {
     const [status] = await getTokenStatus(tdb.db, { realmId: '103', now });
     assert.deepEqual(status, {
       realmId: '103',
+      companyName: null,
+      connectedAt: new Date('2026-01-01T00:00:00Z'),
+      refreshTokenHardExpiresAt: null,
       refreshTokenObtainedAt: new Date('2026-01-01T00:00:00Z'),
       refreshTokenAgeSeconds: 1800,
       refreshTokenExpiresAt: null,

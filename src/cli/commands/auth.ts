@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, CommandIo } from '../command.js';
 import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
-import { requireValue, type Config } from '../../shared/config.js';
-import { createDb, type Db } from '../../shared/db.js';
-import { getTokenStatus, setRefreshToken, type TokenStatus } from '../../shared/token-store.js';
-import { textTable } from '../../shared/text-table.js';
-import { utcInstant } from '../../shared/time-format.js';
-import { CommandFailedError, cutInput, quoteInput, UsageError } from '../../shared/usage-error.js';
+import type { Config } from '../../shared/config.js';
+import { forgetDisconnection } from '../../shared/connections.js';
+import { setRefreshToken } from '../../shared/token-store.js';
+import { cutInput, UsageError } from '../../shared/usage-error.js';
+import { requireKey, withDb } from './auth-common.js';
+import { CONNECT_USAGE, runConnect } from './auth-connect.js';
+import { DISCONNECT_USAGE, runDisconnect } from './auth-disconnect.js';
+import { runStatus, STATUS_USAGE } from './auth-status.js';
 
-const USAGE =
-  'qbo-backfill auth set [--realm ID] [--file PATH] | qbo-backfill auth status [--realm ID] [--json]';
+const SET_USAGE = 'qbo-backfill auth set [--realm ID] [--file PATH]';
+const USAGE = [CONNECT_USAGE, SET_USAGE, STATUS_USAGE, DISCONNECT_USAGE].join(' | ');
 
 /** Refresh tokens are opaque ASCII; anything with whitespace inside is a paste mistake. */
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,4096}$/;
@@ -26,26 +28,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** An operator error (table missing: not migrated) deserves a hint rather than a SQL message. */
-async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(config.databaseUrl, { max: 1, applicationName: 'qbo-backfill auth' });
-  try {
-    return await work(db);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === '42P01') {
-      throw new CommandFailedError('the token store does not exist yet: run qbo-backfill migrate first');
-    }
-    throw err;
-  } finally {
-    await db.destroy();
-  }
-}
-
 async function runSet(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
     { realm: { type: 'string' }, file: { type: 'string' } },
-    'qbo-backfill auth set [--realm ID] [--file PATH]',
+    SET_USAGE,
     true,
   );
   if (positionals.length > 0) {
@@ -54,11 +41,7 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
   }
   const config = io.config();
   const realmId = realmFrom(values.realm, config);
-  const key = requireValue(
-    config.tokenEncryptionKey,
-    'TOKEN_ENCRYPTION_KEY',
-    'required to store tokens encrypted (e.g. openssl rand -hex 32)',
-  );
+  const key = requireKey(config);
 
   let raw: string;
   if (values.file !== undefined) {
@@ -81,101 +64,30 @@ async function runSet(argv: string[], io: CommandIo): Promise<number> {
     throw new UsageError('the refresh token must be a single line of printable characters without spaces');
   }
 
-  await withDb(config, (db) => setRefreshToken(db, key, realmId, token));
+  // A token stored by hand connects the realm again: its disconnection, if any, is over.
+  await withDb(config, (db) =>
+    db.transaction().execute(async (trx) => {
+      await setRefreshToken(trx, key, realmId, token, { now: io.now() });
+      await forgetDisconnection(trx, realmId);
+    }),
+  );
   io.out(
     `stored a new refresh token for realm ${realmId} (encrypted); workers use it at their next token refresh`,
   );
   return EXIT.ok;
 }
 
-function duration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  const sign = seconds < 0 ? '-' : '';
-  let s = Math.abs(seconds);
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const parts = d ? [`${d}d`, `${h}h`] : h ? [`${h}h`, `${m}m`] : m ? [`${m}m`, `${s}s`] : [`${s}s`];
-  return sign + parts.join(' ');
-}
-
-function iso(date: Date | null): string {
-  return date === null ? '-' : utcInstant(date);
-}
-
-function toJson(s: TokenStatus) {
-  return {
-    realmId: s.realmId,
-    refreshTokenObtainedAt: s.refreshTokenObtainedAt.toISOString(),
-    refreshTokenAgeSeconds: s.refreshTokenAgeSeconds,
-    refreshTokenExpiresAt: s.refreshTokenExpiresAt?.toISOString() ?? null,
-    accessTokenExpiresAt: s.accessTokenExpiresAt?.toISOString() ?? null,
-    accessTokenExpiresInSeconds: s.accessTokenExpiresInSeconds,
-    lastRefreshAt: s.refreshedAt?.toISOString() ?? null,
-    refreshCount: s.refreshCount,
-  };
-}
-
-async function runStatus(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    { realm: { type: 'string' }, json: { type: 'boolean' } },
-    'qbo-backfill auth status [--realm ID] [--json]',
-    true,
-  );
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument ${quoteInput(positionals[0] as string)}`);
-  if (values.realm !== undefined) checkRealmFlag(values.realm);
-  const config = io.config();
-  const rows = await withDb(config, (db) =>
-    getTokenStatus(db, values.realm !== undefined ? { realmId: values.realm } : {}),
-  );
-
-  if (values.json) {
-    io.out(JSON.stringify({ realms: rows.map(toJson) }));
-    return EXIT.ok;
-  }
-  if (rows.length === 0) {
-    io.out('no tokens stored; store one with: qbo-backfill auth set --realm ID');
-    return EXIT.ok;
-  }
-  const header = [
-    'realm',
-    'refresh token age',
-    'obtained at (UTC)',
-    'refresh token expires (UTC)',
-    'access token expires in',
-    'last refresh (UTC)',
-    'refreshes',
-  ];
-  const table = rows.map((s) => [
-    s.realmId,
-    duration(s.refreshTokenAgeSeconds),
-    iso(s.refreshTokenObtainedAt),
-    iso(s.refreshTokenExpiresAt),
-    s.accessTokenExpiresInSeconds === null
-      ? 'none'
-      : s.accessTokenExpiresInSeconds <= 0
-        ? 'expired'
-        : duration(s.accessTokenExpiresInSeconds),
-    iso(s.refreshedAt),
-    String(s.refreshCount),
-  ]);
-  io.out(textTable(header, table));
-  return EXIT.ok;
-}
-
 export const authCommand: Command = {
   name: 'auth',
-  summary: 'store a refresh token (from stdin or --file) / show token ages, never values',
+  summary:
+    'connect a company through OAuth / store a refresh token (stdin or --file) / show token health, never values / disconnect a company',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
+    if (sub === 'connect') return runConnect(rest, io);
     if (sub === 'set') return runSet(rest, io);
     if (sub === 'status') return runStatus(rest, io);
-    throw new UsageError(`expected a subcommand, set or status; usage: ${USAGE}`);
+    if (sub === 'disconnect') return runDisconnect(rest, io);
+    throw new UsageError(`expected a subcommand, connect, set, status or disconnect; usage: ${USAGE}`);
   },
 };

@@ -1,5 +1,6 @@
 import { refreshTokenOpensRealm, type Config } from '../../shared/config.js';
 import type { Db } from '../../shared/db.js';
+import { disconnectedMessage, findDisconnection } from '../../shared/connections.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { quoteInput, UsageError } from '../../shared/usage-error.js';
@@ -148,6 +149,11 @@ function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boo
  * any run is recorded: a bad realm among good ones changes nothing.
  */
 async function checkRefreshTokens(db: Db, config: Config, realmIds: string[]): Promise<void> {
+  // A company disconnected with `auth disconnect` takes no run until it is connected again.
+  for (const realmId of realmIds) {
+    const disconnected = await findDisconnection(db, realmId);
+    if (disconnected) throw new UsageError(disconnectedMessage(disconnected));
+  }
   const stored = await db
     .selectFrom('ops.tokens')
     .select('realm_id')

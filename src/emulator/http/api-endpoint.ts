@@ -5,7 +5,8 @@
  *   2. limits: concurrency, then the sliding minute window (429, not counted in the window);
  *   3. latency (the request stays in flight meanwhile);
  *   4. faults: dropped connection, then 500/503;
- *   5. authentication: `Authorization: Bearer <access token>` (401, code 3200);
+ *   5. authentication: `Authorization: Bearer <access token>` (401, code 3200; a token of
+ *      another company's connection: 403, code 3201);
  *   6. the endpoint itself, whose answer may then be truncated.
  * Every outcome is counted per realm in the stats.
  */
@@ -86,7 +87,8 @@ export async function handleApiRequest(
     if (serverError < config.serverErrorRate) return answer(serverFault(which < 0.5 ? 500 : 503, now));
 
     const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const check = auth ? state.tokens.checkAccess(auth[1] as string, now) : 'unknown';
+    const check = auth ? state.tokens.checkAccess(auth[1] as string, now, realmId) : 'unknown';
+    if (check === 'other-realm') return answer(unauthorizedRealmFault(realmId, now));
     if (check !== 'ok') {
       return answer(
         authenticationFault(
