@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
@@ -19,6 +18,7 @@ import {
   type StoredTokens,
 } from '../shared/token-store.js';
 import { callTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
+import { ReplacedTokens } from './replaced-tokens.js';
 import {
   InvalidClientError,
   InvalidGrantError,
@@ -60,14 +60,6 @@ export interface AccessTokenProviderOptions {
   clock?: Clock;
 }
 
-/** How many replaced tokens per realm are remembered; 401s arrive within seconds of a refresh. */
-const REPLACED_KEPT = 8;
-
-/** A token's identity without keeping the token itself around longer than needed. */
-function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
-}
-
 interface CachedToken {
   token: string;
   expiresAtMs: number;
@@ -97,8 +89,8 @@ export class AccessTokenProvider {
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly cache = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<string>>();
-  /** Fingerprints of the last few access tokens this provider replaced, per realm (see refreshAfterUnauthorized). */
-  private readonly replaced = new Map<string, string[]>();
+  /** The last few access tokens this provider replaced, per realm (see refreshAfterUnauthorized). */
+  private readonly replaced = new ReplacedTokens();
   private closed = false;
   /**
    * Set once the token endpoint refused this process's client id or secret. They are read once at
@@ -159,17 +151,13 @@ export class AccessTokenProvider {
     const cached = this.cache.get(realmId);
     // Several requests of this process fail with the same token: the first one's refresh serves
     // the others. Only a token this provider itself replaced proves the cached one is newer.
-    if (
-      cached &&
-      cached.expiresAtMs > this.clock.now() &&
-      this.replaced.get(realmId)?.includes(fingerprint(rejectedToken))
-    ) {
+    if (cached && cached.expiresAtMs > this.clock.now() && this.replaced.has(realmId, rejectedToken)) {
       return cached.token;
     }
     if (cached?.token === rejectedToken) {
       // Known bad: getAccessToken must not hand it out while the refresh is under way.
       this.cache.delete(realmId);
-      this.markReplaced(realmId, rejectedToken);
+      this.replaced.add(realmId, rejectedToken);
     }
     return this.refreshShared(realmId, rejectedToken);
   }
@@ -197,17 +185,8 @@ export class AccessTokenProvider {
 
   private remember(realmId: string, next: CachedToken): void {
     const previous = this.cache.get(realmId);
-    if (previous && previous.token !== next.token) this.markReplaced(realmId, previous.token);
+    if (previous && previous.token !== next.token) this.replaced.add(realmId, previous.token);
     this.cache.set(realmId, next);
-  }
-
-  private markReplaced(realmId: string, token: string): void {
-    const list = this.replaced.get(realmId) ?? [];
-    const print = fingerprint(token);
-    if (list.includes(print)) return;
-    list.push(print);
-    if (list.length > REPLACED_KEPT) list.shift();
-    this.replaced.set(realmId, list);
   }
 
   /** One token-endpoint call, counted by outcome for the operators' metrics. */

@@ -1,4 +1,4 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { ROWS_UPSERTED } from '../shared/cluster-metrics.js';
 import type { Db } from '../shared/db.js';
 import type { EntityDefinition } from '../shared/entities.js';
@@ -7,24 +7,21 @@ import type { WindowJobData } from '../shared/queue.js';
 import {
   commitPageWithUpsert,
   getRun,
-  getWindowAndRun,
   LeaseLostError,
-  NO_PAGE_DAYS,
   restartPass,
-  splitWindow,
-  type PageDays,
   type RunState,
-  type RunStatus,
   type WindowAttempt,
 } from '../shared/state/index.js';
-import type { ParsedRecord } from './qbo-record.js';
 import { readPageRecords } from './qbo-response.js';
 import { releaseIfRealmBusy, releaseJob } from './job-release.js';
 import { pageUpsert, type Adjusted } from './upsert-page.js';
-import type { QboQuery, WindowProcessorOptions } from './window-job.js';
-import { countStatement, pageStartPosition, pageStatement } from './window-query.js';
+import type { WindowProcessorOptions } from './window-job.js';
+import { pageStartPosition, pageStatement } from './window-query.js';
 import { addAdjusted, windowNote } from './window-note.js';
-import { planSplit } from './window-split-plan.js';
+import { countWindow, inScope, pageDays, splitIfDense } from './window-density.js';
+import { stopForRun, stoppedRun, toRunState, type StoppedOutcome } from './window-stop.js';
+
+export type { StoppedOutcome };
 
 /** Everything reading one window needs. */
 export interface WindowRead {
@@ -71,28 +68,6 @@ export interface ReadResult {
   intuitTid?: string | undefined;
   /** COUNTs asked after the last page committed, for the window's request count. */
   uncountedRequests: number;
-}
-
-/** A window whose run was halted or cancelled before or while it ran. */
-export interface StoppedOutcome {
-  status: 'skipped' | 'cancelled';
-  reason: string;
-}
-
-/** Halted or cancelled runs do no more work: their remaining windows end fast as skipped/cancelled. */
-export function stopForRun(status: RunStatus, reason: string | null): StoppedOutcome | undefined {
-  if (status === 'halted')
-    return { status: 'skipped', reason: `run halted: ${reason ?? 'no reason recorded'}` };
-  if (status === 'cancelled') return { status: 'cancelled', reason: 'run cancelled' };
-  return undefined;
-}
-
-/**
- * Thrown once a job found its window held by another attempt (a LeaseLostError): it stops without
- * writing. A DelayedError, so BullMQ does not move the job: whoever holds its lock now owns it.
- */
-export class AttemptSupersededError extends DelayedError {
-  readonly outcome = 'release-job' as const;
 }
 
 /** What this job read so far, over every pass. */
@@ -158,7 +133,13 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
     // Several pages: rows that moved before the read position shift the rest (caught by the
     // overlap check), and rows that arrived after it was passed show as a source count above what
     // was read. Either way a record may be missing: read the window again.
-    const sourceCount = await count(options.qbo, entity, data.realmId, read.range.start, read.range.end);
+    const sourceCount = await countWindow(
+      options.qbo,
+      entity,
+      data.realmId,
+      read.range.start,
+      read.range.end,
+    );
     totals.uncounted++;
     if (!current.shifted && sourceCount <= ids.size) {
       return {
@@ -201,18 +182,6 @@ export async function readWindow(read: WindowRead): Promise<ReadResult | Stopped
 }
 
 /**
- * Whether a record belongs to the window read. Any record does when the entity is read whole: its
- * query has no time condition, and its one window stands for the whole run.
- */
-function inScope(entity: EntityDefinition, r: ParsedRecord, start: Date, end: Date): boolean {
-  if (entity.read === 'whole') return true;
-  if (r.lastUpdated === null) return false;
-  // As numbers: `>=` on two Dates converts both through valueOf, a slow path run twice a record.
-  const at = r.lastUpdated.getTime();
-  return at >= start.getTime() && at < end.getTime();
-}
-
-/**
  * Reads and commits the pages of one pass until a short page ends it. Stops early when the run
  * was halted or cancelled meanwhile, and moves the job back to the queue on shutdown or when its
  * realm's budget is booked ahead (releaseIfRealmBusy).
@@ -250,7 +219,9 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
     const received = readPageRecords(queryResponse, entity.qboName);
     if (page === 0 && pass.number === 0 && read.splittable && received.length === data.pageSize) {
       // A full first page: the window may be dense enough to read in parallel parts.
-      end = await splitIfDense(read, totals, received);
+      const split = await splitIfDense(read, received);
+      end = split.end;
+      totals.uncounted += split.requests;
     }
     let records = received;
     if (page > 0 && data.pageSize > 1) {
@@ -365,73 +336,6 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
   }
 }
 
-/** Why the run stopped, when the window is still this attempt's and its run no longer live. */
-async function stoppedRun(db: Db, attempt: WindowAttempt): Promise<StoppedOutcome | undefined> {
-  const { run, window } = await getWindowAndRun(db, attempt);
-  if (!run || window?.lease !== attempt.lease || window.status !== 'running') return undefined;
-  return stopForRun(run.status, run.statusReason);
-}
-
-/**
- * A full first page of a splittable window: its COUNT says whether it is dense (planSplit). When it
- * is, the window keeps its first part, which holds the page just read, and the other parts become
- * windows with jobs of their own. Returns the window's end from now on.
- */
-async function splitIfDense(read: WindowRead, totals: Totals, firstPage: ParsedRecord[]): Promise<Date> {
-  const { job, entity, options, log } = read;
-  const { start, end } = read.range;
-  const last = firstPage[firstPage.length - 1]?.lastUpdated;
-  if (!last) return end;
-  const records = await count(options.qbo, entity, job.data.realmId, start, end);
-  totals.uncounted++;
-  const plan = planSplit(records, job.data.pageSize, start, end, last);
-  if (!plan) return end;
-  await splitWindow(options.db, read.attempt, plan.end, plan.parts);
-  await options.addPendingJobs?.(job.data.runId);
-  log.info(
-    { records, parts: plan.parts.length + 1, until: plan.end.toISOString() },
-    'dense window split into parts read in parallel',
-  );
-  read.range = { start, end: plan.end };
-  return plan.end;
-}
-
-/**
- * What the page adds per UTC day (ops.window_days), for a window over more than one day: records
- * within the window, by the day of their LastUpdatedTime; the page counts on the day of its first
- * such record (or the window's first day).
- */
-function pageDays(read: WindowRead, records: ParsedRecord[], start: Date, end: Date): PageDays {
-  if (read.entity.read === 'whole' || end.getTime() - start.getTime() <= DAY_MS) return NO_PAGE_DAYS;
-  const rows = new Map<string, number>();
-  const offered = new Map<string, Set<string>>();
-  for (const r of records) {
-    if (r.id === undefined || !inScope(read.entity, r, start, end)) continue;
-    const day = (r.lastUpdated as Date).toISOString().slice(0, 10);
-    rows.set(day, (rows.get(day) ?? 0) + 1);
-    const ids = offered.get(day) ?? new Set<string>();
-    ids.add(r.id);
-    offered.set(day, ids);
-  }
-  if (rows.size === 0) rows.set(read.attempt.day, 0);
-  const days = [...rows.keys()];
-  return {
-    days,
-    rows: days.map((d) => rows.get(d) ?? 0),
-    offered: days.map((d) => offered.get(d)?.size ?? 0),
-    pages: days.map((_, i) => (i === 0 ? 1 : 0)),
-  };
-}
-
-const DAY_MS = 86_400_000;
-
-async function count(qbo: QboQuery, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
-  const { queryResponse } = await qbo.query(realmId, countStatement(entity, start, end), entity.name);
-  const total = queryResponse.totalCount;
-  if (typeof total !== 'number') throw new Error(`COUNT(*) answered without totalCount`);
-  return total;
-}
-
 /** After a crash mid-pass the ids read before it are in the table: they seed reconciliation. */
 async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: string, start: Date, end: Date) {
   let query = db
@@ -442,8 +346,4 @@ async function storedIdsInWindow(db: Db, entity: EntityDefinition, realmId: stri
     query = query.where('source_last_updated_utc', '>=', start).where('source_last_updated_utc', '<', end);
   const rows = await query.execute();
   return new Set(rows.map((r) => r.id));
-}
-
-function toRunState(run: { status: RunStatus; status_reason: string | null }): RunState {
-  return { status: run.status, statusReason: run.status_reason };
 }

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getWindowAndRun, markRunCancelled, startWindow } from '../../src/shared/state/index.js';
-import { AttemptSupersededError } from '../../src/workers/window-read.js';
+import { AttemptSupersededError } from '../../src/workers/window-stop.js';
 import { processWindow, type QboQuery } from '../../src/workers/window-job.js';
 import { rawIds } from '../helpers/backfill.js';
 import { silent, startWindowHarness, type WindowHarness } from '../helpers/window-harness.js';
