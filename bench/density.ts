@@ -144,13 +144,13 @@ export async function benchSmallCompany(): Promise<string[]> {
     const entities = entityNames();
     const adaptive = await c.run({
       plan: 'adaptive',
-      realmId: '9200000000000001',
+      realmId,
       entities,
       from,
       to,
       pageSize: 1000,
     });
-    const day = await c.run({ plan: 'day', realmId: '9200000000000002', entities, from, to, pageSize: 1000 });
+    const day = await c.run({ plan: 'day', realmId, entities, from, to, pageSize: 1000 });
     const a = total(adaptive.requests);
     const d = total(day.requests);
     const label = `sandbox company, every entity (${entities.length}), ${days} days, QBO limits, latency 100-300 ms, 3 workers x 4`;

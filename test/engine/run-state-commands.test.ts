@@ -26,6 +26,11 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
  * the exit code, the one line it prints, and what it changed (the run, its two windows, the
  * queue's jobs). An impossible move exits 2 naming the run's state and changes nothing at all.
  */
+
+/** What `retry` prints for the run's first window, queued again under its next job id. */
+const requeuedLine = (run: { runId: string; days: string[] }) =>
+  `window invoices ${run.days[0]} of run ${run.runId} enqueued as job ${windowJobId(run.runId, 'invoices', run.days[0] ?? '', 1)}`;
+
 describe('cancel, resume and retry on a run in every state', () => {
   let tdb: TestDatabase;
   let prefix: string;
@@ -296,7 +301,7 @@ describe('cancel, resume and retry on a run in every state', () => {
         }),
         // Read again from page one, and its run runs again until it has.
         succeeded: (run) => ({
-          out: `window invoices ${run.days[0]} of run ${run.runId} enqueued as job ${windowJobId(run.runId, 'invoices', run.days[0] ?? '', 1)}`,
+          out: requeuedLine(run),
           run: ['running', false, false],
           windows: [
             ['pending', 1, 2, 0],
@@ -305,7 +310,7 @@ describe('cancel, resume and retry on a run in every state', () => {
           jobs: [[0, 1, 'waiting']],
         }),
         failed: (run) => ({
-          out: `window invoices ${run.days[0]} of run ${run.runId} enqueued as job ${windowJobId(run.runId, 'invoices', run.days[0] ?? '', 1)}`,
+          out: requeuedLine(run),
           run: ['running', false, false],
           windows: [
             ['pending', 1, 2, 1],
@@ -314,7 +319,7 @@ describe('cancel, resume and retry on a run in every state', () => {
           jobs: [[0, 1, 'waiting']],
         }),
         halted: (run) => ({
-          out: `window invoices ${run.days[0]} of run ${run.runId} enqueued as job ${windowJobId(run.runId, 'invoices', run.days[0] ?? '', 1)}`,
+          out: requeuedLine(run),
           run: ['running', false, false],
           windows: [
             ['pending', 1, 2, 1],
@@ -323,7 +328,7 @@ describe('cancel, resume and retry on a run in every state', () => {
           jobs: [[0, 1, 'waiting']],
         }),
         cancelled: (run) => ({
-          out: `window invoices ${run.days[0]} of run ${run.runId} enqueued as job ${windowJobId(run.runId, 'invoices', run.days[0] ?? '', 1)}`,
+          out: requeuedLine(run),
           run: ['running', false, false],
           windows: [
             ['pending', 1, 2, 1],

@@ -26,7 +26,8 @@ export interface PageUpsertStatement {
 }
 
 /**
- * A page committed in ONE statement: its upsert and commitPage's update of the window's counters
+ * A page committed in ONE statement: its upsert, commitPage's update of the window's counters (and
+ * its request count), what it adds per UTC day (ops.window_days, for a window over several days)
  * (and, with `finish`, the window's success: a window whose one page answered it), joined by
  * CTEs. A single statement is atomic like the transaction it replaces (BEGIN, upsert, update,
  * COMMIT), so the counters and the stored rows never disagree and a retried job resumes after the
