@@ -16,6 +16,11 @@ const worker = startWorker({
   concurrency: Number(process.env.DRILL_CONCURRENCY ?? 3),
   lockDurationMs: Number(process.env.DRILL_LOCK_MS ?? 5_000),
   shutdownTimeoutMs: 10_000,
+  // A drill that needs a worker to hold its windows while it is frozen keeps them from being
+  // handed back between pages (fair slots) when the realm's budget is booked ahead.
+  ...(process.env.DRILL_RELEASE_AFTER_MS
+    ? { window: { releaseAfterWaitMs: Number(process.env.DRILL_RELEASE_AFTER_MS) } }
+    : {}),
   client: {
     serverBackoff: { baseMs: 50, capMs: 500 },
     throttleBackoff: { baseMs: 200, capMs: 2_000 },
