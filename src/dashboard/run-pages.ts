@@ -152,7 +152,8 @@ export function runHtml(
 <h1>Run ${escape(run.runId)} ${badge(run.status)}</h1>
 ${run.statusReason ? `<p><b>${escape(run.statusReason)}</b></p>` : ''}
 <p>Realm ${escape(run.realmId)}; ${day(run.rangeStart)} to ${lastDay(run.rangeEnd)} (UTC days);
-windows ${progress(run)}; ${run.rowsFetched.toLocaleString('en-US')} rows fetched.<br>
+windows ${progress(run)}${run.windowsPlan === 'adaptive' ? ' (one per entity, split into days where dense)' : ''};
+${run.rowsFetched.toLocaleString('en-US')} rows fetched in ${run.requests.toLocaleString('en-US')} QBO requests.<br>
 <span class="muted">Starts ${utcInstant(run.startAt)} = ${escape(zonedWallClock(run.startAt, timeZone))}${
     run.finishedAt ? `; ended ${utcInstant(run.finishedAt)}` : ''
   }</span></p>

@@ -62,6 +62,7 @@ void describe('run pages and cluster-wide metrics', () => {
         rows_fetched: 10 + i,
         inserted: 10 + i,
         pages: 1,
+        requests: 1,
         attempts: 1,
         error: entity === 'customers' && i === 1 ? 'QBO answered 400: bad query' : null,
       })),
@@ -107,6 +108,8 @@ void describe('run pages and cluster-wide metrics', () => {
     assert.equal((html.match(/<td style="background:#d23f3f"/g) ?? []).length, 1);
     assert.match(html, /customers 2026-01-31: failed/);
     assert.match(html, /qbo-backfill retry --run r-done --entity customers --day 2026-01-31/);
+    // A day plan: its six windows, their rows and the requests they took.
+    assert.match(html, /6 of 6;\s+66 rows fetched in 6 QBO requests\./);
     assert.doesNotMatch(html, /http-equiv="refresh"/);
     const missing = await fetch(`${dashboard.url}/runs/nope`, { headers: GOOD });
     assert.equal(missing.status, 404);
