@@ -113,7 +113,7 @@ export function durationFlag(
   const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number) : NaN;
   if (!(ms >= minMs && ms <= maxMs)) {
     throw new UsageError(
-      `--${name}: expected a duration such as 90s, 10m or 1h, from ${minMs / 1000} s to ${maxMs / 3_600_000} h, got ${JSON.stringify(value)}`,
+      `--${name}: expected a duration such as 90s, 10m or 1h, from ${minMs / 1000} s to ${maxMs / 3_600_000} h, got ${quoteInput(value)}`,
     );
   }
   return ms;

@@ -1,3 +1,4 @@
+import { QBO_MINOR_VERSION } from '../workers/qbo/qbo-client.js';
 import { parseFault } from '../workers/qbo/qbo-errors.js';
 import type { OAuthApp } from './oauth-app.js';
 import { ConnectError } from './connect-error.js';
@@ -16,7 +17,7 @@ export async function readCompanyName(
   let response;
   try {
     response = await app.http.get<string>(`${app.apiBaseUrl}/v3/company/${realmId}/query`, {
-      params: { query: 'SELECT * FROM CompanyInfo', minorversion: 75 },
+      params: { query: 'SELECT * FROM CompanyInfo', minorversion: QBO_MINOR_VERSION },
       headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
       responseType: 'text',
       transformResponse: (body: unknown) => body,

@@ -1,4 +1,5 @@
 import type { AxiosResponse } from 'axios';
+import { basicAuthorization } from '../workers/token-endpoint.js';
 import type { OAuthApp } from './oauth-app.js';
 
 /**
@@ -13,7 +14,6 @@ export class RevokeError extends Error {
 }
 
 export async function revokeToken(app: OAuthApp, realmId: string, token: string): Promise<Revocation> {
-  const { clientId, clientSecret } = app.endpoint;
   let response: AxiosResponse<unknown>;
   try {
     response = await app.http.post<unknown>(
@@ -21,7 +21,7 @@ export async function revokeToken(app: OAuthApp, realmId: string, token: string)
       { token },
       {
         headers: {
-          Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64')}`,
+          Authorization: basicAuthorization(app.endpoint),
           Accept: 'application/json',
           'Content-Type': 'application/json',
         },

@@ -90,6 +90,17 @@ export async function findDisconnection(db: Executor, realmId: string): Promise<
   return row && toDisconnection(row);
 }
 
+/** The disconnections of those of `realmIds` that are disconnected, in one query. */
+export async function findDisconnections(db: Executor, realmIds: string[]): Promise<Disconnection[]> {
+  if (realmIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('ops.disconnected_realms')
+    .selectAll()
+    .where('realm_id', 'in', realmIds)
+    .execute();
+  return rows.map(toDisconnection);
+}
+
 /** Every disconnected realm, most recent first. */
 export async function listDisconnections(db: Executor): Promise<Disconnection[]> {
   const rows = await db

@@ -69,6 +69,11 @@ function intuitTid(response: AxiosResponse): string | undefined {
   return typeof tid === 'string' ? tid : undefined;
 }
 
+/** The app's credentials as Intuit's OAuth endpoints (token, revoke) take them: HTTP Basic. */
+export function basicAuthorization(app: Pick<TokenEndpoint, 'clientId' | 'clientSecret'>): string {
+  return `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`, 'utf8').toString('base64')}`;
+}
+
 /**
  * One token-endpoint call (a refresh, or the exchange of an authorization code). Failures carry
  * their outcome: invalid_grant and invalid_client need an operator, network trouble, 5xx and 429
@@ -83,13 +88,12 @@ export async function callTokenEndpoint(
   const what = refreshToken === undefined ? 'authorization code exchange' : 'token refresh';
   const secondsFrom = (issuedAtMs: number, seconds: number | undefined) =>
     seconds === undefined ? null : new Date(issuedAtMs + seconds * 1000);
-  const basic = Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`, 'utf8').toString('base64');
   const issuedAtMs = endpoint.clock.now();
   let response: AxiosResponse<unknown>;
   try {
     response = await endpoint.http.post<unknown>(endpoint.tokenUrl, new URLSearchParams(grant).toString(), {
       headers: {
-        Authorization: `Basic ${basic}`,
+        Authorization: basicAuthorization(endpoint),
         Accept: 'application/json',
         'Content-Type': 'application/x-www-form-urlencoded',
         // Intuit sends the 5-year hard expiry only to clients that ask for it.

@@ -1,6 +1,6 @@
 import { refreshTokenOpensRealm, type Config } from '../../shared/config.js';
 import type { Db } from '../../shared/db.js';
-import { disconnectedMessage, findDisconnection } from '../../shared/connections.js';
+import { disconnectedMessage, findDisconnections } from '../../shared/connections.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { quoteInput, UsageError } from '../../shared/usage-error.js';
@@ -66,11 +66,11 @@ export const enqueueCommand: Command = {
     checkRange(from, to, startAt, { from: values.from, to: values.to });
     const realmIds = realmsFlag(values.realm, config.qbo.realmId);
     const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
-    // One plan and one run per realm, planned as it is enqueued: a thousand realms' plans are never
-    // all in memory at once.
     const windows = (values.windows ?? 'adaptive') as WindowsPlan;
     if (!WINDOWS_PLANS.includes(windows))
       throw new UsageError(`--windows: expected adaptive or day, got ${quoteInput(values.windows ?? '')}`);
+    // One plan and one run per realm, planned as it is enqueued: a thousand realms' plans are never
+    // all in memory at once.
     const planFor = (realmId: string) =>
       planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
 
@@ -149,11 +149,11 @@ function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boo
  * any run is recorded: a bad realm among good ones changes nothing.
  */
 async function checkRefreshTokens(db: Db, config: Config, realmIds: string[]): Promise<void> {
-  // A company disconnected with `auth disconnect` takes no run until it is connected again.
-  for (const realmId of realmIds) {
-    const disconnected = await findDisconnection(db, realmId);
-    if (disconnected) throw new UsageError(disconnectedMessage(disconnected));
-  }
+  // A company disconnected with `auth disconnect` takes no run until it is connected again: the
+  // first such realm in the order given is named.
+  const disconnected = new Map((await findDisconnections(db, realmIds)).map((d) => [d.realmId, d]));
+  const first = realmIds.map((r) => disconnected.get(r)).find((d) => d !== undefined);
+  if (first) throw new UsageError(disconnectedMessage(first));
   const stored = await db
     .selectFrom('ops.tokens')
     .select('realm_id')

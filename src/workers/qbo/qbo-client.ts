@@ -16,6 +16,9 @@ import { failureCode, networkFailure } from '../network-failure.js';
 import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
 import { readQueryResponse } from '../qbo-response.js';
 
+/** QBO serves minor versions below 75 as 75 since 2025-08-01: every request sends 75. */
+export const QBO_MINOR_VERSION = 75;
+
 /** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
 export interface RequestScheduler {
   schedule<T>(realmId: string, fn: () => Promise<T>): Promise<T>;
@@ -81,7 +84,7 @@ export class QboClient {
       serverBackoff: { baseMs: 1_000, capMs: 30_000 },
       throttleBackoff: { baseMs: 2_000, capMs: 60_000 },
       throttleGiveUpMs: 15 * 60_000,
-      minorVersion: 75,
+      minorVersion: QBO_MINOR_VERSION,
       clock: systemClock,
       ...options,
       metrics: options.metrics ?? NO_METRICS,
