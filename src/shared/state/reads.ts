@@ -80,16 +80,14 @@ export async function getWindowAndRun(
     lease: number | null;
     window_start_utc: Date | null;
     window_end_utc: Date | null;
-    splittable: boolean | null;
-    split: boolean | null;
+    adaptive_first: boolean | null;
+    whole_range: boolean | null;
   }>`${sql.raw(PREPARED)}
     SELECT r.status AS run_status, r.status_reason AS run_status_reason,
       w.status, w.job_id, w.committed_pages, w.reread_passes, w.lease,
       w.window_start_utc, w.window_end_utc,
-      (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc
-        AND w.window_end_utc = r.range_end_utc) AS splittable,
-      (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc
-        AND w.window_end_utc < r.range_end_utc) AS split
+      (r.windows_plan = 'adaptive' AND w.window_start_utc = r.range_start_utc) AS adaptive_first,
+      w.window_end_utc = r.range_end_utc AS whole_range
     FROM ops.runs r
       LEFT JOIN ops.windows w ON w.run_id = r.run_id AND w.entity = ${key.entity} AND w.day = ${key.day}
     WHERE r.run_id = ${key.runId}`.execute(db);
@@ -107,8 +105,10 @@ export async function getWindowAndRun(
       lease: row.lease ?? 0,
       start: row.window_start_utc as Date,
       end: row.window_end_utc as Date,
-      splittable: row.splittable === true,
-      split: row.split === true,
+      // An adaptive plan's window that starts where the run does: the entity's whole window, or the
+      // first part of it once it split.
+      splittable: row.adaptive_first === true && row.whole_range === true,
+      split: row.adaptive_first === true && row.whole_range === false,
     },
   };
 }
