@@ -18,7 +18,7 @@ import {
   type WindowKey,
 } from '../../src/shared/state/index.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, runRows, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 /**
@@ -149,17 +149,7 @@ describe('cancel, resume and retry on a run in every state', () => {
   const snapshot = async (runId: string) => {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
     return {
-      run: await tdb.db
-        .selectFrom('ops.runs')
-        .selectAll()
-        .where('run_id', '=', runId)
-        .executeTakeFirstOrThrow(),
-      windows: await tdb.db
-        .selectFrom('ops.windows')
-        .selectAll()
-        .where('run_id', '=', runId)
-        .orderBy('day')
-        .execute(),
+      ...(await runRows(tdb.db, runId)),
       jobs: (
         await Promise.all(
           jobs.filter((j) => j.data.runId === runId).map(async (j) => `${j.id ?? ''} ${await j.getState()}`),

@@ -4,6 +4,19 @@ import pg from 'pg';
 import { createDb, type Db } from '../../src/shared/db.js';
 import { MIGRATIONS_DIR, migrateToLatest } from '../../src/shared/migrate.js';
 
+/** A run's row and its windows' rows (by day), as a transition or a command leaves them. */
+export async function runRows(db: Db, runId: string) {
+  return {
+    run: await db.selectFrom('ops.runs').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow(),
+    windows: await db
+      .selectFrom('ops.windows')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('day')
+      .execute(),
+  };
+}
+
 /** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -34,7 +34,8 @@ import {
 } from '../../src/shared/state/index.js';
 import { parseRecord } from '../../src/workers/qbo-record.js';
 import { pageUpsert } from '../../src/workers/upsert-page.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { planDays } from '../../src/producer/dates.js';
+import { createTestDatabase, runRows, type TestDatabase } from '../helpers/db.js';
 
 const invoices = getEntity('invoices');
 const DAY = '2026-01-01';
@@ -64,21 +65,19 @@ describe('illegal run and window transitions change nothing', () => {
   /** A fresh scheduled run of invoices over two days, and an empty raw table. */
   beforeEach(async () => {
     runId = `r-illegal-${++n}`;
-    const window = (day: string) => {
-      const start = new Date(`${day}T00:00:00Z`);
-      return { entity: 'invoices', day, start, end: new Date(start.getTime() + 86_400_000) };
-    };
+    const from = new Date(`${DAY}T00:00:00Z`);
+    const to = new Date('2026-01-03T00:00:00Z');
     assert.ok(
       await createRun(tdb.db, {
         runId,
         realmId: '1',
         entities: ['invoices'],
-        from: new Date(`${DAY}T00:00:00Z`),
-        to: new Date('2026-01-03T00:00:00Z'),
+        from,
+        to,
         pageSize: 2,
         startAt: new Date(),
         dedupeKey: `dedupe-${runId}`,
-        windows: [window(DAY), window(OTHER_DAY)],
+        windows: planDays(from, to).map((d) => ({ entity: 'invoices', ...d })),
       }),
     );
     await sql`TRUNCATE raw.qb_invoices`.execute(tdb.db);
@@ -86,17 +85,7 @@ describe('illegal run and window transitions change nothing', () => {
 
   /** Everything a transition could touch: the run's row, its windows' rows, the raw table. */
   const snapshot = async () => ({
-    run: await tdb.db
-      .selectFrom('ops.runs')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .executeTakeFirstOrThrow(),
-    windows: await tdb.db
-      .selectFrom('ops.windows')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .orderBy('day')
-      .execute(),
+    ...(await runRows(tdb.db, runId)),
     raw: await tdb.db.selectFrom('raw.qb_invoices').selectAll().orderBy('id').execute(),
   });
   const window = async (day = DAY) => {
