@@ -23,7 +23,10 @@ export interface RawRecordTable {
   page_number: number;
   page_size: number;
   request_payload: string;
+  /** The backfill run, or the sync cycle, that wrote this version. */
   run_id: string | null;
+  /** When the record was found deleted at the source; null while it exists (migration 0007). */
+  deleted_at_utc: NullableTimestamp;
 }
 
 export interface RunTable {
@@ -127,6 +130,52 @@ export interface DisconnectedRealmTable {
   revocation: 'revoked' | 'already-invalid';
 }
 
+/** Per realm and entity: the instant up to which the source's changes are in raw (migration 0007). */
+export interface SyncMarkTable {
+  realm_id: string;
+  entity: string;
+  mark_utc: Timestamp;
+  /** What set the mark: a backfill's hand-over, the newest row in raw, a CDC read, or a whole re-read. */
+  basis: 'backfill' | 'raw' | 'cdc' | 'reread';
+  /** When the entity was last re-read whole and compared by id. */
+  reread_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
+/** A realm's sync: the lease of its one running cycle, and its schedule (migration 0007). */
+export interface SyncRealmTable {
+  realm_id: string;
+  lease: Generated<string>;
+  cycle_id: string | null;
+  heartbeat_at: NullableTimestamp;
+  every_ms: ColumnType<string | null, number | null, number | null>;
+  entities: ColumnType<string[] | null, string[] | null, string[] | null>;
+  reread_every_ms: ColumnType<string | null, number | null, number | null>;
+  updated_at: Generated<Date>;
+}
+
+export type SyncCycleStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface SyncCycleTable {
+  cycle_id: string;
+  realm_id: string;
+  trigger: 'once' | 'schedule' | 'webhook';
+  status: SyncCycleStatus;
+  requests: Generated<number>;
+  error: string | null;
+  started_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
+export interface SyncCycleEntityTable {
+  cycle_id: string;
+  entity: string;
+  method: 'cdc' | 'reread' | 'none';
+  upserted: Generated<number>;
+  deleted: Generated<number>;
+  requests: Generated<number>;
+}
+
 export type RawTables = { [K in RawTableName as `raw.${K}`]: RawRecordTable };
 
 export interface Database extends RawTables {
@@ -135,4 +184,8 @@ export interface Database extends RawTables {
   'ops.window_days': WindowDayTable;
   'ops.tokens': TokenTable;
   'ops.disconnected_realms': DisconnectedRealmTable;
+  'ops.sync_marks': SyncMarkTable;
+  'ops.sync_realms': SyncRealmTable;
+  'ops.sync_cycles': SyncCycleTable;
+  'ops.sync_cycle_entities': SyncCycleEntityTable;
 }

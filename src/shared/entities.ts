@@ -35,6 +35,12 @@ export interface EntityDefinition {
   readonly nameList: boolean;
   /** `window`: by LastUpdatedTime, one window per UTC day; `whole`: the whole entity once per run. */
   readonly read: 'window' | 'whole';
+  /**
+   * `false`: Intuit's CDC leaves the entity out (TimeActivity, TaxAgency, TaxCode, TaxRate), so
+   * sync re-reads it whole at a slower period of its own and finds deletions by a missing id.
+   * Absent: CDC covers it.
+   */
+  readonly cdc?: false;
 }
 
 export const ENTITIES = [
@@ -248,6 +254,7 @@ export const ENTITIES = [
     kind: 'transaction',
     nameList: false,
     read: 'window',
+    cdc: false,
   },
   // TaxCode: Active (soft-deleted); CDC does not cover it; peers disagree on filtering it by
   // LastUpdatedTime (singer does, Airbyte reads it whole), and the reference lists only Id, Name
@@ -259,6 +266,7 @@ export const ENTITIES = [
     kind: 'list',
     nameList: true,
     read: 'whole',
+    cdc: false,
   },
   // TaxRate: as TaxCode (Active, no CDC, read whole once per run); created only through TaxService.
   {
@@ -268,6 +276,7 @@ export const ENTITIES = [
     kind: 'list',
     nameList: true,
     read: 'whole',
+    cdc: false,
   },
   // Term: payment terms (Net 30, discounts); soft-deleted.
   { name: 'terms', qboName: 'Term', table: 'qb_terms', kind: 'list', nameList: true, read: 'window' },
@@ -280,6 +289,7 @@ export const ENTITIES = [
     kind: 'transaction',
     nameList: false,
     read: 'window',
+    cdc: false,
   },
   // Transfer: between two balance-sheet accounts (FromAccountRef, ToAccountRef); hard-deleted.
   {
@@ -321,6 +331,11 @@ export function getEntity(name: string): EntityDefinition {
   const entity = byName.get(name);
   if (!entity) throw new Error(`unknown entity ${JSON.stringify(name)}; known: ${entityNames().join(', ')}`);
   return entity;
+}
+
+/** Whether Intuit's change data capture serves the entity (see {@link EntityDefinition.cdc}). */
+export function coveredByCdc(entity: EntityDefinition): boolean {
+  return entity.cdc !== false;
 }
 
 /** `--entities all` means every entity of the registry. */

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 /**
  * Creates one `raw.qb_<entity>` table with the contract's columns. Migrations call it so that a new
  * entity is one registry entry plus one migration of two lines; it must never change behaviour
- * for tables it already created (migrations that ran stay valid).
+ * for tables it already created (migrations that ran stay valid). `deleted_at_utc` came with
+ * migration 0007, which added it to the tables created before.
  */
 export async function createRawTable(db: Kysely<unknown>, table: string): Promise<void> {
   if (!/^qb_[a-z_]+$/.test(table)) throw new Error(`bad raw table name ${table}`);
@@ -21,6 +22,7 @@ export async function createRawTable(db: Kysely<unknown>, table: string): Promis
       page_size int NOT NULL,
       request_payload text NOT NULL,
       run_id text,
+      deleted_at_utc timestamptz,
       PRIMARY KEY (realm_id, id)
     )`.execute(db);
   // Reconciliation and reports count records per realm and UTC day of LastUpdatedTime.

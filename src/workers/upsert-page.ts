@@ -42,6 +42,9 @@ export type Adjusted = Partial<Record<Adjustment, number>>;
  * cost Node more than the rows cost PostgreSQL; this costs it nothing per record. Records built
  * in code (no body) are serialised into an array of their own.
  *
+ * A record marked deleted (sync) comes back only with a version newer than its deletion: QBO can
+ * restore a record, and a page read before the deletion and replayed late must not undo it.
+ *
  * `(xmax = 0)` in RETURNING tells a fresh insert from an update; rows the WHERE kept out of the
  * update return nothing and are the unchanged ones.
  */
@@ -118,9 +121,11 @@ export function pageUpsert(
       page_number = excluded.page_number,
       page_size = excluded.page_size,
       request_payload = excluded.request_payload,
-      run_id = excluded.run_id
+      run_id = excluded.run_id,
+      deleted_at_utc = NULL
     WHERE (coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))
         > (coalesce(t.source_last_updated_utc, '-infinity'), coalesce(t.sync_token, -1))
+      AND (t.deleted_at_utc IS NULL OR excluded.source_last_updated_utc > t.deleted_at_utc)
     RETURNING (xmax = 0) AS inserted, (t.source_last_updated_utc AT TIME ZONE 'UTC')::date AS day`;
   return { statement, rows: rows.length };
 }
