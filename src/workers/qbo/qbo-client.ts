@@ -15,6 +15,10 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
 import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
 import { readQueryResponse } from '../qbo-response.js';
+import { readCdcBody, type CdcResult } from './cdc-body.js';
+import { parseQboTimestamp } from '../qbo-record.js';
+
+export type { CdcResult };
 
 /** QBO serves minor versions below 75 as 75 since 2025-08-01: every request sends 75. */
 export const QBO_MINOR_VERSION = 75;
@@ -66,6 +70,8 @@ export interface QueryResult {
   /** The parsed `QueryResponse` object (possibly `{}` for an empty page). */
   queryResponse: Record<string, unknown>;
   intuitTid: string | undefined;
+  /** The answer's `time`: QBO's clock when it answered (null when absent). */
+  time: Date | null;
 }
 
 /**
@@ -115,6 +121,34 @@ export class QboClient {
    * `entity` only labels the request in the metrics.
    */
   async query(realmId: string, statement: string, entity = 'unknown'): Promise<QueryResult> {
+    return this.request(realmId, entity, statement, (token) => this.send(realmId, statement, token));
+  }
+
+  /**
+   * Sends one change-data-capture request (`/cdc?entities=..&changedSince=..`) through the same
+   * budget, token and retry policy as a query; `label` names it in the metrics. Its body is read
+   * whole (at most 1000 objects): each entity's changes, deletion stubs included.
+   */
+  async cdc(
+    realmId: string,
+    qboNames: readonly string[],
+    changedSince: Date,
+    label = 'cdc',
+  ): Promise<CdcResult> {
+    const params = { entities: qboNames.join(','), changedSince: changedSince.toISOString() };
+    const what = `GET /cdc?entities=${params.entities}&changedSince=${params.changedSince}`;
+    return this.request(realmId, label, what, async (token) => {
+      const response = await this.get(realmId, 'cdc', params, token, what);
+      return { ...readCdcBody(response.bytes, response.intuitTid), request: what };
+    });
+  }
+
+  private async request<T>(
+    realmId: string,
+    entity: string,
+    statement: string,
+    send: (token: string) => Promise<T>,
+  ): Promise<T> {
     let attempt = 0;
     let throttled = 0;
     let refreshed = false;
@@ -125,7 +159,7 @@ export class QboClient {
         const queuedAt = performance.now();
         return await this.o.scheduler.schedule(realmId, () => {
           this.metrics.observe(RATE_LIMIT_WAIT, {}, (performance.now() - queuedAt) / 1000);
-          return this.measured(realmId, entity, () => this.send(realmId, statement, token));
+          return this.measured(realmId, entity, () => send(token));
         });
       } catch (err) {
         // Only the client repeats requests; every other outcome is the window's to act on.
@@ -205,15 +239,18 @@ export class QboClient {
     return err instanceof Error ? err : new Error(String(err));
   }
 
-  private async send(
+  /** One GET of the company's API; a status other than 200 becomes the error the table says. */
+  private async get(
     realmId: string,
-    statement: string,
+    endpoint: 'query' | 'cdc',
+    params: Record<string, string>,
     token: string,
-  ): Promise<{ queryResponse: Record<string, unknown>; intuitTid: string | undefined }> {
+    statement: string,
+  ): Promise<{ bytes: Buffer; intuitTid: string | undefined }> {
     let response;
     try {
-      response = await this.http.get<Buffer>(`/v3/company/${encodeURIComponent(realmId)}/query`, {
-        params: { query: statement, minorversion: this.o.minorVersion },
+      response = await this.http.get<Buffer>(`/v3/company/${encodeURIComponent(realmId)}/${endpoint}`, {
+        params: { ...params, minorversion: this.o.minorVersion },
         headers: { Authorization: `Bearer ${token}` },
       });
     } catch (err) {
@@ -228,6 +265,11 @@ export class QboClient {
       }
       throw error;
     }
+    return { bytes, intuitTid };
+  }
+
+  private async send(realmId: string, statement: string, token: string): Promise<QueryResult> {
+    const { bytes, intuitTid } = await this.get(realmId, 'query', { query: statement }, token, statement);
     let queryResponse: Record<string, unknown> | undefined;
     try {
       // Keeps each record's text as sent: the page upsert stores it without serialising it again.
@@ -243,8 +285,18 @@ export class QboClient {
     if (!queryResponse) {
       throw new QboNetworkError('response has no QueryResponse', { status: 200, intuitTid });
     }
-    return { queryResponse, intuitTid };
+    return { queryResponse, intuitTid, time: envelopeTime(bytes) };
   }
+}
+
+/**
+ * The envelope's `"time":"..."`, which QBO writes after the QueryResponse: looked for in the body's
+ * last bytes only, so a page is not searched (a record's own "time" field sits before it).
+ */
+function envelopeTime(bytes: Buffer): Date | null {
+  const tail = bytes.toString('utf8', Math.max(0, bytes.length - 80));
+  const match = /"time"\s*:\s*"([^"]+)"\s*}\s*$/.exec(tail);
+  return match ? parseQboTimestamp(match[1]) : null;
 }
 
 /** A body as text, as axios gave it before: UTF-8, without a byte order mark. */
