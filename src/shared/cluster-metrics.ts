@@ -70,6 +70,19 @@ export const WINDOW_DURATION: HistogramDef = {
   buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
 };
 
+export const SYNC_CYCLES: CounterDef = {
+  kind: 'counter',
+  name: 'qbo_backfill_sync_cycles_total',
+  help: 'Sync cycles by what asked for them (once, schedule, webhook) and how they ended (succeeded, failed, skipped)',
+  labelNames: ['trigger', 'status'],
+};
+export const SYNC_CHANGES: CounterDef = {
+  kind: 'counter',
+  name: 'qbo_backfill_sync_changes_total',
+  help: 'Changes sync wrote to the raw layer by entity and change (upserted, deleted)',
+  labelNames: ['entity', 'change'],
+};
+
 /** Every metric the cluster shares, in the order the dashboard exports them. */
 export const CLUSTER_METRICS: readonly MetricDef[] = [
   QBO_REQUESTS,
@@ -78,6 +91,8 @@ export const CLUSTER_METRICS: readonly MetricDef[] = [
   QBO_REQUEST_DURATION,
   RATE_LIMIT_WAIT,
   WINDOW_DURATION,
+  SYNC_CYCLES,
+  SYNC_CHANGES,
 ];
 
 /** Where a metric's sums live: one hash per metric, under the deployment's key prefix. */

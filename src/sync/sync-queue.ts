@@ -60,6 +60,13 @@ export const SYNC_DEFAULTS = Object.freeze({
    * change burst, and production aggregates over minutes anyway). @defaultValue 5000
    */
   webhookDebounceMs: 5_000,
+  /**
+   * How far before a read's instant a mark is set, and a backfill's hand-over too: QBO stamps
+   * LastUpdatedTime to the second, and a change committing while QBO answered may carry an earlier
+   * stamp than the answer. The next cycle reads that margin again; its records are the same
+   * versions, counted as unchanged. @defaultValue 60000
+   */
+  markMarginMs: 60_000,
 });
 
 /** The job scheduler of a realm's `sync --every` (BullMQ forbids `:` in ids). */

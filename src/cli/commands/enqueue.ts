@@ -1,6 +1,4 @@
-import { refreshTokenOpensRealm, type Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db.js';
-import { disconnectedMessage, findDisconnections } from '../../shared/connections.js';
+import type { Config } from '../../shared/config.js';
 import { findEntity } from '../../shared/entities.js';
 import { bothZones, utcInstant } from '../../shared/time-format.js';
 import { quoteInput, UsageError } from '../../shared/usage-error.js';
@@ -19,6 +17,7 @@ import { windowJobOptions } from '../../producer/job-options.js';
 import { followFromCli } from '../follow.js';
 import { EXIT, intFlag, parseFlags, realmsFlag, type Command, type CommandIo } from '../command.js';
 import { withProducer } from '../producer-context.js';
+import { checkRefreshTokens } from '../realm-checks.js';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
@@ -142,39 +141,6 @@ function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boo
   );
   io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
   for (const line of forecastText(forecast)) io.out(line);
-}
-
-/**
- * Every realm must have a refresh token in the token store (or one QBO_REFRESH_TOKEN opens) before
- * any run is recorded: a bad realm among good ones changes nothing.
- */
-async function checkRefreshTokens(db: Db, config: Config, realmIds: string[]): Promise<void> {
-  // A company disconnected with `auth disconnect` takes no run until it is connected again: the
-  // first such realm in the order given is named.
-  const disconnected = new Map((await findDisconnections(db, realmIds)).map((d) => [d.realmId, d]));
-  const first = realmIds.map((r) => disconnected.get(r)).find((d) => d !== undefined);
-  if (first) throw new UsageError(disconnectedMessage(first));
-  const stored = await db
-    .selectFrom('ops.tokens')
-    .select('realm_id')
-    .where('realm_id', 'in', realmIds)
-    .execute();
-  const known = new Set(stored.map((r) => r.realm_id));
-  const missing = realmIds.filter((r) => !known.has(r) && !refreshTokenOpensRealm(config, r));
-  if (missing.length === 1) {
-    throw new UsageError(
-      `realm ${missing[0]} has no refresh token in the token store; store one with: qbo-backfill auth set --realm ${missing[0]}`,
-    );
-  }
-  if (missing.length > 1) {
-    const named =
-      missing.length > 3
-        ? `${missing.slice(0, 3).join(', ')} and ${missing.length - 3} more`
-        : missing.join(', ');
-    throw new UsageError(
-      `realms ${named} have no refresh token in the token store; store one for each with: qbo-backfill auth set --realm ID`,
-    );
-  }
 }
 
 /** One realm's run: its id, jobs and start, a block of lines or (`json`) one object. */
