@@ -16,6 +16,8 @@ import { AccessTokenProvider } from './access-tokens.js';
 import { QboClient, type QboClientOptions } from './qbo/qbo-client.js';
 import { RealmRateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 import { processWindow, type WindowOutcome, type WindowProcessorOptions } from './window-job.js';
+import { SYNC_QUEUE_NAME, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
+import { processSyncCycle, type SyncCycleOptions } from '../sync/sync-cycle.js';
 
 /** How long shutdown waits for each step after the jobs (closing the limiter, the pool...). */
 const STEP_TIMEOUT_MS = 5_000;
@@ -49,6 +51,13 @@ export interface WorkerProcessOptions {
   window?: Partial<
     Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses' | 'releaseAfterWaitMs'>
   >;
+  /** Overrides for sync cycles (tests shrink the mark's margin). */
+  sync?: Partial<Pick<SyncCycleOptions, 'markMarginMs' | 'busyRetryMs'>>;
+  /**
+   * Sync cycles run at once in this process (each holds one realm, and reads it through the same
+   * shared budget as the window jobs). Default 2.
+   */
+  syncConcurrency?: number;
   /**
    * BullMQ's job lock, and how often lapsed locks are looked for: a crashed worker's job is picked
    * up again after about twice this. Default 30 000 ms.
@@ -178,6 +187,21 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       maxStalledCount: 3,
     },
   );
+  // Sync cycles: a queue of their own, so a long backfill never keeps a realm's cycle waiting.
+  const syncConnection = createRedis(config.redisUrl, { forWorker: true });
+  const syncWorker = new Worker<SyncCycleJobData, SyncCycleSummary>(
+    SYNC_QUEUE_NAME,
+    (job, token) => processSyncCycle(job, token, { db, qbo, logger, metrics, ...options.sync }),
+    {
+      connection: syncConnection,
+      prefix: config.queuePrefix,
+      concurrency: options.syncConcurrency ?? 2,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      maxStalledCount: 3,
+    },
+  );
+  syncWorker.on('error', (err) => logger.error({ err: err.message }, 'sync worker error'));
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
   worker.on('error', (err) => {
     // Every reconnect attempt of an outage reports an error: the health logs the outage once.
@@ -202,7 +226,11 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       logger.info('worker shutting down: releasing current jobs after their page');
       shutdown.abort(new Error('worker shutting down'));
       const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
-      const graceful = await withTimeout(worker.close(), timeoutMs, 'worker close').then(
+      const graceful = await withTimeout(
+        Promise.all([worker.close(), syncWorker.close()]),
+        timeoutMs,
+        'worker close',
+      ).then(
         () => true,
         () => false,
       );
@@ -211,7 +239,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
           { timeoutMs },
           'jobs did not release in time; forcing the worker closed (their locks will expire)',
         );
-        await bounded(worker.close(true), 'worker force close');
+        await bounded(Promise.all([worker.close(true), syncWorker.close(true)]), 'worker force close');
       }
       health.close();
       // Each step is bounded: a store that went away during shutdown must not keep the process
@@ -224,6 +252,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       await bounded(queue.close(), 'queue close');
       metricsRedis.disconnect();
       connection.disconnect();
+      syncConnection.disconnect();
       await bounded(db.destroy(), 'database pool close');
       logger.info('worker stopped');
       resolveClosed();

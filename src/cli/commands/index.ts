@@ -8,6 +8,7 @@ import { cancelCommand, reportCommand, resumeCommand, retryCommand, statusComman
 import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
 import { entitiesCommand } from './entities.js';
+import { syncCommand } from './sync.js';
 
 /** Every command of `qbo-backfill`, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   resumeCommand,
   retryCommand,
   cancelCommand,
+  syncCommand,
   authCommand,
   dashboardCommand,
   demoCommand,
