@@ -145,12 +145,12 @@ export interface SyncMarkTable {
 /** A realm's sync: the lease of its one running cycle, and its schedule (migration 0007). */
 export interface SyncRealmTable {
   realm_id: string;
-  lease: Generated<string>;
+  lease: Generated<number>;
   cycle_id: string | null;
   heartbeat_at: NullableTimestamp;
-  every_ms: ColumnType<string | null, number | null, number | null>;
+  every_ms: number | null;
   entities: ColumnType<string[] | null, string[] | null, string[] | null>;
-  reread_every_ms: ColumnType<string | null, number | null, number | null>;
+  reread_every_ms: number | null;
   updated_at: Generated<Date>;
 }
 

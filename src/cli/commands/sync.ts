@@ -87,11 +87,6 @@ async function checkSyncStart(
   const wanted = (entities ?? parseEntities('all')).map(getEntity);
   const start = await syncStart(ctx.db, realmId, wanted, { establish: false });
   const backfill = `qbo-backfill enqueue --realm ${realmId} --entities ENTITIES --from DATE --to DATE`;
-  if (start.marks.size === 0 && start.pending.length === 0) {
-    throw new UsageError(
-      `realm ${realmId} has nothing to sync from (never backfilled, nothing in raw): backfill it first: ${backfill}`,
-    );
-  }
   if (entities !== null && start.missing.length > 0) {
     const named =
       start.missing.length > 3
@@ -100,7 +95,12 @@ async function checkSyncStart(
     throw new UsageError(
       `realm ${realmId}: ${named} never backfilled and nothing in raw: backfill first: ${backfill}`,
     );
+  }  if (start.marks.size === 0 && start.pending.length === 0) {
+    throw new UsageError(
+      `realm ${realmId} has nothing to sync from (never backfilled, nothing in raw): backfill it first: ${backfill}`,
+    );
   }
+
 }
 
 function cycleData(
