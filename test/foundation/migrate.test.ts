@@ -50,11 +50,11 @@ describe('qbo-backfill migrate', () => {
       tables.rows.map((r) => r.t),
       [
         'ops.disconnected_realms',
+        'ops.runs',
         'ops.sync_cycle_entities',
         'ops.sync_cycles',
         'ops.sync_marks',
         'ops.sync_realms',
-        'ops.runs',
         'ops.tokens',
         'ops.window_days',
         'ops.windows',
