@@ -31,6 +31,17 @@ export interface EmulatorConfig {
   /** Records per realm and minute whose LastUpdatedTime moves to "now" (and SyncToken +1) while serving. Default 0. */
   driftPerMinute: number;
   /**
+   * Changes per realm and minute made at now while serving: creates, edits and deletes of
+   * invoices, customers, items, payments and time activities (seeded; see data/activity.ts). Default 0.
+   */
+  activityPerMinute: number;
+  /** Where every change made while serving is POSTed as a signed CloudEvents batch. Off (absent) by default. */
+  webhookUrl?: string;
+  /** The key of the deliveries' `intuit-signature` (the app's verifier token). Needed with `webhookUrl`. */
+  webhookVerifierToken?: string;
+  /** Changes are aggregated this long before a delivery (Intuit: 1 to 5 minutes; 0: at once, as in the sandbox). Default 0. */
+  webhookIntervalMs: number;
+  /**
    * Entities whose query refuses `MetaData.LastUpdatedTime` in WHERE or ORDERBY with a 400
    * QueryValidationError. CompanyInfo and Preferences are one record each and meant to be read
    * whole; for TaxCode and TaxRate the peers disagree (singer-io filters them by time, Airbyte reads
@@ -75,6 +86,8 @@ export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   rotateRefreshTokenAfterSeconds: 86_400,
   refreshTokenGraceSeconds: 86_400,
   driftPerMinute: 0,
+  activityPerMinute: 0,
+  webhookIntervalMs: 0,
   authorizeDecision: 'consent',
   unfilterableEntities: Object.freeze([
     'CompanyInfo',
@@ -147,6 +160,28 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   rotateRefreshTokenAfterSeconds: num(0, 10 * 365 * 86_400),
   refreshTokenGraceSeconds: num(0, 10 * 365 * 86_400),
   driftPerMinute: num(0, 1_000_000),
+  activityPerMinute: num(0, 1_000_000),
+  webhookUrl: (value, key) => {
+    let ok = typeof value === 'string';
+    if (ok) {
+      try {
+        ok = ['http:', 'https:'].includes(new URL(value as string).protocol);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok)
+      throw new EmulatorConfigError(
+        `${key}: expected an http(s) URL such as "http://127.0.0.1:3000/webhooks/intuit", got ${JSON.stringify(value)}`,
+      );
+    return value;
+  },
+  webhookVerifierToken: (value, key) => {
+    if (typeof value !== 'string' || value === '')
+      throw new EmulatorConfigError(`${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
+    return value;
+  },
+  webhookIntervalMs: num(0, 3_600_000, true),
   authorizeDecision: (value, key) => {
     if (value !== 'consent' && value !== 'decline')
       throw new EmulatorConfigError(`${key}: expected "consent" or "decline", got ${JSON.stringify(value)}`);
@@ -169,6 +204,14 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
   },
 };
 
+/** Keys that are absent by default and can be set back to absent with null. */
+const OPTIONAL_KEYS = new Set([
+  'webhookUrl',
+  'webhookVerifierToken',
+  'authorizeRealmId',
+  'unauthorizedRealms',
+]);
+
 /** Validates a partial config (from JSON or flags). Throws {@link EmulatorConfigError} on the first problem. */
 export function validateConfigPatch(patch: unknown): Partial<EmulatorConfig> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
@@ -176,6 +219,11 @@ export function validateConfigPatch(patch: unknown): Partial<EmulatorConfig> {
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) {
+    // null turns an optional key off again (a webhook endpoint, say).
+    if (value === null && OPTIONAL_KEYS.has(key)) {
+      out[key] = undefined;
+      continue;
+    }
     if (!Object.hasOwn(CHECKS, key)) {
       throw new EmulatorConfigError(
         `unknown config key ${JSON.stringify(key)}; known: ${Object.keys(CHECKS).join(', ')}`,

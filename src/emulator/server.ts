@@ -19,6 +19,9 @@ import { handleTokenRequest } from './http/token-endpoint.js';
 import { EmulatorState } from './state.js';
 import type { EmulatorLogger, EmulatorOptions, RunningEmulator } from './types.js';
 
+/** How often the server looks for due webhook deliveries (real time). */
+const WEBHOOK_TICK_MS = 250;
+
 const NO_LOG: EmulatorLogger = { info: () => {}, warn: () => {}, debug: () => {} };
 
 function checkOptions(options: EmulatorOptions): void {
@@ -87,6 +90,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       else res.destroy();
     });
   });
+  // Webhooks are pushed, not asked for: a timer catches up on activity and delivers what is due.
+  // Under a ManualClock nothing is due until the clock moves (or a flush forces it).
+  const webhookTimer = setInterval(() => {
+    state.deliverWebhooks().catch((err: unknown) => log.warn({ err }, 'webhook delivery failed'));
+  }, WEBHOOK_TICK_MS);
+  webhookTimer.unref();
+
   // Clients see their socket cut by dropRate; errors on such sockets are expected.
   server.on('clientError', (_err, socket) => socket.destroy());
 
@@ -118,6 +128,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       state.setConfig(patch);
     },
     stats: () => state.statsSnapshot(),
+    flushWebhooks: () => state.deliverWebhooks(true),
     resetStats: () => state.resetStats(),
     truth: (realmId, entity, from, to, opts) =>
       state.truth(realmId, entity, from.getTime(), to.getTime(), opts?.ids ?? false),
@@ -130,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         stopping.abort();
+        clearInterval(webhookTimer);
         server.close(() => resolve());
         server.closeAllConnections();
         log.info({ url }, 'emulator stopped');

@@ -1,6 +1,12 @@
 /** Everything one running emulator holds: config, companies, tokens, limits, counters, its clock. */
 import type { Clock } from '../shared/clock.js';
-import { DEFAULT_EMULATOR_CONFIG, validateConfigPatch, type EmulatorConfig } from './config.js';
+import {
+  DEFAULT_EMULATOR_CONFIG,
+  EmulatorConfigError,
+  validateConfigPatch,
+  type EmulatorConfig,
+} from './config.js';
+import { Activity } from './data/activity.js';
 import { DayCache } from './data/day-cache.js';
 import { Drift } from './data/drift.js';
 import { findEntityKind } from './data/entities.js';
@@ -12,6 +18,7 @@ import { RealmLimiter } from './http/realm-limiter.js';
 import { ReplyCache } from './http/reply-cache.js';
 import { StatsRecorder, type StatsSnapshot } from './http/stats.js';
 import { TokenAuthority } from './http/token-authority.js';
+import { WebhookOutbox } from './http/webhook-outbox.js';
 import { parseInstant, utcDate } from './pacific-time.js';
 import { hashSeed, mulberry32, type Rng } from './prng.js';
 import type { TouchRequest, TruthResult } from './types.js';
@@ -51,6 +58,9 @@ export class EmulatorState {
   readonly codes = new AuthorizationCodes();
   readonly stats: StatsRecorder;
   readonly drift: Drift;
+  readonly activity: Activity;
+  /** Changes waiting to be POSTed to `webhookUrl`. */
+  readonly webhooks: WebhookOutbox;
   /** Decides faults and latency: seeded too, so a run with the same requests sees the same faults. */
   readonly faultRng: Rng;
   /** Answers kept when `cacheReplies` is on. */
@@ -63,25 +73,37 @@ export class EmulatorState {
     this.config = { ...DEFAULT_EMULATOR_CONFIG, ...validateConfigPatch(options.config) };
     const profile = PROFILES[options.profile];
     const cache = new DayCache(profile.cacheRecords);
+    this.webhooks = new WebhookOutbox(now);
     for (const realmId of options.realmIds) {
-      this.stores.set(realmId, new RealmStore(options.seed, realmId, profile, cache));
+      const store = new RealmStore(options.seed, realmId, profile, cache, () => this.clock.now());
+      // Only while an endpoint is set: changes made before it was are not notified later.
+      store.onChange((kind, record, operation) => {
+        if (this.config.webhookUrl) this.webhooks.add(realmId, kind, record, operation);
+      });
+      this.stores.set(realmId, store);
       this.limiters.set(realmId, new RealmLimiter());
     }
     this.tokens = new TokenAuthority(options.refreshToken, now);
     this.stats = new StatsRecorder(options.realmIds);
     this.drift = new Drift(options.seed, now);
+    this.activity = new Activity(options.seed, now);
     this.faultRng = mulberry32(hashSeed(options.seed, 'faults'));
   }
 
   setConfig(patch: unknown): EmulatorConfig {
     const valid = validateConfigPatch(patch);
-    const before = this.config.driftPerMinute;
-    if (valid.driftPerMinute !== undefined && valid.driftPerMinute !== before) {
-      // The changes due at the old rate happen whether or not anyone looked before the change.
-      this.catchUpDrift();
+    // The changes due at the old rates happen whether or not anyone looked before the change.
+    this.catchUpDrift();
+    if (valid.driftPerMinute !== undefined && valid.driftPerMinute !== this.config.driftPerMinute)
       this.drift.restart(this.clock.now());
-    }
-    this.config = { ...this.config, ...valid };
+    if (valid.activityPerMinute !== undefined && valid.activityPerMinute !== this.config.activityPerMinute)
+      this.activity.restart(this.clock.now());
+    const next = { ...this.config, ...valid };
+    if (next.webhookUrl && !next.webhookVerifierToken)
+      throw new EmulatorConfigError('webhookUrl needs webhookVerifierToken (the key of intuit-signature)');
+    this.config = next;
+    for (const key of Object.keys(valid) as (keyof EmulatorConfig)[])
+      if (valid[key] === undefined) delete (this.config as Partial<EmulatorConfig>)[key];
     return this.getConfig();
   }
 
@@ -94,17 +116,39 @@ export class EmulatorState {
     };
   }
 
-  /** Applies due drift; call before anything observes the data. */
+  /** Applies due drift and activity; call before anything observes the data. */
   catchUpDrift(now = this.clock.now()): void {
-    this.drift.catchUp(now, this.config.driftPerMinute, [...this.stores.values()]);
+    const stores = [...this.stores.values()];
+    this.drift.catchUp(now, this.config.driftPerMinute, stores);
+    this.activity.catchUp(now, this.config.activityPerMinute, stores);
+  }
+
+  /**
+   * Delivers the webhook events that wait, when the aggregation interval has passed (or at once
+   * with `force`). The server calls it on a timer, so changes are notified without anyone asking.
+   */
+  async deliverWebhooks(force = false): Promise<void> {
+    const { webhookUrl, webhookVerifierToken, webhookIntervalMs } = this.config;
+    if (!webhookUrl) return;
+    const now = this.clock.now();
+    this.catchUpDrift(now);
+    if (!force && !this.webhooks.due(now, webhookIntervalMs)) return;
+    await this.webhooks.deliver(
+      { url: webhookUrl, verifierToken: webhookVerifierToken ?? '', intervalMs: webhookIntervalMs },
+      now,
+    );
   }
 
   statsSnapshot(): StatsSnapshot {
-    return this.stats.snapshot((realmId) => this.limiters.get(realmId)?.maxConcurrentSeen ?? 0);
+    return {
+      ...this.stats.snapshot((realmId) => this.limiters.get(realmId)?.maxConcurrentSeen ?? 0),
+      webhooks: this.webhooks.stats(),
+    };
   }
 
   resetStats(): void {
     this.stats.reset();
+    this.webhooks.resetStats();
     for (const limiter of this.limiters.values()) limiter.resetStats();
   }
 
@@ -125,10 +169,10 @@ export class EmulatorState {
     const kind = this.kind(entity);
     // One record per company, read whole by extractors: its truth is the whole entity.
     const span = kind.singleton ? WHOLE_SPAN : { from, to };
-    const records = this.store(realmId)
+    const all = this.store(realmId)
       .inRange(kind, span.from, span.to)
-      .filter((r) => !r.deleted)
       .sort((a, b) => a.id - b.id);
+    const records = all.filter((r) => !r.deleted);
     const counts = new Map<string, number>();
     for (const r of records) {
       const day = utcDate(r.lastUpdated);
@@ -136,7 +180,10 @@ export class EmulatorState {
     }
     const byDay: Record<string, number> = {};
     for (const day of [...counts.keys()].sort()) byDay[day] = counts.get(day) as number;
-    return { count: records.length, byDay, ...(withIds ? { ids: records.map((r) => String(r.id)) } : {}) };
+    if (!withIds) return { count: records.length, byDay };
+    // Hard-deleted transactions, whose deletion falls in the range (what sync must mark deleted).
+    const deletedIds = all.filter((r) => r.deleted).map((r) => String(r.id));
+    return { count: records.length, byDay, ids: records.map((r) => String(r.id)), deletedIds };
   }
 
   touch(request: TouchRequest): Record<string, unknown> {

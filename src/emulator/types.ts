@@ -47,6 +47,8 @@ export interface TruthResult {
   byDay: Record<string, number>;
   /** The record ids (numeric order), when asked for. */
   ids?: string[];
+  /** With the ids: the hard-deleted transactions whose deletion (or generated stub) falls in the range. */
+  deletedIds?: string[];
 }
 
 export interface TouchRequest {
@@ -80,6 +82,8 @@ export interface RunningEmulator {
   setConfig(patch: Partial<EmulatorConfig>): void;
   stats(): StatsSnapshot;
   resetStats(): void;
+  /** Catches up on activity and delivers every webhook event that waits, now (resolves when delivered or failed). */
+  flushWebhooks(): Promise<void>;
   /** Records updated in [from, to); for a one-per-company entity (CompanyInfo) the whole entity. */
   truth(realmId: string, entity: string, from: Date, to: Date, options?: { ids?: boolean }): TruthResult;
   /** Changes a record at the source and returns its new payload (throws for unknown/deleted ones). */

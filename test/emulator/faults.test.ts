@@ -30,6 +30,8 @@ describe('faults and run-time config', () => {
       rotateRefreshTokenAfterSeconds: 86400,
       refreshTokenGraceSeconds: 86400,
       driftPerMinute: 0,
+      activityPerMinute: 0,
+      webhookIntervalMs: 0,
       authorizeDecision: 'consent',
       unfilterableEntities: ['CompanyInfo', 'Preferences', 'TaxCode', 'TaxRate'],
     });

@@ -9,7 +9,8 @@ const USAGE =
   'qbo-backfill emulator [--port 8089] [--host 127.0.0.1] [--seed N] [--profile sandbox|large] [--realm ID ...] ' +
   '[--client-id ID] [--client-secret S] [--refresh-token T] [--requests-per-minute N] [--window-ms N] ' +
   '[--max-concurrent N] [--latency-ms MS|MIN,MAX] [--server-error-rate R] [--drop-rate R] [--truncate-rate R] ' +
-  '[--xml429] [--access-token-ttl S] [--rotate-after S] [--grace S] [--drift-per-minute N]';
+  '[--xml429] [--access-token-ttl S] [--rotate-after S] [--grace S] [--drift-per-minute N] ' +
+  '[--activity-per-minute N] [--webhook-url URL --webhook-verifier-token T] [--webhook-interval-ms MS]';
 
 /** Flag name → config key, for the numeric knobs. */
 const NUMERIC_FLAGS: Record<string, keyof EmulatorConfig> = {
@@ -23,6 +24,14 @@ const NUMERIC_FLAGS: Record<string, keyof EmulatorConfig> = {
   'rotate-after': 'rotateRefreshTokenAfterSeconds',
   grace: 'refreshTokenGraceSeconds',
   'drift-per-minute': 'driftPerMinute',
+  'activity-per-minute': 'activityPerMinute',
+  'webhook-interval-ms': 'webhookIntervalMs',
+};
+
+/** Flag name → config key, for the text knobs. */
+const TEXT_FLAGS: Record<string, keyof EmulatorConfig> = {
+  'webhook-url': 'webhookUrl',
+  'webhook-verifier-token': 'webhookVerifierToken',
 };
 
 function numberFlag(value: string, name: string): number {
@@ -52,6 +61,7 @@ export const emulatorCommand: Command = {
         'refresh-token': { type: 'string' },
         'latency-ms': { type: 'string' },
         xml429: { type: 'boolean' },
+        ...Object.fromEntries(Object.keys(TEXT_FLAGS).map((name) => [name, { type: 'string' as const }])),
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((name) => [name, { type: 'string' as const }])),
       },
       USAGE,
@@ -95,6 +105,12 @@ export const emulatorCommand: Command = {
       if (parts.length > 2) throw new UsageError('--latency-ms: expected MS or MIN,MAX');
       patch.latencyMs = parts.length === 1 ? parts[0] : parts;
     }
+    for (const [name, key] of Object.entries(TEXT_FLAGS)) {
+      const value = str(name);
+      if (value !== undefined) patch[key] = value;
+    }
+    if ((patch.webhookUrl === undefined) !== (patch.webhookVerifierToken === undefined))
+      throw new UsageError('--webhook-url and --webhook-verifier-token go together');
     if (flags.xml429 === true) patch.xml429 = true;
     let config: Partial<EmulatorConfig>;
     try {

@@ -1,7 +1,12 @@
 /**
  * One company (realm): its generated records, day by day and on demand, plus the versions changed
- * while serving (touches and drift). A changed record hides its generated version; its new version
- * lives in `overrides` with its new LastUpdatedTime.
+ * while serving (touches, drift, activity). A changed record hides its generated version; its new
+ * version lives in `overrides` with its new LastUpdatedTime. Records created while serving take
+ * ids above every generated one, so they never collide with a day's range.
+ *
+ * Nothing exists after the clock's now: a generated record last updated later is not there yet
+ * (real QBO never holds a record updated in the future, and a sync that trusted one would set its
+ * mark ahead of the source and skip what happens in between).
  */
 import { chance, intBetween, rngFor, type Rng } from '../prng.js';
 import { formatPacific } from '../pacific-time.js';
@@ -33,9 +38,17 @@ export interface TouchOptions {
   active?: boolean;
 }
 
+/** What changed at the source, as a webhook names it. */
+export type ChangeOperation = 'Create' | 'Update' | 'Delete';
+
+export type ChangeListener = (kind: EntityKind, record: EmRecord, operation: ChangeOperation) => void;
+
 export class RealmStore {
   private readonly plans = new Map<string, DayPlan>();
   private readonly overrides = new Map<string, Map<number, EmRecord>>();
+  /** Records created while serving, per entity (their ids follow the generated ones). */
+  private readonly created = new Map<string, number>();
+  private readonly listeners: ChangeListener[] = [];
   private touches = 0;
   /** Changes made while serving (touches, removals): what was answered before may differ now. */
   private changes = 0;
@@ -45,6 +58,8 @@ export class RealmStore {
     readonly realmId: string,
     readonly profile: Profile,
     private readonly cache: DayCache,
+    /** The source's now (epoch ms). */
+    private readonly now: () => number = () => Number.POSITIVE_INFINITY,
   ) {
     for (const kind of ENTITY_KINDS) {
       this.plans.set(
@@ -93,10 +108,16 @@ export class RealmStore {
     return `${this.realmId}|${kind.qboName}|${day}`;
   }
 
-  /** The current (unchanged) generated records of a day: changed ones are served from `changed()`. */
+  /**
+   * The current (unchanged) generated records of a day that exist by now: changed ones are served
+   * from `changed()`. Only the day holding now is filtered; earlier days are returned as cached.
+   */
   currentDay(kind: EntityKind, day: number): EmRecord[] {
+    const now = this.now();
+    if (dayStartMs(day) > now) return [];
     const changed = this.changed(kind);
-    const records = this.generatedDay(kind, day);
+    let records = this.generatedDay(kind, day);
+    if (dayStartMs(day + 1) > now) records = records.filter((r) => r.lastUpdated <= now);
     return changed.size === 0 ? records : records.filter((r) => !changed.has(r.id));
   }
 
@@ -106,7 +127,49 @@ export class RealmStore {
     if (changed) return changed;
     const day = this.plan(kind).dayOfId(id);
     if (day === undefined) return undefined;
-    return this.generatedDay(kind, day).find((r) => r.id === id);
+    const record = this.generatedDay(kind, day).find((r) => r.id === id);
+    return record && record.lastUpdated <= this.now() ? record : undefined;
+  }
+
+  /** Called after every change made while serving (for webhooks). */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  private changedTo(kind: EntityKind, record: EmRecord, operation: ChangeOperation): EmRecord {
+    (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(record.id, record);
+    this.changes++;
+    for (const listener of this.listeners) listener(kind, record, operation);
+    return record;
+  }
+
+  /** How many ids the entity has: the generated ones and those created while serving. */
+  idCount(kind: EntityKind): number {
+    return this.plan(kind).total + (this.created.get(kind.qboName) ?? 0);
+  }
+
+  /**
+   * Creates a record at `at` (truncated to the second), built as generation builds one of that
+   * moment, with the next id above every generated one.
+   */
+  create(kind: EntityKind, at: number): EmRecord {
+    const when = Math.floor(at / 1000) * 1000;
+    const n = (this.created.get(kind.qboName) ?? 0) + 1;
+    this.created.set(kind.qboName, n);
+    const id = this.plan(kind).total + n;
+    const day = Math.min(DATA_DAYS - 1, Math.max(0, dayIndexOf(when)));
+    const targets = new Map<string, number>();
+    for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
+    const refs = new References(this, (name) => targets.get(name) ?? 1);
+    const rng = rngFor(this.seed, this.realmId, kind.qboName, 'created', id);
+    const record = this.build(
+      kind,
+      id,
+      rng,
+      { created: when, lastUpdated: when, syncToken: 0, active: true },
+      refs,
+    );
+    return this.changedTo(kind, record, 'Create');
   }
 
   /** Current records (deleted included) whose LastUpdatedTime is in [from, to), unordered. */
@@ -152,9 +215,7 @@ export class RealmStore {
       deleted: false,
       payload,
     };
-    (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(id, record);
-    this.changes++;
-    return record;
+    return this.changedTo(kind, record, current.active && !active ? 'Delete' : 'Update');
   }
 
   /**
@@ -174,9 +235,7 @@ export class RealmStore {
       deleted: true,
       payload: deletionStub(id, when),
     };
-    (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(id, record);
-    this.changes++;
-    return record;
+    return this.changedTo(kind, record, 'Delete');
   }
 
   private generate(kind: EntityKind, day: number): EmRecord[] {
@@ -253,6 +312,17 @@ export class RealmStore {
         payload: deletionStub(id, lastUpdated),
       };
     }
+    return this.build(kind, id, rng, { created, lastUpdated, syncToken, active }, refs);
+  }
+
+  private build(
+    kind: EntityKind,
+    id: number,
+    rng: Rng,
+    head: { created: number; lastUpdated: number; syncToken: number; active: boolean },
+    refs: References,
+  ): EmRecord {
+    const { created, lastUpdated, syncToken, active } = head;
     const payload = payloadHead(id, syncToken, created, lastUpdated);
     kind.build(
       {
@@ -271,6 +341,6 @@ export class RealmStore {
       },
       payload,
     );
-    return { id, lastUpdated, created, active, deleted, payload };
+    return { id, lastUpdated, created, active, deleted: false, payload };
   }
 }

@@ -5,6 +5,7 @@
  *   GET  /__emulator/truth?realmId=&entity=[&from=&to=][&ids=true]  (no from/to, or a
  *        one-per-company entity such as CompanyInfo: the whole entity)
  *   GET  /__emulator/stats           POST /__emulator/stats/reset
+ *   POST /__emulator/webhooks/flush  delivers the waiting webhook events now; returns the stats
  *   POST /__emulator/records/touch   {realmId, entity, id, lastUpdatedTime?, active?}
  *   POST /__emulator/records/delete  {realmId, entity, id}: hard delete (transactions) or Active=false
  *   GET  /__emulator/records?realmId=&entity=&id=
@@ -64,6 +65,10 @@ export async function handleAdminRequest(
       case 'POST /__emulator/stats/reset':
         state.resetStats();
         return sendJson(res, 200, state.statsSnapshot());
+      case 'POST /__emulator/webhooks/flush':
+        if (!state.config.webhookUrl) throw new EmulatorRequestError(400, 'no webhookUrl is configured');
+        await state.deliverWebhooks(true);
+        return sendJson(res, 200, { ...state.statsSnapshot().webhooks, waiting: state.webhooks.waiting });
       case 'GET /__emulator/truth': {
         // Without from/to: every record of the entity (what a whole read of it returns).
         const from = instantParam(params, 'from', WHOLE_SPAN.from);

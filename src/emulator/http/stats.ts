@@ -1,4 +1,5 @@
 /** Request counters served at `GET /__emulator/stats`. */
+import type { WebhookStats } from './webhook-outbox.js';
 
 export interface StatsSnapshot {
   /** Per realm: responses by HTTP status (`"dropped"` for cut connections), and peak concurrency. */
@@ -7,6 +8,8 @@ export interface StatsSnapshot {
   token: { requests: Record<string, number> };
   /** Requests for unknown realms or paths, by HTTP status. */
   other: { requests: Record<string, number> };
+  /** Webhook deliveries to `webhookUrl` (see webhook-outbox.ts). */
+  webhooks?: WebhookStats;
 }
 
 export class StatsRecorder {
