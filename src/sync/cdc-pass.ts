@@ -55,7 +55,12 @@ export async function cdcPass(
       result = await ctx.qbo.cdc(ctx.lease.realmId, [...byQboName.keys()], cursor);
     } catch (err) {
       // QBO refuses a changedSince beyond its look-back with a 400 naming it: re-read instead.
-      if (err instanceof QboClientError && /changedSince/i.test(err.message)) return [...tooOld, ...asked];
+      if (err instanceof QboClientError && /changedSince/i.test(err.message)) {
+        await commitCycleStep(ctx.db, ctx.lease, (trx) =>
+          addCycleRequests(trx, ctx.lease.cycleId, err.requests),
+        );
+        return [...tooOld, ...asked];
+      }
       throw err;
     }
     const capped = result.objects >= CDC_MAX_OBJECTS;
@@ -134,7 +139,7 @@ async function unprovenEntities(
       unproven.push(entity);
       continue;
     }
-    const { queryResponse } = await ctx.qbo.query(
+    const { queryResponse, requests } = await ctx.qbo.query(
       ctx.lease.realmId,
       countStatement(entity, since, answeredAt),
       entity.name,
@@ -144,9 +149,9 @@ async function unprovenEntities(
         method: 'cdc',
         upserted: 0,
         deleted: 0,
-        requests: 1,
+        requests,
       });
-      await addCycleRequests(trx, ctx.lease.cycleId, 1);
+      await addCycleRequests(trx, ctx.lease.cycleId, requests);
     });
     let arrived = 0;
     for (const r of seen.get(entity.name)?.values() ?? []) {
@@ -204,7 +209,7 @@ async function commitChanges(
         requests: 0,
       });
     }
-    await addCycleRequests(trx, ctx.lease.cycleId, 1);
+    await addCycleRequests(trx, ctx.lease.cycleId, result.requests);
     await alsoWrite?.(trx);
   });
 }

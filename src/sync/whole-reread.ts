@@ -60,14 +60,14 @@ export async function rereadWhole(ctx: CycleContext, entity: EntityDefinition): 
           method: 'reread',
           upserted,
           deleted: 0,
-          requests: 1,
+          requests: result.requests,
         });
-        await addCycleRequests(trx, ctx.lease.cycleId, 1);
+        await addCycleRequests(trx, ctx.lease.cycleId, result.requests);
       });
       if (records.length < REREAD_PAGE_SIZE) break;
       lastId = records[records.length - 1]?.id;
     }
-    const { queryResponse } = await ctx.qbo.query(
+    const { queryResponse, requests } = await ctx.qbo.query(
       ctx.lease.realmId,
       countStatement(whole, epoch, epoch),
       entity.name,
@@ -83,9 +83,9 @@ export async function rereadWhole(ctx: CycleContext, entity: EntityDefinition): 
         method: 'reread',
         upserted: 0,
         deleted,
-        requests: 1,
+        requests,
       });
-      await addCycleRequests(trx, ctx.lease.cycleId, 1);
+      await addCycleRequests(trx, ctx.lease.cycleId, requests);
       // CDC goes on from the read (less the margin for changes QBO stamps late).
       if (proven) await advanceMark(trx, ctx.lease.realmId, entity.name, ctx.markFrom(at), 'reread', at);
     });

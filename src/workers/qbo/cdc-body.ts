@@ -24,9 +24,14 @@ export interface CdcResult {
   intuitTid: string | undefined;
   /** The request as sent (`GET /cdc?entities=..&changedSince=..`), for the raw rows' audit. */
   request: string;
+  /** HTTP requests this answer took, retries included. */
+  requests: number;
 }
 
-export function readCdcBody(bytes: Buffer, intuitTid: string | undefined): Omit<CdcResult, 'request'> {
+export function readCdcBody(
+  bytes: Buffer,
+  intuitTid: string | undefined,
+): Omit<CdcResult, 'request' | 'requests'> {
   let body: unknown;
   try {
     body = JSON.parse(bytes.toString('utf8'));

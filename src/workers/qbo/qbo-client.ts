@@ -13,7 +13,13 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from '../network-failure.js';
-import { errorForResponse, QboConfigurationError, QboNetworkError, QboRetryableError } from './qbo-errors.js';
+import {
+  errorForResponse,
+  QboConfigurationError,
+  QboError,
+  QboNetworkError,
+  QboRetryableError,
+} from './qbo-errors.js';
 import { readQueryResponse } from '../qbo-response.js';
 import { readCdcBody, type CdcResult } from './cdc-body.js';
 import { parseQboTimestamp } from '../qbo-record.js';
@@ -72,6 +78,8 @@ export interface QueryResult {
   intuitTid: string | undefined;
   /** The answer's `time`: QBO's clock when it answered (null when absent). */
   time: Date | null;
+  /** HTTP requests this answer took, the ones retried (401, 429, 5xx) included. */
+  requests: number;
 }
 
 /**
@@ -143,12 +151,13 @@ export class QboClient {
     });
   }
 
-  private async request<T>(
+  private async request<T extends { requests: number }>(
     realmId: string,
     entity: string,
     statement: string,
-    send: (token: string) => Promise<T>,
+    send: (token: string) => Promise<Omit<T, 'requests'>>,
   ): Promise<T> {
+    let sent = 0;
     let attempt = 0;
     let throttled = 0;
     let refreshed = false;
@@ -157,11 +166,14 @@ export class QboClient {
       const token = await this.o.tokens.getAccessToken(realmId);
       try {
         const queuedAt = performance.now();
-        return await this.o.scheduler.schedule(realmId, () => {
+        const answer = await this.o.scheduler.schedule(realmId, () => {
           this.metrics.observe(RATE_LIMIT_WAIT, {}, (performance.now() - queuedAt) / 1000);
+          sent++;
           return this.measured(realmId, entity, () => send(token));
         });
+        return { ...answer, requests: sent } as T;
       } catch (err) {
+        if (err instanceof QboError) err.requests = sent;
         // Only the client repeats requests; every other outcome is the window's to act on.
         if (!(err instanceof QboRetryableError)) throw err;
         const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
@@ -268,7 +280,11 @@ export class QboClient {
     return { bytes, intuitTid };
   }
 
-  private async send(realmId: string, statement: string, token: string): Promise<QueryResult> {
+  private async send(
+    realmId: string,
+    statement: string,
+    token: string,
+  ): Promise<Omit<QueryResult, 'requests'>> {
     const { bytes, intuitTid } = await this.get(realmId, 'query', { query: statement }, token, statement);
     let queryResponse: Record<string, unknown> | undefined;
     try {

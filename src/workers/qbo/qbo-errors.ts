@@ -30,6 +30,8 @@ export abstract class QboError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly intuitTid: string | undefined;
+  /** HTTP requests the call took before it gave up (set by the client): a failed call costs too. */
+  requests = 0;
   constructor(message: string, details: QboErrorDetails = {}) {
     super(details.intuitTid ? `${message} (intuit_tid ${details.intuitTid})` : message, {
       cause: details.cause,
