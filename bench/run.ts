@@ -13,6 +13,7 @@
  *   one-realm(-paged), ten-realms(-paged), thousand, scale   the realm budget (bench/realms.ts)
  *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
+ *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
@@ -23,6 +24,7 @@ import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
 import { DENSITY_BENCHES } from './density.js';
+import { benchSyncDrill } from './sync-drill.js';
 import { benchUpsert } from './upsert.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -33,6 +35,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   ingest: benchIngest,
   oldway: benchOldWay,
   'job-cost': benchJobCost,
+  'sync-drill': benchSyncDrill,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
