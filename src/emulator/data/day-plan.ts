@@ -29,8 +29,9 @@ export class DayPlan {
     this.counts = new Uint32Array(DATA_DAYS);
     this.prefix = new Float64Array(DATA_DAYS + 1);
     if (options.singleton) {
-      // One record per company, last changed on a day of its own.
-      const only = hashSeed(...streamKey, 'singleton') % DATA_DAYS;
+      // One record per company, last changed on a day of its own in the first year: it exists
+      // whatever the clock's now inside the span (nothing exists after now).
+      const only = hashSeed(...streamKey, 'singleton') % Math.min(DATA_DAYS, 366);
       for (let day = 0; day < DATA_DAYS; day++) {
         this.counts[day] = day === only ? 1 : 0;
         this.prefix[day + 1] = day >= only ? 1 : 0;
