@@ -95,12 +95,12 @@ async function checkSyncStart(
     throw new UsageError(
       `realm ${realmId}: ${named} never backfilled and nothing in raw: backfill first: ${backfill}`,
     );
-  }  if (start.marks.size === 0 && start.pending.length === 0) {
+  }
+  if (start.marks.size === 0 && start.pending.length === 0) {
     throw new UsageError(
       `realm ${realmId} has nothing to sync from (never backfilled, nothing in raw): backfill it first: ${backfill}`,
     );
   }
-
 }
 
 function cycleData(
