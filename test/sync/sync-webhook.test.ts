@@ -1,12 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { startEmulator } from '../../src/emulator/index.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createSyncQueue } from '../../src/sync/sync-queue.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
-import { signWebhookBody } from '../../src/dashboard/webhook-signature.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -25,15 +23,9 @@ describe('sync from webhooks', () => {
   let worker: RunningWorker;
   let dashboard: Dashboard;
   let queue: ReturnType<typeof createSyncQueue>;
+  let invoiceId: string;
+  let edited: { SyncToken: string };
 
-  const deliver = async (body: string, signature: string) => {
-    const res = await fetch(`${dashboard.url}/webhooks/intuit`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'intuit-signature': signature },
-      body,
-    });
-    return { status: res.status, body: await res.json() };
-  };
   const cycles = () =>
     tdb.db.selectFrom('ops.sync_cycles').select(['realm_id', 'trigger', 'status']).execute();
 
@@ -80,32 +72,29 @@ describe('sync from webhooks', () => {
     await tdb?.drop();
   });
 
-  it('answers 401 to a bad signature and queues no cycle', async () => {
-    const body = JSON.stringify([cloudEvent(realmId, '1')]);
-    const r = await deliver(body, signWebhookBody(body, 'not-the-apps-verifier-token'));
-    assert.deepEqual(r, { status: 401, body: { error: 'intuit-signature does not match the body' } });
+  it('answers 401 to a delivery signed with another token and queues no cycle', async () => {
+    // The emulator delivers as Intuit does, signed, but here with a token that is not the app's.
+    emulator.setConfig({
+      webhookUrl: `${dashboard.url}/webhooks/intuit`,
+      webhookVerifierToken: 'not-the-apps-verifier-token',
+      webhookIntervalMs: 3_600_000, // delivered when the test flushes, not by the emulator's timer
+    });
+    invoiceId = (await fetchTruth(emulator.url, realmId, 'invoices', new Date('2024-01-01'), new Date()))
+      .ids[0] as string;
+    // An invoice edited at the source now; the emulator queues its notification.
+    edited = emulator.touchRecord({ realmId, entity: 'Invoice', id: invoiceId }) as { SyncToken: string };
+    await emulator.flushWebhooks();
+    assert.deepEqual(emulator.stats().webhooks, { batches: 0, events: 0, failures: 1, dropped: 0 });
     // The route answers after enqueueing, so an empty queue now means nothing was queued.
     assert.equal(await queue.count(), 0);
     assert.deepEqual(await cycles(), []);
   });
 
   it('runs a sync cycle for the realm a signed webhook names, with no command', async () => {
-    const truth = await fetchTruth(emulator.url, realmId, 'invoices', new Date('2024-01-01'), new Date());
-    const id = truth.ids[0] as string;
-    // An invoice edited at the source now; Intuit notifies its id.
-    const touched = await fetch(`${emulator.url}/__emulator/records/touch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ realmId, entity: 'Invoice', id }),
-    });
-    assert.equal(touched.status, 200);
-    const edited = (await touched.json()) as { SyncToken: string };
-
-    const body = JSON.stringify([cloudEvent(realmId, id)]);
-    assert.deepEqual(await deliver(body, signWebhookBody(body, VERIFIER)), {
-      status: 200,
-      body: { accepted: 1, duplicates: 0, realms: [realmId], unknownRealms: [] },
-    });
+    // The verifier token fixed: Intuit's retry (the emulator kept the events) is taken.
+    emulator.setConfig({ webhookVerifierToken: VERIFIER });
+    await emulator.flushWebhooks();
+    assert.deepEqual(emulator.stats().webhooks, { batches: 1, events: 1, failures: 1, dropped: 0 });
     const cycle = await waitFor(
       async () => (await cycles()).find((c) => c.status === 'succeeded'),
       60_000,
@@ -117,23 +106,9 @@ describe('sync from webhooks', () => {
       .selectFrom('raw.qb_invoices')
       .select(['payload', 'deleted_at_utc'])
       .where('realm_id', '=', realmId)
-      .where('id', '=', id)
+      .where('id', '=', invoiceId)
       .executeTakeFirstOrThrow();
     assert.equal((row.payload as { SyncToken: string }).SyncToken, edited.SyncToken);
     assert.equal(row.deleted_at_utc, null);
   });
 });
-
-function cloudEvent(realmId: string, entityId: string) {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'intuit.e2e',
-    type: 'qbo.invoice.updated.v1',
-    datacontenttype: 'application/json',
-    time: new Date().toISOString(),
-    intuitentityid: entityId,
-    intuitaccountid: realmId,
-    data: {},
-  };
-}
