@@ -13,6 +13,8 @@ import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
 import { RUNS_PATH, runPagesRouter } from './run-pages.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { createSyncQueue } from '../sync/sync-queue.js';
+import { intuitWebhookRouter } from './intuit-webhooks.js';
 
 export { BOARD_PATH } from './bull-board.js';
 export { dashboardCredentials } from './credentials.js';
@@ -36,6 +38,11 @@ export interface DashboardOptions {
   logger: Logger;
   /** The clock token health is computed with (the connect page and /metrics). Default: the system clock. */
   now?: () => Date;
+  /**
+   * Webhook notifications of a realm within this many ms make one sync cycle (tests shrink it).
+   * Default {@link SYNC_DEFAULTS.webhookDebounceMs}.
+   */
+  webhookDebounceMs?: number;
 }
 
 export interface Dashboard {
@@ -53,9 +60,10 @@ const BACKEND_CLOSE_MS = 5_000;
 
 /**
  * Serves Bull Board at `/admin/queues`, the run pages at `/runs`, the connect pages at `/connect`
- * (and Intuit's redirect at `/oauth/callback`), Prometheus metrics at `/metrics` and `/healthz`.
- * Everything but `/healthz` (which orchestrators probe without credentials, and which reveals
- * nothing but reachability) requires the dashboard login, via HTTP Basic authentication.
+ * (and Intuit's redirect at `/oauth/callback`), Prometheus metrics at `/metrics`, `/healthz` and
+ * Intuit's webhooks at `POST /webhooks/intuit`. Everything but `/healthz` (which orchestrators
+ * probe without credentials, and which reveals nothing but reachability) and the webhooks (signed
+ * by Intuit instead) requires the dashboard login, via HTTP Basic authentication.
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { config, logger: log } = options;
@@ -69,6 +77,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   redis.on('error', (err: Error) => log.debug({ err }, 'redis connection error'));
   const queue = createQueue(redis, config.queuePrefix);
   queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
+  const syncQueue = createSyncQueue(redis, config.queuePrefix);
+  syncQueue.on('error', (err: Error) => log.debug({ err }, 'sync queue error'));
   const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
   const now = options.now ?? (() => new Date());
   const registry = createMetricsRegistry({ queue, db, log, now });
@@ -77,6 +87,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', healthHandler(redis, db, log));
+  // Before the login: Intuit cannot log in; its signature is the route's authentication.
+  app.use(
+    intuitWebhookRouter({
+      verifierToken: config.qbo.webhookVerifierToken,
+      config,
+      redis,
+      db,
+      queue: syncQueue,
+      registry,
+      log,
+      ...(options.webhookDebounceMs !== undefined ? { debounceMs: options.webhookDebounceMs } : {}),
+    }),
+  );
   if (credentials) app.use(basicAuth(credentials));
   app.get('/metrics', (_req, res, next) => {
     registry.metrics().then((text) => {
@@ -84,7 +107,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }, next);
   });
   const emulatorMode = config.qbo.environment === 'emulator';
-  app.use(BOARD_PATH, bullBoardRouter(queue, emulatorMode));
+  app.use(BOARD_PATH, bullBoardRouter([queue, syncQueue], emulatorMode));
   app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone, emulatorMode));
   const connect = connectPagesRouter({ config, db, log, now });
   app.use(connect.router);
@@ -93,6 +116,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const closeBackends = async () => {
     await Promise.allSettled([
       withTimeout(queue.close(), BACKEND_CLOSE_MS, 'queue close'),
+      withTimeout(syncQueue.close(), BACKEND_CLOSE_MS, 'sync queue close'),
       withTimeout(db.destroy(), BACKEND_CLOSE_MS, 'database close'),
     ]);
     // The queue does not own a connection it was handed; drop it without waiting on the server.

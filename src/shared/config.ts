@@ -81,6 +81,8 @@ export interface Config extends LogConfig {
     readonly requestAttempts: number;
     /** `QBO_MONTHLY_READ_QUOTA`. */
     readonly monthlyReadQuota: number;
+    /** `QBO_WEBHOOK_VERIFIER_TOKEN` (secret): signs Intuit's webhooks; undefined: `/webhooks/intuit` answers 404. */
+    readonly webhookVerifierToken: string | undefined;
   };
   /** 32-byte AES-256-GCM key derived from `TOKEN_ENCRYPTION_KEY`; undefined when not set. */
   readonly tokenEncryptionKey: Buffer | undefined;
@@ -187,6 +189,22 @@ function redirectUri(env: Env, environment: QboEnvironmentName): string | undefi
   return value;
 }
 
+/**
+ * `QBO_WEBHOOK_VERIFIER_TOKEN`, as the app's _Webhooks_ page shows it. Intuit's tokens hold no
+ * whitespace, so one that does was pasted with a stray space or newline: every signature would
+ * fail, and the cause would only show as 401s (`_FILE` content is trimmed already).
+ */
+function webhookVerifierToken(env: Env): string | undefined {
+  const value = read(env, 'QBO_WEBHOOK_VERIFIER_TOKEN');
+  if (value !== undefined && /\s/.test(value)) {
+    throw new ConfigError(
+      'QBO_WEBHOOK_VERIFIER_TOKEN',
+      "expected the verifier token exactly as the Intuit app's Webhooks page shows it (no spaces or line breaks)",
+    );
+  }
+  return value;
+}
+
 function qboSettings(env: Env) {
   const environment =
     QBO_ENVIRONMENTS[
@@ -238,6 +256,7 @@ function qboSettings(env: Env) {
         1,
         1_000_000_000,
       ),
+      webhookVerifierToken: webhookVerifierToken(env),
     },
     tokenEncryptionKey: encryptionKey(rawKey),
   };

@@ -121,6 +121,20 @@ describe('configuration', () => {
     expectConfigError({ LOG_PRETTY: 'yes' }, 'LOG_PRETTY: expected 1 or 0');
   });
 
+  it('reads the webhook verifier token (a secret, also as _FILE), refusing one with whitespace', () => {
+    assert.equal(parseConfig({}).qbo.webhookVerifierToken, undefined);
+    assert.equal(parseConfig({ QBO_WEBHOOK_VERIFIER_TOKEN: 'abc-123' }).qbo.webhookVerifierToken, 'abc-123');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'qbo-cfg-')), 'verifier');
+    writeFileSync(file, 'abc-123\n');
+    assert.equal(parseConfig({ QBO_WEBHOOK_VERIFIER_TOKEN_FILE: file }).qbo.webhookVerifierToken, 'abc-123');
+    for (const value of ['abc-123 ', 'abc 123', 'abc-123\n']) {
+      expectConfigError(
+        { QBO_WEBHOOK_VERIFIER_TOKEN: value },
+        "QBO_WEBHOOK_VERIFIER_TOKEN: expected the verifier token exactly as the Intuit app's Webhooks page shows it (no spaces or line breaks)",
+      );
+    }
+  });
+
   it('refuses the emulator development values when talking to real QBO', () => {
     const dev = EMULATOR_DEVELOPMENT_VALUES;
     const suffix =
