@@ -1,5 +1,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Job } from 'bullmq';
+import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createRedis } from '../../src/shared/queue.js';
+import {
+  redisMetrics,
+  SYNC_CHANGES,
+  type CounterDef,
+  type MetricsRecorder,
+} from '../../src/shared/cluster-metrics.js';
+import { processSyncCycle } from '../../src/sync/sync-cycle.js';
+import { SYNC_DEFAULTS, type SyncCycleJobData, type SyncCycleSummary } from '../../src/sync/sync-queue.js';
+import type { SyncQbo } from '../../src/sync/cycle-context.js';
+import { parseRecord } from '../../src/workers/qbo-record.js';
+import { sample } from '../dashboard/metrics-text.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -13,6 +29,10 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
+const logger = createLogger({ level: 'silent' });
+const USER = 'operator';
+const PASSWORD = 'sync page';
+const LOGIN = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
 
 /** Scheduled, its latest cycle failed after re-reading time activities whole. */
 const SCHEDULED = '4620816365';
@@ -134,6 +154,11 @@ void describe('sync as operators see it', () => {
   let tdb: TestDatabase;
   let prefix: string;
   let env: Record<string, string>;
+  let dashboard: Dashboard;
+  const get = async (path: string, headers: Record<string, string> = LOGIN) => {
+    const res = await fetch(`${dashboard.url}${path}`, { headers });
+    return { status: res.status, text: await res.text() };
+  };
 
   before(async () => {
     tdb = await createTestDatabase();
@@ -145,8 +170,11 @@ void describe('sync as operators see it', () => {
       QBO_ENVIRONMENT: 'emulator',
     };
     await seed(tdb);
+    const config = parseConfig({ ...env, DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
+    dashboard = await startDashboard({ config, port: 0, host: '127.0.0.1', logger, now: () => NOW });
   });
   after(async () => {
+    await dashboard?.close();
     await deletePrefix(prefix);
     await tdb.drop();
   });
@@ -206,5 +234,136 @@ void describe('sync as operators see it', () => {
     const list = await runCli(['status', '--json'], env, { now: () => NOW });
     const runs = JSON.parse(list.stdout) as { runId: string }[];
     assert.deepEqual(runs.map((r) => r.runId).sort(), ['r-plain', 'r-synced']);
+  });
+
+  void it('exports the lag of every realm and entity at /metrics, and the deletions by entity', async () => {
+    // A worker process's recorder: the cycle counters reach /metrics through Redis.
+    const redis = createRedis(TEST_REDIS_URL);
+    const worker = redisMetrics(redis, { prefix, flushIntervalMs: 60_000 });
+    try {
+      worker.inc(SYNC_CHANGES, { entity: 'invoices', change: 'deleted' }, 2);
+      worker.inc(SYNC_CHANGES, { entity: 'invoices', change: 'upserted' }, 5);
+      await worker.close();
+    } finally {
+      redis.disconnect();
+    }
+    const { status, text } = await get('/metrics');
+    assert.equal(status, 200);
+    const lag = (realm: string, entity: string) =>
+      sample(text, 'qbo_backfill_sync_lag_seconds', { realm, entity });
+    assert.equal(lag(SCHEDULED, 'invoices'), 192);
+    assert.equal(lag(SCHEDULED, 'customers'), 45);
+    assert.equal(lag(SCHEDULED, 'time_activities'), 18_120);
+    assert.equal(lag(UNSCHEDULED, 'bills'), 40 * 86_400);
+    assert.equal(lag(BACKFILL_ONLY, 'invoices'), undefined);
+    assert.equal((text.match(/^qbo_backfill_sync_lag_seconds\{/gm) ?? []).length, 4);
+    assert.match(text, /# TYPE qbo_backfill_sync_lag_seconds gauge/);
+    const changes = (change: string) =>
+      sample(text, 'qbo_backfill_sync_changes_total', { entity: 'invoices', change });
+    assert.deepEqual([changes('deleted'), changes('upserted')], [2, 5]);
+  });
+
+  void it('refuses /sync without the login', async () => {
+    assert.equal((await get('/sync', {})).status, 401);
+  });
+
+  void it('/sync shows each realm with its lags and the recent cycles, escaping what it shows', async () => {
+    const { status, text } = await get('/sync');
+    assert.equal(status, 200);
+    assert.match(
+      text,
+      /<h2>Realm 4620816365 <span class="muted">schedule every 15m \(whole re-reads every 6h;/,
+    );
+    assert.match(text, /<h2>Realm 9130000000 <span class="muted">schedule none<\/span><\/h2>/);
+    assert.doesNotMatch(text, /Realm 5550000000/);
+    // Lags, largest first within the realm.
+    const realms = text.slice(0, text.indexOf('Recent cycles'));
+    const lags = [...realms.matchAll(/<tr><td>(\w+)<\/td><td>([^<]+)<\/td>/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(lags, ['time_activities 5h 2m', 'invoices 3m 12s', 'customers 45s', 'bills 40d 0h']);
+    // Every cycle, newest first, with its counts summed over its entities.
+    const cycles = text.slice(text.indexOf('Recent cycles'));
+    const ids = [...cycles.matchAll(/<tr><td>\d+<\/td><td>([^<]+)<\/td>/g)].map((m) => m[1]);
+    assert.deepEqual(ids, ['c-3', 'c-4&#60;script&#62;', 'c-2', 'c-1']);
+    assert.match(
+      cycles,
+      /<td>c-2<\/td><td>schedule<\/td>\n<td><span class="badge" style="background:#d23f3f">failed<\/span><\/td>\n<td>2026-03-01T11:57:00Z<br><span class="muted">2026-03-01 06:57 America\/Guayaquil<\/span><\/td>\n<td>5s<\/td><td>4<\/td><td>3<br><span class="muted">re-read whole: time_activities<\/span><\/td>\n<td>3<\/td><td>QBO answered 500 &#60;boom&#62;<\/td>/,
+    );
+    assert.match(cycles, /<td>c-3<\/td><td>webhook<\/td>[\s\S]*?<td>running<\/td><td>2<\/td>/);
+    assert.doesNotMatch(text, /<script>|<boom>/);
+    // A running cycle keeps the page refreshing.
+    assert.match(text, /http-equiv="refresh"/);
+    const runs = await get('/runs');
+    assert.match(runs.text, /<a href="\/sync">Sync<\/a>/);
+  });
+});
+
+/** The changes counter of a real cycle: a CDC deletion counts under its entity, change="deleted". */
+void describe('a sync cycle counts deletions by entity', () => {
+  let tdb: TestDatabase;
+  before(async () => {
+    tdb = await createTestDatabase();
+  });
+  after(async () => tdb.drop());
+
+  void it('increments qbo_backfill_sync_changes_total{change="deleted"} for what CDC reports deleted', async () => {
+    const realmId = '4620816399';
+    // Within CDC's look-back of the worker's clock, so the cycle asks CDC and nothing else.
+    await tdb.db
+      .insertInto('ops.sync_marks')
+      .values({ realm_id: realmId, entity: 'invoices', mark_utc: new Date(Date.now() - H), basis: 'cdc' })
+      .execute();
+    const deletedAt = new Date(Date.now() - M);
+    const stub = (id: string) =>
+      parseRecord({
+        domain: 'QBO',
+        status: 'Deleted',
+        Id: id,
+        MetaData: { LastUpdatedTime: deletedAt.toISOString() },
+      });
+    const qbo: SyncQbo = {
+      cdc: () =>
+        Promise.resolve({
+          changes: new Map([
+            ['Invoice', [stub('101'), stub('102')].map((record) => ({ record, deleted: true }))],
+          ]),
+          objects: 2,
+          time: new Date(),
+          intuitTid: undefined,
+          request: 'GET /cdc?entities=Invoice',
+        }),
+      query: () => Promise.reject(new Error('no query expected: CDC answered under its cap')),
+    };
+    const counted: { name: string; labels: Record<string, string>; by: number }[] = [];
+    const metrics: MetricsRecorder = {
+      inc: (metric: CounterDef, labels, by = 1) => void counted.push({ name: metric.name, labels, by }),
+      observe: () => undefined,
+      close: () => Promise.resolve(),
+    };
+    const data: SyncCycleJobData = {
+      realmId,
+      entities: ['invoices'],
+      trigger: 'once',
+      rereadEveryMs: SYNC_DEFAULTS.rereadEveryMs,
+    };
+    const job = { id: 'c-deletions', data } as unknown as Job<SyncCycleJobData, SyncCycleSummary>;
+    const summary = await processSyncCycle(job, undefined, { db: tdb.db, qbo, logger, metrics });
+    assert.deepEqual(summary.entities.invoices, { upserted: 0, deleted: 2, requests: 0, method: 'cdc' });
+    assert.deepEqual(
+      counted.filter((c) => c.name === SYNC_CHANGES.name),
+      [
+        { name: SYNC_CHANGES.name, labels: { entity: 'invoices', change: 'upserted' }, by: 0 },
+        { name: SYNC_CHANGES.name, labels: { entity: 'invoices', change: 'deleted' }, by: 2 },
+      ],
+    );
+    const marked = await tdb.db
+      .selectFrom('raw.qb_invoices')
+      .select(['id', 'deleted_at_utc'])
+      .where('realm_id', '=', realmId)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(marked, [
+      { id: '101', deleted_at_utc: deletedAt },
+      { id: '102', deleted_at_utc: deletedAt },
+    ]);
   });
 });
