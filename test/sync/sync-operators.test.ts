@@ -52,7 +52,13 @@ async function seed(tdb: TestDatabase): Promise<void> {
   await tdb.db
     .insertInto('ops.sync_marks')
     .values([
-      { realm_id: SCHEDULED, entity: 'invoices', mark_utc: ago(3 * M + 12 * S), basis: 'cdc' },
+      // One CDC request moved these five to the same mark: one row of status.
+      ...['invoices', 'bills', 'payments', 'items', 'vendors'].map((entity) => ({
+        realm_id: SCHEDULED,
+        entity,
+        mark_utc: ago(3 * M + 12 * S),
+        basis: 'cdc' as const,
+      })),
       { realm_id: SCHEDULED, entity: 'customers', mark_utc: ago(45 * S), basis: 'cdc' },
       {
         realm_id: SCHEDULED,
@@ -135,11 +141,11 @@ const SCHEDULED_TEXT = [
   `sync of realm ${SCHEDULED}: schedule every 15m (whole re-reads every 6h; every entity it has data for)`,
   '  last cycle c-2 (schedule): failed, started 2026-03-01T11:57:00Z, finished 2026-03-01T11:57:05Z, 4 QBO requests, 3 upserted, 3 deleted, re-read whole: time_activities',
   '    error: QBO answered 500 <boom>',
-  '  entity           lag     mark                  moved by',
-  '  ---------------  ------  --------------------  --------',
-  '  time_activities  5h 2m   2026-03-01T06:58:00Z  reread',
-  '  invoices         3m 12s  2026-03-01T11:56:48Z  cdc',
-  '  customers        45s     2026-03-01T11:59:15Z  cdc',
+  '  entity                             lag     mark                  moved by',
+  '  ---------------------------------  ------  --------------------  --------',
+  '  time_activities                    5h 2m   2026-03-01T06:58:00Z  reread',
+  '  bills, invoices, items and 2 more  3m 12s  2026-03-01T11:56:48Z  cdc',
+  '  customers                          45s     2026-03-01T11:59:15Z  cdc',
 ].join('\n');
 
 const UNSCHEDULED_TEXT = [
@@ -225,7 +231,12 @@ void describe('sync as operators see it', () => {
       },
       lags: [
         { entity: 'time_activities', mark: '2026-03-01T06:58:00Z', basis: 'reread', lagSeconds: 18_120 },
-        { entity: 'invoices', mark: '2026-03-01T11:56:48Z', basis: 'cdc', lagSeconds: 192 },
+        ...['bills', 'invoices', 'items', 'payments', 'vendors'].map((entity) => ({
+          entity,
+          mark: '2026-03-01T11:56:48Z',
+          basis: 'cdc',
+          lagSeconds: 192,
+        })),
         { entity: 'customers', mark: '2026-03-01T11:59:15Z', basis: 'cdc', lagSeconds: 45 },
       ],
     });
@@ -243,6 +254,8 @@ void describe('sync as operators see it', () => {
     try {
       worker.inc(SYNC_CHANGES, { entity: 'invoices', change: 'deleted' }, 2);
       worker.inc(SYNC_CHANGES, { entity: 'invoices', change: 'upserted' }, 5);
+      // A cycle that synced customers and deleted none: the series exists, at 0.
+      worker.inc(SYNC_CHANGES, { entity: 'customers', change: 'deleted' }, 0);
       await worker.close();
     } finally {
       redis.disconnect();
@@ -256,11 +269,16 @@ void describe('sync as operators see it', () => {
     assert.equal(lag(SCHEDULED, 'time_activities'), 18_120);
     assert.equal(lag(UNSCHEDULED, 'bills'), 40 * 86_400);
     assert.equal(lag(BACKFILL_ONLY, 'invoices'), undefined);
-    assert.equal((text.match(/^qbo_backfill_sync_lag_seconds\{/gm) ?? []).length, 4);
+    assert.equal(lag(SCHEDULED, 'vendors'), 192);
+    assert.equal((text.match(/^qbo_backfill_sync_lag_seconds\{/gm) ?? []).length, 8);
     assert.match(text, /# TYPE qbo_backfill_sync_lag_seconds gauge/);
     const changes = (change: string) =>
       sample(text, 'qbo_backfill_sync_changes_total', { entity: 'invoices', change });
     assert.deepEqual([changes('deleted'), changes('upserted')], [2, 5]);
+    assert.equal(
+      sample(text, 'qbo_backfill_sync_changes_total', { entity: 'customers', change: 'deleted' }),
+      0,
+    );
   });
 
   void it('refuses /sync without the login', async () => {
@@ -279,7 +297,12 @@ void describe('sync as operators see it', () => {
     // Lags, largest first within the realm.
     const realms = text.slice(0, text.indexOf('Recent cycles'));
     const lags = [...realms.matchAll(/<tr><td>(\w+)<\/td><td>([^<]+)<\/td>/g)].map((m) => `${m[1]} ${m[2]}`);
-    assert.deepEqual(lags, ['time_activities 5h 2m', 'invoices 3m 12s', 'customers 45s', 'bills 40d 0h']);
+    assert.deepEqual(lags, [
+      'time_activities 5h 2m',
+      ...['bills', 'invoices', 'items', 'payments', 'vendors'].map((e) => `${e} 3m 12s`),
+      'customers 45s',
+      'bills 40d 0h',
+    ]);
     // Every cycle, newest first, with its counts summed over its entities.
     const cycles = text.slice(text.indexOf('Recent cycles'));
     const ids = [...cycles.matchAll(/<tr><td>\d+<\/td><td>([^<]+)<\/td>/g)].map((m) => m[1]);
