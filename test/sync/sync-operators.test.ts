@@ -353,6 +353,7 @@ void describe('a sync cycle counts deletions by entity', () => {
           time: new Date(),
           intuitTid: undefined,
           request: 'GET /cdc?entities=Invoice',
+          requests: 1,
         }),
       query: () => Promise.reject(new Error('no query expected: CDC answered under its cap')),
     };
