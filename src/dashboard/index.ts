@@ -11,7 +11,8 @@ import { boundPort, closeServer, listen } from './http-server.js';
 import { registerClusterMetrics } from './cluster-metrics-export.js';
 import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
-import { RUNS_PATH, runPagesRouter } from './run-pages.js';
+import { RUNS_PATH, runPagesRouter, SYNC_PATH } from './run-pages.js';
+import { syncPageRouter } from './sync-page.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { createSyncQueue } from '../sync/sync-queue.js';
 import { intuitWebhookRouter } from './intuit-webhooks.js';
@@ -59,11 +60,12 @@ const HTTP_GRACE_MS = 2_000;
 const BACKEND_CLOSE_MS = 5_000;
 
 /**
- * Serves Bull Board at `/admin/queues`, the run pages at `/runs`, the connect pages at `/connect`
- * (and Intuit's redirect at `/oauth/callback`), Prometheus metrics at `/metrics`, `/healthz` and
- * Intuit's webhooks at `POST /webhooks/intuit`. Everything but `/healthz` (which orchestrators
- * probe without credentials, and which reveals nothing but reachability) and the webhooks (signed
- * by Intuit instead) requires the dashboard login, via HTTP Basic authentication.
+ * Serves Bull Board at `/admin/queues`, the run pages at `/runs`, sync at `/sync`, the connect
+ * pages at `/connect` (and Intuit's redirect at `/oauth/callback`), Prometheus metrics at
+ * `/metrics`, `/healthz` and Intuit's webhooks at `POST /webhooks/intuit`. Everything but
+ * `/healthz` (which orchestrators probe without credentials, and which reveals nothing but
+ * reachability) and the webhooks (signed by Intuit instead) requires the dashboard login, via
+ * HTTP Basic authentication.
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { config, logger: log } = options;
@@ -109,6 +111,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const emulatorMode = config.qbo.environment === 'emulator';
   app.use(BOARD_PATH, bullBoardRouter([queue, syncQueue], emulatorMode));
   app.use(RUNS_PATH, runPagesRouter(db, config.displayTimezone, emulatorMode));
+  app.use(SYNC_PATH, syncPageRouter(db, config.displayTimezone, emulatorMode, now));
   const connect = connectPagesRouter({ config, db, log, now });
   app.use(connect.router);
   app.get('/', (_req, res) => res.redirect(BOARD_PATH));

@@ -7,6 +7,7 @@ import { readOpsSnapshot, type OpsSnapshot } from './ops-snapshot.js';
 import { secondsLeft } from '../shared/token-health.js';
 import { getTokenStatus } from '../shared/token-store.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { lagSeconds } from '../sync/sync-report.js';
 
 /** Queue states exported by `qbo_backfill_queue_jobs`. */
 export const QUEUE_STATES = [
@@ -31,16 +32,16 @@ export interface MetricsSources {
   queue: Queue;
   db: Db;
   log: Logger;
-  /** The clock of the token expiry gauge. Default: the system clock. */
+  /** The clock of the token expiry and sync lag gauges. Default: the system clock. */
   now?: () => Date;
 }
 
 /**
  * A registry of the dashboard's own (never prom-client's global one, so several dashboards can
  * live in one process, as in tests). Every product gauge is filled on scrape from Redis (job
- * counts) and PostgreSQL (aggregates of `ops.runs` / `ops.windows`). When one source is down its
- * gauges are left empty for that scrape, `qbo_backfill_source_up{source}` drops to 0, and the
- * other source and the process metrics are still served.
+ * counts) and PostgreSQL (aggregates of `ops.runs` / `ops.windows`, and the sync marks). When one
+ * source is down its gauges are left empty for that scrape, `qbo_backfill_source_up{source}` drops
+ * to 0, and the other source and the process metrics are still served.
  */
 export function createMetricsRegistry({ queue, db, log, now = () => new Date() }: MetricsSources): Registry {
   const registry = new Registry();
@@ -150,6 +151,18 @@ export function createMetricsRegistry({ queue, db, log, now = () => new Date() }
     ['entity'],
     (g, ops) => {
       for (const e of ops.entities) g.set({ entity: e.entity }, e.temporalAnomalies);
+    },
+  );
+
+  // Now minus the mark, at the scrape: it keeps growing while sync is stopped, which a timestamp
+  // of the last cycle would only show through time() in every query.
+  opsGauge(
+    'qbo_backfill_sync_lag_seconds',
+    "Seconds since each realm and entity's sync mark (the instant up to which the source's changes are in raw)",
+    ['realm', 'entity'],
+    (g, ops) => {
+      const at = now();
+      for (const m of ops.syncMarks) g.set({ realm: m.realmId, entity: m.entity }, lagSeconds(m.mark, at));
     },
   );
 

@@ -1,5 +1,6 @@
 import type { Db } from '../shared/db.js';
 import { RUN_STATUSES, WINDOW_STATUSES } from '../shared/state/statuses.js';
+import { readAllMarks } from '../sync/sync-report.js';
 
 /** Per-entity sums over every window of every run. */
 export interface EntityTotals {
@@ -18,14 +19,17 @@ export interface OpsSnapshot {
   runsByStatus: Map<string, number>;
   windowsByStatus: Map<string, number>;
   entities: EntityTotals[];
+  /** Every realm's sync marks (one row per realm and entity synced), for the lag gauge. */
+  syncMarks: { realmId: string; entity: string; mark: Date }[];
 }
 
 /**
  * Reads the run and window bookkeeping as two aggregate queries (never row by row), so a scrape
- * stays cheap however many windows a backfill has planned.
+ * stays cheap however many windows a backfill has planned, and the sync marks (a row per realm and
+ * entity, however many cycles ran).
  */
 export async function readOpsSnapshot(db: Db): Promise<OpsSnapshot> {
-  const [runs, windows] = await Promise.all([
+  const [runs, windows, syncMarks] = await Promise.all([
     db
       .selectFrom('ops.runs')
       .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
@@ -48,6 +52,7 @@ export async function readOpsSnapshot(db: Db): Promise<OpsSnapshot> {
       ])
       .groupBy(['entity', 'status'])
       .execute(),
+    readAllMarks(db),
   ]);
 
   const runsByStatus = new Map<string, number>(RUN_STATUSES.map((s) => [s, 0]));
@@ -82,5 +87,5 @@ export async function readOpsSnapshot(db: Db): Promise<OpsSnapshot> {
     totals.attempts += Number(row.attempts);
     totals.temporalAnomalies += Number(row.temporal_anomalies);
   }
-  return { runsByStatus, windowsByStatus, entities: [...byEntity.values()] };
+  return { runsByStatus, windowsByStatus, entities: [...byEntity.values()], syncMarks };
 }

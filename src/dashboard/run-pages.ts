@@ -8,6 +8,8 @@ import { listRuns, loadRun, type RunRow } from '../producer/run-list.js';
 
 /** Where the run pages live, behind the dashboard login like the board. */
 export const RUNS_PATH = '/runs';
+/** Where the sync page (sync-page.ts) lives; declared here so the pages link to each other without a cycle. */
+export const SYNC_PATH = '/sync';
 
 /** Run statuses whose page keeps refreshing itself. */
 const LIVE = new Set(['scheduled', 'running']);
@@ -84,7 +86,7 @@ export function runListHtml(runs: RunRow[], timeZone: string, emulatorMode = fal
 <td>${utcInstant(r.createdAt)}<br><span class="muted">${escape(zonedWallClock(r.createdAt, timeZone))}</span></td></tr>`,
     )
     .join('\n');
-  const body = `<h1>Backfill runs</h1><p class="muted">Newest first. <a href="/admin/queues">Jobs (Bull Board)</a></p>
+  const body = `<h1>Backfill runs</h1><p class="muted">Newest first. <a href="/admin/queues">Jobs (Bull Board)</a> · <a href="${SYNC_PATH}">Sync</a></p>
 ${
   runs.length === 0
     ? '<p>No runs yet: <code>qbo-backfill enqueue</code> plans one.</p>'

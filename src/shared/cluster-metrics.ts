@@ -183,7 +183,8 @@ export function redisMetrics(redis: Redis, options: RedisMetricsOptions): Metric
   let closing: Promise<void> | undefined;
   return {
     inc(metric, labels, by = 1) {
-      if (by === 0) return;
+      // A zero is added too: it creates the series at 0. A counter whose series first appears at N
+      // (the first deletions of an entity, say) hides those N from increase() and rate().
       add(metricKey(options.prefix, metric), labelField(metric, labels), by);
     },
     observe(metric, labels, seconds) {

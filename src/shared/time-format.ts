@@ -44,3 +44,10 @@ export function shortDuration(seconds: number): string {
   const parts = d ? [`${d}d`, `${h}h`] : h ? [`${h}h`, `${m}m`] : m ? [`${m}m`, `${s}s`] : [`${s}s`];
   return sign + parts.join(' ');
 }
+
+/** `15m`, `6h`, `90s`: a period in the largest unit that divides it (as `--every` takes it). */
+export function periodText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
+}

@@ -12,6 +12,8 @@ import { followFromCli, liveRunIds } from '../follow.js';
 import { windowJobOptions } from '../../producer/job-options.js';
 import { resumeRun, retryWindow } from '../../producer/resume.js';
 import { monthlyReadsText, runStatuses, statusText } from '../../producer/status.js';
+import { readRealmSyncs } from '../../sync/sync-report.js';
+import { syncStatusJson, syncStatusText } from '../../sync/sync-status-text.js';
 import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
 import { EXIT } from '../command.js';
 import { producerCommand, requireRun, runCommand } from '../producer-command.js';
@@ -24,7 +26,7 @@ function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: 
 
 export const statusCommand = producerCommand({
   name: 'status',
-  summary: 'runs and their windows by state',
+  summary: "runs and their windows by state, and each realm's sync",
   usage: 'qbo-backfill status [--run ID] [--json] [--watch]',
   flags: { run: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
   check(values) {
@@ -53,13 +55,26 @@ export const statusCommand = producerCommand({
       ...r,
       realmReadsThisMonth: reads[r.realmId] ?? 0,
     }));
+    // One run: the sync of its realm; the list: every realm sync has rows for.
+    const syncs = await readRealmSyncs(
+      db,
+      io.now(),
+      values.run !== undefined ? runs.map((r) => r.realmId) : undefined,
+    );
+    if (values.json) {
+      // The list stays a bare array (scripts read it as one); one run's object gains its realm's sync.
+      const one = runs[0] && { ...runs[0], sync: syncs[0] ? syncStatusJson(syncs[0]) : null };
+      io.out(JSON.stringify(values.run !== undefined ? one : runs));
+      return EXIT.ok;
+    }
     io.out(
-      values.json
-        ? JSON.stringify(values.run !== undefined ? runs[0] : runs)
-        : [
-            statusText(runs, config.displayTimezone),
-            monthlyReadsText(reads, config.qbo.monthlyReadQuota),
-          ].join('\n\n'),
+      [
+        statusText(runs, config.displayTimezone),
+        syncStatusText(syncs),
+        monthlyReadsText(reads, config.qbo.monthlyReadQuota),
+      ]
+        .filter((part) => part !== '')
+        .join('\n\n'),
     );
     return EXIT.ok;
   },

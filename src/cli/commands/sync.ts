@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import { getEntity } from '../../shared/entities.js';
-import { bothZones } from '../../shared/time-format.js';
+import { bothZones, periodText } from '../../shared/time-format.js';
 import { UsageError } from '../../shared/usage-error.js';
 import { textTable } from '../../shared/text-table.js';
 import { parseEntities } from '../../producer/enqueue.js';
@@ -206,7 +206,7 @@ async function syncEvery(
       });
       const next = new Date(io.now().getTime());
       io.out(
-        `realm ${realmId} syncs every ${everyText(everyMs)} (${input.entities?.join(', ') ?? 'every entity it has data for'}); first cycle now (${bothZones(next, ctx.config.displayTimezone)}); stop with: qbo-backfill sync --realm ${realmId} --off`,
+        `realm ${realmId} syncs every ${periodText(everyMs)} (${input.entities?.join(', ') ?? 'every entity it has data for'}); first cycle now (${bothZones(next, ctx.config.displayTimezone)}); stop with: qbo-backfill sync --realm ${realmId} --off`,
       );
     }
     return EXIT.ok;
@@ -227,10 +227,4 @@ async function syncOff(ctx: ProducerContext, realms: string[], io: CommandIo): P
   } finally {
     await queue.close().catch(() => undefined);
   }
-}
-
-function everyText(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${ms / 1000}s`;
 }
