@@ -6,6 +6,8 @@
  * Drift is one such stream; any other change made "while serving" can be another.
  */
 
+import { rngFor, type Rng } from './prng.js';
+
 /** At most this many events are applied per catch-up (protects against huge rates); the rest are skipped. */
 const MAX_CATCH_UP = 10_000;
 
@@ -43,5 +45,38 @@ export class PacedEvents {
     }
     if (this.applied < due) this.applied = due; // skipped beyond the cap
     return done;
+  }
+}
+
+/** What one paced change does to one realm: `rng` is seeded by the realm, the stream and the event. */
+export type RealmChange<S> = (store: S, rng: Rng, at: number) => void;
+
+/**
+ * A paced stream of changes applied to every realm at each event (drift, activity): one schedule,
+ * and each realm's change drawn from its own seeded stream, so realms differ and a seed repeats.
+ */
+export class PacedRealmChanges<S extends { readonly realmId: string }> {
+  private readonly events: PacedEvents;
+
+  constructor(
+    private readonly seed: number,
+    private readonly stream: string,
+    now: number,
+    private readonly change: RealmChange<S>,
+  ) {
+    this.events = new PacedEvents(now);
+  }
+
+  /** Restarts the schedule (called when the rate changes). */
+  restart(now: number): void {
+    this.events.restart(now);
+  }
+
+  /** Applies the changes due by `now`; returns how many moments were applied (one change per realm each). */
+  catchUp(now: number, perMinute: number, stores: readonly S[]): number {
+    return this.events.catchUp(now, perMinute, (i, at) => {
+      for (const store of stores)
+        this.change(store, rngFor(this.seed, store.realmId, this.stream, this.events.epoch, i), at);
+    });
   }
 }

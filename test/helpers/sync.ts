@@ -67,3 +67,16 @@ export async function emulatorChange(
   });
   assert.equal(res.status, 200, await res.text());
 }
+
+/** A sync mark an hour old for one entity, as a backfill's hand-over would leave it (tests without a backfill). */
+export async function seedSyncMark(
+  db: Db,
+  realmId: string,
+  entity: string,
+  agoMs = 3_600_000,
+): Promise<void> {
+  await db
+    .insertInto('ops.sync_marks')
+    .values({ realm_id: realmId, entity, mark_utc: new Date(Date.now() - agoMs), basis: 'cdc' })
+    .execute();
+}

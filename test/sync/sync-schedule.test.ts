@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, waitFor } from '../helpers/cli.js';
 import { emulatorEnv } from '../helpers/backfill.js';
+import { seedSyncMark } from '../helpers/sync.js';
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -31,15 +32,7 @@ describe('sync schedules', () => {
     env = { ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId), LOG_LEVEL: 'silent' };
     queue = createSyncQueue({ url: TEST_REDIS_URL }, prefix);
     // Invoices synced up to an hour ago (as a backfill's hand-over would leave them).
-    await tdb.db
-      .insertInto('ops.sync_marks')
-      .values({
-        realm_id: realmId,
-        entity: 'invoices',
-        mark_utc: new Date(Date.now() - 3_600_000),
-        basis: 'cdc',
-      })
-      .execute();
+    await seedSyncMark(tdb.db, realmId, 'invoices');
   });
   after(async () => {
     await worker?.close();

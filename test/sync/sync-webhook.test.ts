@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/cli.js';
 import { emulatorEnv, fetchTruth } from '../helpers/backfill.js';
+import { seedSyncMark } from '../helpers/sync.js';
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const VERIFIER = 'e2e-webhook-verifier-token';
@@ -44,15 +45,7 @@ describe('sync from webhooks', () => {
     const config = parseConfig(env);
     queue = createSyncQueue({ url: TEST_REDIS_URL }, prefix);
     // Invoices synced up to an hour ago (as a backfill's hand-over would leave them).
-    await tdb.db
-      .insertInto('ops.sync_marks')
-      .values({
-        realm_id: realmId,
-        entity: 'invoices',
-        mark_utc: new Date(Date.now() - 3_600_000),
-        basis: 'cdc',
-      })
-      .execute();
+    await seedSyncMark(tdb.db, realmId, 'invoices');
     // A short debounce: the cycle is due soon after the notification, not 5 s later.
     dashboard = await startDashboard({
       config,

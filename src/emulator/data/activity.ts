@@ -9,8 +9,8 @@
  * name-list record (QBO's only "delete" for those). Only records that exist by the moment can be
  * edited or deleted; created ones among them.
  */
-import { PacedEvents } from '../paced-events.js';
-import { rngFor } from '../prng.js';
+import { PacedRealmChanges } from '../paced-events.js';
+import type { Rng } from '../prng.js';
 import { dayIndexOf } from './calendar.js';
 import { customerKind } from './customer.js';
 import type { EntityKind } from './entity-kind.js';
@@ -32,47 +32,29 @@ export const ACTIVITY_KINDS: readonly EntityKind[] = [
 const CREATE_SHARE = 0.4;
 const EDIT_SHARE = 0.4;
 
-export class Activity {
-  private readonly events: PacedEvents;
-
-  constructor(
-    private readonly seed: number,
-    now: number,
-  ) {
-    this.events = new PacedEvents(now);
+export class Activity extends PacedRealmChanges<RealmStore> {
+  constructor(seed: number, now: number) {
+    super(seed, 'activity', now, actOnce);
   }
+}
 
-  /** Restarts the schedule (called when the rate changes). */
-  restart(now: number): void {
-    this.events.restart(now);
+function actOnce(store: RealmStore, rng: Rng, at: number): void {
+  const kind = ACTIVITY_KINDS[Math.floor(rng() * ACTIVITY_KINDS.length)] as EntityKind;
+  const action = rng();
+  if (action < CREATE_SHARE) {
+    store.create(kind, at);
+    return;
   }
-
-  /** Applies the changes due by `now`; returns how many moments were applied (one change per realm each). */
-  catchUp(now: number, perMinute: number, stores: readonly RealmStore[]): number {
-    return this.events.catchUp(now, perMinute, (i, at) => {
-      for (const store of stores) this.changeOne(store, i, at);
-    });
-  }
-
-  private changeOne(store: RealmStore, i: number, at: number): void {
-    const rng = rngFor(this.seed, store.realmId, 'activity', this.events.epoch, i);
-    const kind = ACTIVITY_KINDS[Math.floor(rng() * ACTIVITY_KINDS.length)] as EntityKind;
-    const action = rng();
-    if (action < CREATE_SHARE) {
-      store.create(kind, at);
-      return;
-    }
-    // Generated records of earlier days (so the new version is newer), or ones created since.
-    const generated = store.plan(kind).idsThrough(dayIndexOf(at) - 1);
-    const created = store.idCount(kind) - store.plan(kind).total;
-    const existing = generated + created;
-    if (existing < 1) return;
-    const pick = Math.floor(rng() * existing);
-    const id = pick < generated ? 1 + pick : store.plan(kind).total + 1 + (pick - generated);
-    // An unknown, deleted or already inactive record is left alone: the moment passes quietly.
-    const current = store.byId(kind, id);
-    if (!current || current.deleted) return;
-    if (action < CREATE_SHARE + EDIT_SHARE) store.touch(kind, id, { at });
-    else if (!kind.nameList || current.active) store.remove(kind, id, at);
-  }
+  // Generated records of earlier days (so the new version is newer), or ones created since.
+  const generated = store.plan(kind).idsThrough(dayIndexOf(at) - 1);
+  const created = store.idCount(kind) - store.plan(kind).total;
+  const existing = generated + created;
+  if (existing < 1) return;
+  const pick = Math.floor(rng() * existing);
+  const id = pick < generated ? 1 + pick : store.plan(kind).total + 1 + (pick - generated);
+  // An unknown, deleted or already inactive record is left alone: the moment passes quietly.
+  const current = store.byId(kind, id);
+  if (!current || current.deleted) return;
+  if (action < CREATE_SHARE + EDIT_SHARE) store.touch(kind, id, { at });
+  else if (!kind.nameList || current.active) store.remove(kind, id, at);
 }

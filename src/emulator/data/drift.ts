@@ -6,42 +6,24 @@
  * not on timers. Which record changes is drawn from the seed among invoices, customers and items
  * (DRIFT_KINDS); a record already deleted is skipped.
  */
-import { PacedEvents } from '../paced-events.js';
-import { rngFor } from '../prng.js';
+import { PacedRealmChanges } from '../paced-events.js';
+import type { Rng } from '../prng.js';
 import { dayIndexOf } from './calendar.js';
 import { DRIFT_KINDS } from './entities.js';
 import type { RealmStore } from './realm-store.js';
 
-export class Drift {
-  private readonly events: PacedEvents;
-
-  constructor(
-    private readonly seed: number,
-    now: number,
-  ) {
-    this.events = new PacedEvents(now);
+export class Drift extends PacedRealmChanges<RealmStore> {
+  constructor(seed: number, now: number) {
+    super(seed, 'drift', now, driftOne);
   }
+}
 
-  /** Restarts the schedule (called when the rate changes). */
-  restart(now: number): void {
-    this.events.restart(now);
-  }
-
-  /** Applies the changes due by `now`; returns how many moments were applied (one change per realm each). */
-  catchUp(now: number, perMinute: number, stores: readonly RealmStore[]): number {
-    return this.events.catchUp(now, perMinute, (i, at) => {
-      for (const store of stores) this.changeOne(store, i, at);
-    });
-  }
-
-  private changeOne(store: RealmStore, i: number, at: number): void {
-    const rng = rngFor(this.seed, store.realmId, 'drift', this.events.epoch, i);
-    const kind = DRIFT_KINDS[Math.floor(rng() * DRIFT_KINDS.length)];
-    if (!kind) return;
-    // Only records generated on earlier days can change (their new version must be newer).
-    const existing = store.plan(kind).idsThrough(dayIndexOf(at) - 1);
-    if (existing < 1) return;
-    const id = 1 + Math.floor(rng() * existing);
-    store.touch(kind, id, { at });
-  }
+function driftOne(store: RealmStore, rng: Rng, at: number): void {
+  const kind = DRIFT_KINDS[Math.floor(rng() * DRIFT_KINDS.length)];
+  if (!kind) return;
+  // Only records generated on earlier days can change (their new version must be newer).
+  const existing = store.plan(kind).idsThrough(dayIndexOf(at) - 1);
+  if (existing < 1) return;
+  const id = 1 + Math.floor(rng() * existing);
+  store.touch(kind, id, { at });
 }
