@@ -158,9 +158,7 @@ export class RealmStore {
     this.created.set(kind.qboName, n);
     const id = this.plan(kind).total + n;
     const day = Math.min(DATA_DAYS - 1, Math.max(0, dayIndexOf(when)));
-    const targets = new Map<string, number>();
-    for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
-    const refs = new References(this, (name) => targets.get(name) ?? 1);
+    const refs = this.referencesOn(day);
     const rng = rngFor(this.seed, this.realmId, kind.qboName, 'created', id);
     const record = this.build(
       kind,
@@ -254,16 +252,20 @@ export class RealmStore {
       [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
     }
     const start = dayStartMs(day);
-    // Reference targets (customers, items, ...) that exist by this day; computed once per day.
-    const targets = new Map<string, number>();
-    for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
-    const refs = new References(this, (name) => targets.get(name) ?? 1);
+    const refs = this.referencesOn(day);
     const records: EmRecord[] = [];
     for (let i = 0; i < count; i++) {
       const id = ids[i] as number;
       records.push(this.generateOne(kind, id, start + (seconds[i] as number) * 1000, refs));
     }
     return records;
+  }
+
+  /** Reference targets (customers, items, ...) that exist by this day; computed once per day. */
+  private referencesOn(day: number): References {
+    const targets = new Map<string, number>();
+    for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
+    return new References(this, (name) => targets.get(name) ?? 1);
   }
 
   /**
