@@ -50,7 +50,11 @@ export interface WebhookTarget {
   intervalMs: number;
 }
 
-/** The signature Intuit sends: base64 of HMAC-SHA256 over the raw body, keyed with the verifier token. */
+/**
+ * The signature Intuit sends: base64 of HMAC-SHA256 over the raw body, keyed with the verifier token.
+ * Written here rather than shared with the dashboard's check on purpose: the emulator is the tests'
+ * ground truth, and a signing mistake shared by both sides would pass every test.
+ */
 export function intuitSignature(body: string, verifierToken: string): string {
   return createHmac('sha256', verifierToken).update(body).digest('base64');
 }
@@ -96,7 +100,9 @@ export class WebhookOutbox {
       intuitaccountid: realmId,
       data: {},
     });
-    if (this.pending.length > MAX_PENDING) {
+    // Not while a delivery is under way: its batch is the oldest events, removed by position once
+    // the endpoint has taken them.
+    if (this.inFlight === undefined && this.pending.length > MAX_PENDING) {
       const over = this.pending.length - MAX_PENDING;
       this.pending.splice(0, over);
       this.counts.dropped += over;
