@@ -12,13 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { startEmulator } from '../src/emulator/index.js';
 import { parseConfig } from '../src/shared/config.js';
-import { ENTITIES, getEntity } from '../src/shared/entities.js';
+import { ENTITIES } from '../src/shared/entities.js';
 import { startDashboard } from '../src/dashboard/index.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+import { emulatorConfig, emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { runCli } from '../test/helpers/cli.js';
-import { liveIds } from '../test/helpers/sync.js';
+import { liveIds, rawRows, truthIds } from '../test/helpers/sync.js';
 import { machineLine, silent, spawnWorkerProcess, type BenchResult } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +59,7 @@ export async function benchSyncDrill(): Promise<BenchResult> {
     assert.equal(await waitForRunEnd(tdb.db, enqueued.runId, 600_000), 'succeeded');
     const backfillRequests = requests();
 
-    await configure(emulator.url, {
+    await emulatorConfig(emulator.url, {
       activityPerMinute: activity,
       webhookUrl: `${dashboard.url}/webhooks/intuit`,
       webhookVerifierToken: VERIFIER,
@@ -69,7 +69,7 @@ export async function benchSyncDrill(): Promise<BenchResult> {
     await cli(['sync', '--realm', realmId, '--every', '1m', '--reread-every', '5m']);
     await sleep(minutes * 60_000);
     const syncMs = performance.now() - t0;
-    await configure(emulator.url, { activityPerMinute: 0 });
+    await emulatorConfig(emulator.url, { activityPerMinute: 0 });
     await cli(['sync', '--realm', realmId, '--off']);
     const syncRequests = requests() - backfillRequests;
     const cycles = await sql<{ trigger: string; status: string; n: number; requests: number }>`
@@ -88,13 +88,13 @@ export async function benchSyncDrill(): Promise<BenchResult> {
     let records = 0;
     let deletedInRaw = 0;
     for (const e of ENTITIES) {
-      const truth = await truthOf(emulator.url, realmId, e.qboName);
+      const truth = await truthIds(emulator.url, realmId, e.name);
       const live = await liveIds(tdb.db, realmId, e.name);
       records += live.length;
-      if (JSON.stringify(live) !== JSON.stringify(truth.ids.sort())) {
-        mismatches.push(`${e.name} raw ${live.length} truth ${truth.ids.length}`);
+      if (JSON.stringify(live) !== JSON.stringify(truth)) {
+        mismatches.push(`${e.name} raw ${live.length} truth ${truth.length}`);
       }
-      deletedInRaw += await deletedRows(tdb, e.name);
+      deletedInRaw += (await rawRows(tdb.db, realmId, e.name)).filter((r) => r.deleted !== null).length;
     }
     const perRealmHour = Math.round((syncRequests / syncMs) * 3_600_000);
     const c = changes.rows[0] ?? { upserted: 0, deleted: 0 };
@@ -118,33 +118,6 @@ export async function benchSyncDrill(): Promise<BenchResult> {
   }
 }
 
-async function configure(url: string, patch: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${url}/__emulator/config`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(patch),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
-
 async function flushWebhooks(url: string): Promise<void> {
   await fetch(`${url}/__emulator/webhooks/flush`, { method: 'POST' });
-}
-
-async function truthOf(url: string, realmId: string, qboName: string): Promise<{ ids: string[] }> {
-  const res = await fetch(
-    `${url}/__emulator/truth?realmId=${realmId}&entity=${qboName}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&ids=true`,
-  );
-  return (await res.json()) as { ids: string[] };
-}
-
-async function deletedRows(
-  tdb: Awaited<ReturnType<typeof createTestDatabase>>,
-  entity: string,
-): Promise<number> {
-  const r = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM raw.${sql.raw(getEntity(entity).table)} WHERE deleted_at_utc IS NOT NULL`.execute(
-    tdb.db,
-  );
-  return r.rows[0]?.n ?? 0;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Db } from '../../src/shared/db.js';
 import { getEntity } from '../../src/shared/entities.js';
+import { fetchTruth } from './backfill.js';
 import { runCli } from './cli.js';
 
 export interface SyncJson {
@@ -22,14 +23,13 @@ export function changed(result: SyncJson): [string, { upserted: number; deleted:
   return Object.entries(result.entities).filter(([, c]) => c.upserted + c.deleted > 0);
 }
 
+/** Every instant the emulator's data can have. */
+const EVER = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2100-01-01T00:00:00Z') };
+
 /** Every id the emulator holds now for the entity (deleted transactions excluded). */
 export async function truthIds(emulatorUrl: string, realmId: string, entity: string): Promise<string[]> {
-  const qboName = getEntity(entity).qboName;
-  const res = await fetch(
-    `${emulatorUrl}/__emulator/truth?realmId=${realmId}&entity=${qboName}&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&ids=true`,
-  );
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { ids: string[] }).ids.sort();
+  const truth = await fetchTruth(emulatorUrl, realmId, entity, EVER.from, EVER.to);
+  return truth.ids.sort();
 }
 
 export interface RawRow {
