@@ -1,12 +1,12 @@
 /** Backfill: 61 days of the large profile's invoices end to end, two workers, the default budget. */
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { startEmulator } from '../src/emulator/index.js';
-import { parseConfig } from '../src/shared/config.js';
-import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
-import { waitForRunEnd } from '../src/shared/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
-import { startWorker } from '../src/workers/worker-process.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../src/config/config.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
+import { waitForRunEnd } from '../src/backfill/state/index.js';
+import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';

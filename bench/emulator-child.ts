@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/emulator-child.ts '{"profile":"large","seed":11,"config":{...}}'
  */
-import { startEmulator, type EmulatorOptions } from '../src/emulator/index.js';
+import { startEmulator, type EmulatorOptions } from '@qbo-backfill/emulator';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as EmulatorOptions;
 const emulator = await startEmulator({ port: 0, ...options });

@@ -1,7 +1,7 @@
 /** Emulator: large-profile page latency for a day not generated yet, then the same page again. */
 import { performance } from 'node:perf_hooks';
-import { startEmulator } from '../src/emulator/index.js';
-import { getEntity } from '../src/shared/entities.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { getEntity } from '../src/model/entities.js';
 import { accessToken, fetchDayPage, utcDay, type BenchResult } from './lib.js';
 
 export async function benchEmulator(): Promise<BenchResult> {

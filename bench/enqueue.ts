@@ -1,8 +1,8 @@
 /** Enqueue: plan and enqueue 3 years x 3 entities (3,288 window jobs), then the same again. */
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
+import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { ms, type BenchResult } from './lib.js';

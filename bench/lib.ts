@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { EmulatorOptions } from '../src/emulator/index.js';
-import type { EntityDefinition } from '../src/shared/entities.js';
-import { pageStatement } from '../src/workers/window-query.js';
+import type { EmulatorOptions } from '@qbo-backfill/emulator';
+import type { EntityDefinition } from '../src/model/entities.js';
+import { pageStatement } from '../src/qbo/query.js';
 
 export const silent = pino({ level: 'silent' });
 

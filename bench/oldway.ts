@@ -12,16 +12,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { startEmulator, type ProfileName } from '../src/emulator/index.js';
-import { parseConfig } from '../src/shared/config.js';
-import type { Db } from '../src/shared/db.js';
-import { getEntity } from '../src/shared/entities.js';
-import { QUEUE_NAME, type WindowJobData } from '../src/shared/queue.js';
-import { waitForRunEnd } from '../src/shared/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/producer/enqueue.js';
-import { pageRecords, parseRecord } from '../src/workers/qbo-record.js';
-import { pageStatement } from '../src/workers/window-query.js';
-import { startWorker } from '../src/workers/worker-process.js';
+import { startEmulator, type ProfileName } from '@qbo-backfill/emulator';
+import { parseConfig } from '../src/config/config.js';
+import type { Db } from '../src/infra/db.js';
+import { getEntity } from '../src/model/entities.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
+import { waitForRunEnd } from '../src/backfill/state/index.js';
+import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { pageRecords, parseRecord } from '../src/qbo/qbo-record.js';
+import { pageStatement } from '../src/qbo/query.js';
+import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';

@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { startEmulator } from '../src/emulator/index.js';
-import { parseConfig } from '../src/shared/config.js';
-import { ENTITIES } from '../src/shared/entities.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../src/config/config.js';
+import { ENTITIES } from '../src/model/entities.js';
 import { startDashboard } from '../src/dashboard/index.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';

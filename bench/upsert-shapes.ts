@@ -1,14 +1,14 @@
 /**
  * Statement shapes the page upsert was measured against (bench only). The product's shape is
- * `upsertPage` in src/workers/upsert-page.ts; these are the alternatives it was chosen over, kept
+ * `upsertPage` in src/raw/upsert-page.ts; these are the alternatives it was chosen over, kept
  * runnable so the comparison can be repeated.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type pg from 'pg';
-import type { Database } from '../src/shared/db-types.js';
-import type { EntityDefinition } from '../src/shared/entities.js';
-import type { ParsedRecord } from '../src/workers/qbo-record.js';
-import { newestPerId, type PageAudit, type UpsertCounts } from '../src/workers/upsert-page.js';
+import type { Database } from '../src/model/db-types.js';
+import type { EntityDefinition } from '../src/model/entities.js';
+import type { ParsedRecord } from '../src/qbo/qbo-record.js';
+import { newestPerId, type PageAudit, type UpsertCounts } from '../src/raw/upsert-page.js';
 import { copyField, copyFrom } from './copy-from.js';
 
 const NEWER = `(coalesce(excluded.source_last_updated_utc, '-infinity'), coalesce(excluded.sync_token, -1))

@@ -6,12 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { startEmulator } from '../src/emulator/index.js';
-import { getEntity } from '../src/shared/entities.js';
-import { parseQboBody } from '../src/workers/qbo-json.js';
-import { pageRecords, parseRecord, type ParsedRecord } from '../src/workers/qbo-record.js';
-import { readPageRecords, readQueryResponse } from '../src/workers/qbo-response.js';
-import { pagePayloads, upsertPage, type PageAudit, type UpsertCounts } from '../src/workers/upsert-page.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { getEntity } from '../src/model/entities.js';
+import { parseQboBody } from '../src/qbo/qbo-json.js';
+import { pageRecords, parseRecord, type ParsedRecord } from '../src/qbo/qbo-record.js';
+import { readPageRecords, readQueryResponse } from '../src/qbo/qbo-response.js';
+import { pagePayloads, upsertPage, type PageAudit, type UpsertCounts } from '../src/raw/upsert-page.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import {
   copyPagePlain,

@@ -1,10 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import {
-  LIVE_RUN_STATUSES,
-  RUN_STATUSES,
-  sqlLiteralList,
-  WINDOW_STATUSES,
-} from '../src/shared/state/statuses.js';
+import { LIVE_RUN_STATUSES, RUN_STATUSES, sqlLiteralList, WINDOW_STATUSES } from '../src/model/statuses.js';
 
 // The status lists come from the one declaration; the SQL they produce is what this migration has
 // always run (a test pins it), so databases migrated before stay as they are.

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { createRawTable } from '../src/shared/raw-table-migration.js';
+import { createRawTable } from '../src/raw/raw-table-migration.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await createRawTable(db, 'qb_invoices');

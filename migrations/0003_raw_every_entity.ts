@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { ENTITIES } from '../src/shared/entities.js';
-import { createRawTable } from '../src/shared/raw-table-migration.js';
+import { ENTITIES } from '../src/model/entities.js';
+import { createRawTable } from '../src/raw/raw-table-migration.js';
 
 /** The tables that existed before this migration; `down` leaves them to 0002. */
 const EARLIER = new Set(['qb_invoices', 'qb_customers', 'qb_items']);

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { ENTITIES } from '../src/shared/entities.js';
+import { ENTITIES } from '../src/model/entities.js';
 
 /**
  * Incremental sync after a backfill (`qbo-backfill sync`):

@@ -9,7 +9,7 @@
  * process about 1 CPU s before its first test.
  */
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compiled } from './helpers/compiled.js';
 import { ROOT, typeScriptFiles } from './helpers/project-root.js';
@@ -24,7 +24,11 @@ function testFiles(target: string): string[] {
 const args = process.argv.slice(2);
 const options = args.filter((a) => a.startsWith('--'));
 const targets = args.filter((a) => !a.startsWith('--')).map((a) => path.resolve(a));
-const files = (targets.length ? targets : [path.join(ROOT, 'test')]).flatMap(testFiles);
+const everyTree = [
+  path.join(ROOT, 'test'),
+  ...readdirSync(path.join(ROOT, 'packages')).map((p) => path.join(ROOT, 'packages', p, 'test')),
+];
+const files = (targets.length ? targets : everyTree.filter((t) => existsSync(t))).flatMap(testFiles);
 if (files.length === 0) {
   console.error(`no test files in ${targets.join(', ')}`);
   process.exit(2);

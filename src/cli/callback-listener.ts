@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml } from '../infra/html.js';
 import { boundPort, closeServer, listen } from '../dashboard/http-server.js';
 
 /** What the browser is shown after Intuit's redirect. */

@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseConfig, type Config, type Env, type LogConfig, type ParseOptions } from '../shared/config.js';
-import { createLogger, type Logger } from '../shared/logger.js';
-import { REALM_ID_PATTERN } from '../shared/qbo-environments.js';
-import { cutInput, quoteInput, UsageError } from '../shared/usage-error.js';
+import { parseConfig, type Config, type Env, type LogConfig, type ParseOptions } from '../config/config.js';
+import { createLogger, type Logger } from '../infra/logger.js';
+import { REALM_ID_PATTERN } from '../config/qbo-environments.js';
+import { cutInput, quoteInput, UsageError } from '../model/usage-error.js';
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

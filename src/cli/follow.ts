@@ -1,6 +1,6 @@
-import { QBO_REQUESTS, readClusterMetric } from '../shared/cluster-metrics.js';
-import { LIVE_RUN_STATUSES } from '../shared/state/index.js';
-import { listRuns } from '../producer/run-list.js';
+import { QBO_REQUESTS, readClusterMetric } from '../infra/cluster-metrics.js';
+import { LIVE_RUN_STATUSES } from '../backfill/state/index.js';
+import { listRuns } from '../backfill/runs/run-list.js';
 import { followRuns, type RunProgress } from './run-progress.js';
 import type { ProducerContext } from './producer-context.js';
 

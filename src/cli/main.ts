@@ -1,6 +1,6 @@
-import { ConfigError } from '../shared/config.js';
-import { STORE_NAMES, unreachableStore } from '../shared/store-outage.js';
-import { CommandFailedError, quoteInput, UsageError } from '../shared/usage-error.js';
+import { ConfigError } from '../config/config.js';
+import { STORE_NAMES, unreachableStore } from '../infra/store-outage.js';
+import { CommandFailedError, quoteInput, UsageError } from '../model/usage-error.js';
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
 

@@ -1,6 +1,6 @@
 import { EXIT, parseFlags, type Command, type CommandIo, type FlagOptions } from './command.js';
 import { withProducer, type ProducerContext } from './producer-context.js';
-import { UsageError } from '../shared/usage-error.js';
+import { UsageError } from '../model/usage-error.js';
 
 /** The values `parseFlags` reads for the given flag options. */
 export type FlagValues<O extends FlagOptions> = ReturnType<typeof parseFlags<O>>['values'];

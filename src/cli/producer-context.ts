@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config.js';
-import { createDb, type Db } from '../shared/db.js';
-import { createQueue, createRedis, type WindowJobData } from '../shared/queue.js';
-import { attributeSocketError } from '../shared/store-outage.js';
+import type { Config } from '../config/config.js';
+import { createDb, type Db } from '../infra/db.js';
+import { createQueue, createRedis, type WindowJobData } from '../infra/queue.js';
+import { attributeSocketError } from '../infra/store-outage.js';
 
 export interface ProducerContext {
   config: Config;

@@ -1,7 +1,7 @@
-import { refreshTokenOpensRealm, type Config } from '../shared/config.js';
-import type { Db } from '../shared/db.js';
-import { disconnectedMessage, findDisconnections } from '../shared/connections.js';
-import { UsageError } from '../shared/usage-error.js';
+import { refreshTokenOpensRealm, type Config } from '../config/config.js';
+import type { Db } from '../infra/db.js';
+import { disconnectedMessage, findDisconnections } from '../qbo/auth/connections.js';
+import { UsageError } from '../model/usage-error.js';
 
 /**
  * Every realm must have a refresh token in the token store (or one QBO_REFRESH_TOKEN opens) before

@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../infra/logger.js';
 import { EXIT } from './command.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { CLUSTER_METRICS, readClusterMetric, type MetricSample } from '../shared/cluster-metrics.js';
-import type { Logger } from '../shared/logger.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import { CLUSTER_METRICS, readClusterMetric, type MetricSample } from '../infra/cluster-metrics.js';
+import type { Logger } from '../infra/logger.js';
+import { withTimeout } from '../infra/with-timeout.js';
 
 /** A source gets this long per scrape, like the queue and ops gauges. */
 const READ_TIMEOUT_MS = 3_000;

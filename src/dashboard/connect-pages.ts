@@ -1,18 +1,18 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ConfigError, type Config } from '../shared/config.js';
-import { listDisconnections, realmLabel } from '../shared/connections.js';
-import type { Db } from '../shared/db.js';
-import { escapeHtml as escape } from '../shared/html.js';
-import type { Logger } from '../shared/logger.js';
-import { REALM_ID_PATTERN } from '../shared/qbo-environments.js';
-import { utcInstant } from '../shared/time-format.js';
-import { tokenHealth } from '../shared/token-health.js';
-import { getTokenStatus } from '../shared/token-store.js';
-import { authorizeUrlFor, PendingAuthorizations, sameState } from '../oauth/authorization-request.js';
-import { checkCallback } from '../oauth/callback.js';
-import { connectCompany } from '../oauth/connect-company.js';
-import { ConnectError } from '../oauth/connect-error.js';
-import { oauthApp, type OAuthApp } from '../oauth/oauth-app.js';
+import { ConfigError, type Config } from '../config/config.js';
+import { listDisconnections, realmLabel } from '../qbo/auth/connections.js';
+import type { Db } from '../infra/db.js';
+import { escapeHtml as escape } from '../infra/html.js';
+import type { Logger } from '../infra/logger.js';
+import { REALM_ID_PATTERN } from '../config/qbo-environments.js';
+import { utcInstant } from '../infra/time-format.js';
+import { tokenHealth } from '../qbo/auth/token-health.js';
+import { getTokenStatus } from '../qbo/auth/token-store.js';
+import { authorizeUrlFor, PendingAuthorizations, sameState } from '../qbo/oauth/authorization-request.js';
+import { checkCallback } from '../qbo/oauth/callback.js';
+import { connectCompany } from '../qbo/oauth/connect-company.js';
+import { ConnectError } from '../qbo/oauth/connect-error.js';
+import { oauthApp, type OAuthApp } from '../qbo/oauth/oauth-app.js';
 import { badge, page, RUNS_PATH } from './run-pages.js';
 
 /** The connect page: connected companies with their token health, and Intuit's connect button. */

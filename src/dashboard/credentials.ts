@@ -1,4 +1,4 @@
-import { ConfigError, type Config } from '../shared/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import type { Credentials } from './basic-auth.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import type { Db } from '../shared/db.js';
-import type { Logger } from '../shared/logger.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import { withTimeout } from '../infra/with-timeout.js';
 
 /** Each dependency gets this long to answer a health probe. */
 const PROBE_TIMEOUT_MS = 2_000;

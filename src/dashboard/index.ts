@@ -1,8 +1,8 @@
 import express from 'express';
-import type { Config } from '../shared/config.js';
-import { createDb } from '../shared/db.js';
-import type { Logger } from '../shared/logger.js';
-import { createQueue, createRedis } from '../shared/queue.js';
+import type { Config } from '../config/config.js';
+import { createDb } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import { createQueue, createRedis } from '../infra/queue.js';
 import { basicAuth } from './basic-auth.js';
 import { BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { dashboardCredentials } from './credentials.js';
@@ -13,7 +13,7 @@ import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
 import { RUNS_PATH, runPagesRouter, SYNC_PATH } from './run-pages.js';
 import { syncPageRouter } from './sync-page.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import { withTimeout } from '../infra/with-timeout.js';
 import { createSyncQueue } from '../sync/sync-queue.js';
 import { intuitWebhookRouter } from './intuit-webhooks.js';
 

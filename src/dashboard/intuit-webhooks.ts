@@ -8,8 +8,8 @@
  */
 import express, { type ErrorRequestHandler, type RequestHandler, type Response, type Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '../shared/logger.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import type { Logger } from '../infra/logger.js';
+import { withTimeout } from '../infra/with-timeout.js';
 import { SYNC_DEFAULTS } from '../sync/sync-queue.js';
 import { MalformedWebhookError, parseWebhookBody } from './webhook-body.js';
 import { markTaken, takeDelivery, type Intake, type IntakeDeps } from './webhook-intake.js';

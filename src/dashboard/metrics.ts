@@ -1,12 +1,12 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Queue } from 'bullmq';
-import type { Db } from '../shared/db.js';
-import type { Logger } from '../shared/logger.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
 import { memo } from './memo.js';
 import { readOpsSnapshot, type OpsSnapshot } from './ops-snapshot.js';
-import { secondsLeft } from '../shared/token-health.js';
-import { getTokenStatus } from '../shared/token-store.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import { secondsLeft } from '../qbo/auth/token-health.js';
+import { getTokenStatus } from '../qbo/auth/token-store.js';
+import { withTimeout } from '../infra/with-timeout.js';
 import { lagSeconds } from '../sync/sync-report.js';
 
 /** Queue states exported by `qbo_backfill_queue_jobs`. */

@@ -1,5 +1,5 @@
-import type { Db } from '../shared/db.js';
-import { RUN_STATUSES, WINDOW_STATUSES } from '../shared/state/statuses.js';
+import type { Db } from '../infra/db.js';
+import { RUN_STATUSES, WINDOW_STATUSES } from '../model/statuses.js';
 import { readAllMarks } from '../sync/sync-report.js';
 
 /** Per-entity sums over every window of every run. */

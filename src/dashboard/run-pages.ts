@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
-import type { Db } from '../shared/db.js';
-import { escapeHtml } from '../shared/html.js';
-import { WINDOW_STATUSES } from '../shared/state/index.js';
-import { utcInstant, zonedWallClock } from '../shared/time-format.js';
-import type { WindowReport } from '../producer/report.js';
-import { listRuns, loadRun, type RunRow } from '../producer/run-list.js';
+import type { Db } from '../infra/db.js';
+import { escapeHtml } from '../infra/html.js';
+import { WINDOW_STATUSES } from '../backfill/state/index.js';
+import { utcInstant, zonedWallClock } from '../infra/time-format.js';
+import type { WindowReport } from '../backfill/runs/report.js';
+import { listRuns, loadRun, type RunRow } from '../backfill/runs/run-list.js';
 
 /** Where the run pages live, behind the dashboard login like the board. */
 export const RUNS_PATH = '/runs';

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
-import type { Db } from '../shared/db.js';
-import { escapeHtml } from '../shared/html.js';
-import { shortDuration, utcInstant, zonedWallClock } from '../shared/time-format.js';
+import type { Db } from '../infra/db.js';
+import { escapeHtml } from '../infra/html.js';
+import { shortDuration, utcInstant, zonedWallClock } from '../infra/time-format.js';
 import {
   readRealmSyncs,
   recentCycles,

@@ -11,7 +11,7 @@
  *   "Invoice","id":"1","operation":"Create","lastUpdated":".."}]}}]}`.
  */
 import { createHash } from 'node:crypto';
-import { isRealmId } from '../shared/qbo-environments.js';
+import { isRealmId } from '../config/qbo-environments.js';
 
 export type WebhookFormat = 'cloudevents' | 'legacy';
 

@@ -16,8 +16,8 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config.js';
-import type { Db } from '../shared/db.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../infra/db.js';
 import { requestWebhookCycle, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
 import type { WebhookDelivery } from './webhook-body.js';
 import { partitionRealms } from './webhook-realms.js';

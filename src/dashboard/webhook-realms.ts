@@ -5,10 +5,10 @@
  * cycle history. A realm is known when a worker could read it: it has a token in the store, or
  * `QBO_REFRESH_TOKEN` opens it (always with the emulator), and it was not disconnected.
  */
-import type { Config } from '../shared/config.js';
-import { refreshTokenOpensRealm } from '../shared/config.js';
-import { findDisconnections } from '../shared/connections.js';
-import type { Db } from '../shared/db.js';
+import type { Config } from '../config/config.js';
+import { refreshTokenOpensRealm } from '../config/config.js';
+import { findDisconnections } from '../qbo/auth/connections.js';
+import type { Db } from '../infra/db.js';
 
 export interface RealmPartition {
   known: string[];

@@ -13,11 +13,11 @@
  *   arrived; an entity it does not prove (or one read whole, which COUNT cannot filter by time) is
  *   re-read whole and compared by id.
  */
-import { coveredByCdc, type EntityDefinition } from '../shared/entities.js';
-import type { ParsedRecord } from '../workers/qbo-record.js';
-import type { CdcResult } from '../workers/qbo/qbo-client.js';
-import { QboClientError } from '../workers/qbo/qbo-errors.js';
-import { countStatement } from '../workers/window-query.js';
+import { coveredByCdc, type EntityDefinition } from '../model/entities.js';
+import type { ParsedRecord } from '../qbo/qbo-record.js';
+import type { CdcResult } from '../qbo/qbo-client.js';
+import { QboClientError } from '../qbo/qbo-errors.js';
+import { countStatement } from '../qbo/query.js';
 import type { CycleContext } from './cycle-context.js';
 import type { SyncMark } from './sync-marks.js';
 import { addCycleRequests, addEntityCounts, advanceMark, commitCycleStep } from './sync-state.js';

@@ -1,8 +1,8 @@
 /** What every step of a sync cycle needs: the store, QBO, the cycle's lease and its log. */
-import type { Db } from '../shared/db.js';
-import type { Logger } from '../shared/logger.js';
-import type { QboQuery } from '../workers/window-job.js';
-import type { CdcResult } from '../workers/qbo/qbo-client.js';
+import type { Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { QboQuery } from '../qbo/qbo-client.js';
+import type { CdcResult } from '../qbo/qbo-client.js';
 import type { CycleLease } from './sync-state.js';
 
 /** QBO as sync reads it: queries (re-reads, COUNTs) and change data capture. */

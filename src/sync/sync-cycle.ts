@@ -7,10 +7,10 @@
  * it reads again is the same versions, which the upsert leaves unchanged.
  */
 import { DelayedError, type Job } from 'bullmq';
-import type { Db } from '../shared/db.js';
-import { coveredByCdc, ENTITIES, getEntity, type EntityDefinition } from '../shared/entities.js';
-import type { Logger } from '../shared/logger.js';
-import { NO_METRICS, SYNC_CHANGES, SYNC_CYCLES, type MetricsRecorder } from '../shared/cluster-metrics.js';
+import type { Db } from '../infra/db.js';
+import { coveredByCdc, ENTITIES, getEntity, type EntityDefinition } from '../model/entities.js';
+import type { Logger } from '../infra/logger.js';
+import { NO_METRICS, SYNC_CHANGES, SYNC_CYCLES, type MetricsRecorder } from '../infra/cluster-metrics.js';
 import { cdcPass } from './cdc-pass.js';
 import type { CycleContext, SyncQbo } from './cycle-context.js';
 import { syncStart } from './sync-marks.js';

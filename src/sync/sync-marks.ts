@@ -8,8 +8,8 @@
  * counts as unchanged: nothing is counted twice.
  */
 import { sql } from 'kysely';
-import type { Db } from '../shared/db.js';
-import type { EntityDefinition } from '../shared/entities.js';
+import type { Db } from '../infra/db.js';
+import type { EntityDefinition } from '../model/entities.js';
 import { establishMark } from './sync-state.js';
 import { SYNC_DEFAULTS } from './sync-queue.js';
 

@@ -4,8 +4,8 @@
  * latest cycle, the lag of each entity behind the source, and the recent cycles with their counts.
  */
 import { sql } from 'kysely';
-import type { SyncCycleStatus, SyncMarkTable } from '../shared/db-types.js';
-import type { Db } from '../shared/db.js';
+import type { SyncCycleStatus, SyncMarkTable } from '../model/db-types.js';
+import type { Db } from '../infra/db.js';
 import type { SyncTrigger } from './sync-queue.js';
 
 /** A realm's `sync --every`, as ops.sync_realms holds it. */

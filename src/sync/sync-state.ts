@@ -10,8 +10,8 @@
  *         failed cycle's job may run again (running once more, its counters kept).
  */
 import { sql, type Transaction } from 'kysely';
-import type { Database, SyncMarkTable } from '../shared/db-types.js';
-import type { Db } from '../shared/db.js';
+import type { Database, SyncMarkTable } from '../model/db-types.js';
+import type { Db } from '../infra/db.js';
 import type { EntitySyncCounts, SyncCycleSummary, SyncTrigger } from './sync-queue.js';
 
 /** A cycle that holds its realm: every write names it. */

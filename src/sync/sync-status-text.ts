@@ -1,6 +1,6 @@
 /** `status`'s sync part: per realm its schedule, its latest cycle and the lag of each entity. */
-import { textTable } from '../shared/text-table.js';
-import { periodText, shortDuration, utcInstant } from '../shared/time-format.js';
+import { textTable } from '../infra/text-table.js';
+import { periodText, shortDuration, utcInstant } from '../infra/time-format.js';
 import { SYNC_DEFAULTS } from './sync-queue.js';
 import type { EntityLag, RealmSyncReport, SyncCycleReport, SyncSchedule } from './sync-report.js';
 

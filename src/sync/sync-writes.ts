@@ -4,12 +4,12 @@
  * a deletion sets `deleted_at_utc` and keeps the last payload; a newer version clears it.
  */
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../shared/db-types.js';
-import type { EntityDefinition } from '../shared/entities.js';
-import { textArray, timestamptzArray } from '../workers/pg-binary-array.js';
-import type { ParsedRecord } from '../workers/qbo-record.js';
-import { pageUpsert, type PageAudit } from '../workers/upsert-page.js';
-import { storableJson } from '../workers/storable-json.js';
+import type { Database } from '../model/db-types.js';
+import type { EntityDefinition } from '../model/entities.js';
+import { textArray, timestamptzArray } from '../raw/pg-binary-array.js';
+import type { ParsedRecord } from '../qbo/qbo-record.js';
+import { pageUpsert, type PageAudit } from '../raw/upsert-page.js';
+import { storableJson } from '../infra/storable-json.js';
 
 /** Upserts changed records; returns how many were inserted or replaced by a newer version. */
 export async function upsertChanges(

@@ -9,9 +9,9 @@
  * meanwhile), or the ids read differ from the count, the entity is read again. Only a proven read
  * marks records missing from it as deleted: a short read must never delete anything.
  */
-import type { EntityDefinition } from '../shared/entities.js';
-import { readPageRecords } from '../workers/qbo-response.js';
-import { countStatement, pageStartPosition, pageStatement } from '../workers/window-query.js';
+import type { EntityDefinition } from '../model/entities.js';
+import { readPageRecords } from '../qbo/qbo-response.js';
+import { countStatement, pageStartPosition, pageStatement } from '../qbo/query.js';
 import type { CycleContext } from './cycle-context.js';
 import { addCycleRequests, addEntityCounts, advanceMark, commitCycleStep } from './sync-state.js';
 import { recordMissing, upsertChanges } from './sync-writes.js';

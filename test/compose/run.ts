@@ -11,8 +11,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ENTITIES } from '../../src/shared/entities.js';
-import { EMULATOR_DEFAULTS } from '../../src/emulator/defaults.js';
+import { ENTITIES } from '../../src/model/entities.js';
+import { EMULATOR_DEFAULTS } from '@qbo-backfill/emulator';
 import { emulatorConfig, emulatorStats, fetchTruth } from '../helpers/backfill.js';
 import { baseImages, buildAppImage, composeCommand, ensureEngine, ensureTools, run } from './docker.js';
 

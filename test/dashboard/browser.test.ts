@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '@qbo-backfill/emulator';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { ROOT, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { emulatorConfig, emulatorEnv, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
-import { getEntity } from '../../src/shared/entities.js';
-import { waitForRunStatus } from '../../src/shared/state/index.js';
+import { getEntity } from '../../src/model/entities.js';
+import { waitForRunStatus } from '../../src/backfill/state/index.js';
 import { sample } from './metrics-text.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -2,16 +2,16 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createRedis } from '../../src/shared/queue.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { createRedis } from '../../src/infra/queue.js';
 import {
   QBO_REQUEST_DURATION,
   QBO_REQUESTS,
   redisMetrics,
   TOKEN_REFRESHES,
   WINDOW_DURATION,
-} from '../../src/shared/cluster-metrics.js';
+} from '../../src/infra/cluster-metrics.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
 import { sample } from './metrics-text.js';
 

@@ -10,18 +10,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { startEmulator, type EmulatorConfig, type ProfileName } from '../../src/emulator/index.js';
-import { createDb, type Db } from '../../src/shared/db.js';
-import { migrateToLatest } from '../../src/shared/migrate.js';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
+import { startEmulator, type EmulatorConfig, type ProfileName } from '@qbo-backfill/emulator';
+import { createDb, type Db } from '../../src/infra/db.js';
+import { migrateToLatest } from '../../src/infra/migrate.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { PostgresServer } from '../helpers/own-postgres.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
 import { RedisServer } from '../rate-limit/redis-server.js';
 import { compiled } from '../helpers/compiled.js';
-import { pageStartPosition } from '../../src/workers/window-query.js';
+import { pageStartPosition } from '../../src/qbo/query.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

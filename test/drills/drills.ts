@@ -4,12 +4,12 @@
  * window succeeded and raw equal to the truth (DrillCluster.expectComplete) and returns its figures.
  */
 import assert from 'node:assert/strict';
-import { setRefreshToken } from '../../src/shared/token-store.js';
-import { resumeRun } from '../../src/producer/resume.js';
-import { encryptionKey } from '../../src/shared/config.js';
-import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/shared/qbo-environments.js';
+import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
+import { resumeRun } from '../../src/backfill/runs/resume.js';
+import { encryptionKey } from '../../src/config/config.js';
+import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/config/qbo-environments.js';
 import { Queue } from 'bullmq';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
 import { DrillCluster } from './cluster.js';
 
 const FROM = '2026-03-01T00:00:00Z';

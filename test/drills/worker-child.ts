@@ -4,9 +4,9 @@
  * drill takes seconds instead of minutes (DRILL_LOCK_MS). Logs go to stdout as JSON lines: the
  * drill counts the outage lines in them.
  */
-import { parseConfig } from '../../src/shared/config.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { startWorker } from '../../src/workers/worker-process.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { startWorker } from '../../src/worker/worker-process.js';
 
 const config = parseConfig(process.env);
 const logger = createLogger({ level: config.logLevel, name: 'drill-worker' });

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '@qbo-backfill/emulator';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';

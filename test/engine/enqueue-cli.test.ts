@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
-import { QUEUE_NAME } from '../../src/shared/queue.js';
+import { QUEUE_NAME } from '../../src/infra/queue.js';
 
 describe('qbo-backfill enqueue', () => {
   let tdb: TestDatabase;

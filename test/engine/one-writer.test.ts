@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { getWindowAndRun, markRunCancelled, startWindow } from '../../src/shared/state/index.js';
-import { AttemptSupersededError } from '../../src/workers/window-stop.js';
-import { processWindow, type QboQuery } from '../../src/workers/window-job.js';
+import { getWindowAndRun, markRunCancelled, startWindow } from '../../src/backfill/state/index.js';
+import { AttemptSupersededError } from '../../src/backfill/window/window-stop.js';
+import { processWindow } from '../../src/backfill/window/window-job.js';
+import type { QboQuery } from '../../src/qbo/qbo-client.js';
 import { rawIds } from '../helpers/backfill.js';
 import { silent, startWindowHarness, type WindowHarness } from '../helpers/window-harness.js';
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { int4Array, int8Array, textArray, timestamptzArray } from '../../src/workers/pg-binary-array.js';
+import { int4Array, int8Array, textArray, timestamptzArray } from '../../src/raw/pg-binary-array.js';
 
 describe('binary array parameters', () => {
   let tdb: TestDatabase;

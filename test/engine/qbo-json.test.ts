@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageText, parseQboBody } from '../../src/workers/qbo-json.js';
-import { pageRecords, parseRecord } from '../../src/workers/qbo-record.js';
-import { pagePayloads } from '../../src/workers/upsert-page.js';
+import { pageText, parseQboBody } from '../../src/qbo/qbo-json.js';
+import { pageRecords, parseRecord } from '../../src/qbo/qbo-record.js';
+import { pagePayloads } from '../../src/raw/upsert-page.js';
 
 const queryResponse = (body: string) =>
   (parseQboBody(body) as { QueryResponse: Record<string, unknown> }).QueryResponse;

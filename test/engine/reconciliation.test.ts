@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { processWindow, type QboQuery } from '../../src/workers/window-job.js';
+import { processWindow } from '../../src/backfill/window/window-job.js';
+import type { QboQuery } from '../../src/qbo/qbo-client.js';
 import { fetchTruth, rawIds } from '../helpers/backfill.js';
 import { silent, startWindowHarness, type WindowHarness } from '../helpers/window-harness.js';
 

@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '@qbo-backfill/emulator';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 import { emulatorEnv, fetchTruth, misplacedRows, rawIds, waitForRunEnd } from '../helpers/backfill.js';
-import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
+import { ENTITIES as REGISTRY } from '../../src/model/entities.js';
 
 // The entities this scenario backfills (every entity is covered by every-entity.test.ts).
 const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));

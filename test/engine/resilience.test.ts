@@ -2,18 +2,18 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig, type Config } from '../../src/shared/config.js';
-import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
-import { setRefreshToken } from '../../src/shared/token-store.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
-import { resumeRun } from '../../src/producer/resume.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import { ENTITIES as REGISTRY } from '../../src/model/entities.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
+import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
+import { resumeRun } from '../../src/backfill/runs/resume.js';
 import {
   startWorker,
   type RunningWorker,
   type WorkerProcessOptions,
-} from '../../src/workers/worker-process.js';
+} from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
-import { resumeRun, retryWindow } from '../../src/producer/resume.js';
+import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/infra/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
+import { resumeRun, retryWindow } from '../../src/backfill/runs/resume.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

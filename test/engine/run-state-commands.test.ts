@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
-import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/shared/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
+import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/infra/queue.js';
 import {
   cancelPendingWindows,
   commitPageWithUpsert,
@@ -16,7 +16,7 @@ import {
   type RunStatus,
   type WindowAttempt,
   type WindowKey,
-} from '../../src/shared/state/index.js';
+} from '../../src/backfill/state/index.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, runRows, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';

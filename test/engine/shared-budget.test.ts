@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator } from '../../src/emulator/index.js';
-import { ENTITIES as REGISTRY } from '../../src/shared/entities.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { ENTITIES as REGISTRY } from '../../src/model/entities.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
+import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { freePort } from '../helpers/free-port.js';

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { invoiceUpserts } from '../helpers/invoice-upserts.js';
-import { parseQboBody } from '../../src/workers/qbo-json.js';
-import { pageRecords, parseRecord } from '../../src/workers/qbo-record.js';
+import { parseQboBody } from '../../src/qbo/qbo-json.js';
+import { pageRecords, parseRecord } from '../../src/qbo/qbo-record.js';
 
 const invoice = (id: string, syncToken: string, lastUpdated: string, memo: string) => ({
   Id: id,

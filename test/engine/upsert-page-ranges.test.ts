@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { invoiceUpserts } from '../helpers/invoice-upserts.js';
-import { parseRecord } from '../../src/workers/qbo-record.js';
-import { readPageRecords, readQueryResponse } from '../../src/workers/qbo-response.js';
-import { recordRanges } from '../../src/workers/upsert-page.js';
+import { parseRecord } from '../../src/qbo/qbo-record.js';
+import { readPageRecords, readQueryResponse } from '../../src/qbo/qbo-response.js';
+import { recordRanges } from '../../src/raw/upsert-page.js';
 
 // The page upsert of records scanned from a body's bytes (as the worker reads every UTF-8 body):
 // PostgreSQL gets the body and each record's byte range, and must store what JSON.parse reads.

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { getEntity } from '../../src/shared/entities.js';
-import { parseRecord } from '../../src/workers/qbo-record.js';
-import { pageUpsert, upsertPage, type PageAudit } from '../../src/workers/upsert-page.js';
-import { commitPageWithUpsert, createRun, getWindow, startWindow } from '../../src/shared/state/index.js';
+import { getEntity } from '../../src/model/entities.js';
+import { parseRecord } from '../../src/qbo/qbo-record.js';
+import { pageUpsert, upsertPage, type PageAudit } from '../../src/raw/upsert-page.js';
+import { commitPageWithUpsert, createRun, getWindow, startWindow } from '../../src/backfill/state/index.js';
 
 const customers = getEntity('customers');
 const audit: PageAudit = {

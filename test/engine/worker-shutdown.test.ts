@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { ManualClock, startEmulator } from '../../src/emulator/index.js';
-import { QUEUE_NAME, type WindowJobData } from '../../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
+import { ManualClock, startEmulator } from '@qbo-backfill/emulator';
+import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { spawnCli, waitFor, type CliProcess } from '../helpers/cli.js';

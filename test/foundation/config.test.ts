@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig, parseLogConfig } from '../../src/shared/config.js';
-import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/shared/qbo-environments.js';
-import { EMULATOR_DEFAULTS } from '../../src/emulator/defaults.js';
+import { ConfigError, parseConfig, parseLogConfig } from '../../src/config/config.js';
+import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/config/qbo-environments.js';
+import { EMULATOR_DEFAULTS } from '@qbo-backfill/emulator';
 
 function expectConfigError(env: Record<string, string>, message: string): void {
   assert.throws(

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTITIES, entityNames } from '../../src/shared/entities.js';
-import { findEntityKind } from '../../src/emulator/data/entities.js';
-import { entityWindows, parseEntities } from '../../src/producer/enqueue.js';
-import { planDays } from '../../src/producer/dates.js';
-import { countStatement, pageStatement } from '../../src/workers/window-query.js';
-import { UsageError } from '../../src/shared/usage-error.js';
+import { ENTITIES, entityNames } from '../../src/model/entities.js';
+import { findEntityKind } from '@qbo-backfill/emulator';
+import { entityWindows, parseEntities } from '../../src/backfill/plan/enqueue.js';
+import { planDays } from '../../src/backfill/plan/dates.js';
+import { countStatement, pageStatement } from '../../src/qbo/query.js';
+import { UsageError } from '../../src/model/usage-error.js';
 
 const REQUIRED = [
   'Account',

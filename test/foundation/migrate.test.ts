@@ -5,8 +5,8 @@ import { createTestDatabase, migrationNames, type TestDatabase } from '../helper
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, runCliProcess } from '../helpers/cli.js';
-import { MIGRATIONS_DIR, MigrationError, migrateToLatest } from '../../src/shared/migrate.js';
-import { ENTITIES } from '../../src/shared/entities.js';
+import { MIGRATIONS_DIR, MigrationError, migrateToLatest } from '../../src/infra/migrate.js';
+import { ENTITIES } from '../../src/model/entities.js';
 
 const MIGRATIONS = migrationNames();
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { textTable } from '../../src/shared/text-table.js';
+import { textTable } from '../../src/infra/text-table.js';
 
 describe('text tables', () => {
   it('aligns text left and numbers right, two spaces apart, with no trailing spaces', () => {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Db } from '../../src/shared/db.js';
-import { getEntity } from '../../src/shared/entities.js';
-import { EMULATOR_DEFAULTS } from '../../src/emulator/defaults.js';
+import type { Db } from '../../src/infra/db.js';
+import { getEntity } from '../../src/model/entities.js';
+import { EMULATOR_DEFAULTS } from '@qbo-backfill/emulator';
 
 export interface Truth {
   count: number;
@@ -78,7 +78,7 @@ export async function misplacedRows(db: Db, entity: string): Promise<number> {
   return r.rows[0]?.n ?? -1;
 }
 
-export { waitForRunEnd } from '../../src/shared/state/index.js';
+export { waitForRunEnd } from '../../src/backfill/state/index.js';
 
 /** Environment for CLI processes talking to an in-process emulator. */
 export function emulatorEnv(

@@ -8,14 +8,31 @@
  * compiles it anew, so nothing runs stale code.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { ROOT, typeScriptFiles } from './project-root.js';
 
 /** Inside node_modules: ignored by git, and bare imports (bullmq...) resolve from there as from the sources. */
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'qbo-backfill-test-children');
-const TREES = ['src', 'migrations', 'test', 'bench'];
+/** The product's trees, and each workspace package's sources and tests (packages/<name>/{src,test}). */
+const PACKAGES = readdirSync(path.join(ROOT, 'packages')).map((name) => path.join('packages', name));
+const TREES = [
+  'src',
+  'migrations',
+  'test',
+  'bench',
+  ...PACKAGES.flatMap((p) => [`${p}/src`, `${p}/test`]),
+].filter((tree) => existsSync(path.join(ROOT, tree)));
 
 /** Trees of earlier versions go once an hour has passed (a run still using one is long over). */
 function prune(keep: string): void {
@@ -32,17 +49,49 @@ function prune(keep: string): void {
 
 let built: string | undefined;
 
-/** The compiled tree of the current sources, compiled first when they changed. */
-function compiledTree(): string {
-  if (built) return built;
-  mkdirSync(CACHE, { recursive: true });
-  const files = TREES.flatMap((t) => typeScriptFiles(path.join(ROOT, t)));
+/** A hash of the names, sizes and times of `files`: it changes whenever one of them does. */
+function versionOf(files: string[]): string {
   const hash = createHash('sha1');
   for (const file of files) {
     const s = statSync(file);
     hash.update(`${file}\0${s.size}\0${s.mtimeMs}\n`);
   }
-  const tree = path.join(CACHE, hash.digest('hex').slice(0, 16));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The product imports the workspace packages by name (`@qbo-backfill/emulator`), which resolves to
+ * their dist/ (built by `npm ci`'s prepare). A change to a package's sources since then would run
+ * stale: its dist/ JavaScript is compiled anew here (types stay `npm run typecheck`'s job).
+ */
+function refreshPackages(): void {
+  for (const pkg of PACKAGES) {
+    const src = path.join(ROOT, pkg, 'src');
+    const dist = path.join(ROOT, pkg, 'dist');
+    const files = typeScriptFiles(src);
+    const stamp = path.join(dist, '.sources-version');
+    const version = versionOf(files);
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) continue;
+    buildSync({
+      entryPoints: files,
+      outdir: dist,
+      outbase: src,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    writeFileSync(stamp, version);
+  }
+}
+
+/** The compiled tree of the current sources, compiled first when they changed. */
+function compiledTree(): string {
+  if (built) return built;
+  mkdirSync(CACHE, { recursive: true });
+  refreshPackages();
+  const files = TREES.flatMap((t) => typeScriptFiles(path.join(ROOT, t)));
+  const tree = path.join(CACHE, versionOf(files));
   if (!existsSync(tree)) {
     // Test files compile at once in several processes: each builds aside, the first rename wins.
     const aside = `${tree}.${process.pid}.${Date.now()}`;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
-import { createDb, type Db } from '../../src/shared/db.js';
-import { MIGRATIONS_DIR, migrateToLatest } from '../../src/shared/migrate.js';
+import { createDb, type Db } from '../../src/infra/db.js';
+import { MIGRATIONS_DIR, migrateToLatest } from '../../src/infra/migrate.js';
 
 /** A run's row and its windows' rows (by day), as a transition or a command leaves them. */
 export async function runRows(db: Db, runId: string) {

@@ -5,10 +5,10 @@
  */
 import { after, before, beforeEach } from 'node:test';
 import { sql } from 'kysely';
-import type { Db } from '../../src/shared/db.js';
-import { getEntity } from '../../src/shared/entities.js';
-import type { ParsedRecord } from '../../src/workers/qbo-record.js';
-import { upsertPage, type PageAudit, type UpsertCounts } from '../../src/workers/upsert-page.js';
+import type { Db } from '../../src/infra/db.js';
+import { getEntity } from '../../src/model/entities.js';
+import type { ParsedRecord } from '../../src/qbo/qbo-record.js';
+import { upsertPage, type PageAudit, type UpsertCounts } from '../../src/raw/upsert-page.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 const invoices = getEntity('invoices');

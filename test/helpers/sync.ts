@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Db } from '../../src/shared/db.js';
-import { getEntity } from '../../src/shared/entities.js';
+import type { Db } from '../../src/infra/db.js';
+import { getEntity } from '../../src/model/entities.js';
 import { fetchTruth } from './backfill.js';
 import { runCli } from './cli.js';
 

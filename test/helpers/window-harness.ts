@@ -5,12 +5,12 @@
  */
 import { Queue, type Job } from 'bullmq';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/shared/queue.js';
-import { enqueueBackfill, planBackfill } from '../../src/producer/enqueue.js';
-import { AccessTokenProvider } from '../../src/workers/access-tokens.js';
-import { QboClient } from '../../src/workers/qbo/qbo-client.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../../src/config/config.js';
+import { QUEUE_NAME, windowJobId, type WindowJobData } from '../../src/infra/queue.js';
+import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
+import { AccessTokenProvider } from '../../src/qbo/auth/access-tokens.js';
+import { QboClient } from '../../src/qbo/qbo-client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 import { emulatorEnv } from './backfill.js';

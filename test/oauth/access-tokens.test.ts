@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ManualClock, startEmulator, type EmulatorConfig } from '../../src/emulator/index.js';
-import { createDb, type Db } from '../../src/shared/db.js';
-import { readTokens, setRefreshToken } from '../../src/shared/token-store.js';
-import { AccessTokenProvider, type AccessTokenProviderOptions } from '../../src/workers/access-tokens.js';
+import { ManualClock, startEmulator, type EmulatorConfig } from '@qbo-backfill/emulator';
+import { createDb, type Db } from '../../src/infra/db.js';
+import { readTokens, setRefreshToken } from '../../src/qbo/auth/token-store.js';
+import { AccessTokenProvider, type AccessTokenProviderOptions } from '../../src/qbo/auth/access-tokens.js';
 import {
   InvalidGrantError,
   MissingRefreshTokenError,
   TokenRefreshError,
-} from '../../src/workers/token-errors.js';
+} from '../../src/qbo/auth/token-errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const key = createHash('sha256').update('provider-test-encryption-key-0123456789').digest();

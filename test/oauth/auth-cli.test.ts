@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
-import { readTokens } from '../../src/shared/token-store.js';
+import { readTokens } from '../../src/qbo/auth/token-store.js';
 
 const KEY_TEXT = 'cli-test-encryption-key-0123456789abcdef';
 const key = createHash('sha256').update(KEY_TEXT).digest();

@@ -1,16 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { readTokens } from '../../src/shared/token-store.js';
-import { startWorker } from '../../src/workers/worker-process.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../../src/config/config.js';
+import { readTokens } from '../../src/qbo/auth/token-store.js';
+import { startWorker } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, type InProcessCli } from '../helpers/cli.js';
 import { callBack, consent, startConnect } from '../helpers/oauth.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
-import { basicAuth } from '../emulator/helpers.js';
+import { basicAuth } from '../../packages/qbo-emulator/test/helpers.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

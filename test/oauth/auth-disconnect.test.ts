@@ -2,17 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { QUEUE_NAME } from '../../src/shared/queue.js';
-import { readTokens } from '../../src/shared/token-store.js';
-import { startWorker } from '../../src/workers/worker-process.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../../src/config/config.js';
+import { QUEUE_NAME } from '../../src/infra/queue.js';
+import { readTokens } from '../../src/qbo/auth/token-store.js';
+import { startWorker } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { connectThroughCli } from '../helpers/oauth.js';
-import { refresh } from '../emulator/helpers.js';
+import { refresh } from '../../packages/qbo-emulator/test/helpers.js';
 
 const ENQUEUE = ['enqueue', '--entities', 'invoices', '--from', '2026-02-01', '--to', '2026-02-03', '--json'];
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { decryptToken, encryptToken, TokenDecryptError } from '../../src/shared/token-crypto.js';
+import { decryptToken, encryptToken, TokenDecryptError } from '../../src/qbo/auth/token-crypto.js';
 
 const key = createHash('sha256').update('a-test-key-of-at-least-thirty-two-chars').digest();
 const otherKey = createHash('sha256').update('another-test-key-of-at-least-32-chars!!').digest();

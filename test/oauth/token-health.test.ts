@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { parseConfig } from '../../src/shared/config.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { saveRefreshedTokens, setRefreshToken } from '../../src/shared/token-store.js';
-import { EXPIRY_WARNING_SECONDS, tokenHealth } from '../../src/shared/token-health.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { saveRefreshedTokens, setRefreshToken } from '../../src/qbo/auth/token-store.js';
+import { EXPIRY_WARNING_SECONDS, tokenHealth } from '../../src/qbo/auth/token-health.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';

@@ -9,7 +9,7 @@ import {
   readTokens,
   saveRefreshedTokens,
   setRefreshToken,
-} from '../../src/shared/token-store.js';
+} from '../../src/qbo/auth/token-store.js';
 
 const key = createHash('sha256').update('a-test-key-of-at-least-thirty-two-chars').digest();
 

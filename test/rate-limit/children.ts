@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { RateLimiterOptions } from '../../src/workers/rate-limiter.js';
+import type { RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
 import { compiled } from '../helpers/compiled.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/limiter-child.ts', import.meta.url));

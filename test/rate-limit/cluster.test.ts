@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { RealmRateLimiter, type RateLimiterOptions } from '../../src/workers/rate-limiter.js';
-import { pacingIntervalMs } from '../../src/workers/rate-limit/pacing.js';
+import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { pacingIntervalMs } from '../../src/qbo/rate-limit/pacing.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, maxInSlidingWindow, now, type Interval } from './measure.js';

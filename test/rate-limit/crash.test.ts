@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RealmRateLimiter, type RateLimiterOptions } from '../../src/workers/rate-limiter.js';
-import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
+import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';

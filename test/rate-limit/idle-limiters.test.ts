@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RealmRateLimiter } from '../../src/workers/rate-limiter.js';
+import { RealmRateLimiter } from '../../src/qbo/rate-limit/rate-limiter.js';
 import { waitFor } from '../helpers/cli.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 

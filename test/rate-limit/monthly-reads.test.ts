@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { countRead, monthlyReadsKey, readsThisMonth } from '../../src/workers/rate-limit/monthly-reads.js';
+import { countRead, monthlyReadsKey, readsThisMonth } from '../../src/qbo/rate-limit/monthly-reads.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 /** The monthly read counter: one HINCRBY per request, the hash's expiry set once and renewed hourly. */

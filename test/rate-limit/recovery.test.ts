@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RealmRateLimiter } from '../../src/workers/rate-limiter.js';
-import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
+import { RealmRateLimiter } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
 import {
   isBottleneckRedis7PatchApplied,
   normaliseScriptErrorMessage,
-} from '../../src/workers/rate-limit/bottleneck-redis7.js';
+} from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { RedisServer } from './redis-server.js';
 import { compiled } from '../helpers/compiled.js';

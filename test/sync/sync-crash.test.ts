@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startEmulator } from '../../src/emulator/index.js';
-import { ENTITIES } from '../../src/shared/entities.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { ENTITIES } from '../../src/model/entities.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { ROOT, runCli, spawnScript, startCliInProcess, waitFor, type CliProcess } from '../helpers/cli.js';

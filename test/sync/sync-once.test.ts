@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { ENTITIES } from '../../src/shared/entities.js';
-import { startWorker, type RunningWorker } from '../../src/workers/worker-process.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../../src/config/config.js';
+import { ENTITIES } from '../../src/model/entities.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';

@@ -2,19 +2,19 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createRedis } from '../../src/shared/queue.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { createRedis } from '../../src/infra/queue.js';
 import {
   redisMetrics,
   SYNC_CHANGES,
   type CounterDef,
   type MetricsRecorder,
-} from '../../src/shared/cluster-metrics.js';
+} from '../../src/infra/cluster-metrics.js';
 import { processSyncCycle } from '../../src/sync/sync-cycle.js';
 import { SYNC_DEFAULTS, type SyncCycleJobData, type SyncCycleSummary } from '../../src/sync/sync-queue.js';
 import type { SyncQbo } from '../../src/sync/cycle-context.js';
-import { parseRecord } from '../../src/workers/qbo-record.js';
+import { parseRecord } from '../../src/qbo/qbo-record.js';
 import { sample } from '../dashboard/metrics-text.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { startEmulator } from '../../src/emulator/index.js';
-import { parseConfig } from '../../src/shared/config.js';
+import { startEmulator } from '@qbo-backfill/emulator';
+import { parseConfig } from '../../src/config/config.js';
 import { createSyncQueue } from '../../src/sync/sync-queue.js';
 import { startCycle } from '../../src/sync/sync-state.js';
-import { startWorker, type RunningWorker } from '../../src/workers/worker-process.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { runCli, waitFor } from '../helpers/cli.js';

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forecastBackfill, forecastText } from '../../src/producer/forecast.js';
-import { fairPriority, MAX_JOB_PRIORITY } from '../../src/producer/job-options.js';
-import { monthlyReadsText } from '../../src/producer/status.js';
-import { monthlyReadsKey } from '../../src/workers/rate-limit/monthly-reads.js';
-import { expectedWaitMs } from '../../src/workers/rate-limit/expected-wait.js';
-import { pacingIntervalMs } from '../../src/workers/rate-limit/pacing.js';
+import { forecastBackfill, forecastText } from '../../src/backfill/plan/forecast.js';
+import { fairPriority, MAX_JOB_PRIORITY } from '../../src/backfill/plan/job-options.js';
+import { monthlyReadsText } from '../../src/backfill/runs/status.js';
+import { monthlyReadsKey } from '../../src/qbo/rate-limit/monthly-reads.js';
+import { expectedWaitMs } from '../../src/qbo/rate-limit/expected-wait.js';
+import { pacingIntervalMs } from '../../src/qbo/rate-limit/pacing.js';
 
 describe('fair priorities', () => {
   it("give a realm's k-th window priority 1 + k, capped at BullMQ's maximum", () => {

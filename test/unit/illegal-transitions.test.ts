@@ -1,8 +1,8 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { getEntity } from '../../src/shared/entities.js';
-import { windowJobId } from '../../src/shared/queue.js';
+import { getEntity } from '../../src/model/entities.js';
+import { windowJobId } from '../../src/infra/queue.js';
 import {
   cancelPendingWindows,
   commitPage,
@@ -31,10 +31,10 @@ import {
   stopWindow,
   type WindowAttempt,
   type WindowKey,
-} from '../../src/shared/state/index.js';
-import { parseRecord } from '../../src/workers/qbo-record.js';
-import { pageUpsert } from '../../src/workers/upsert-page.js';
-import { planDays } from '../../src/producer/dates.js';
+} from '../../src/backfill/state/index.js';
+import { parseRecord } from '../../src/qbo/qbo-record.js';
+import { pageUpsert } from '../../src/raw/upsert-page.js';
+import { planDays } from '../../src/backfill/plan/dates.js';
 import { createTestDatabase, runRows, type TestDatabase } from '../helpers/db.js';
 
 const invoices = getEntity('invoices');

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasOutcome, windowOutcome } from '../../src/workers/outcome.js';
-import { networkFailure } from '../../src/workers/network-failure.js';
+import { hasOutcome, windowOutcome } from '../../src/model/outcome.js';
+import { networkFailure } from '../../src/qbo/network-failure.js';
 import {
   QboAuthorizationError,
   QboClientError,
@@ -10,17 +10,17 @@ import {
   QboServerError,
   QboThrottledError,
   QboUnauthorizedError,
-} from '../../src/workers/qbo/qbo-errors.js';
+} from '../../src/qbo/qbo-errors.js';
 import {
   InvalidClientError,
   InvalidGrantError,
   MissingRefreshTokenError,
   TokenRefreshError,
   UndecryptableTokenError,
-} from '../../src/workers/token-errors.js';
-import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
-import { TokenDecryptError } from '../../src/shared/token-crypto.js';
-import { JobReleasedError } from '../../src/workers/job-release.js';
+} from '../../src/qbo/auth/token-errors.js';
+import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
+import { TokenDecryptError } from '../../src/qbo/auth/token-crypto.js';
+import { JobReleasedError } from '../../src/backfill/window/job-release.js';
 
 describe('what the window does after an error', () => {
   const cases: [string, unknown, string][] = [

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../src/workers/qbo/backoff.js';
-import { pageStartPosition } from '../../src/workers/window-query.js';
-import { parseFrom, parseTo, planDays } from '../../src/producer/dates.js';
-import { UsageError } from '../../src/shared/usage-error.js';
+import { backoffDelay } from '../../src/qbo/backoff.js';
+import { pageStartPosition } from '../../src/qbo/query.js';
+import { parseFrom, parseTo, planDays } from '../../src/backfill/plan/dates.js';
+import { UsageError } from '../../src/model/usage-error.js';
 
 describe('backoffDelay', () => {
   const options = { baseMs: 1_000, capMs: 30_000 };

@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ManualClock, startEmulator } from '../../src/emulator/index.js';
-import { QboClient, type QboClientOptions } from '../../src/workers/qbo/qbo-client.js';
-import { QboConfigurationError, QboNetworkError } from '../../src/workers/qbo/qbo-errors.js';
+import { ManualClock, startEmulator } from '@qbo-backfill/emulator';
+import { QboClient, type QboClientOptions } from '../../src/qbo/qbo-client.js';
+import { QboConfigurationError, QboNetworkError } from '../../src/qbo/qbo-errors.js';
 import { emulatorStats } from '../helpers/backfill.js';
 import { waitFor } from '../helpers/cli.js';
 

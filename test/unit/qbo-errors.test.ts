@@ -8,7 +8,7 @@ import {
   QboServerError,
   QboThrottledError,
   QboUnauthorizedError,
-} from '../../src/workers/qbo/qbo-errors.js';
+} from '../../src/qbo/qbo-errors.js';
 
 const REALM = '9341453000000001';
 const jsonFault = (status: number, code: string, message: string, detail: string, type = 'ValidationFault') =>

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageText, parseQboBody } from '../../src/workers/qbo-json.js';
-import { pageRecords, parseRecord } from '../../src/workers/qbo-record.js';
-import { readPageRecords, readQueryResponse } from '../../src/workers/qbo-response.js';
-import { pagePayloads } from '../../src/workers/upsert-page.js';
+import { pageText, parseQboBody } from '../../src/qbo/qbo-json.js';
+import { pageRecords, parseRecord } from '../../src/qbo/qbo-record.js';
+import { readPageRecords, readQueryResponse } from '../../src/qbo/qbo-response.js';
+import { pagePayloads } from '../../src/raw/upsert-page.js';
 
 /** What the window loop read from a body before the scan: JSON.parse, then parseRecord. */
 function parsed(body: string, qboName = 'Invoice') {

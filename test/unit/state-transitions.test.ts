@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { windowJobId } from '../../src/shared/queue.js';
+import { windowJobId } from '../../src/infra/queue.js';
 import {
   cancelPendingWindows,
   commitPage,
@@ -29,8 +29,8 @@ import {
   stopWindow,
   type WindowAttempt,
   type WindowKey,
-} from '../../src/shared/state/index.js';
-import { CommandFailedError } from '../../src/shared/usage-error.js';
+} from '../../src/backfill/state/index.js';
+import { CommandFailedError } from '../../src/model/usage-error.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /** Every transition of runs and windows, against a real database. */

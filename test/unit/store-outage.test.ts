@@ -2,11 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { ManualClock } from '../../src/shared/clock.js';
-import { StoreHealth, unreachableStore } from '../../src/shared/store-outage.js';
-import { QboNetworkError } from '../../src/workers/qbo/qbo-errors.js';
-import { RateLimiterError } from '../../src/workers/rate-limit/rate-limiter-error.js';
-import { TokenRefreshError } from '../../src/workers/token-errors.js';
+import { ManualClock } from '@qbo-backfill/clock';
+import { StoreHealth, unreachableStore } from '../../src/infra/store-outage.js';
+import { QboNetworkError } from '../../src/qbo/qbo-errors.js';
+import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
+import { TokenRefreshError } from '../../src/qbo/auth/token-errors.js';
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 /** Lets every promise chain already under way run (probes here answer at once or never). */

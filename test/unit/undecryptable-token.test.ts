@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
-import { setRefreshToken } from '../../src/shared/token-store.js';
-import { AccessTokenProvider } from '../../src/workers/access-tokens.js';
-import { windowOutcome } from '../../src/workers/outcome.js';
-import { UndecryptableTokenError } from '../../src/workers/token-errors.js';
+import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
+import { AccessTokenProvider } from '../../src/qbo/auth/access-tokens.js';
+import { windowOutcome } from '../../src/model/outcome.js';
+import { UndecryptableTokenError } from '../../src/qbo/auth/token-errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const keyOf = (s: string) => createHash('sha256').update(s).digest();

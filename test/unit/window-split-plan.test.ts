@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PART_PAGES, planSplit } from '../../src/workers/window-split-plan.js';
+import { PART_PAGES, planSplit } from '../../src/backfill/window/window-split-plan.js';
 
 const day = (d: string) => new Date(`${d}T00:00:00Z`);
 

@@ -1,6 +1,6 @@
-import { requireValue, type Config } from '../../shared/config.js';
-import { createDb, type Db } from '../../shared/db.js';
-import { CommandFailedError } from '../../shared/usage-error.js';
+import { requireValue, type Config } from '../../config/config.js';
+import { createDb, type Db } from '../../infra/db.js';
+import { CommandFailedError } from '../../model/usage-error.js';
 
 /** `TOKEN_ENCRYPTION_KEY`, which every auth command that stores or reads a token needs. */
 export function requireKey(config: Config): Buffer {

@@ -1,12 +1,12 @@
 import type { CommandIo } from '../command.js';
 import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
-import { findDisconnection, realmLabel, recordDisconnection } from '../../shared/connections.js';
-import { utcInstant } from '../../shared/time-format.js';
-import { TokenDecryptError } from '../../shared/token-crypto.js';
-import { lockTokens } from '../../shared/token-store.js';
-import { CommandFailedError, UsageError } from '../../shared/usage-error.js';
-import { oauthApp } from '../../oauth/oauth-app.js';
-import { revokeToken, RevokeError } from '../../oauth/revoke-token.js';
+import { findDisconnection, realmLabel, recordDisconnection } from '../../qbo/auth/connections.js';
+import { utcInstant } from '../../infra/time-format.js';
+import { TokenDecryptError } from '../../qbo/auth/token-crypto.js';
+import { lockTokens } from '../../qbo/auth/token-store.js';
+import { CommandFailedError, UsageError } from '../../model/usage-error.js';
+import { oauthApp } from '../../qbo/oauth/oauth-app.js';
+import { revokeToken, RevokeError } from '../../qbo/oauth/revoke-token.js';
 import { requireKey, withDb } from './auth-common.js';
 
 export const DISCONNECT_USAGE = 'qbo-backfill auth disconnect --realm ID';

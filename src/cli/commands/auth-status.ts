@@ -1,11 +1,11 @@
 import type { CommandIo } from '../command.js';
 import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
-import { listDisconnections, realmLabel } from '../../shared/connections.js';
-import { textTable } from '../../shared/text-table.js';
-import { shortDuration, utcInstant } from '../../shared/time-format.js';
-import { getTokenStatus, type TokenStatus } from '../../shared/token-store.js';
-import { tokenHealth, type TokenHealth } from '../../shared/token-health.js';
-import { quoteInput, UsageError } from '../../shared/usage-error.js';
+import { listDisconnections, realmLabel } from '../../qbo/auth/connections.js';
+import { textTable } from '../../infra/text-table.js';
+import { shortDuration, utcInstant } from '../../infra/time-format.js';
+import { getTokenStatus, type TokenStatus } from '../../qbo/auth/token-store.js';
+import { tokenHealth, type TokenHealth } from '../../qbo/auth/token-health.js';
+import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { withDb } from './auth-common.js';
 
 export const STATUS_USAGE = 'qbo-backfill auth status [--realm ID] [--json]';

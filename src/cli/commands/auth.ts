@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, CommandIo } from '../command.js';
 import { checkRealmFlag, EXIT, parseFlags } from '../command.js';
-import type { Config } from '../../shared/config.js';
-import { forgetDisconnection } from '../../shared/connections.js';
-import { setRefreshToken } from '../../shared/token-store.js';
-import { cutInput, UsageError } from '../../shared/usage-error.js';
+import type { Config } from '../../config/config.js';
+import { forgetDisconnection } from '../../qbo/auth/connections.js';
+import { setRefreshToken } from '../../qbo/auth/token-store.js';
+import { cutInput, UsageError } from '../../model/usage-error.js';
 import { requireKey, withDb } from './auth-common.js';
 import { CONNECT_USAGE, runConnect } from './auth-connect.js';
 import { DISCONNECT_USAGE, runDisconnect } from './auth-disconnect.js';

@@ -7,7 +7,7 @@ export const demoCommand: Command = {
   usage: 'qbo-backfill demo [--keep]',
   async run(argv, io) {
     // Loaded on use: the demo brings the emulator, the dashboard and a worker.
-    const { runDemo } = await import('../../demo/run-demo.js');
+    const { runDemo } = await import('../demo/run-demo.js');
     const { values } = parseFlags(argv, { keep: { type: 'boolean' } }, this.usage);
     // The demo prints its own summary; only warnings and errors go to the log unless asked.
     const config = io.config({ defaultLogLevel: 'warn' });

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { EXIT, intFlag, parseFlags } from '../command.js';
 import { untilSignal } from '../signals.js';
-import { parseLogConfig } from '../../shared/config.js';
-import { quoteInput, UsageError } from '../../shared/usage-error.js';
-import type { EmulatorConfig, ProfileName } from '../../emulator/index.js';
+import { parseLogConfig } from '../../config/config.js';
+import { quoteInput, UsageError } from '../../model/usage-error.js';
+import type { EmulatorConfig, ProfileName } from '@qbo-backfill/emulator';
 
 const USAGE =
   'qbo-backfill emulator [--port 8089] [--host 127.0.0.1] [--seed N] [--profile sandbox|large] [--realm ID ...] ' +
@@ -47,7 +47,7 @@ export const emulatorCommand: Command = {
   async run(argv, io) {
     // Loaded on use: the emulator and its data generators stay out of every other command's process.
     const { EMULATOR_DEFAULTS, EmulatorConfigError, PROFILE_NAMES, startEmulator, validateConfigPatch } =
-      await import('../../emulator/index.js');
+      await import('@qbo-backfill/emulator');
     const { values, positionals } = parseFlags(
       argv,
       {

@@ -1,8 +1,8 @@
-import type { Config } from '../../shared/config.js';
-import { findEntity } from '../../shared/entities.js';
-import { bothZones, utcInstant } from '../../shared/time-format.js';
-import { quoteInput, UsageError } from '../../shared/usage-error.js';
-import { checkRange, parseFrom, parseStartAt, parseTo } from '../../producer/dates.js';
+import type { Config } from '../../config/config.js';
+import { findEntity } from '../../model/entities.js';
+import { bothZones, utcInstant } from '../../infra/time-format.js';
+import { quoteInput, UsageError } from '../../model/usage-error.js';
+import { checkRange, parseFrom, parseStartAt, parseTo } from '../../backfill/plan/dates.js';
 import {
   enqueueBackfill,
   parseEntities,
@@ -10,10 +10,10 @@ import {
   WINDOWS_PLANS,
   type EnqueuePlan,
   type EnqueueResult,
-} from '../../producer/enqueue.js';
-import type { WindowsPlan } from '../../shared/db-types.js';
-import { forecastBackfill, forecastText } from '../../producer/forecast.js';
-import { windowJobOptions } from '../../producer/job-options.js';
+} from '../../backfill/plan/enqueue.js';
+import type { WindowsPlan } from '../../model/db-types.js';
+import { forecastBackfill, forecastText } from '../../backfill/plan/forecast.js';
+import { windowJobOptions } from '../../backfill/plan/job-options.js';
 import { followFromCli } from '../follow.js';
 import { EXIT, intFlag, parseFlags, realmsFlag, type Command, type CommandIo } from '../command.js';
 import { withProducer } from '../producer-context.js';

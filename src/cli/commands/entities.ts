@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import { ENTITIES } from '../../shared/entities.js';
+import { ENTITIES } from '../../model/entities.js';
 import { EXIT, parseFlags, type Command } from '../command.js';
-import { quoteInput, UsageError } from '../../shared/usage-error.js';
+import { quoteInput, UsageError } from '../../model/usage-error.js';
 
 /** One entity as `entities --json` prints it (the contract's keys, in its order). */
 export interface EntityListing {

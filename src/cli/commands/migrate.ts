@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT, parseFlags } from '../command.js';
-import { migrateToLatest } from '../../shared/migrate.js';
+import { migrateToLatest } from '../../infra/migrate.js';
 
 export const migrateCommand: Command = {
   name: 'migrate',

@@ -1,23 +1,23 @@
-import { findEntity, entityNames } from '../../shared/entities.js';
-import { quoteInput, UsageError } from '../../shared/usage-error.js';
-import { cancelRun } from '../../producer/cancel.js';
-import { buildReport, reportCsv, reportJson, reportTable } from '../../producer/report.js';
+import { findEntity, entityNames } from '../../model/entities.js';
+import { quoteInput, UsageError } from '../../model/usage-error.js';
+import { cancelRun } from '../../backfill/runs/cancel.js';
+import { buildReport, reportCsv, reportJson, reportTable } from '../../backfill/runs/report.js';
 import {
   defaultGrouping,
   REPORT_GROUPINGS,
   reportSummary,
   type ReportGrouping,
-} from '../../producer/report-summary.js';
+} from '../../backfill/runs/report-summary.js';
 import { followFromCli, liveRunIds } from '../follow.js';
-import { windowJobOptions } from '../../producer/job-options.js';
-import { resumeRun, retryWindow } from '../../producer/resume.js';
-import { monthlyReadsText, runStatuses, statusText } from '../../producer/status.js';
+import { windowJobOptions } from '../../backfill/plan/job-options.js';
+import { resumeRun, retryWindow } from '../../backfill/runs/resume.js';
+import { monthlyReadsText, runStatuses, statusText } from '../../backfill/runs/status.js';
 import { readRealmSyncs } from '../../sync/sync-report.js';
 import { syncStatusJson, syncStatusText } from '../../sync/sync-status-text.js';
-import { readsThisMonth } from '../../workers/rate-limit/monthly-reads.js';
+import { readsThisMonth } from '../../qbo/rate-limit/monthly-reads.js';
 import { EXIT } from '../command.js';
 import { producerCommand, requireRun, runCommand } from '../producer-command.js';
-import { parseDay } from '../../producer/dates.js';
+import { parseDay } from '../../backfill/plan/dates.js';
 
 /** The per-day table, or the 80-column summary per entity or per entity and month. */
 function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: string, by: ReportGrouping) {

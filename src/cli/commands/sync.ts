@@ -1,9 +1,9 @@
 import { QueueEvents } from 'bullmq';
-import { getEntity } from '../../shared/entities.js';
-import { bothZones, periodText } from '../../shared/time-format.js';
-import { UsageError } from '../../shared/usage-error.js';
-import { textTable } from '../../shared/text-table.js';
-import { parseEntities } from '../../producer/enqueue.js';
+import { getEntity } from '../../model/entities.js';
+import { bothZones, periodText } from '../../infra/time-format.js';
+import { UsageError } from '../../model/usage-error.js';
+import { textTable } from '../../infra/text-table.js';
+import { parseEntities } from '../../backfill/plan/enqueue.js';
 import { syncStart } from '../../sync/sync-marks.js';
 import {
   createSyncQueue,

@@ -6,7 +6,7 @@ export const workerCommand: Command = {
   summary: 'run one worker process until SIGTERM/SIGINT, then drain and exit 0',
   usage: 'qbo-backfill worker [--concurrency N]',
   async run(argv, io) {
-    const { startWorker } = await import('../../workers/worker-process.js');
+    const { startWorker } = await import('../../worker/worker-process.js');
     const { values } = parseFlags(argv, { concurrency: { type: 'string' } }, this.usage);
     const concurrency = intFlag(values.concurrency, 'concurrency', 1, 100);
     const config = io.config();

@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from '../model/db-types.js';
+
+// int8 (bigint) and numeric come back as strings by default; our counters fit a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// A `date` is a calendar day, not an instant: keep `2026-01-01` as text instead of a local-midnight Date.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export type Db = Kysely<Database>;
+
+export interface DbOptions {
+  /** Pool size. Default 10. */
+  max?: number;
+  applicationName?: string;
+  /**
+   * Client-side bound of one query, in ms: a server that stopped answering (network cut, frozen
+   * host) otherwise leaves a query waiting forever on a connection that still looks open. Longer
+   * than the token lock's wait (see AccessTokenProvider). Default 180000.
+   */
+  queryTimeoutMs?: number;
+}
+
+export function createPool(url: string, options: DbOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'qbo-backfill',
+    connectionTimeoutMillis: 10_000,
+    query_timeout: options.queryTimeoutMs ?? 180_000,
+    // TCP keep-alive finds connections to a server that vanished without closing them.
+    keepAlive: true,
+  });
+  // An idle client whose connection dies (server restart, pg_terminate_backend, a dropped
+  // database) makes the pool emit 'error'; without a listener that crashes the process. The pool
+  // has already discarded the client, and the next query opens a new connection or fails itself.
+  pool.on('error', () => undefined);
+  // A client checked out of the pool (a transaction waiting on the token endpoint, between two
+  // statements) has no pool listener: its connection dying would emit an unhandled 'error' too.
+  // The client turns unqueryable, its next query fails with a connection error (a store outage
+  // the caller handles), and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    prepareMarked(client);
+  });
+  return pool;
+}
+
+/**
+ * Marks a statement (its text must start with this) to run as a named prepared statement: parsed
+ * once per connection, and planned once its generic plan is found as cheap as a custom one.
+ * For the page upsert, whose text is the same for every page of an entity: an unnamed statement
+ * is parsed and planned for every page, and its custom plan embeds each parameter as a constant,
+ * which the planner copies (two copies of the 1.3 MB body per page, a tenth of a backend's
+ * time in memmove and page faults); and for the other statements every window job runs (its
+ * load, start and the run's end), which are parsed and planned once instead of once a job. Only
+ * for statements of a few fixed texts: each distinct text stays prepared on every connection
+ * until it closes. (A pooler in transaction mode in front of PostgreSQL must keep prepared
+ * statements per client connection, as PgBouncer does from 1.21 with max_prepared_statements.)
+ */
+export const PREPARED = '/* prepared */ ';
+
+/** Distinct texts marked PREPARED, by name (the same in every connection of this process). */
+const preparedNames = new Map<string, string>();
+
+/** Runs the client's queries whose text starts with PREPARED (as Kysely sends them) by name. */
+function prepareMarked(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !text.startsWith(PREPARED) || !Array.isArray(values))
+      return query(...args);
+    let name = preparedNames.get(text);
+    if (name === undefined) {
+      name = `qbo_${preparedNames.size + 1}`;
+      preparedNames.set(text, name);
+    }
+    return query({ name, text, values });
+  };
+}
+
+export function createDb(url: string, options: DbOptions = {}): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+}

@@ -1,0 +1,349 @@
+/**
+ * The per-realm QBO request budget, shared by every worker process of the cluster.
+ *
+ * QBO limits each realm (company) to 500 requests per sliding minute and 10 requests in flight;
+ * over that it answers 429. Every worker process calls the API for the same realms, so the budget
+ * lives in Redis: one Bottleneck limiter per realm in clustering mode, all processes using the same
+ * limiter id, which Bottleneck turns into shared Redis keys (running count, next allowed start,
+ * registered clients) updated atomically by Lua scripts.
+ *
+ * - Pacing, not bursting: Bottleneck's `minTime` is kept cluster-wide (the next allowed start time
+ *   lives in Redis), so starts are spaced evenly and no sliding window can exceed the budget. A
+ *   fixed-window reservoir would allow twice the budget across a window boundary.
+ * - `maxConcurrent` bounds requests in flight across the cluster.
+ * - A crashed process's slots come back through the job `expiration` (Bottleneck frees expired
+ *   jobs of any client in its Lua tick); `clientTimeout` then forgets the dead client, and a short
+ *   heartbeat runs that tick often, so the freed capacity is announced promptly.
+ * - Many realms: every limiter of a process shares one Redis client and one subscriber. Limiters
+ *   are created on a realm's first request and dropped once it has been idle for `idleMs`, and only
+ *   a live limiter heartbeats, so heartbeats scale with the realms a process is working on (at most
+ *   its job slots), not with every realm the deployment knows.
+ * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see
+ *   ./rate-limit/bottleneck-redis7.ts, applied when this module is imported.
+ */
+import { randomBytes } from 'node:crypto';
+import Bottleneck from 'bottleneck';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { applyBottleneckRedis7Patch } from './bottleneck-redis7.js';
+import { closeConnection } from './close-connection.js';
+import { expectedWaitMs } from './expected-wait.js';
+import { countRead } from './monthly-reads.js';
+import { pacingIntervalMs } from './pacing.js';
+import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './limiter-options.js';
+import { RateLimiterError, type RateLimiterErrorCode } from './rate-limiter-error.js';
+
+export { RATE_LIMITER_DEFAULTS, type RateLimiterOptions };
+
+applyBottleneckRedis7Patch();
+
+const REALM_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+/** The same warning (per realm and kind) is logged at most this often during an outage. */
+const WARN_EVERY_MS = 10_000;
+
+/** A schedule() call whose function has not started yet. */
+interface PendingCall {
+  abandoned: boolean;
+  reject(error: RateLimiterError): void;
+}
+
+/**
+ * Per-realm request budget shared by every process using the same Redis and prefix.
+ *
+ * Redis outages: a call that cannot reach Redis to queue rejects with a `RateLimiterError`
+ * (`UNAVAILABLE`) after the client's bounded retries (about 5 s); calls already queued keep
+ * waiting and resume on their own when Redis comes back (the lost state is re-created), unless the
+ * outage lasts longer than `unavailableTimeoutMs`, when they reject with `UNAVAILABLE`. A call
+ * whose function already started always settles with the function's outcome.
+ *
+ * After a Redis restart or flush the realm's state starts over: requests in flight at that moment
+ * are forgotten, so for the length of one request the cluster may exceed `maxConcurrent`.
+ */
+export class RealmRateLimiter {
+  private readonly prefix: string;
+  private readonly redisUrl: string;
+  private readonly maxConcurrent: number;
+  private readonly minTimeMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly expirationMs: number;
+  private readonly clientTimeoutMs: number;
+  private readonly unavailableTimeoutMs: number;
+  private readonly idleMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly lastUsedAt = new Map<string, number>();
+  /** The realm's next free start (epoch ms) as this process last read it: a lower bound. */
+  private readonly bookedUntil = new Map<string, number>();
+  private idleSweep: NodeJS.Timeout | undefined;
+
+  private connection: Bottleneck.IORedisConnection | undefined;
+  private client: Redis | undefined;
+  private readonly limiters = new Map<string, Bottleneck>();
+  private readonly pending = new Set<PendingCall>();
+  private outageTimer: NodeJS.Timeout | undefined;
+  private readonly lastWarnAt = new Map<string, number>();
+  private jobCounter = 0;
+  private readonly instanceTag = randomBytes(4).toString('hex');
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RateLimiterOptions) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(options.prefix)) {
+      throw new RangeError(
+        'rate limiter option prefix must be 1 to 64 letters, digits, dots, dashes or underscores',
+      );
+    }
+    this.prefix = options.prefix;
+    this.redisUrl = options.redisUrl;
+    const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
+    this.maxConcurrent = positiveInt('maxConcurrent', options.maxConcurrent);
+    const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
+    const allowance = options.startLagAllowanceMs ?? RATE_LIMITER_DEFAULTS.startLagAllowanceMs;
+    if (!Number.isInteger(allowance) || allowance < 0) {
+      throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
+    }
+    this.minTimeMs = pacingIntervalMs(windowMs, requestsPerMinute, allowance);
+    /** An optional timing option, or its default; refused unless a positive integer. */
+    const timing = (
+      name: 'idleMs' | 'heartbeatIntervalMs' | 'expirationMs' | 'clientTimeoutMs' | 'unavailableTimeoutMs',
+    ) => positiveInt(name, options[name] ?? RATE_LIMITER_DEFAULTS[name]);
+    this.idleMs = timing('idleMs');
+    this.heartbeatIntervalMs = timing('heartbeatIntervalMs');
+    this.expirationMs = timing('expirationMs');
+    this.clientTimeoutMs = timing('clientTimeoutMs');
+    this.unavailableTimeoutMs = timing('unavailableTimeoutMs');
+    this.logger = options.logger;
+  }
+
+  /** The spacing enforced between two request starts of one realm, cluster-wide. */
+  get minTime(): number {
+    return this.minTimeMs;
+  }
+
+  /** The Bottleneck limiter id of a realm (its Redis keys are `<prefix>:b_<id>_*`). */
+  limiterId(realmId: string): string {
+    return `${this.prefix}.limiter.${realmId}`;
+  }
+
+  /** Realms with a live limiter in this process (each one heartbeats). */
+  get liveRealms(): number {
+    return this.limiters.size;
+  }
+
+  /**
+   * How long a request to the realm would wait for the cluster's budget if it asked now (one
+   * HMGET). A window whose realm is this far behind can give its worker slot to another realm.
+   *
+   * With `atLeastMs`: when an earlier answer in this process already shows the realm booked more
+   * than that far ahead, that lower bound is the answer, without asking Redis. Bookings only move
+   * the realm's next start later, so the bound holds (unless Redis lost the keys meanwhile, when it
+   * overstates the wait by at most the booking horizon it saw). With one busy realm, every slot
+   * otherwise asks Redis again for each job it takes and gives back.
+   */
+  async expectedWaitMs(realmId: string, atLeastMs?: number): Promise<number> {
+    if (this.closing || !REALM_ID.test(realmId)) return 0;
+    const known = (this.bookedUntil.get(realmId) ?? 0) - Date.now();
+    if (atLeastMs !== undefined && known > atLeastMs) return known;
+    this.sharedConnection();
+    const [nextRequest, running] = await (this.client as Redis).hmget(
+      `b_${this.limiterId(realmId)}_settings`,
+      'nextRequest',
+      'running',
+    );
+    if (nextRequest == null) this.bookedUntil.delete(realmId);
+    else this.bookedUntil.set(realmId, Number(nextRequest));
+    return expectedWaitMs(
+      {
+        nextRequest: nextRequest == null ? undefined : Number(nextRequest),
+        running: Number(running ?? 0),
+      },
+      { maxConcurrent: this.maxConcurrent, minTimeMs: this.minTimeMs },
+      Date.now(),
+    );
+  }
+
+  /** Runs fn when the realm's shared budget allows; resolves/rejects with fn's outcome. */
+  schedule<T>(realmId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closing) {
+      return Promise.reject(new RateLimiterError('CLOSED', 'the rate limiter is closed'));
+    }
+    if (!REALM_ID.test(realmId)) {
+      return Promise.reject(
+        new RangeError(`invalid realm id for the rate limiter: ${JSON.stringify(realmId)}`),
+      );
+    }
+    const limiter = this.limiterFor(realmId);
+    this.lastUsedAt.set(realmId, Date.now());
+
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const call: PendingCall = {
+        abandoned: false,
+        reject: (error) => {
+          if (settled) return;
+          settled = true;
+          call.abandoned = true;
+          this.pending.delete(call);
+          reject(error);
+        },
+      };
+      this.pending.add(call);
+
+      // The caller gets fn's outcome as soon as fn settles: Bottleneck would hold it back until the
+      // slot is freed in Redis, which can take seconds while Redis is unreachable.
+      const task = async (): Promise<void> => {
+        if (call.abandoned) return; // the caller was already told no; never start the request late
+        this.pending.delete(call);
+        // Counted for the monthly read quota; a lost count must not fail the request.
+        if (this.client) countRead(this.client, realmId).catch(() => undefined);
+        try {
+          const value = await fn();
+          if (!settled) {
+            settled = true;
+            resolve(value);
+          }
+        } catch (error) {
+          if (!settled) {
+            settled = true;
+            // fn's own rejection passes through unchanged, whatever it is.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            reject(error);
+          }
+        }
+      };
+
+      const id = `${realmId}-${this.instanceTag}-${++this.jobCounter}`;
+      limiter.schedule({ id, expiration: this.expirationMs }, task).then(
+        () => undefined,
+        (error: unknown) => {
+          if (settled) return;
+          const expired = error instanceof Bottleneck.BottleneckError && /timed out/.test(error.message);
+          const [code, message]: [RateLimiterErrorCode, string] = expired
+            ? ['EXPIRED', `request to realm ${realmId} held its slot over ${this.expirationMs} ms`]
+            : ['UNAVAILABLE', `rate limiter for realm ${realmId} could not reach Redis`];
+          call.reject(new RateLimiterError(code, message, { cause: error }));
+        },
+      );
+    });
+  }
+
+  /** Idempotent, bounded in time; stops heartbeats, disconnects. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    clearTimeout(this.outageTimer);
+    clearInterval(this.idleSweep);
+    for (const call of [...this.pending]) {
+      call.reject(
+        new RateLimiterError('CLOSED', 'the rate limiter was closed before the request could start'),
+      );
+    }
+    const limiters = [...this.limiters.values()];
+    this.limiters.clear();
+    if (this.connection) await closeConnection(this.connection, this.client);
+    // With a shared connection, a limiter's disconnect only stops its heartbeat and unsubscribes.
+    await Promise.allSettled(limiters.map((limiter) => limiter.disconnect(false)));
+  }
+
+  private limiterFor(realmId: string): Bottleneck {
+    const existing = this.limiters.get(realmId);
+    if (existing) return existing;
+    const limiter = new Bottleneck({
+      id: this.limiterId(realmId),
+      datastore: 'ioredis',
+      connection: this.sharedConnection(),
+      clearDatastore: false,
+      maxConcurrent: this.maxConcurrent,
+      minTime: this.minTimeMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      clientTimeout: this.clientTimeoutMs,
+      // Keys of a realm nobody uses any more disappear after an idle hour. It must exceed the
+      // longest job, since only new reservations refresh it.
+      timeout: Math.max(3_600_000, 2 * this.expirationMs),
+    });
+    limiter.on('error', (error: unknown) =>
+      this.warn(`limiter:${realmId}`, 'rate limiter Redis error', error, realmId),
+    );
+    this.limiters.set(realmId, limiter);
+    this.idleSweep ??= setInterval(() => this.dropIdleLimiters(), Math.ceil(this.idleMs / 2));
+    this.idleSweep.unref();
+    return limiter;
+  }
+
+  /** Drops the limiters of realms without a request for `idleMs` and nothing queued or running. */
+  private dropIdleLimiters(): void {
+    const now = Date.now();
+    for (const [realmId, limiter] of this.limiters) {
+      if (now - (this.lastUsedAt.get(realmId) ?? 0) < this.idleMs) continue;
+      const c = limiter.counts();
+      if (c.RECEIVED + c.QUEUED + c.RUNNING + c.EXECUTING > 0) continue;
+      this.limiters.delete(realmId);
+      this.lastUsedAt.delete(realmId);
+      this.bookedUntil.delete(realmId);
+      // With the shared connection this stops the heartbeat and unsubscribes; the keys stay.
+      // (Bottleneck returns no promise on that path, hence the wrapping.)
+      Promise.resolve()
+        .then(() => limiter.disconnect(false))
+        .catch(() => undefined);
+    }
+    if (this.limiters.size === 0) {
+      clearInterval(this.idleSweep);
+      this.idleSweep = undefined;
+    }
+  }
+
+  /** One Redis client and one subscriber for every realm's limiter. */
+  private sharedConnection(): Bottleneck.IORedisConnection {
+    if (this.connection) return this.connection;
+    const clientOptions: RedisOptions = {
+      // Bottleneck names its keys `b_<id>_*`; the prefix makes them `<prefix>:b_<id>_*` so the
+      // deployment's keys all start with its prefix (pub/sub channels are not prefixed, which is
+      // why the prefix is also part of the limiter id).
+      keyPrefix: `${this.prefix}:`,
+      // Bounded: a command issued while Redis is down fails after ~5 s instead of hanging.
+      maxRetriesPerRequest: 10,
+      retryStrategy: (times: number) => Math.min(100 * times, 1_000),
+      // A Redis that accepts connections but never answers must not hang callers either.
+      commandTimeout: 15_000,
+      connectionName: `${this.prefix}-rate-limiter`,
+    };
+    const client = new Redis(this.redisUrl, clientOptions);
+    this.client = client;
+    client.on('ready', () => this.onRedisUp());
+    client.on('close', () => this.onRedisDown());
+    client.on('end', () => this.onRedisDown());
+    const connection = new Bottleneck.IORedisConnection({ client, Redis });
+    // Bottleneck listens to both sockets' 'error' events and re-emits them here.
+    connection.on('error', (error: unknown) => this.warn('redis', 'rate limiter cannot reach Redis', error));
+    this.connection = connection;
+    return connection;
+  }
+
+  private onRedisDown(): void {
+    if (this.closing || this.outageTimer) return;
+    this.outageTimer = setTimeout(() => {
+      this.outageTimer = undefined;
+      if (this.client?.status === 'ready') return;
+      for (const call of [...this.pending]) {
+        call.reject(
+          new RateLimiterError('UNAVAILABLE', `Redis unreachable for over ${this.unavailableTimeoutMs} ms`),
+        );
+      }
+    }, this.unavailableTimeoutMs);
+    this.outageTimer.unref();
+  }
+
+  private onRedisUp(): void {
+    clearTimeout(this.outageTimer);
+    this.outageTimer = undefined;
+  }
+
+  private warn(key: string, message: string, error: unknown, realmId?: string): void {
+    if (this.closing || !this.logger) return;
+    const now = Date.now();
+    if (now - (this.lastWarnAt.get(key) ?? 0) < WARN_EVERY_MS) return;
+    this.lastWarnAt.set(key, now);
+    this.logger.warn({ err: error, realmId }, message);
+  }
+}

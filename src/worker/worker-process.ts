@@ -1,0 +1,290 @@
+import { Job, Worker } from 'bullmq';
+import { sql } from 'kysely';
+import type { Config } from '../config/config.js';
+import { requireValue } from '../config/config.js';
+import { QBO_ENVIRONMENTS } from '../config/qbo-environments.js';
+import { withTimeout } from '../infra/with-timeout.js';
+import { StoreHealth } from '../infra/store-outage.js';
+import { createDb, type Db } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import { redisMetrics } from '../infra/cluster-metrics.js';
+import { addPendingJobs } from '../backfill/plan/enqueue.js';
+import { windowJobOptions } from '../backfill/plan/job-options.js';
+import { getRun } from '../backfill/state/index.js';
+import { createQueue, createRedis, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
+import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
+import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
+import { RealmRateLimiter, type RateLimiterOptions } from '../qbo/rate-limit/rate-limiter.js';
+import { processWindow } from '../backfill/window/window-job.js';
+import type { WindowOutcome, WindowProcessorOptions } from '../backfill/window/types.js';
+import { SYNC_QUEUE_NAME, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
+import { processSyncCycle, type SyncCycleOptions } from '../sync/sync-cycle.js';
+
+/** How long shutdown waits for each step after the jobs (closing the limiter, the pool...). */
+const STEP_TIMEOUT_MS = 5_000;
+
+export interface WorkerProcessOptions {
+  config: Config;
+  logger: Logger;
+  /** Window jobs run at once in this process. Default 4; the realm's shared budget bounds QBO load anyway. */
+  concurrency?: number;
+  /** How long shutdown waits for jobs to release before it forces them. Default 30 000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Overrides for the QBO client (backoff settings; tests shrink them). */
+  client?: Partial<
+    Pick<
+      QboClientOptions,
+      'serverBackoff' | 'throttleBackoff' | 'maxAttempts' | 'timeoutMs' | 'throttleGiveUpMs'
+    >
+  >;
+  /** Overrides for the shared limiter (tests shrink the window). */
+  limiter?: Partial<
+    Pick<
+      RateLimiterOptions,
+      | 'windowMs'
+      | 'heartbeatIntervalMs'
+      | 'clientTimeoutMs'
+      | 'expirationMs'
+      | 'idleMs'
+      | 'startLagAllowanceMs'
+    >
+  >;
+  window?: Partial<
+    Pick<WindowProcessorOptions, 'breakerThreshold' | 'maxRereadPasses' | 'releaseAfterWaitMs'>
+  >;
+  /** Overrides for sync cycles (tests shrink the mark's margin). */
+  sync?: Partial<Pick<SyncCycleOptions, 'markMarginMs' | 'busyRetryMs'>>;
+  /**
+   * Sync cycles run at once in this process (each holds one realm, and reads it through the same
+   * shared budget as the window jobs). Default 2.
+   */
+  syncConcurrency?: number;
+  /**
+   * BullMQ's job lock, and how often lapsed locks are looked for: a crashed worker's job is picked
+   * up again after about twice this. Default 30 000 ms.
+   */
+  lockDurationMs?: number;
+}
+
+export interface RunningWorker {
+  /** Stops taking jobs, releases the current ones after their page, closes everything. Safe to call twice. */
+  close(): Promise<void>;
+  /** Resolves once the worker has closed. */
+  readonly closed: Promise<void>;
+  readonly db: Db;
+}
+
+/** One worker process: a BullMQ worker that runs window jobs against QBO through the shared budget. */
+export function startWorker(options: WorkerProcessOptions): RunningWorker {
+  const { config, logger } = options;
+  const clientId = requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id");
+  const clientSecret = requireValue(
+    config.qbo.clientSecret,
+    'QBO_CLIENT_SECRET',
+    "expected the app's OAuth client secret",
+  );
+  const encryptionKey = requireValue(
+    config.tokenEncryptionKey,
+    'TOKEN_ENCRYPTION_KEY',
+    'expected a key of at least 32 characters to encrypt stored tokens',
+  );
+
+  const concurrency = options.concurrency ?? 4;
+  const db = createDb(config.databaseUrl, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
+  const shutdown = new AbortController();
+  const limiter = new RealmRateLimiter({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    requestsPerMinute: config.requestsPerMinute,
+    maxConcurrent: config.maxConcurrent,
+    logger,
+    ...options.limiter,
+  });
+  // Counters go to the cluster's Redis, so the dashboard can export sums over every worker.
+  const metricsRedis = createRedis(config.redisUrl);
+  metricsRedis.on('error', () => undefined);
+  let metricsFailing = false;
+  const metrics = redisMetrics(metricsRedis, {
+    prefix: config.queuePrefix,
+    onFlushError: (err) => {
+      if (metricsFailing) return;
+      metricsFailing = true;
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'metrics: cannot reach Redis; keeping counts until it is back',
+      );
+      setTimeout(() => (metricsFailing = false), 60_000).unref();
+    },
+  });
+  const tokens = new AccessTokenProvider({
+    db,
+    metrics,
+    tokenUrl: config.qbo.tokenUrl,
+    clientId,
+    clientSecret,
+    encryptionKey,
+    initialRefreshToken: config.qbo.refreshToken,
+    // At Intuit a refresh token belongs to one company; the emulator's opens each of its realms.
+    ...(!QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm &&
+    config.qbo.realmId !== undefined
+      ? { initialRefreshTokenRealmId: config.qbo.realmId }
+      : {}),
+    logger,
+  });
+  const qbo = new QboClient({
+    baseUrl: config.qbo.baseUrl,
+    scheduler: limiter,
+    tokens,
+    logger,
+    signal: shutdown.signal,
+    maxAttempts: config.qbo.requestAttempts,
+    metrics,
+    ...options.client,
+  });
+  const connection = createRedis(config.redisUrl, { forWorker: true });
+  // For the windows a retried failed job requeues when it reopens its halted run, and to promote
+  // the jobs that waited for a store once it is back.
+  const queue = createQueue(metricsRedis, config.queuePrefix);
+  queue.on('error', () => undefined);
+  const health = new StoreHealth(logger, undefined, {
+    probes: { postgres: () => sql`select 1`.execute(db) },
+    onBack: (store, jobIds) => void promoteParked(queue, jobIds, store, logger),
+    urls: { postgres: config.databaseUrl, redis: config.redisUrl },
+  });
+  const addJobs = async (runId: string) => {
+    const run = await getRun(db, runId);
+    if (run) await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs));
+  };
+  // ioredis reconnects by itself, forever, with its capped backoff; 'ready' says Redis is back.
+  connection.on('ready', () => health.up('redis'));
+  // Commands wait in ioredis's queue while Redis is away, so no job may fail to tell of it: the
+  // connection closing is the outage's first sign (one line, however many reconnects fail).
+  connection.on('close', () => {
+    if (!closing) health.down('redis', new Error('the connection to Redis closed'));
+  });
+  const worker = new Worker<WindowJobData, WindowOutcome>(
+    QUEUE_NAME,
+    (job, token) =>
+      processWindow(job, token, {
+        db,
+        qbo,
+        logger,
+        metrics,
+        addPendingJobs: addJobs,
+        signal: shutdown.signal,
+        budget: limiter,
+        health,
+        ...options.window,
+      }),
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // A job whose lock lapsed (its worker died, or lost Redis meanwhile) is looked for as often
+      // as a lock lasts: BullMQ's own 30 s would leave a short lock waiting that long.
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      // A window whose worker died is picked up again (and resumes after its committed pages).
+      maxStalledCount: 3,
+    },
+  );
+  // Sync cycles: a queue of their own, so a long backfill never keeps a realm's cycle waiting.
+  const syncConnection = createRedis(config.redisUrl, { forWorker: true });
+  const syncWorker = new Worker<SyncCycleJobData, SyncCycleSummary>(
+    SYNC_QUEUE_NAME,
+    (job, token) => processSyncCycle(job, token, { db, qbo, logger, metrics, ...options.sync }),
+    {
+      connection: syncConnection,
+      prefix: config.queuePrefix,
+      concurrency: options.syncConcurrency ?? 2,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      maxStalledCount: 3,
+    },
+  );
+  syncWorker.on('error', (err) => logger.error({ err: err.message }, 'sync worker error'));
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', (err) => {
+    // Every reconnect attempt of an outage reports an error: the health logs the outage once.
+    const store = health.storeOf(err) ?? (connection.status === 'ready' ? undefined : 'redis');
+    if (store) health.down(store, err);
+    else logger.error({ err: err.message }, 'worker error');
+  });
+  logger.info({ concurrency, queue: QUEUE_NAME, prefix: config.queuePrefix }, 'worker started');
+
+  /** Waits for one shutdown step, at most STEP_TIMEOUT_MS; a step that does not end is logged and left. */
+  const bounded = (step: Promise<unknown>, what: string) =>
+    withTimeout(step, STEP_TIMEOUT_MS, what).then(
+      () => undefined,
+      (err: unknown) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'shutdown step abandoned'),
+    );
+  let closing: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('worker shutting down: releasing current jobs after their page');
+      shutdown.abort(new Error('worker shutting down'));
+      const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
+      const graceful = await withTimeout(
+        Promise.all([worker.close(), syncWorker.close()]),
+        timeoutMs,
+        'worker close',
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (!graceful) {
+        logger.warn(
+          { timeoutMs },
+          'jobs did not release in time; forcing the worker closed (their locks will expire)',
+        );
+        await bounded(Promise.all([worker.close(true), syncWorker.close(true)]), 'worker force close');
+      }
+      health.close();
+      // Each step is bounded: a store that went away during shutdown must not keep the process
+      // alive (a pool ends only when its clients are back; a flush waits for Redis).
+      await Promise.all([
+        bounded(limiter.close(), 'rate limiter close'),
+        bounded(tokens.close(), 'token provider close'),
+      ]);
+      await bounded(metrics.close(), 'metrics flush');
+      await bounded(queue.close(), 'queue close');
+      metricsRedis.disconnect();
+      connection.disconnect();
+      syncConnection.disconnect();
+      await bounded(db.destroy(), 'database pool close');
+      logger.info('worker stopped');
+      resolveClosed();
+    })();
+    return closing;
+  };
+  return { close, closed, db };
+}
+
+/**
+ * Jobs that waited in the delayed set for a store run again now that it is back, instead of
+ * sitting out delays that grew during the outage. A job another process already took, or that
+ * is no longer delayed, is left as it is.
+ */
+async function promoteParked(
+  queue: ReturnType<typeof createQueue>,
+  jobIds: string[],
+  store: string,
+  logger: Logger,
+): Promise<void> {
+  let promoted = 0;
+  for (const id of jobIds) {
+    const job = await Job.fromId(queue, id).catch(() => undefined);
+    if (!job) continue;
+    if (
+      await job.promote().then(
+        () => true,
+        () => false,
+      )
+    )
+      promoted++;
+  }
+  logger.debug({ store, parked: jobIds.length, promoted }, 'jobs that waited for the store run again');
+}
