@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig, parseLogConfig } from '../../src/config/config.js';
-import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/config/qbo-environments.js';
+import {
+  ACCOUNTING_SCOPE,
+  AUTHORIZE_PATH,
+  EMULATOR_DEVELOPMENT_VALUES,
+  REVOKE_PATH,
+  TOKEN_PATH,
+} from '../../src/config/qbo-environments.js';
 import { EMULATOR_DEFAULTS } from '@qbo-backfill/emulator';
 
 function expectConfigError(env: Record<string, string>, message: string): void {
@@ -163,6 +169,24 @@ describe('configuration', () => {
     assert.equal(c.qbo.clientSecret, EMULATOR_DEFAULTS.clientSecret);
     assert.equal(c.qbo.refreshToken, EMULATOR_DEFAULTS.refreshToken);
     assert.equal(c.qbo.realmId, EMULATOR_DEFAULTS.realmIds[0]);
+    // The emulator is a package of its own that imports nothing of the product: it declares the
+    // same development values and Intuit's paths itself, and they must not drift apart.
+    assert.deepEqual(
+      {
+        url: EMULATOR_DEFAULTS.url,
+        realmIds: EMULATOR_DEFAULTS.realmIds,
+        clientId: EMULATOR_DEFAULTS.clientId,
+        clientSecret: EMULATOR_DEFAULTS.clientSecret,
+        refreshToken: EMULATOR_DEFAULTS.refreshToken,
+        encryptionKey: EMULATOR_DEFAULTS.encryptionKey,
+      },
+      { ...dev },
+    );
+    assert.deepEqual(
+      [EMULATOR_DEFAULTS.tokenPath, EMULATOR_DEFAULTS.authorizePath, EMULATOR_DEFAULTS.revokePath],
+      [TOKEN_PATH, AUTHORIZE_PATH, REVOKE_PATH],
+    );
+    assert.equal(EMULATOR_DEFAULTS.accountingScope, ACCOUNTING_SCOPE);
   });
 
   it('reads only the log settings for commands that need nothing else', () => {
