@@ -2,17 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '@qbo-backfill/emulator';
 import { ENTITIES } from '../../src/model/entities.js';
-import {
-  accessToken,
-  getJson,
-  http,
-  pageAll,
-  query,
-  queryJson,
-  rows,
-  start,
-  type Row,
-} from '../../packages/qbo-emulator/test/helpers.js';
+import { accessToken, getJson, http, pageAll } from '../helpers/emulator-http.js';
+import { query, queryJson, rows, start, type Row } from '../helpers/emulator-http.js';
 
 const FROM = '2025-06-01T00:00:00Z';
 const TO = '2025-09-01T00:00:00Z';

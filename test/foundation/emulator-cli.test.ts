@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, spawnCli, waitFor } from '../helpers/cli.js';
-import { getJson } from '../../packages/qbo-emulator/test/helpers.js';
+import { getJson } from '../helpers/emulator-http.js';
 
 describe('qbo-backfill emulator', () => {
   it('prints its URL, realms, client id and refresh token, serves, and exits 0 on SIGTERM', async () => {

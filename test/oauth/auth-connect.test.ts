@@ -10,7 +10,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { runCli, type InProcessCli } from '../helpers/cli.js';
 import { callBack, consent, startConnect } from '../helpers/oauth.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
-import { basicAuth } from '../../packages/qbo-emulator/test/helpers.js';
+import { basicAuth } from '../helpers/emulator-http.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

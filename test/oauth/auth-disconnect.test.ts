@@ -12,7 +12,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { connectThroughCli } from '../helpers/oauth.js';
-import { refresh } from '../../packages/qbo-emulator/test/helpers.js';
+import { refresh } from '../helpers/emulator-http.js';
 
 const ENQUEUE = ['enqueue', '--entities', 'invoices', '--from', '2026-02-01', '--to', '2026-02-03', '--json'];
 
