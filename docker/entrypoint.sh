@@ -23,7 +23,7 @@ else
     value="$(cat "$file")"
     for dev_file in "$dev_secrets"/*; do
       if [ "$value" = "$(cat "$dev_file")" ]; then
-        log_line 60 "${variable}_FILE: holds the development value of docker/dev-secrets/$(basename "$dev_file"), which only QBO_ENVIRONMENT=emulator accepts; put your own secrets in secrets/ and set SECRETS_DIR=./secrets (docs/operations.md)"
+        log_line 60 "${variable}_FILE: holds the development value of docker/dev-secrets/$(basename "$dev_file"), which only QBO_ENVIRONMENT=emulator accepts; put your own secrets in secrets/ and set SECRETS_DIR=./secrets (docs/docker.md)"
         exit 2
       fi
     done

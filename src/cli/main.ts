@@ -16,7 +16,7 @@ function helpText(): string {
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'configuration comes from the environment (see README.md); exit codes: 0 ok, 1 failed, 2 bad input',
+    'configuration comes from the environment (see docs/configuration.md); exit codes: 0 ok, 1 failed, 2 bad input',
   ].join('\n');
 }
 

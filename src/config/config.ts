@@ -16,7 +16,7 @@ export type QboEnvironment = QboEnvironmentName;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Every setting's default, declared once; README's configuration table documents the same values. */
+/** Every setting's default, declared once; docs/configuration.md documents the same values. */
 export const CONFIG_DEFAULTS = Object.freeze({
   /** PostgreSQL destination. @defaultValue `postgres://postgres@127.0.0.1:5432/postgres` */
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',

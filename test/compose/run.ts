@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     await emulatorConfig(emulatorUrl, { ...EMULATOR_LIMIT, latencyMs: [150, 400] });
 
     const entities = ENTITIES.map((e) => e.name);
-    // A one-off container of the `cli` service, as users enqueue (docs/operations.md).
+    // A one-off container of the `cli` service, as users enqueue (docs/docker.md).
     const enqueueArgs = ['--entities', entities.join(','), '--from', FROM, '--to', TO, '--json'];
     const enqueued = await dc(['run', '--rm', '-T', 'cli', 'enqueue', ...enqueueArgs]);
     const { runId, jobs } = JSON.parse(enqueued.stdout.trim().split('\n').pop()!) as {
