@@ -15,8 +15,8 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from './network-failure.js';
 import {
   errorForResponse,
+  isQboError,
   QboConfigurationError,
-  QboError,
   QboNetworkError,
   QboRetryableError,
 } from './qbo-errors.js';
@@ -177,7 +177,7 @@ export class QboClient {
         });
         return { ...answer, requests: sent } as T;
       } catch (err) {
-        if (err instanceof QboError) err.requests = sent;
+        if (isQboError(err)) err.requests = sent;
         // Only the client repeats requests; every other outcome is the window's to act on.
         if (!(err instanceof QboRetryableError)) throw err;
         const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
@@ -276,7 +276,7 @@ export class QboClient {
     const bytes = Buffer.isBuffer(response.data) ? response.data : Buffer.from(String(response.data ?? ''));
     if (response.status !== 200) {
       const error = errorForResponse(response.status, bodyText(bytes), intuitTid, realmId);
-      if (error.outcome !== 'retry-request') {
+      if (!(error instanceof QboRetryableError)) {
         this.o.logger.error({ realmId, status: response.status, intuitTid, statement }, error.message);
       }
       throw error;

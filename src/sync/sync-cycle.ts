@@ -6,7 +6,8 @@
  * back with the same id), counts nothing twice: what it committed is behind the marks, and what
  * it reads again is the same versions, which the upsert leaves unchanged.
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { ReleaseJobError } from '../model/errors/index.js';
 import type { Db } from '../infra/db.js';
 import { coveredByCdc, ENTITIES, getEntity, type EntityDefinition } from '../model/entities.js';
 import type { Logger } from '../infra/logger.js';
@@ -33,10 +34,9 @@ export interface SyncCycleOptions {
 }
 
 /** A cycle moved back to the delayed set because another cycle held its realm: not a failure. */
-export class RealmBusyError extends DelayedError {
+export class RealmBusyError extends ReleaseJobError {
   constructor(realmId: string, busyWith: string) {
     super(`realm ${realmId} is syncing (cycle ${busyWith}): this cycle waits for it`);
-    this.name = 'RealmBusyError';
   }
 }
 

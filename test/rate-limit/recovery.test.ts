@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RealmRateLimiter } from '../../src/qbo/rate-limit/rate-limiter.js';
-import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
+import { RateLimiterUnavailableError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
 import {
   isBottleneckRedis7PatchApplied,
   normaliseScriptErrorMessage,
@@ -236,7 +236,7 @@ void describe('Redis 7 recovery', () => {
       const elapsed = now() - killedAt;
       for (const r of [w, n]) {
         assert.equal(r.status, 'rejected');
-        assert.ok(r.reason instanceof RateLimiterError);
+        assert.ok(r.reason instanceof RateLimiterUnavailableError);
         assert.equal(r.reason.code, 'UNAVAILABLE');
       }
       assert.equal(waitingRan, false);

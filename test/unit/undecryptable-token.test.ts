@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
 import { AccessTokenProvider } from '../../src/qbo/auth/access-tokens.js';
-import { windowOutcome } from '../../src/model/outcome.js';
+import { windowOutcome } from '../../src/model/errors/index.js';
 import { UndecryptableTokenError } from '../../src/qbo/auth/token-errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 

@@ -315,10 +315,7 @@ export class AccessTokenProvider {
     } catch (err) {
       // 55P03 lock_not_available: the holder took longer than lock_timeout.
       if ((err as { code?: unknown }).code === '55P03') {
-        throw new TokenRefreshError(
-          `timed out waiting for another process to refresh realm ${realmId}`,
-          'retry-window',
-        );
+        throw new TokenRefreshError(`timed out waiting for another process to refresh realm ${realmId}`);
       }
       if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
       if (err instanceof InvalidClientError) this.clientRefused = err;

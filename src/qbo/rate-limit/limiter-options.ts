@@ -34,7 +34,7 @@ export interface RateLimiterOptions {
   clientTimeoutMs?: number;
   /**
    * When Redis has been unreachable this long, calls still waiting for a slot reject with a
-   * `RateLimiterError` of code `UNAVAILABLE` (their functions never run). Default 30000.
+   * `RateLimiterUnavailableError` (their functions never run). Default 30000.
    */
   unavailableTimeoutMs?: number;
   /**
