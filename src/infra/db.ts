@@ -2,10 +2,23 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../model/db-types.js';
 
-// int8 (bigint) and numeric come back as strings by default; our counters fit a JS number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-// A `date` is a calendar day, not an instant: keep `2026-01-01` as text instead of a local-midnight Date.
-pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+/**
+ * How the product's pools read two of PostgreSQL's types. Given to each pool (pg's `types`
+ * option), not set on pg's global parsers: importing this module changes nothing, and a pool
+ * made elsewhere in the process keeps pg's defaults.
+ */
+/** PostgreSQL's type ids of int8 and date (pg.types.builtins, whose enum pg's parser lookup does not name). */
+const INT8: number = pg.types.builtins.INT8;
+const DATE: number = pg.types.builtins.DATE;
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    // int8 (bigint) comes back as a string by default; our counters fit a JS number.
+    if (oid === INT8) return (v: string) => Number(v);
+    // A `date` is a calendar day, not an instant: `2026-01-01` stays text, not a local-midnight Date.
+    if (oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format) as unknown;
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export type Db = Kysely<Database>;
 
@@ -24,6 +37,7 @@ export interface DbOptions {
 export function createPool(url: string, options: DbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
+    types: TYPES,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'qbo-backfill',
     connectionTimeoutMillis: 10_000,

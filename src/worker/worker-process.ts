@@ -14,6 +14,7 @@ import { getRun } from '../backfill/state/index.js';
 import { createQueue, createRedis, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
 import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
+import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
 import { RealmRateLimiter, type RateLimiterOptions } from '../qbo/rate-limit/rate-limiter.js';
 import { processWindow } from '../backfill/window/window-job.js';
 import type { WindowOutcome, WindowProcessorOptions } from '../backfill/window/types.js';
@@ -77,6 +78,8 @@ export interface RunningWorker {
 /** One worker process: a BullMQ worker that runs window jobs against QBO through the shared budget. */
 export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const { config, logger } = options;
+  // The shared budget's Bottleneck needs its Redis 7 fix before any limiter exists (idempotent).
+  applyBottleneckRedis7Patch();
   const clientId = requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id");
   const clientSecret = requireValue(
     config.qbo.clientSecret,

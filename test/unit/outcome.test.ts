@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { DelayedError } from 'bullmq';
 import { outcomeOf, windowOutcome } from '../../src/model/errors/index.js';
 import { networkFailure } from '../../src/qbo/network-failure.js';
@@ -34,6 +33,7 @@ import { WaitingForStoreError } from '../../src/backfill/window/window-job.js';
 import { LeaseLostError } from '../../src/backfill/state/index.js';
 import { RealmBusyError } from '../../src/sync/sync-cycle.js';
 import { SyncLeaseLostError } from '../../src/sync/sync-state.js';
+import { importSrcModules } from '../helpers/src-modules.js';
 
 const attempt = { runId: 'r', entity: 'invoices', day: '2026-01-01', lease: 1 };
 const cycle = { realmId: '1', cycleId: 'c', lease: 'l' };
@@ -129,21 +129,15 @@ const NOT_JOB_ERRORS: Record<string, string> = {
 
 describe('every error class of the job layers chooses an outcome', () => {
   it('extends one outcome base, or is known not to be a job error', async () => {
-    const src = new URL('../../src/', import.meta.url);
     const found: string[] = [];
-    for (const layer of ['infra', 'qbo', 'raw', 'backfill', 'sync']) {
-      const files = readdirSync(new URL(`${layer}/`, src), { recursive: true, encoding: 'utf8' }).filter(
-        (f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'),
-      );
-      for (const file of files) {
-        const module = (await import(new URL(`${layer}/${file}`, src).href)) as Record<string, unknown>;
-        for (const value of Object.values(module)) {
-          if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue;
-          found.push(value.name);
-          if (value.name in NOT_JOB_ERRORS) continue;
-          const outcome = outcomeOf(Object.create(value.prototype));
-          assert.ok(outcome, `${layer}/${file}: ${value.name} extends no outcome base (src/model/errors/)`);
-        }
+    const modules = await importSrcModules(['infra', 'qbo', 'raw', 'backfill', 'sync']);
+    for (const [file, module] of modules) {
+      for (const value of Object.values(module)) {
+        if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue;
+        found.push(value.name);
+        if (value.name in NOT_JOB_ERRORS) continue;
+        const outcome = outcomeOf(Object.create(value.prototype));
+        assert.ok(outcome, `${file}: ${value.name} extends no outcome base (src/model/errors/)`);
       }
     }
     assert.ok(found.includes('QboClientError') && found.includes('RealmBusyError'), found.join());

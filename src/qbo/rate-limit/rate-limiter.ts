@@ -18,14 +18,15 @@
  *   are created on a realm's first request and dropped once it has been idle for `idleMs`, and only
  *   a live limiter heartbeats, so heartbeats scale with the realms a process is working on (at most
  *   its job slots), not with every realm the deployment knows.
- * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see
- *   ./rate-limit/bottleneck-redis7.ts, applied when this module is imported.
+ * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see ./bottleneck-redis7.ts. A
+ *   process applies it at start (applyBottleneckRedis7Patch: the worker process does); a limiter
+ *   refuses to be made without it, so no process can run the unfixed Bottleneck unnoticed.
  */
 import { randomBytes } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { applyBottleneckRedis7Patch } from './bottleneck-redis7.js';
+import { isBottleneckRedis7PatchApplied } from './bottleneck-redis7.js';
 import { closeConnection } from './close-connection.js';
 import { expectedWaitMs } from './expected-wait.js';
 import { countRead } from './monthly-reads.js';
@@ -34,8 +35,6 @@ import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './l
 import { RateLimiterError, RateLimiterUnavailableError } from './rate-limiter-error.js';
 
 export { RATE_LIMITER_DEFAULTS, type RateLimiterOptions };
-
-applyBottleneckRedis7Patch();
 
 const REALM_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The same warning (per realm and kind) is logged at most this often during an outage. */
@@ -86,6 +85,11 @@ export class RealmRateLimiter {
   private closing: Promise<void> | undefined;
 
   constructor(options: RateLimiterOptions) {
+    if (!isBottleneckRedis7PatchApplied()) {
+      throw new Error(
+        "Bottleneck's Redis 7 fix is not applied: call applyBottleneckRedis7Patch() when the process starts",
+      );
+    }
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(options.prefix)) {
       throw new RangeError(
         'rate limiter option prefix must be 1 to 64 letters, digits, dots, dashes or underscores',
