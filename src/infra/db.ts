@@ -22,15 +22,26 @@ const TYPES: pg.CustomTypesConfig = {
 
 export type Db = Kysely<Database>;
 
-export interface DbOptions {
-  /** Pool size. Default 10. */
-  max?: number;
-  applicationName?: string;
+/** Defaults of a pool, declared once. */
+export const DB_DEFAULTS = Object.freeze({
+  /** Connections in the pool. @defaultValue 10 */
+  max: 10,
+  /** What PostgreSQL's pg_stat_activity shows for the pool's connections. @defaultValue `qbo-backfill` */
+  applicationName: 'qbo-backfill',
   /**
    * Client-side bound of one query, in ms: a server that stopped answering (network cut, frozen
    * host) otherwise leaves a query waiting forever on a connection that still looks open. Longer
-   * than the token lock's wait (see AccessTokenProvider). Default 180000.
+   * than the token lock's wait (see AccessTokenProvider). @defaultValue 180000
    */
+  queryTimeoutMs: 180_000,
+  /** How long opening a connection may take. @defaultValue 10000 */
+  connectionTimeoutMs: 10_000,
+});
+
+/** A pool's settings; see {@link DB_DEFAULTS}. */
+export interface DbOptions {
+  max?: number;
+  applicationName?: string;
   queryTimeoutMs?: number;
 }
 
@@ -38,10 +49,10 @@ export function createPool(url: string, options: DbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     types: TYPES,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'qbo-backfill',
-    connectionTimeoutMillis: 10_000,
-    query_timeout: options.queryTimeoutMs ?? 180_000,
+    max: options.max ?? DB_DEFAULTS.max,
+    application_name: options.applicationName ?? DB_DEFAULTS.applicationName,
+    connectionTimeoutMillis: DB_DEFAULTS.connectionTimeoutMs,
+    query_timeout: options.queryTimeoutMs ?? DB_DEFAULTS.queryTimeoutMs,
     // TCP keep-alive finds connections to a server that vanished without closing them.
     keepAlive: true,
   });

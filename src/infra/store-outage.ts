@@ -104,13 +104,19 @@ export function attributeSocketError(err: unknown, urls: Record<Store, string>):
   if (matches.length === 1) Object.assign(err, { store: matches[0] });
 }
 
-/** The capped backoff of a job waiting for a store. @defaultValue base 1000 ms, cap 30000 ms */
+/** The capped backoff of a job waiting for a store; see {@link DEFAULT_STORE_BACKOFF}. */
 export interface StoreBackoff {
   baseMs: number;
   capMs: number;
 }
 
-export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({ baseMs: 1_000, capMs: 30_000 });
+/** How jobs wait for a store when nothing else is said, declared once. */
+export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({
+  /** The first wait, and how often a store away is probed. @defaultValue 1000 */
+  baseMs: 1_000,
+  /** The longest wait, however long the outage. @defaultValue 30000 */
+  capMs: 30_000,
+});
 
 interface Outage {
   sinceMs: number;

@@ -26,10 +26,7 @@ export interface SyncCycleOptions {
   metrics?: MetricsRecorder;
   /** See {@link SYNC_DEFAULTS.markMarginMs}. */
   markMarginMs?: number;
-  /**
-   * How long a `once` or webhook cycle that finds its realm busy waits before it tries again.
-   * @defaultValue 2000
-   */
+  /** See {@link SYNC_DEFAULTS.busyRetryMs}. */
   busyRetryMs?: number;
 }
 
@@ -60,7 +57,7 @@ export async function processSyncCycle(
       log.info({ busyWith: started.busyWith }, 'sync cycle skipped: another cycle of the realm is running');
       return { realmId: data.realmId, cycleId: cycle.cycleId, status: 'skipped', entities: {}, requests: 0 };
     }
-    await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 2_000), token);
+    await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? SYNC_DEFAULTS.busyRetryMs), token);
     throw new RealmBusyError(data.realmId, started.busyWith);
   }
   const margin = options.markMarginMs ?? SYNC_DEFAULTS.markMarginMs;

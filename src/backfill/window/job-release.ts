@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { ReleaseJobError } from '../../model/errors/index.js';
 import type { Logger } from '../../infra/logger.js';
 import type { WindowJobData } from '../../infra/queue.js';
-import type { WindowProcessorOptions } from './types.js';
+import { WINDOW_DEFAULTS, type WindowProcessorOptions } from './types.js';
 
 /**
  * Thrown once a job moved itself back to the queue (on shutdown, or to wait out its realm's
@@ -39,7 +39,7 @@ export async function releaseIfRealmBusy(
   log: Logger,
 ): Promise<void> {
   if (!options.budget) return;
-  const releaseAfterWaitMs = options.releaseAfterWaitMs ?? 250;
+  const releaseAfterWaitMs = options.releaseAfterWaitMs ?? WINDOW_DEFAULTS.releaseAfterWaitMs;
   const wait = await options.budget.expectedWaitMs(job.data.realmId, releaseAfterWaitMs);
   if (wait <= releaseAfterWaitMs) return;
   log.debug({ waitMs: wait }, "realm's budget is booked ahead: job back to the queue");

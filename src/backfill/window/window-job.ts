@@ -16,9 +16,14 @@ import {
   type WindowAttempt,
   type WindowKey,
 } from '../state/index.js';
-import { STORE_NAMES, unreachableStore, type Store } from '../../infra/store-outage.js';
+import {
+  DEFAULT_STORE_BACKOFF,
+  STORE_NAMES,
+  unreachableStore,
+  type Store,
+} from '../../infra/store-outage.js';
 import { ReleaseJobError, windowOutcome } from '../../model/errors/index.js';
-import type { WindowOutcome, WindowProcessorOptions } from './types.js';
+import { WINDOW_DEFAULTS, type WindowOutcome, type WindowProcessorOptions } from './types.js';
 import { releaseIfRealmBusy } from './job-release.js';
 import { loadWindow } from './window-load.js';
 import { readWindow } from './window-read.js';
@@ -179,7 +184,7 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
  */
 async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
   const { job, token, attempt, started, elapsedMs, options } = failed;
-  const delayMs = options.health?.down(store, err) ?? 1_000;
+  const delayMs = options.health?.down(store, err) ?? DEFAULT_STORE_BACKOFF.baseMs;
   // Fenced like every write of the job: a window another attempt holds now is left to it.
   await releaseWindow(options.db, attempt, elapsedMs, started).catch(() => undefined);
   try {
@@ -222,7 +227,13 @@ async function recordFailure(err: unknown, failed: Failed): Promise<unknown> {
     log.warn({ err: message, attempt: tried }, 'window attempt failed; will retry');
     return err;
   }
-  const breaker = await failWindow(db, attempt, message, elapsedMs, options.breakerThreshold ?? 3);
+  const breaker = await failWindow(
+    db,
+    attempt,
+    message,
+    elapsedMs,
+    options.breakerThreshold ?? WINDOW_DEFAULTS.breakerThreshold,
+  );
   if (breaker.halted)
     log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
   log.error({ err: message }, 'window failed');
