@@ -34,11 +34,15 @@ import { parseConfig } from '../src/config/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { RealmRateLimiter } from '../src/qbo/rate-limit/rate-limiter.js';
+import { applyBottleneckRedis7Patch } from '../src/qbo/rate-limit/bottleneck-redis7.js';
 import { startWorker, type RunningWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+
+// This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
+applyBottleneckRedis7Patch();
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

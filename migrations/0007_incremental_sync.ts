@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { ENTITIES } from '../src/model/entities.js';
+import { TABLES as RAW_TABLES } from './0003_raw_every_entity.js';
 
 /**
  * Incremental sync after a backfill (`qbo-backfill sync`):
- * - `deleted_at_utc` on every raw table: null while the record exists at the source, set when
+ * - `deleted_at_utc` on every raw table (those 0003 made): null while the record exists at the source, set when
  *   CDC reports it deleted or a whole re-read finds it missing, cleared when it comes back. Rows
  *   are never physically deleted, and the last payload is kept.
  * - `ops.sync_marks`: per realm and entity, the instant up to which the source's changes are in
@@ -15,8 +15,8 @@ import { ENTITIES } from '../src/model/entities.js';
  *   counters written in the same transactions as the rows they count.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const entity of ENTITIES) {
-    await sql`ALTER TABLE raw.${sql.raw(entity.table)} ADD COLUMN IF NOT EXISTS deleted_at_utc timestamptz`.execute(
+  for (const table of RAW_TABLES) {
+    await sql`ALTER TABLE raw.${sql.raw(table)} ADD COLUMN IF NOT EXISTS deleted_at_utc timestamptz`.execute(
       db,
     );
   }
@@ -72,7 +72,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE IF EXISTS ops.sync_cycles`.execute(db);
   await sql`DROP TABLE IF EXISTS ops.sync_realms`.execute(db);
   await sql`DROP TABLE IF EXISTS ops.sync_marks`.execute(db);
-  for (const entity of ENTITIES) {
-    await sql`ALTER TABLE raw.${sql.raw(entity.table)} DROP COLUMN IF EXISTS deleted_at_utc`.execute(db);
+  for (const table of RAW_TABLES) {
+    await sql`ALTER TABLE raw.${sql.raw(table)} DROP COLUMN IF EXISTS deleted_at_utc`.execute(db);
   }
 }

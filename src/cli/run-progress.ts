@@ -11,6 +11,14 @@ export interface RunProgress {
   rows: number;
 }
 
+/** Defaults of following runs, declared once. */
+export const FOLLOW_DEFAULTS = Object.freeze({
+  /** Time between two polls. @defaultValue 1000 */
+  intervalMs: 1_000,
+  /** Without a terminal, one plain line per run at most this often (and whenever a run ends). @defaultValue 10000 */
+  plainEveryMs: 10_000,
+});
+
 export interface FollowOptions {
   /** Reads the runs followed (the same ids every time). */
   read: () => Promise<RunProgress[]>;
@@ -18,15 +26,9 @@ export interface FollowOptions {
   requestsSoFar?: (realmId: string) => Promise<number | undefined>;
   /** Where the bars or lines go. */
   stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  /**
-   * Time between two polls.
-   * @defaultValue 1000
-   */
+  /** See {@link FOLLOW_DEFAULTS.intervalMs}. */
   intervalMs?: number;
-  /**
-   * Without a terminal, one plain line per run at most this often (and whenever a run ends).
-   * @defaultValue 10000
-   */
+  /** See {@link FOLLOW_DEFAULTS.plainEveryMs}. */
   plainEveryMs?: number;
   /** Stops following early (SIGINT). */
   signal?: AbortSignal;
@@ -105,8 +107,8 @@ export function plainLine(p: RunProgress, fields: ReturnType<typeof progressFiel
  * on a terminal (cli-progress) and printing plain lines otherwise. Resolves with the runs' last state.
  */
 export async function followRuns(options: FollowOptions): Promise<RunProgress[]> {
-  const intervalMs = options.intervalMs ?? 1_000;
-  const plainEveryMs = options.plainEveryMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? FOLLOW_DEFAULTS.intervalMs;
+  const plainEveryMs = options.plainEveryMs ?? FOLLOW_DEFAULTS.plainEveryMs;
   const tty = options.stream.isTTY === true;
   const trackers = new Map<string, RateTracker>();
   const lastPlain = new Map<string, { at: number; line: string }>();

@@ -20,15 +20,20 @@ import { intuitWebhookRouter } from './intuit-webhooks.js';
 export { BOARD_PATH } from './bull-board.js';
 export { dashboardCredentials } from './credentials.js';
 
-/** Default port of the dashboard. */
-export const DEFAULT_PORT = 3000;
+/** Defaults of the dashboard, declared once. */
+export const DASHBOARD_DEFAULTS = Object.freeze({
+  /** TCP port of the admin pages (0 picks a free port: tests). @defaultValue 3000 */
+  port: 3000,
+  /** Interface to bind, so the port can be published from a container. @defaultValue `0.0.0.0` */
+  host: '0.0.0.0',
+});
 
 export interface DashboardOptions {
   /** The parsed configuration (`parseConfig()`): Redis, queue prefix, database and login. */
   config: Config;
-  /** TCP port. Default 3000; 0 picks a free port (tests). */
+  /** See {@link DASHBOARD_DEFAULTS.port}. */
   port?: number;
-  /** Interface to bind. Default `0.0.0.0`, so the port can be published from a container. */
+  /** See {@link DASHBOARD_DEFAULTS.host}. */
   host?: string;
   /**
    * Serve without a login even though `DASHBOARD_USER` / `DASHBOARD_PASSWORD` are not set (a
@@ -127,10 +132,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     connect.close();
   };
 
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? DASHBOARD_DEFAULTS.host;
   let server;
   try {
-    server = await listen(app, options.port ?? DEFAULT_PORT, host);
+    server = await listen(app, options.port ?? DASHBOARD_DEFAULTS.port, host);
   } catch (err) {
     await closeBackends();
     throw err;

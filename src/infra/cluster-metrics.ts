@@ -121,13 +121,16 @@ export const NO_METRICS: MetricsRecorder = {
   close: () => Promise.resolve(),
 };
 
+/** Defaults of the cluster's metrics, declared once. */
+export const CLUSTER_METRICS_DEFAULTS = Object.freeze({
+  /** How often buffered increments go to Redis. @defaultValue 1000 */
+  flushIntervalMs: 1_000,
+});
+
 export interface RedisMetricsOptions {
   /** Redis key prefix of the deployment (`QUEUE_PREFIX`). */
   prefix: string;
-  /**
-   * How often buffered increments go to Redis.
-   * @defaultValue 1000
-   */
+  /** See {@link CLUSTER_METRICS_DEFAULTS.flushIntervalMs}. */
   flushIntervalMs?: number;
   /** Told once when flushing starts failing and once when it works again. */
   onFlushError?: (err: unknown) => void;
@@ -177,7 +180,10 @@ export function redisMetrics(redis: Redis, options: RedisMetricsOptions): Metric
     return flushing;
   };
 
-  const timer = setInterval(() => void flush(), options.flushIntervalMs ?? 1_000);
+  const timer = setInterval(
+    () => void flush(),
+    options.flushIntervalMs ?? CLUSTER_METRICS_DEFAULTS.flushIntervalMs,
+  );
   timer.unref();
 
   let closing: Promise<void> | undefined;

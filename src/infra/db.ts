@@ -2,32 +2,57 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../model/db-types.js';
 
-// int8 (bigint) and numeric come back as strings by default; our counters fit a JS number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-// A `date` is a calendar day, not an instant: keep `2026-01-01` as text instead of a local-midnight Date.
-pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+/**
+ * How the product's pools read two of PostgreSQL's types. Given to each pool (pg's `types`
+ * option), not set on pg's global parsers: importing this module changes nothing, and a pool
+ * made elsewhere in the process keeps pg's defaults.
+ */
+/** PostgreSQL's type ids of int8 and date (pg.types.builtins, whose enum pg's parser lookup does not name). */
+const INT8: number = pg.types.builtins.INT8;
+const DATE: number = pg.types.builtins.DATE;
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    // int8 (bigint) comes back as a string by default; our counters fit a JS number.
+    if (oid === INT8) return (v: string) => Number(v);
+    // A `date` is a calendar day, not an instant: `2026-01-01` stays text, not a local-midnight Date.
+    if (oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format) as unknown;
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export type Db = Kysely<Database>;
 
-export interface DbOptions {
-  /** Pool size. Default 10. */
-  max?: number;
-  applicationName?: string;
+/** Defaults of a pool, declared once. */
+export const DB_DEFAULTS = Object.freeze({
+  /** Connections in the pool. @defaultValue 10 */
+  max: 10,
+  /** What PostgreSQL's pg_stat_activity shows for the pool's connections. @defaultValue `qbo-backfill` */
+  applicationName: 'qbo-backfill',
   /**
    * Client-side bound of one query, in ms: a server that stopped answering (network cut, frozen
    * host) otherwise leaves a query waiting forever on a connection that still looks open. Longer
-   * than the token lock's wait (see AccessTokenProvider). Default 180000.
+   * than the token lock's wait (see AccessTokenProvider). @defaultValue 180000
    */
+  queryTimeoutMs: 180_000,
+  /** How long opening a connection may take. @defaultValue 10000 */
+  connectionTimeoutMs: 10_000,
+});
+
+/** A pool's settings; see {@link DB_DEFAULTS}. */
+export interface DbOptions {
+  max?: number;
+  applicationName?: string;
   queryTimeoutMs?: number;
 }
 
 export function createPool(url: string, options: DbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'qbo-backfill',
-    connectionTimeoutMillis: 10_000,
-    query_timeout: options.queryTimeoutMs ?? 180_000,
+    types: TYPES,
+    max: options.max ?? DB_DEFAULTS.max,
+    application_name: options.applicationName ?? DB_DEFAULTS.applicationName,
+    connectionTimeoutMillis: DB_DEFAULTS.connectionTimeoutMs,
+    query_timeout: options.queryTimeoutMs ?? DB_DEFAULTS.queryTimeoutMs,
     // TCP keep-alive finds connections to a server that vanished without closing them.
     keepAlive: true,
   });

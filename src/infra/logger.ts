@@ -39,10 +39,17 @@ export const REDACT_PATHS = [
   'config.data',
 ];
 
+/** Defaults of a logger, declared once. */
+export const LOGGER_DEFAULTS = Object.freeze({
+  /** The `name` of every line (commands name their own: `qbo-backfill-worker`...). @defaultValue `qbo-backfill` */
+  name: 'qbo-backfill',
+});
+
 export interface LoggerOptions {
   level: LogLevel;
-  /** Pretty, human-readable lines (`LOG_PRETTY=1`, see the configuration); JSON otherwise. Default false. */
+  /** Pretty, human-readable lines (`LOG_PRETTY=1`, see the configuration); JSON otherwise. Off unless set. */
   pretty?: boolean;
+  /** See {@link LOGGER_DEFAULTS.name}. */
   name?: string;
   /** Where log lines go: the command's stderr (logs never mix with command output on stdout). Default file descriptor 2. */
   destination?: NodeJS.WritableStream;
@@ -50,7 +57,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
-    name: options.name ?? 'qbo-backfill',
+    name: options.name ?? LOGGER_DEFAULTS.name,
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '@qbo-backfill/clock';
+import { outcomeOf, RetryWindowError } from '../model/errors/index.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -38,6 +39,14 @@ const PG_MESSAGES =
 const REDIS_MESSAGES =
   /Connection is closed|Stream isn't writeable|max retries per request|ioredis|Redis (is )?unavailable|READONLY|LOADING|MASTERDOWN/i;
 
+/**
+ * One of our errors that says a store is out of reach (the shared rate limiter's Redis, say). A
+ * window waits for the store instead of failing; anywhere else it is worth another attempt.
+ */
+export abstract class StoreUnreachableError extends RetryWindowError {
+  abstract readonly store: Store;
+}
+
 function field(err: unknown, name: string): unknown {
   return err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[name] : undefined;
 }
@@ -51,18 +60,18 @@ export function unreachableStore(err: unknown, depth = 0): Store | undefined {
   const name = err.name;
   const code = field(err, 'code');
   const message = err.message;
+  if (err instanceof StoreUnreachableError) return err.store;
+  // Our other errors chose their outcome (QBO's network errors among them): none is a store's.
+  if (outcomeOf(err) !== undefined) return undefined;
+  // What follows reads the drivers' own errors, which have no classes to tell them by.
   // Set by whoever knows which connection failed (see attributeSocketError).
   const said = field(err, 'store');
   if (said === 'postgres' || said === 'redis') return said;
-  // The shared limiter lives in Redis: its UNAVAILABLE is Redis away, not QBO.
-  if (name === 'RateLimiterError' && code === 'UNAVAILABLE') return 'redis';
   if (
     name === 'MaxRetriesPerRequestError' ||
     (name === 'ReplyError' && /READONLY|LOADING|MASTERDOWN/.test(message))
   )
     return 'redis';
-  // QBO's own network errors carry an outcome of their own and never reach here as a store's.
-  if (typeof field(err, 'outcome') === 'string') return undefined;
   if (typeof code === 'string' && PG_STATES.test(code)) return 'postgres';
   if (PG_MESSAGES.test(message)) return 'postgres';
   if (REDIS_MESSAGES.test(message)) return 'redis';
@@ -95,13 +104,19 @@ export function attributeSocketError(err: unknown, urls: Record<Store, string>):
   if (matches.length === 1) Object.assign(err, { store: matches[0] });
 }
 
-/** The capped backoff of a job waiting for a store. @defaultValue base 1000 ms, cap 30000 ms */
+/** The capped backoff of a job waiting for a store; see {@link DEFAULT_STORE_BACKOFF}. */
 export interface StoreBackoff {
   baseMs: number;
   capMs: number;
 }
 
-export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({ baseMs: 1_000, capMs: 30_000 });
+/** How jobs wait for a store when nothing else is said, declared once. */
+export const DEFAULT_STORE_BACKOFF: Readonly<StoreBackoff> = Object.freeze({
+  /** The first wait, and how often a store away is probed. @defaultValue 1000 */
+  baseMs: 1_000,
+  /** The longest wait, however long the outage. @defaultValue 30000 */
+  capMs: 30_000,
+});
 
 interface Outage {
   sinceMs: number;

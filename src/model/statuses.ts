@@ -1,10 +1,10 @@
 /**
  * Every status a run or a window can have, declared once. The column types (db-types.ts), the
- * CHECK constraints of the first migration, the dashboard's labels and every list of "live" or
- * "ended" statuses derive from these arrays.
+ * dashboard's labels and every list of "live" or "ended" statuses derive from these arrays.
  *
  * Adding a status needs a new migration that widens the CHECK constraints: the first migration
- * reads these lists, and its SQL must stay what already-migrated databases ran.
+ * holds the lists as they were then, as literals, and a test
+ * (test/foundation/migration-literals.test.ts) fails until the constraints allow these lists.
  */
 
 /** A run's life: scheduled until its first window starts, running, then one of the four ends. */
@@ -43,7 +43,7 @@ export function isDoneWindowStatus(status: WindowStatus): boolean {
   return (DONE_WINDOW_STATUSES as readonly WindowStatus[]).includes(status);
 }
 
-/** `'a','b'`: a status list as SQL literals, for the migration's CHECK constraints and partial index. */
+/** `'a','b'`: a status list as SQL literals, for the state machine's queries. */
 export function sqlLiteralList(values: readonly string[]): string {
   return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
 }

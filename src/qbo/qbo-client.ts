@@ -11,12 +11,13 @@ import {
 } from '../infra/cluster-metrics.js';
 import { systemClock, type Clock } from '@qbo-backfill/clock';
 import type { Logger } from '../infra/logger.js';
+import { CONFIG_DEFAULTS } from '../config/config.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { failureCode, networkFailure } from './network-failure.js';
 import {
   errorForResponse,
+  isQboError,
   QboConfigurationError,
-  QboError,
   QboNetworkError,
   QboRetryableError,
 } from './qbo-errors.js';
@@ -32,6 +33,28 @@ export interface QboQuery {
 }
 /** QBO serves minor versions below 75 as 75 since 2025-08-01: every request sends 75. */
 export const QBO_MINOR_VERSION = 75;
+
+/** Defaults of the QBO client, declared once. */
+export const QBO_CLIENT_DEFAULTS = Object.freeze({
+  /**
+   * Per-request timeout: Intuit ends requests at 120 s on its side, so waiting a little longer
+   * lets its own answer arrive. @defaultValue 130000
+   */
+  timeoutMs: 130_000,
+  /** Attempts for 5xx, timeouts, dropped and truncated responses (`QBO_REQUEST_ATTEMPTS`). @defaultValue 5 */
+  maxAttempts: CONFIG_DEFAULTS.qboRequestAttempts,
+  /** Backoff for 5xx and network errors. @defaultValue base 1000 ms, cap 30000 ms */
+  serverBackoff: Object.freeze({ baseMs: 1_000, capMs: 30_000 }),
+  /**
+   * Backoff for 429. Intuit documents no Retry-After and says to wait up to 60 s, hence the cap.
+   * Throttling never uses up an attempt. @defaultValue base 2000 ms, cap 60000 ms
+   */
+  throttleBackoff: Object.freeze({ baseMs: 2_000, capMs: 60_000 }),
+  /** Give up on 429s after this long in total. @defaultValue 15 minutes */
+  throttleGiveUpMs: 15 * 60_000,
+  /** Minor version sent with every request. @defaultValue 75 */
+  minorVersion: QBO_MINOR_VERSION,
+});
 
 /** Runs a request inside the realm's cluster-wide budget (the Redis-backed rate limiter). */
 export interface RequestScheduler {
@@ -50,23 +73,17 @@ export interface QboClientOptions {
   scheduler: RequestScheduler;
   tokens: AccessTokenSource;
   logger: Logger;
-  /**
-   * Per-request timeout. Default 130 000 ms: Intuit ends requests at 120 s on its side, so waiting
-   * a little longer lets its own answer arrive.
-   */
+  /** See {@link QBO_CLIENT_DEFAULTS.timeoutMs}. */
   timeoutMs?: number;
-  /** Attempts for 5xx, timeouts, dropped and truncated responses. Default 5. */
+  /** See {@link QBO_CLIENT_DEFAULTS.maxAttempts}. */
   maxAttempts?: number;
-  /** Backoff for 5xx and network errors. Default base 1 000 ms, cap 30 000 ms. */
+  /** See {@link QBO_CLIENT_DEFAULTS.serverBackoff}. */
   serverBackoff?: BackoffOptions;
-  /**
-   * Backoff for 429. Intuit documents no Retry-After and says to wait up to 60 s, so the cap is
-   * 60 000 ms; default base 2 000 ms. Throttling never uses up an attempt.
-   */
+  /** See {@link QBO_CLIENT_DEFAULTS.throttleBackoff}. */
   throttleBackoff?: BackoffOptions;
-  /** Give up on 429s after this long in total. Default 15 minutes. */
+  /** See {@link QBO_CLIENT_DEFAULTS.throttleGiveUpMs}. */
   throttleGiveUpMs?: number;
-  /** Minor version sent with every request; below 75 QBO serves 75 anyway. Default 75. */
+  /** See {@link QBO_CLIENT_DEFAULTS.minorVersion}. */
   minorVersion?: number;
   /** Aborts waiting (backoff sleeps) on shutdown. */
   signal?: AbortSignal;
@@ -97,12 +114,7 @@ export class QboClient {
 
   constructor(options: QboClientOptions) {
     this.o = {
-      timeoutMs: 130_000,
-      maxAttempts: 5,
-      serverBackoff: { baseMs: 1_000, capMs: 30_000 },
-      throttleBackoff: { baseMs: 2_000, capMs: 60_000 },
-      throttleGiveUpMs: 15 * 60_000,
-      minorVersion: QBO_MINOR_VERSION,
+      ...QBO_CLIENT_DEFAULTS,
       clock: systemClock,
       ...options,
       metrics: options.metrics ?? NO_METRICS,
@@ -177,7 +189,7 @@ export class QboClient {
         });
         return { ...answer, requests: sent } as T;
       } catch (err) {
-        if (err instanceof QboError) err.requests = sent;
+        if (isQboError(err)) err.requests = sent;
         // Only the client repeats requests; every other outcome is the window's to act on.
         if (!(err instanceof QboRetryableError)) throw err;
         const context = { realmId, status: err.status, code: err.code, intuitTid: err.intuitTid };
@@ -276,7 +288,7 @@ export class QboClient {
     const bytes = Buffer.isBuffer(response.data) ? response.data : Buffer.from(String(response.data ?? ''));
     if (response.status !== 200) {
       const error = errorForResponse(response.status, bodyText(bytes), intuitTid, realmId);
-      if (error.outcome !== 'retry-request') {
+      if (!(error instanceof QboRetryableError)) {
         this.o.logger.error({ realmId, status: response.status, intuitTid, statement }, error.message);
       }
       throw error;

@@ -1,10 +1,10 @@
-import type { Outcome } from '../model/outcome.js';
+import { FailWindowError, HaltRunError, RetryRequestError } from '../model/errors/index.js';
 
 /**
- * Errors of a QBO API call, each carrying its outcome (what should happen next), and the one table
- * ({@link errorForResponse}) that maps an HTTP outcome to them. The QBO client repeats the
- * requests whose outcome is `retry-request`, as their {@link RequestRetry} says; the window reads
- * the outcome of the rest.
+ * Errors of a QBO API call, each extending the base class of its outcome (what should happen
+ * next), and the one table ({@link errorForResponse}) that maps an HTTP outcome to them. The QBO
+ * client repeats the retry-request ones, as their {@link RequestRetry} says; the window acts on
+ * the rest.
  */
 
 /** How the client repeats a request whose outcome is `retry-request`. */
@@ -25,61 +25,86 @@ export interface QboErrorDetails {
   cause?: unknown;
 }
 
-export abstract class QboError extends Error {
-  abstract readonly outcome: Outcome;
+/** What every QBO API error carries besides its outcome. */
+export interface QboError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly intuitTid: string | undefined;
   /** HTTP requests the call took before it gave up (set by the client): a failed call costs too. */
-  requests = 0;
-  constructor(message: string, details: QboErrorDetails = {}) {
-    super(details.intuitTid ? `${message} (intuit_tid ${details.intuitTid})` : message, {
-      cause: details.cause,
-    });
-    this.status = details.status;
-    this.code = details.code;
-    this.intuitTid = details.intuitTid;
+  requests: number;
+}
+
+// A mixin's constructor must take `any[]` (TypeScript's rule); the class it returns is typed below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OutcomeBase = abstract new (...args: any[]) => Error;
+
+/** A QBO error class of `Base`'s outcome: (message, details), Intuit's transaction id in the message. */
+type QboErrorClass<Base extends OutcomeBase> = abstract new (
+  message: string,
+  details?: QboErrorDetails,
+) => InstanceType<Base> & QboError;
+
+/** `Base` (an outcome's base class) with what a QBO error carries: one class per outcome below. */
+function qboErrorOf<Base extends OutcomeBase>(base: Base): QboErrorClass<Base> {
+  abstract class WithQboDetails extends base implements QboError {
+    readonly status: number | undefined;
+    readonly code: string | undefined;
+    readonly intuitTid: string | undefined;
+    requests = 0;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    constructor(...args: any[]) {
+      const [message, details = {}] = args as [string, QboErrorDetails?];
+      super(details.intuitTid ? `${message} (intuit_tid ${details.intuitTid})` : message, {
+        cause: details.cause,
+      });
+      this.status = details.status;
+      this.code = details.code;
+      this.intuitTid = details.intuitTid;
+    }
   }
+  return WithQboDetails as unknown as QboErrorClass<Base>;
+}
+
+const QboRetryRequestError = qboErrorOf(RetryRequestError);
+const QboFailWindowError = qboErrorOf(FailWindowError);
+const QboHaltRunError = qboErrorOf(HaltRunError);
+
+/** Whether `err` is a QBO API error (of any outcome). */
+export function isQboError(err: unknown): err is QboError {
+  return (
+    err instanceof QboRetryRequestError || err instanceof QboFailWindowError || err instanceof QboHaltRunError
+  );
 }
 
 /** A request the client repeats itself; when its retries are used up the window tries again later. */
-export abstract class QboRetryableError extends QboError {
-  readonly outcome = 'retry-request' as const;
+export abstract class QboRetryableError extends QboRetryRequestError {
   abstract readonly retry: RequestRetry;
 }
 
 export class QboThrottledError extends QboRetryableError {
-  override readonly name = 'QboThrottledError';
-  readonly retry = 'throttle' as const;
+  readonly retry = 'throttle';
 }
 export class QboServerError extends QboRetryableError {
-  override readonly name = 'QboServerError';
-  readonly retry = 'backoff' as const;
+  readonly retry = 'backoff';
 }
 /** The connection dropped, timed out, or the body arrived cut: nothing says the request failed. */
 export class QboNetworkError extends QboRetryableError {
-  override readonly name = 'QboNetworkError';
-  readonly retry = 'backoff' as const;
+  readonly retry = 'backoff';
 }
 export class QboUnauthorizedError extends QboRetryableError {
-  override readonly name = 'QboUnauthorizedError';
-  readonly retry = 'refresh' as const;
+  readonly retry = 'refresh';
 }
 /** 400 (query parser/validation), 404 and the rest of 4xx: the same request fails again. */
-export class QboClientError extends QboError {
-  override readonly name = 'QboClientError';
-  readonly outcome = 'fail-window' as const;
-}
+export class QboClientError extends QboFailWindowError {}
+/**
+ * QBO refused a CDC request's `changedSince` as beyond its look-back (a 400 naming the
+ * parameter): sync re-reads those entities whole instead.
+ */
+export class QboCdcTooOldError extends QboClientError {}
 /** 403 3100/3201: the app may not read this company; every request of the realm fails alike. */
-export class QboAuthorizationError extends QboError {
-  override readonly name = 'QboAuthorizationError';
-  readonly outcome = 'halt-run' as const;
-}
+export class QboAuthorizationError extends QboHaltRunError {}
 /** The API URL itself is wrong (malformed, not http(s), unknown host): no retry can help. */
-export class QboConfigurationError extends QboError {
-  override readonly name = 'QboConfigurationError';
-  readonly outcome = 'halt-run' as const;
-}
+export class QboConfigurationError extends QboHaltRunError {}
 
 export interface Fault {
   message: string;
@@ -155,7 +180,8 @@ type ErrorClass = new (message: string, details: QboErrorDetails) => QboError;
 
 /** One row of the HTTP table: when it applies, the error it gives, and what the operator should do. */
 interface ResponseRow {
-  applies(status: number, fault: Fault | undefined): boolean;
+  /** `described`: the answer as the error's message says it (status, fault code, message, detail). */
+  applies(status: number, fault: Fault | undefined, described: string): boolean;
   error: ErrorClass;
   hint?: (realm: string) => string;
 }
@@ -182,6 +208,8 @@ export const RESPONSE_TABLE: readonly ResponseRow[] = [
   },
   // 408 and 5xx are the server's trouble, not the request's: the same request can succeed later.
   { applies: (status) => status === 408 || status >= 500, error: QboServerError },
+  // CDC refuses a changedSince beyond its look-back with a 400 that names the parameter.
+  { applies: (_status, _fault, described) => /changedSince/i.test(described), error: QboCdcTooOldError },
   { applies: () => true, error: QboClientError },
 ];
 
@@ -194,7 +222,7 @@ export function errorForResponse(
 ): QboError {
   const fault = parseFault(body);
   const details: QboErrorDetails = { status, code: fault?.code, intuitTid };
-  const row = RESPONSE_TABLE.find((r) => r.applies(status, fault)) as ResponseRow;
   const message = describe(status, fault, body);
+  const row = RESPONSE_TABLE.find((r) => r.applies(status, fault, message)) as ResponseRow;
   return new row.error(row.hint ? `${message}: ${row.hint(realmId)}` : message, details);
 }

@@ -1,6 +1,9 @@
 import type { EntityDefinition } from '../model/entities.js';
 import { utcInstant } from '../infra/time-format.js';
 
+/** QBO's MAXRESULTS cap: the most rows one page of a query returns. */
+export const QBO_MAX_PAGE_SIZE = 1000;
+
 /** `2026-01-01T00:00:00Z`: QBO reads a literal without an offset in an undocumented way, so never send one. */
 export const qboInstant = utcInstant;
 

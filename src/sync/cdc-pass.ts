@@ -16,7 +16,7 @@
 import { coveredByCdc, type EntityDefinition } from '../model/entities.js';
 import type { ParsedRecord } from '../qbo/qbo-record.js';
 import type { CdcResult } from '../qbo/qbo-client.js';
-import { QboClientError } from '../qbo/qbo-errors.js';
+import { QboCdcTooOldError } from '../qbo/qbo-errors.js';
 import { countStatement } from '../qbo/query.js';
 import type { CycleContext } from './cycle-context.js';
 import type { SyncMark } from './sync-marks.js';
@@ -54,8 +54,8 @@ export async function cdcPass(
     try {
       result = await ctx.qbo.cdc(ctx.lease.realmId, [...byQboName.keys()], cursor);
     } catch (err) {
-      // QBO refuses a changedSince beyond its look-back with a 400 naming it: re-read instead.
-      if (err instanceof QboClientError && /changedSince/i.test(err.message)) {
+      // QBO refuses a changedSince beyond its look-back (a 400 naming it): re-read instead.
+      if (err instanceof QboCdcTooOldError) {
         await commitCycleStep(ctx.db, ctx.lease, (trx) =>
           addCycleRequests(trx, ctx.lease.cycleId, err.requests),
         );

@@ -6,7 +6,8 @@
  * back with the same id), counts nothing twice: what it committed is behind the marks, and what
  * it reads again is the same versions, which the upsert leaves unchanged.
  */
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { ReleaseJobError } from '../model/errors/index.js';
 import type { Db } from '../infra/db.js';
 import { coveredByCdc, ENTITIES, getEntity, type EntityDefinition } from '../model/entities.js';
 import type { Logger } from '../infra/logger.js';
@@ -25,18 +26,14 @@ export interface SyncCycleOptions {
   metrics?: MetricsRecorder;
   /** See {@link SYNC_DEFAULTS.markMarginMs}. */
   markMarginMs?: number;
-  /**
-   * How long a `once` or webhook cycle that finds its realm busy waits before it tries again.
-   * @defaultValue 2000
-   */
+  /** See {@link SYNC_DEFAULTS.busyRetryMs}. */
   busyRetryMs?: number;
 }
 
 /** A cycle moved back to the delayed set because another cycle held its realm: not a failure. */
-export class RealmBusyError extends DelayedError {
+export class RealmBusyError extends ReleaseJobError {
   constructor(realmId: string, busyWith: string) {
     super(`realm ${realmId} is syncing (cycle ${busyWith}): this cycle waits for it`);
-    this.name = 'RealmBusyError';
   }
 }
 
@@ -60,7 +57,7 @@ export async function processSyncCycle(
       log.info({ busyWith: started.busyWith }, 'sync cycle skipped: another cycle of the realm is running');
       return { realmId: data.realmId, cycleId: cycle.cycleId, status: 'skipped', entities: {}, requests: 0 };
     }
-    await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 2_000), token);
+    await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? SYNC_DEFAULTS.busyRetryMs), token);
     throw new RealmBusyError(data.realmId, started.busyWith);
   }
   const margin = options.markMarginMs ?? SYNC_DEFAULTS.markMarginMs;

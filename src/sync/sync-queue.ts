@@ -67,6 +67,8 @@ export const SYNC_DEFAULTS = Object.freeze({
    * versions, counted as unchanged. @defaultValue 60000
    */
   markMarginMs: 60_000,
+  /** How long a `once` or webhook cycle that finds its realm busy waits before it tries again. @defaultValue 2000 */
+  busyRetryMs: 2_000,
 });
 
 /** The job scheduler of a realm's `sync --every` (BullMQ forbids `:` in ids). */

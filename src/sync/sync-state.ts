@@ -12,6 +12,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, SyncMarkTable } from '../model/db-types.js';
 import type { Db } from '../infra/db.js';
+import { ReleaseJobError } from '../model/errors/index.js';
 import type { EntitySyncCounts, SyncCycleSummary, SyncTrigger } from './sync-queue.js';
 
 /** A cycle that holds its realm: every write names it. */
@@ -22,12 +23,11 @@ export interface CycleLease {
 }
 
 /** A write of a cycle whose realm another cycle has taken since: nothing was written. */
-export class SyncLeaseLostError extends Error {
+export class SyncLeaseLostError extends ReleaseJobError {
   constructor(lease: CycleLease) {
     super(
       `sync cycle ${lease.cycleId} lost realm ${lease.realmId} to another cycle: it stops without writing`,
     );
-    this.name = 'SyncLeaseLostError';
   }
 }
 

@@ -12,12 +12,13 @@
 import type { EntityDefinition } from '../model/entities.js';
 import { readPageRecords } from '../qbo/qbo-response.js';
 import { countStatement, pageStartPosition, pageStatement } from '../qbo/query.js';
+import { QBO_MAX_PAGE_SIZE } from '../qbo/query.js';
 import type { CycleContext } from './cycle-context.js';
 import { addCycleRequests, addEntityCounts, advanceMark, commitCycleStep } from './sync-state.js';
 import { recordMissing, upsertChanges } from './sync-writes.js';
 
 /** Pages of a re-read: QBO's largest. */
-export const REREAD_PAGE_SIZE = 1000;
+export const REREAD_PAGE_SIZE = QBO_MAX_PAGE_SIZE;
 
 /** Reads before a re-read that never agrees with QBO's count gives up (the cycle fails, nothing deleted). */
 const MAX_PASSES = 3;

@@ -14,21 +14,38 @@ import { getRun } from '../backfill/state/index.js';
 import { createQueue, createRedis, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
 import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
+import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
 import { RealmRateLimiter, type RateLimiterOptions } from '../qbo/rate-limit/rate-limiter.js';
 import { processWindow } from '../backfill/window/window-job.js';
 import type { WindowOutcome, WindowProcessorOptions } from '../backfill/window/types.js';
 import { SYNC_QUEUE_NAME, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
 import { processSyncCycle, type SyncCycleOptions } from '../sync/sync-cycle.js';
 
+/** Defaults of a worker process, declared once. */
+export const WORKER_DEFAULTS = Object.freeze({
+  /** Window jobs run at once; the realm's shared budget bounds QBO load anyway. @defaultValue 4 */
+  concurrency: 4,
+  /** Sync cycles run at once (each holds one realm). @defaultValue 2 */
+  syncConcurrency: 2,
+  /** How long shutdown waits for jobs to release before it forces them. @defaultValue 30000 */
+  shutdownTimeoutMs: 30_000,
+  /** BullMQ's job lock, and how often lapsed locks are looked for. @defaultValue 30000 */
+  lockDurationMs: 30_000,
+});
+
 /** How long shutdown waits for each step after the jobs (closing the limiter, the pool...). */
 const STEP_TIMEOUT_MS = 5_000;
+/** A job whose worker died is picked up again this many times (it resumes after its committed pages). */
+const MAX_STALLED_COUNT = 3;
+/** While Redis refuses the metrics' flushes, one warning in this long. */
+const METRICS_WARN_EVERY_MS = 60_000;
 
 export interface WorkerProcessOptions {
   config: Config;
   logger: Logger;
-  /** Window jobs run at once in this process. Default 4; the realm's shared budget bounds QBO load anyway. */
+  /** Window jobs run at once in this process. See {@link WORKER_DEFAULTS.concurrency}. */
   concurrency?: number;
-  /** How long shutdown waits for jobs to release before it forces them. Default 30 000 ms. */
+  /** How long shutdown waits for jobs to release before it forces them. See {@link WORKER_DEFAULTS.shutdownTimeoutMs}. */
   shutdownTimeoutMs?: number;
   /** Overrides for the QBO client (backoff settings; tests shrink them). */
   client?: Partial<
@@ -56,12 +73,12 @@ export interface WorkerProcessOptions {
   sync?: Partial<Pick<SyncCycleOptions, 'markMarginMs' | 'busyRetryMs'>>;
   /**
    * Sync cycles run at once in this process (each holds one realm, and reads it through the same
-   * shared budget as the window jobs). Default 2.
+   * shared budget as the window jobs). See {@link WORKER_DEFAULTS.syncConcurrency}.
    */
   syncConcurrency?: number;
   /**
    * BullMQ's job lock, and how often lapsed locks are looked for: a crashed worker's job is picked
-   * up again after about twice this. Default 30 000 ms.
+   * up again after about twice this. See {@link WORKER_DEFAULTS.lockDurationMs}.
    */
   lockDurationMs?: number;
 }
@@ -77,6 +94,8 @@ export interface RunningWorker {
 /** One worker process: a BullMQ worker that runs window jobs against QBO through the shared budget. */
 export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const { config, logger } = options;
+  // The shared budget's Bottleneck needs its Redis 7 fix before any limiter exists (idempotent).
+  applyBottleneckRedis7Patch();
   const clientId = requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id");
   const clientSecret = requireValue(
     config.qbo.clientSecret,
@@ -89,7 +108,16 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     'expected a key of at least 32 characters to encrypt stored tokens',
   );
 
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? WORKER_DEFAULTS.concurrency;
+  const lockDurationMs = options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs;
+  /** The lock options of both workers (window jobs and sync cycles). */
+  const locks = {
+    lockDuration: lockDurationMs,
+    // A job whose lock lapsed (its worker died, or lost Redis meanwhile) is looked for as often
+    // as a lock lasts: BullMQ's own 30 s would leave a short lock waiting that long.
+    stalledInterval: lockDurationMs,
+    maxStalledCount: MAX_STALLED_COUNT,
+  };
   const db = createDb(config.databaseUrl, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
   const shutdown = new AbortController();
   const limiter = new RealmRateLimiter({
@@ -113,7 +141,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         { err: err instanceof Error ? err.message : String(err) },
         'metrics: cannot reach Redis; keeping counts until it is back',
       );
-      setTimeout(() => (metricsFailing = false), 60_000).unref();
+      setTimeout(() => (metricsFailing = false), METRICS_WARN_EVERY_MS).unref();
     },
   });
   const tokens = new AccessTokenProvider({
@@ -180,12 +208,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       connection,
       prefix: config.queuePrefix,
       concurrency,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      // A job whose lock lapsed (its worker died, or lost Redis meanwhile) is looked for as often
-      // as a lock lasts: BullMQ's own 30 s would leave a short lock waiting that long.
-      stalledInterval: options.lockDurationMs ?? 30_000,
-      // A window whose worker died is picked up again (and resumes after its committed pages).
-      maxStalledCount: 3,
+      ...locks,
     },
   );
   // Sync cycles: a queue of their own, so a long backfill never keeps a realm's cycle waiting.
@@ -196,10 +219,8 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     {
       connection: syncConnection,
       prefix: config.queuePrefix,
-      concurrency: options.syncConcurrency ?? 2,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.lockDurationMs ?? 30_000,
-      maxStalledCount: 3,
+      concurrency: options.syncConcurrency ?? WORKER_DEFAULTS.syncConcurrency,
+      ...locks,
     },
   );
   syncWorker.on('error', (err) => logger.error({ err: err.message }, 'sync worker error'));
@@ -226,7 +247,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     closing ??= (async () => {
       logger.info('worker shutting down: releasing current jobs after their page');
       shutdown.abort(new Error('worker shutting down'));
-      const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
+      const timeoutMs = options.shutdownTimeoutMs ?? WORKER_DEFAULTS.shutdownTimeoutMs;
       const graceful = await withTimeout(
         Promise.all([worker.close(), syncWorker.close()]),
         timeoutMs,

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { getEntity } from '../../src/model/entities.js';
 import { parseRecord } from '../../src/qbo/qbo-record.js';
 import { pageUpsert, upsertPage, type PageAudit } from '../../src/raw/upsert-page.js';
@@ -26,15 +26,11 @@ const customer = (id: string, syncToken: string, lastUpdated: string, name: stri
   });
 
 describe('page upsert', () => {
-  let tdb: TestDatabase;
-  before(async () => {
-    tdb = await createTestDatabase();
-  });
-  after(async () => {
-    await tdb.drop();
-  });
+  const tdb = useTestDatabase();
   const upsert = (records: ReturnType<typeof parseRecord>[]) =>
-    tdb.db.transaction().execute((trx) => upsertPage(trx, customers, records, audit));
+    tdb()
+      .db.transaction()
+      .execute((trx) => upsertPage(trx, customers, records, audit));
 
   it('counts inserted, updated and unchanged exactly, and never lets an older version win', async () => {
     assert.deepEqual(
@@ -70,7 +66,7 @@ describe('page upsert', () => {
       ]),
       { inserted: 0, updated: 1, unchanged: 0 },
     );
-    const rows = await tdb.db.selectFrom('raw.qb_customers').selectAll().orderBy('id').execute();
+    const rows = await tdb().db.selectFrom('raw.qb_customers').selectAll().orderBy('id').execute();
     assert.deepEqual(
       rows.map((r) => [r.id, (r.payload as { DisplayName: string }).DisplayName, Number(r.sync_token)]),
       [
@@ -88,7 +84,7 @@ describe('page upsert', () => {
 
   it("commits the rows and the window's counters in one statement, counted exactly, or neither", async () => {
     const key = { runId: 'one-statement', entity: 'customers', day: '2026-01-15' };
-    await createRun(tdb.db, {
+    await createRun(tdb().db, {
       runId: key.runId,
       realmId: '1',
       entities: ['customers'],
@@ -100,7 +96,7 @@ describe('page upsert', () => {
       windows: [{ entity: 'customers', day: key.day, start: audit.windowStart, end: audit.windowEnd }],
     });
     // A page commits for the attempt that started the window (it loaded it at lease 0).
-    const started = await startWindow(tdb.db, { ...key, lease: 0 }, null);
+    const started = await startWindow(tdb().db, { ...key, lease: 0 }, null);
     assert.ok(started);
     const { attempt } = started;
     const commit = (
@@ -108,14 +104,14 @@ describe('page upsert', () => {
       records: ReturnType<typeof parseRecord>[],
       rowsFetched = records.length,
     ) =>
-      commitPageWithUpsert(tdb.db, attempt, pageUpsert(customers, records, { ...audit, pageNumber }), {
+      commitPageWithUpsert(tdb().db, attempt, pageUpsert(customers, records, { ...audit, pageNumber }), {
         pageNumber,
         rowsFetched,
         skipped: 1,
         temporalAnomalies: 2,
       });
     const counters = async () => {
-      const w = await getWindow(tdb.db, key);
+      const w = await getWindow(tdb().db, key);
       return [
         w?.pages,
         w?.committed_pages,
@@ -147,7 +143,7 @@ describe('page upsert', () => {
     // A statement that fails stores neither the rows nor the counters.
     await assert.rejects(
       commitPageWithUpsert(
-        tdb.db,
+        tdb().db,
         attempt,
         pageUpsert(customers, [customer('41', '0', '2026-01-15T09:00:00-08:00', 'E')], audit),
         { pageNumber: 3, rowsFetched: Number.NaN, skipped: 0, temporalAnomalies: 0 },
@@ -155,7 +151,7 @@ describe('page upsert', () => {
     );
     assert.deepEqual(await counters(), [2, 2, 4, 1, 1, 1, 2, 4]);
     assert.equal(
-      await tdb.db.selectFrom('raw.qb_customers').select('id').where('id', '=', '41').executeTakeFirst(),
+      await tdb().db.selectFrom('raw.qb_customers').select('id').where('id', '=', '41').executeTakeFirst(),
       undefined,
     );
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/infra/db.js';
 import { MIGRATIONS_DIR, migrateToLatest } from '../../src/infra/migrate.js';
@@ -64,6 +65,24 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
         await client.end();
       }
     },
+  };
+}
+
+/**
+ * A fresh test database for the enclosing `describe`: made (migrated) before its tests and dropped
+ * after them. Returns how the tests reach it.
+ */
+export function useTestDatabase(options: { migrate?: boolean } = {}): () => TestDatabase {
+  let tdb: TestDatabase | undefined;
+  before(async () => {
+    tdb = await createTestDatabase(options);
+  });
+  after(async () => {
+    await tdb?.drop();
+  });
+  return () => {
+    if (!tdb) throw new Error('the test database is made before the tests run');
+    return tdb;
   };
 }
 

@@ -8,10 +8,12 @@ import { createDb, type Db } from '../../src/infra/db.js';
 import { readTokens, setRefreshToken } from '../../src/qbo/auth/token-store.js';
 import { AccessTokenProvider, type AccessTokenProviderOptions } from '../../src/qbo/auth/access-tokens.js';
 import {
+  InvalidClientError,
   InvalidGrantError,
   MissingRefreshTokenError,
   TokenRefreshError,
 } from '../../src/qbo/auth/token-errors.js';
+import { windowOutcome } from '../../src/model/errors/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const key = createHash('sha256').update('provider-test-encryption-key-0123456789').digest();
@@ -269,8 +271,8 @@ void describe('AccessTokenProvider', () => {
     const emu = await emulator({});
     const badClient = provider(emu, { clientSecret: 'wrong-secret' });
     await assert.rejects(badClient.getAccessToken(nextRealm()), (err: unknown) => {
-      assert.ok(err instanceof TokenRefreshError, String(err));
-      assert.equal(err.retryable, false);
+      assert.ok(err instanceof InvalidClientError, String(err));
+      assert.equal(windowOutcome(err), 'halt-run');
       assert.ok(err.status !== undefined && err.status >= 400 && err.status < 500);
       assert.ok(!err.message.includes('wrong-secret'));
       return true;
@@ -281,7 +283,7 @@ void describe('AccessTokenProvider', () => {
     });
     await assert.rejects(unreachable.getAccessToken(nextRealm()), (err: unknown) => {
       assert.ok(err instanceof TokenRefreshError, String(err));
-      assert.equal(err.retryable, true);
+      assert.equal(windowOutcome(err), 'retry-window');
       return true;
     });
   });

@@ -5,12 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { applyBottleneckRedis7Patch } from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { pacingIntervalMs } from '../../src/qbo/rate-limit/pacing.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, maxInSlidingWindow, now, type Interval } from './measure.js';
 import { waitFor } from '../helpers/cli.js';
 import { sleep } from './util.js';
+
+// This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
+applyBottleneckRedis7Patch();
 
 /** A request that has started and holds its slot until released. */
 interface Started {

@@ -8,12 +8,16 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { applyBottleneckRedis7Patch } from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';
 import { within } from '../helpers/within.js';
 import { sleep } from './util.js';
+
+// This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
+applyBottleneckRedis7Patch();
 
 const REALM = '123146096291789';
 

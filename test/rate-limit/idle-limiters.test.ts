@@ -1,8 +1,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RealmRateLimiter } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { applyBottleneckRedis7Patch } from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { waitFor } from '../helpers/cli.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+// This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
+applyBottleneckRedis7Patch();
 
 /** Limiters live while their realm is in use: an idle realm costs no heartbeat and no subscription. */
 describe('idle realm limiters', () => {

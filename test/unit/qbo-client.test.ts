@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { ManualClock, startEmulator } from '@qbo-backfill/emulator';
 import { QboClient, type QboClientOptions } from '../../src/qbo/qbo-client.js';
 import { QboConfigurationError, QboNetworkError } from '../../src/qbo/qbo-errors.js';
+import { outcomeOf } from '../../src/model/errors/index.js';
 import { emulatorStats } from '../helpers/backfill.js';
 import { waitFor } from '../helpers/cli.js';
 
@@ -130,7 +131,7 @@ describe('QBO client', () => {
       const { qbo, sent } = client({ baseUrl, maxAttempts: 5 });
       await assert.rejects(qbo.query(realmId, 'SELECT * FROM Item'), (err: unknown) => {
         assert.ok(err instanceof QboConfigurationError, String(err));
-        assert.equal(err.outcome, 'halt-run');
+        assert.equal(outcomeOf(err), 'halt-run');
         assert.match(err.message, /^cannot call the QBO API at .*: check QBO_BASE_URL and QBO_ENVIRONMENT$/);
         return true;
       });
@@ -143,7 +144,7 @@ describe('QBO client', () => {
     await assert.rejects(qbo.query(realmId, 'SELECT * FROM Item'), (err: unknown) => {
       assert.ok(err instanceof QboNetworkError, String(err));
       assert.equal(err.message, 'network error: ECONNREFUSED');
-      assert.equal(err.outcome, 'retry-request');
+      assert.equal(outcomeOf(err), 'retry-request');
       return true;
     });
     assert.equal(sent.requests, 3);

@@ -4,11 +4,13 @@ import {
   errorForResponse,
   parseFault,
   QboAuthorizationError,
+  QboCdcTooOldError,
   QboClientError,
   QboServerError,
   QboThrottledError,
   QboUnauthorizedError,
 } from '../../src/qbo/qbo-errors.js';
+import { outcomeOf } from '../../src/model/errors/index.js';
 
 const REALM = '9341453000000001';
 const jsonFault = (status: number, code: string, message: string, detail: string, type = 'ValidationFault') =>
@@ -214,13 +216,28 @@ describe('errorForResponse: the HTTP table', () => {
       outcome: 'fail-window',
       message: 'HTTP 404 code 500 Unsupported Operation',
     },
+    {
+      name: "400 naming a CDC changedSince beyond QBO's look-back",
+      status: 400,
+      body: jsonFault(
+        400,
+        '2010',
+        'Request has invalid or unsupported property',
+        'Property Name:changedSince specified is unsupported or invalid: changedSince cannot be more than 30 days in the past',
+      ),
+      error: QboCdcTooOldError,
+      outcome: 'fail-window',
+      message:
+        'HTTP 400 code 2010 Request has invalid or unsupported property (Property Name:changedSince specified is ' +
+        'unsupported or invalid: changedSince cannot be more than 30 days in the past)',
+    },
   ];
 
   for (const c of cases) {
     it(`${c.name} -> ${c.error.name} (${c.outcome})`, () => {
       const err = errorForResponse(c.status, c.body, undefined, REALM);
       assert.ok(err instanceof c.error, `${err.name}: ${err.message}`);
-      assert.equal(err.outcome, c.outcome);
+      assert.equal(outcomeOf(err), c.outcome);
       assert.equal((err as { retry?: string }).retry, c.retry);
       assert.equal(err.status, c.status);
       assert.equal(err.message, c.message);

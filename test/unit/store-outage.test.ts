@@ -5,7 +5,10 @@ import { Writable } from 'node:stream';
 import { ManualClock } from '@qbo-backfill/clock';
 import { StoreHealth, unreachableStore } from '../../src/infra/store-outage.js';
 import { QboNetworkError } from '../../src/qbo/qbo-errors.js';
-import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
+import {
+  RateLimiterError,
+  RateLimiterUnavailableError,
+} from '../../src/qbo/rate-limit/rate-limiter-error.js';
 import { TokenRefreshError } from '../../src/qbo/auth/token-errors.js';
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -41,7 +44,7 @@ describe('which store an error says is away', () => {
     ['a closed Redis connection', new Error('Connection is closed.'), 'redis'],
     [
       'the shared limiter without Redis',
-      new RateLimiterError('UNAVAILABLE', 'rate limiter unavailable'),
+      new RateLimiterUnavailableError('rate limiter unavailable'),
       'redis',
     ],
     ['wrapped in a cause', new Error('commit failed', { cause: coded('x', '57P01') }), 'postgres'],
@@ -50,11 +53,7 @@ describe('which store an error says is away', () => {
       new QboNetworkError('network error: ECONNREFUSED', { cause: coded('x', 'ECONNREFUSED') }),
       undefined,
     ],
-    [
-      'the token endpoint away',
-      new TokenRefreshError('token refresh failed: ECONNREFUSED', 'retry-window'),
-      undefined,
-    ],
+    ['the token endpoint away', new TokenRefreshError('token refresh failed: ECONNREFUSED'), undefined],
     [
       'a refused PostgreSQL connection awaited inside a BullMQ job',
       Object.assign(coded('connect ECONNREFUSED 127.0.0.1:40807', 'ECONNREFUSED'), {

@@ -1,28 +1,22 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
 import { AccessTokenProvider } from '../../src/qbo/auth/access-tokens.js';
-import { windowOutcome } from '../../src/model/outcome.js';
+import { windowOutcome } from '../../src/model/errors/index.js';
 import { UndecryptableTokenError } from '../../src/qbo/auth/token-errors.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { useTestDatabase } from '../helpers/db.js';
 
 const keyOf = (s: string) => createHash('sha256').update(s).digest();
 
 describe('a stored token read with another TOKEN_ENCRYPTION_KEY', () => {
-  let tdb: TestDatabase;
-  before(async () => {
-    tdb = await createTestDatabase();
-  });
-  after(async () => {
-    await tdb.drop();
-  });
+  const tdb = useTestDatabase();
 
   it('halts the run with a message that says what to fix, and never calls the token endpoint', async () => {
-    await setRefreshToken(tdb.db, keyOf('the key it was stored with'), '77', 'some-refresh-token');
+    await setRefreshToken(tdb().db, keyOf('the key it was stored with'), '77', 'some-refresh-token');
     const provider = new AccessTokenProvider({
-      db: tdb.db,
+      db: tdb().db,
       // Nothing listens here: reaching the endpoint would fail differently.
       tokenUrl: 'http://127.0.0.1:9/oauth2/v1/tokens/bearer',
       clientId: 'id',

@@ -3,50 +3,49 @@ import { findEntityKind } from './data/entities.js';
 /**
  * The emulator's run-time knobs: QBO's own limits (on by default, as in production) and the faults
  * that real QBO shows now and then (off by default). Settable at start and through
- * `POST /__emulator/config`.
+ * `POST /__emulator/config`. Defaults: {@link DEFAULT_EMULATOR_CONFIG}.
  */
 export interface EmulatorConfig {
-  /** Accepted API requests per realm within the sliding window of `windowMs`; over it: 429. Default 500. */
+  /** Accepted API requests per realm within the sliding window of `windowMs`; over it: 429. */
   requestsPerMinute: number;
-  /** Length of the sliding window in ms (scale it down to test quickly). Default 60000. */
+  /** Length of the sliding window in ms (scale it down to test quickly). */
   windowMs: number;
-  /** API requests in flight per realm (latency included); over it: 429. Default 10. */
+  /** API requests in flight per realm (latency included); over it: 429. */
   maxConcurrent: number;
-  /** Delay added to every API response: a fixed number of ms or `[min, max]` for a uniform spread. Default 0. */
+  /** Delay added to every API response: a fixed number of ms or `[min, max]` for a uniform spread. */
   latencyMs: number | [number, number];
-  /** Fraction of API requests answered 500 or 503 with a fault body. Default 0. */
+  /** Fraction of API requests answered 500 or 503 with a fault body. */
   serverErrorRate: number;
-  /** Fraction of API requests whose connection is destroyed without any response. Default 0. */
+  /** Fraction of API requests whose connection is destroyed without any response. */
   dropRate: number;
-  /** Fraction of API responses whose body is cut in the middle (headers sent, JSON incomplete). Default 0. */
+  /** Fraction of API responses whose body is cut in the middle (headers sent, JSON incomplete). */
   truncateRate: number;
-  /** Answer 429s with QBO's XML fault body instead of JSON (seen in the field). Default false. */
+  /** Answer 429s with QBO's XML fault body instead of JSON (seen in the field). */
   xml429: boolean;
-  /** Access-token lifetime in seconds (fractions allowed for tests). Default 3600. */
+  /** Access-token lifetime in seconds (fractions allowed for tests). */
   accessTokenTtlSeconds: number;
-  /** A refresh returns a new refresh token when the one used is older than this many seconds (0: always). Default 86400. */
+  /** A refresh returns a new refresh token when the one used is older than this many seconds (0: always). */
   rotateRefreshTokenAfterSeconds: number;
-  /** How long a superseded refresh token still works, in seconds. Default 86400. */
+  /** How long a superseded refresh token still works, in seconds. */
   refreshTokenGraceSeconds: number;
-  /** Records per realm and minute whose LastUpdatedTime moves to "now" (and SyncToken +1) while serving. Default 0. */
+  /** Records per realm and minute whose LastUpdatedTime moves to "now" (and SyncToken +1) while serving. */
   driftPerMinute: number;
   /**
    * Changes per realm and minute made at now while serving: creates, edits and deletes of
-   * invoices, customers, items, payments and time activities (seeded; see data/activity.ts). Default 0.
+   * invoices, customers, items, payments and time activities (seeded; see data/activity.ts).
    */
   activityPerMinute: number;
   /** Where every change made while serving is POSTed as a signed CloudEvents batch. Off (absent) by default. */
   webhookUrl?: string;
   /** The key of the deliveries' `intuit-signature` (the app's verifier token). Needed with `webhookUrl`. */
   webhookVerifierToken?: string;
-  /** Changes are aggregated this long before a delivery (Intuit: 1 to 5 minutes; 0: at once, as in the sandbox). Default 0. */
+  /** Changes are aggregated this long before a delivery (Intuit: 1 to 5 minutes; 0: at once, as in the sandbox). */
   webhookIntervalMs: number;
   /**
    * Entities whose query refuses `MetaData.LastUpdatedTime` in WHERE or ORDERBY with a 400
    * QueryValidationError. CompanyInfo and Preferences are one record each and meant to be read
    * whole; for TaxCode and TaxRate the peers disagree (singer-io filters them by time, Airbyte reads
-   * them whole), so the strict answer is the default and a test can lift it. Default
-   * `["CompanyInfo", "Preferences", "TaxCode", "TaxRate"]`.
+   * them whole), so the strict answer is the default and a test can lift it.
    */
   unfilterableEntities: string[];
   /**
@@ -60,7 +59,6 @@ export interface EmulatorConfig {
   /**
    * What the authorize page (`/connect/oauth2`) answers for the person who would be at Intuit:
    * `consent` redirects with `code`, `state` and `realmId`, `decline` with `error=access_denied`.
-   * Default `consent`.
    */
   authorizeDecision: 'consent' | 'decline';
   /** The company a consent connects (the person's pick at Intuit). Absent: the emulator's first realm. */
@@ -73,22 +71,39 @@ export interface EmulatorConfig {
   cacheReplies?: boolean;
 }
 
+/** The emulator's configuration when nothing is set: QBO's limits on, every fault off. */
 export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
+  /** @defaultValue 500 */
   requestsPerMinute: 500,
+  /** @defaultValue 60000 */
   windowMs: 60_000,
+  /** @defaultValue 10 */
   maxConcurrent: 10,
+  /** @defaultValue 0 */
   latencyMs: 0,
+  /** @defaultValue 0 */
   serverErrorRate: 0,
+  /** @defaultValue 0 */
   dropRate: 0,
+  /** @defaultValue 0 */
   truncateRate: 0,
+  /** @defaultValue false */
   xml429: false,
+  /** @defaultValue 3600 */
   accessTokenTtlSeconds: 3600,
+  /** @defaultValue 86400 */
   rotateRefreshTokenAfterSeconds: 86_400,
+  /** @defaultValue 86400 */
   refreshTokenGraceSeconds: 86_400,
+  /** @defaultValue 0 */
   driftPerMinute: 0,
+  /** @defaultValue 0 */
   activityPerMinute: 0,
+  /** @defaultValue 0 */
   webhookIntervalMs: 0,
+  /** @defaultValue `consent` */
   authorizeDecision: 'consent',
+  /** @defaultValue `["CompanyInfo", "Preferences", "TaxCode", "TaxRate"]` */
   unfilterableEntities: Object.freeze([
     'CompanyInfo',
     'Preferences',

@@ -54,7 +54,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.logger ?? NO_LOG;
   const state = new EmulatorState({
     seed: options.seed ?? EMULATOR_DEFAULTS.seed,
-    profile: options.profile ?? 'sandbox',
+    profile: options.profile ?? EMULATOR_DEFAULTS.profile,
     realmIds: [...new Set(options.realmIds ?? EMULATOR_DEFAULTS.realmIds)],
     clientId: options.clientId ?? EMULATOR_DEFAULTS.clientId,
     clientSecret: options.clientSecret ?? EMULATOR_DEFAULTS.clientSecret,
@@ -99,7 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // Clients see their socket cut by dropRate; errors on such sockets are expected.
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? EMULATOR_DEFAULTS.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? EMULATOR_DEFAULTS.port, host, () => {

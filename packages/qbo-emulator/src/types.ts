@@ -12,21 +12,21 @@ export interface EmulatorLogger {
 }
 
 export interface EmulatorOptions {
-  /** TCP port; 0 picks a free one. Default 8089 (`EMULATOR_DEFAULTS.port`). */
+  /** TCP port; 0 picks a free one. See {@link EMULATOR_DEFAULTS.port}. */
   port?: number;
-  /** Interface to listen on. Default `127.0.0.1`. */
+  /** Interface to listen on. See {@link EMULATOR_DEFAULTS.host}. */
   host?: string;
-  /** Seed of the generated companies: the same seed gives the same data, byte for byte. Default `EMULATOR_DEFAULTS.seed` (1). */
+  /** Seed of the generated companies: the same seed gives the same data, byte for byte. See {@link EMULATOR_DEFAULTS.seed}. */
   seed?: number;
-  /** Data volume: `sandbox` (tens of records per entity and month) or `large` (~1,000 invoices a day). Default `sandbox`. */
+  /** Data volume: `sandbox` (tens of records per entity and month) or `large` (~1,000 invoices a day). See {@link EMULATOR_DEFAULTS.profile}. */
   profile?: ProfileName;
-  /** Realms (companies) served, each with its own data. Default `EMULATOR_DEFAULTS.realmIds`. */
+  /** Realms (companies) served, each with its own data. See {@link EMULATOR_DEFAULTS.realmIds}. */
   realmIds?: string[];
-  /** OAuth client id accepted by the token endpoint. Default `EMULATOR_DEFAULTS.clientId`. */
+  /** OAuth client id accepted by the token endpoint. See {@link EMULATOR_DEFAULTS.clientId}. */
   clientId?: string;
-  /** OAuth client secret accepted by the token endpoint. Default `EMULATOR_DEFAULTS.clientSecret`. */
+  /** OAuth client secret accepted by the token endpoint. See {@link EMULATOR_DEFAULTS.clientSecret}. */
   clientSecret?: string;
-  /** The initial refresh token. Default `EMULATOR_DEFAULTS.refreshToken`. */
+  /** The initial refresh token. See {@link EMULATOR_DEFAULTS.refreshToken}. */
   refreshToken?: string;
   /** Limits and faults at start; unspecified keys take their defaults (see {@link EmulatorConfig}). */
   config?: Partial<EmulatorConfig>;

@@ -7,6 +7,7 @@ import { ALL_ENTITIES, entityNames, findEntity } from '../../model/entities.js';
 import type { WindowJobData } from '../../infra/queue.js';
 import { createRun, findLiveRun } from '../state/index.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
+import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
 import { planDays, type DayWindow } from './dates.js';
 import { addWindowJobs, type WindowToEnqueue } from './job-options.js';
 
@@ -16,7 +17,7 @@ export interface EnqueueRequest {
   from: Date;
   to: Date;
   startAt: Date;
-  /** Rows per page, 1..1000. Default 1000 (QBO's maximum: fewest requests). */
+  /** Rows per page, 1 to QBO's maximum (the CLI's default: fewest requests). */
   pageSize: number;
   /**
    * `adaptive`: one window per entity over the whole range, which the worker splits into
@@ -89,8 +90,10 @@ export function entityWindows(entity: string, days: DayWindow[], plan: WindowsPl
 }
 
 export function planBackfill(request: EnqueueRequest): EnqueuePlan {
-  if (!Number.isInteger(request.pageSize) || request.pageSize < 1 || request.pageSize > 1000) {
-    throw new UsageError(`--page-size: expected an integer from 1 to 1000 (QBO's MAXRESULTS cap)`);
+  if (!Number.isInteger(request.pageSize) || request.pageSize < 1 || request.pageSize > QBO_MAX_PAGE_SIZE) {
+    throw new UsageError(
+      `--page-size: expected an integer from 1 to ${QBO_MAX_PAGE_SIZE} (QBO's MAXRESULTS cap)`,
+    );
   }
   const windows = planDays(request.from, request.to);
   const dedupeKey = [

@@ -32,12 +32,18 @@ export interface RunStatusSummary {
 }
 
 /** The latest runs (or one run) with their windows counted by state. */
+/** Defaults of `status`, declared once. */
+export const STATUS_DEFAULTS = Object.freeze({
+  /** Runs listed, newest first, when no run is named. @defaultValue 20 */
+  runs: 20,
+});
+
 export async function runStatuses(
   db: Db,
   /** The budget and quota the forecast is measured against (the configuration's). */
   quota: { requestsPerMinute: number; monthlyReadQuota: number },
   runId?: string,
-  limit = 20,
+  limit: number = STATUS_DEFAULTS.runs,
 ): Promise<RunStatusSummary[]> {
   const runs = await listRuns(db, { ...(runId !== undefined ? { runId } : {}), limit });
   if (runId !== undefined && runs.length === 0) throw new UsageError(`--run: no run ${quoteInput(runId)}`);

@@ -117,12 +117,18 @@ export async function getWindowAndRun(
  * Polls the run until its status is one of `wanted` and returns it; rejects after `timeoutMs`
  * saying what the status was.
  */
+/** Defaults of waiting for a run, declared once. */
+export const RUN_WAIT_DEFAULTS = Object.freeze({
+  /** How often the run's status is read while waiting for it. @defaultValue 500 */
+  pollIntervalMs: 500,
+});
+
 export async function waitForRunStatus(
   db: Db,
   runId: string,
   wanted: (status: RunStatus) => boolean,
   timeoutMs: number,
-  intervalMs = 500,
+  intervalMs: number = RUN_WAIT_DEFAULTS.pollIntervalMs,
 ): Promise<RunStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -148,7 +154,7 @@ export function waitForRunEnd(
   db: Db,
   runId: string,
   timeoutMs: number,
-  intervalMs = 500,
+  intervalMs: number = RUN_WAIT_DEFAULTS.pollIntervalMs,
 ): Promise<RunStatus> {
   return waitForRunStatus(db, runId, (status) => !isLiveRunStatus(status), timeoutMs, intervalMs);
 }

@@ -13,7 +13,7 @@ export interface NewRun {
   startAt: Date;
   /** Same realm, entities and range: at most one live run per key. */
   dedupeKey: string;
-  /** How the windows were planned. Default `day`. */
+  /** How the windows were planned. Left out: the column's default (`day`, as runs were before). */
   windowsPlan?: WindowsPlan;
   /** One per entity and window (entities read whole have one window for the run). */
   windows: { entity: string; day: string; start: Date; end: Date }[];
@@ -37,7 +37,7 @@ export async function createRun(db: Db, run: NewRun): Promise<boolean> {
         page_size: run.pageSize,
         start_at_utc: run.startAt,
         dedupe_key: run.dedupeKey,
-        windows_plan: run.windowsPlan ?? 'day',
+        ...(run.windowsPlan ? { windows_plan: run.windowsPlan } : {}),
         status: 'scheduled',
       })
       .onConflict((oc) => oc.column('dedupe_key').where('status', 'in', LIVE_RUN_STATUSES).doNothing())

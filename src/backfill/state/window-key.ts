@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../../model/db-types.js';
+import { ReleaseJobError } from '../../model/errors/index.js';
 
 /** Which window a transition applies to: a run's entity and UTC day (the table's primary key). */
 export interface WindowKey {
@@ -40,8 +41,7 @@ export function heldBy(attempt: WindowAttempt) {
  * window over, or an operator requeued or cancelled it. The write changed nothing; the job must
  * stop without touching the window again.
  */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
+export class LeaseLostError extends ReleaseJobError {
   constructor(
     readonly attempt: WindowAttempt,
     /** What the job was writing when it found out. */

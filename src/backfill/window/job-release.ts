@@ -1,17 +1,16 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { ReleaseJobError } from '../../model/errors/index.js';
 import type { Logger } from '../../infra/logger.js';
 import type { WindowJobData } from '../../infra/queue.js';
-import type { WindowProcessorOptions } from './types.js';
+import { WINDOW_DEFAULTS, type WindowProcessorOptions } from './types.js';
 
 /**
  * Thrown once a job moved itself back to the queue (on shutdown, or to wait out its realm's
- * budget); BullMQ keeps it (a DelayedError) without using up an attempt. What it committed stays:
+ * budget); BullMQ keeps it without using up an attempt. What it committed stays:
  * the window job's failure path sets the window back to pending (fenced to the job's lease), and
  * the next run of the job resumes after the last committed page.
  */
-export class JobReleasedError extends DelayedError {
-  readonly outcome = 'release-job' as const;
-}
+export class JobReleasedError extends ReleaseJobError {}
 
 /** Moves the job to the delayed set for `delayMs`, then throws JobReleasedError. */
 export async function releaseJob(
@@ -40,7 +39,7 @@ export async function releaseIfRealmBusy(
   log: Logger,
 ): Promise<void> {
   if (!options.budget) return;
-  const releaseAfterWaitMs = options.releaseAfterWaitMs ?? 250;
+  const releaseAfterWaitMs = options.releaseAfterWaitMs ?? WINDOW_DEFAULTS.releaseAfterWaitMs;
   const wait = await options.budget.expectedWaitMs(job.data.realmId, releaseAfterWaitMs);
   if (wait <= releaseAfterWaitMs) return;
   log.debug({ waitMs: wait }, "realm's budget is booked ahead: job back to the queue");

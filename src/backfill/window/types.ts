@@ -14,20 +14,35 @@ import type { QboQuery } from '../../qbo/qbo-client.js';
 import type { RunState, WindowAttempt } from '../state/index.js';
 import type { StoppedOutcome } from './window-stop.js';
 
-export interface WindowProcessorOptions {
-  db: Db;
-  qbo: QboQuery;
-  logger: Logger;
-  /**
-   * Consecutive failed windows after which a run halts (circuit breaker).
-   * @defaultValue 3
-   */
-  breakerThreshold?: number;
+/** Defaults of the window job, declared once. */
+export const WINDOW_DEFAULTS = Object.freeze({
+  /** Consecutive failed windows after which a run halts (circuit breaker). @defaultValue 3 */
+  breakerThreshold: 3,
   /**
    * Extra passes over a window whose source count moved while it was paged (records changed under
    * the reader); what is still off after them is recorded on the window, never hidden.
    * @defaultValue 2
    */
+  maxRereadPasses: 2,
+  /**
+   * A window whose realm's budget would make its next request wait longer than this goes back to
+   * the queue (committed pages stay, no attempt used) until that wait is over, so its worker slot
+   * serves another realm meanwhile. About two starts at QBO's pace (121-126 ms apart): a realm
+   * keeps the few windows that keep its budget busy, and a realm whose windows took every slot
+   * hands the others back at once (at 1 s it could keep some eight windows of twelve slots, each
+   * waiting up to a second a page: ten realms got 0.49 of their budgets, bench ten-realms-paged).
+   * @defaultValue 250
+   */
+  releaseAfterWaitMs: 250,
+});
+
+export interface WindowProcessorOptions {
+  db: Db;
+  qbo: QboQuery;
+  logger: Logger;
+  /** See {@link WINDOW_DEFAULTS.breakerThreshold}. */
+  breakerThreshold?: number;
+  /** See {@link WINDOW_DEFAULTS.maxRereadPasses}. */
   maxRereadPasses?: number;
   /** Aborted on shutdown: the job stops after its current page and goes back to the queue. */
   signal?: AbortSignal;
@@ -40,15 +55,7 @@ export interface WindowProcessorOptions {
   addPendingJobs?: (runId: string) => Promise<void>;
   /** The realms' shared budget, asked before each page how long a request would wait (see releaseIfRealmBusy). */
   budget?: RealmBudget;
-  /**
-   * A window whose realm's budget would make its next request wait longer than this goes back to
-   * the queue (committed pages stay, no attempt used) until that wait is over, so its worker slot
-   * serves another realm meanwhile. About two starts at QBO's pace (121-126 ms apart): a realm
-   * keeps the few windows that keep its budget busy, and a realm whose windows took every slot
-   * hands the others back at once (at 1 s it could keep some eight windows of twelve slots, each
-   * waiting up to a second a page: ten realms got 0.49 of their budgets, bench ten-realms-paged).
-   * @defaultValue 250
-   */
+  /** See {@link WINDOW_DEFAULTS.releaseAfterWaitMs}. */
   releaseAfterWaitMs?: number;
   /** Which store this process finds away; a job that hits an outage waits for it (see waitForStore). */
   health?: StoreHealth;

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { NO_METRICS, WINDOW_DURATION } from '../../infra/cluster-metrics.js';
 import type { Logger } from '../../infra/logger.js';
 import type { WindowJobData } from '../../infra/queue.js';
@@ -16,9 +16,14 @@ import {
   type WindowAttempt,
   type WindowKey,
 } from '../state/index.js';
-import { STORE_NAMES, unreachableStore, type Store } from '../../infra/store-outage.js';
-import { windowOutcome } from '../../model/outcome.js';
-import type { WindowOutcome, WindowProcessorOptions } from './types.js';
+import {
+  DEFAULT_STORE_BACKOFF,
+  STORE_NAMES,
+  unreachableStore,
+  type Store,
+} from '../../infra/store-outage.js';
+import { ReleaseJobError, windowOutcome } from '../../model/errors/index.js';
+import { WINDOW_DEFAULTS, type WindowOutcome, type WindowProcessorOptions } from './types.js';
 import { releaseIfRealmBusy } from './job-release.js';
 import { loadWindow } from './window-load.js';
 import { readWindow } from './window-read.js';
@@ -27,10 +32,9 @@ import { windowNote } from './window-note.js';
 
 /**
  * Thrown once a job that hit a store outage moved itself back to the delayed set: BullMQ keeps it
- * (a DelayedError) without using up an attempt, and the window's failure counts nowhere.
+ * without using up an attempt, and the window's failure counts nowhere.
  */
-export class WaitingForStoreError extends DelayedError {
-  readonly outcome = 'release-job' as const;
+export class WaitingForStoreError extends ReleaseJobError {
   constructor(
     readonly store: Store,
     readonly delayMs: number,
@@ -131,7 +135,7 @@ function storeOf(err: unknown, options: WindowProcessorOptions): Store | undefin
 /**
  * Another attempt holds the window now (see LeaseLostError): this job stops, quietly. One log
  * line, no retry, no failure recorded anywhere; BullMQ leaves the job to whoever holds its lock
- * now (an AttemptSupersededError is a DelayedError: the worker does not move the job).
+ * now (an AttemptSupersededError releases the job: the worker does not move it).
  */
 function superseded(err: LeaseLostError, log: Logger): AttemptSupersededError {
   log.warn(
@@ -180,7 +184,7 @@ async function settleFailure(err: unknown, failed: Failed): Promise<unknown> {
  */
 async function waitForStore(store: Store, err: unknown, failed: Failed): Promise<unknown> {
   const { job, token, attempt, started, elapsedMs, options } = failed;
-  const delayMs = options.health?.down(store, err) ?? 1_000;
+  const delayMs = options.health?.down(store, err) ?? DEFAULT_STORE_BACKOFF.baseMs;
   // Fenced like every write of the job: a window another attempt holds now is left to it.
   await releaseWindow(options.db, attempt, elapsedMs, started).catch(() => undefined);
   try {
@@ -195,7 +199,7 @@ async function waitForStore(store: Store, err: unknown, failed: Failed): Promise
 }
 
 /**
- * Records what `err` means for the window, as the error's outcome says, and returns what the job
+ * Records what `err` means for the window, as its class's outcome says, and returns what the job
  * throws to BullMQ: the error itself when BullMQ should retry (or keep) the job, an
  * UnrecoverableError when it must not.
  */
@@ -223,7 +227,13 @@ async function recordFailure(err: unknown, failed: Failed): Promise<unknown> {
     log.warn({ err: message, attempt: tried }, 'window attempt failed; will retry');
     return err;
   }
-  const breaker = await failWindow(db, attempt, message, elapsedMs, options.breakerThreshold ?? 3);
+  const breaker = await failWindow(
+    db,
+    attempt,
+    message,
+    elapsedMs,
+    options.breakerThreshold ?? WINDOW_DEFAULTS.breakerThreshold,
+  );
   if (breaker.halted)
     log.error({ consecutiveFailures: breaker.consecutiveFailures }, 'circuit breaker open: run halted');
   log.error({ err: message }, 'window failed');

@@ -5,7 +5,7 @@ import { commitPageWithUpsert, getRun, LeaseLostError, restartPass } from '../st
 import { readPageRecords } from '../../qbo/qbo-response.js';
 import { releaseIfRealmBusy, releaseJob } from './job-release.js';
 import { pageUpsert, type Adjusted } from '../../raw/upsert-page.js';
-import type { ReadResult, WindowRead } from './types.js';
+import { WINDOW_DEFAULTS, type ReadResult, type WindowRead } from './types.js';
 import { pageStartPosition, pageStatement } from '../../qbo/query.js';
 import { addAdjusted, windowNote } from './window-note.js';
 import { countWindow, inScope, pageDays, splitIfDense } from './window-density.js';
@@ -43,7 +43,7 @@ interface Pass {
 export async function readWindow(read: WindowRead): Promise<ReadResult | StoppedOutcome> {
   const { job, entity, options, log } = read;
   const data = job.data;
-  const maxPasses = options.maxRereadPasses ?? 2;
+  const maxPasses = options.maxRereadPasses ?? WINDOW_DEFAULTS.maxRereadPasses;
   const totals: Totals = { pages: 0, rows: 0, adjusted: {}, uncounted: 0 };
   let pass = read.from.pass;
   let page = read.from.page;

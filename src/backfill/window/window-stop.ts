@@ -2,7 +2,7 @@
  * How a window's read stops early: its run was halted or cancelled (the window ends skipped or
  * cancelled), or another attempt holds the window now (the job stops without writing).
  */
-import { DelayedError } from 'bullmq';
+import { ReleaseJobError } from '../../model/errors/index.js';
 import type { Db } from '../../infra/db.js';
 import { getWindowAndRun, type RunState, type RunStatus, type WindowAttempt } from '../state/index.js';
 
@@ -22,11 +22,9 @@ export function stopForRun(status: RunStatus, reason: string | null): StoppedOut
 
 /**
  * Thrown once a job found its window held by another attempt (a LeaseLostError): it stops without
- * writing. A DelayedError, so BullMQ does not move the job: whoever holds its lock now owns it.
+ * writing. BullMQ does not move the job: whoever holds its lock now owns it.
  */
-export class AttemptSupersededError extends DelayedError {
-  readonly outcome = 'release-job' as const;
-}
+export class AttemptSupersededError extends ReleaseJobError {}
 
 /** Why the run stopped, when the window is still this attempt's and its run no longer live. */
 export async function stoppedRun(db: Db, attempt: WindowAttempt): Promise<StoppedOutcome | undefined> {

@@ -8,7 +8,7 @@ export const dashboardCommand: Command = {
   usage: 'qbo-backfill dashboard [--port 3000] [--host 0.0.0.0] [--insecure-no-auth]',
   async run(argv, io) {
     // Loaded on use: Express and Bull Board stay out of the workers' and producers' processes.
-    const { BOARD_PATH, DEFAULT_PORT, dashboardCredentials, startDashboard } =
+    const { BOARD_PATH, DASHBOARD_DEFAULTS, dashboardCredentials, startDashboard } =
       await import('../../dashboard/index.js');
     const { values } = parseFlags(
       argv,
@@ -19,7 +19,7 @@ export const dashboardCommand: Command = {
       },
       this.usage,
     );
-    const port = intFlag(values.port, 'port', 0, 65_535) ?? DEFAULT_PORT;
+    const port = intFlag(values.port, 'port', 0, 65_535) ?? DASHBOARD_DEFAULTS.port;
     const insecureNoAuth = values['insecure-no-auth'] ?? false;
     const config = io.config();
     // Refuse before opening any connection: a missing login is a configuration error (exit 2).

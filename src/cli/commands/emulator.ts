@@ -77,7 +77,7 @@ export const emulatorCommand: Command = {
     if (seedText !== undefined && !/^-?\d{1,15}$/.test(seedText)) {
       throw new UsageError(`--seed: expected an integer, got ${quoteInput(seedText)}`);
     }
-    const profile = str('profile') ?? 'sandbox';
+    const profile = str('profile') ?? EMULATOR_DEFAULTS.profile;
     if (!PROFILE_NAMES.includes(profile as ProfileName)) {
       throw new UsageError(
         `--profile: expected one of ${PROFILE_NAMES.join(', ')}, got ${quoteInput(profile)}`,
@@ -124,7 +124,7 @@ export const emulatorCommand: Command = {
     const log = io.logger(parseLogConfig(io.env), 'qbo-emulator');
     const emulator = await startEmulator({
       port,
-      host: str('host') ?? '127.0.0.1',
+      host: str('host') ?? EMULATOR_DEFAULTS.host,
       seed: seedText === undefined ? EMULATOR_DEFAULTS.seed : Number(seedText),
       profile: profile as ProfileName,
       realmIds: realms,

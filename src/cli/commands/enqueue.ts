@@ -18,6 +18,15 @@ import { followFromCli } from '../follow.js';
 import { EXIT, intFlag, parseFlags, realmsFlag, type Command, type CommandIo } from '../command.js';
 import { withProducer } from '../producer-context.js';
 import { checkRefreshTokens } from '../realm-checks.js';
+import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
+
+/** Defaults of `enqueue`, declared once (the demo enqueues with them too). */
+export const ENQUEUE_DEFAULTS = Object.freeze({
+  /** Rows per page: QBO's maximum, the fewest requests. @defaultValue 1000 */
+  pageSize: QBO_MAX_PAGE_SIZE,
+  /** Reads that follow the data's density, split into days where dense. @defaultValue `adaptive` */
+  windows: 'adaptive',
+});
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
@@ -64,8 +73,9 @@ export const enqueueCommand: Command = {
     }
     checkRange(from, to, startAt, { from: values.from, to: values.to });
     const realmIds = realmsFlag(values.realm, config.qbo.realmId);
-    const pageSize = intFlag(values['page-size'], 'page-size', 1, 1000) ?? 1000;
-    const windows = (values.windows ?? 'adaptive') as WindowsPlan;
+    const pageSize =
+      intFlag(values['page-size'], 'page-size', 1, QBO_MAX_PAGE_SIZE) ?? ENQUEUE_DEFAULTS.pageSize;
+    const windows = (values.windows ?? ENQUEUE_DEFAULTS.windows) as WindowsPlan;
     if (!WINDOWS_PLANS.includes(windows))
       throw new UsageError(`--windows: expected adaptive or day, got ${quoteInput(values.windows ?? '')}`);
     // One plan and one run per realm, planned as it is enqueued: a thousand realms' plans are never

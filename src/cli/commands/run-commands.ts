@@ -80,6 +80,12 @@ export const statusCommand = producerCommand({
   },
 });
 
+/** Defaults of `report`, declared once. */
+export const REPORT_DEFAULTS = Object.freeze({
+  /** How the report prints. @defaultValue `table` */
+  format: 'table',
+});
+
 export const reportCommand = producerCommand({
   name: 'report',
   summary: "volumetry per entity and day, and the run's totals",
@@ -87,7 +93,7 @@ export const reportCommand = producerCommand({
   flags: { run: { type: 'string' }, format: { type: 'string' }, by: { type: 'string' } },
   check(values) {
     const runId = requireRun(values.run);
-    const format = values.format ?? 'table';
+    const format = values.format ?? REPORT_DEFAULTS.format;
     if (!['table', 'json', 'csv'].includes(format))
       throw new UsageError(`--format: expected table, json or csv, got ${quoteInput(format)}`);
     const by = values.by as ReportGrouping | undefined;

@@ -19,6 +19,7 @@ import { enqueueBackfill, planBackfill } from '../../backfill/plan/enqueue.js';
 import { buildReport } from '../../backfill/runs/report.js';
 import { reportSummary } from '../../backfill/runs/report-summary.js';
 import { followFromCli } from '../follow.js';
+import { ENQUEUE_DEFAULTS } from '../commands/enqueue.js';
 import { startWorker, type RunningWorker } from '../../worker/worker-process.js';
 
 export interface DemoOptions {
@@ -99,8 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       from: FROM,
       to: TO,
       startAt,
-      pageSize: 1000,
-      windows: 'adaptive',
+      ...ENQUEUE_DEFAULTS,
     });
     const run = await enqueueBackfill(db, queue, plan);
     out(

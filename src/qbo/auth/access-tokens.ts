@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { systemClock, type Clock } from '@qbo-backfill/clock';
 import type { Db } from '../../infra/db.js';
 import { TokenDecryptError } from './token-crypto.js';
-import { NO_METRICS, TOKEN_REFRESHES, type MetricsRecorder } from '../../infra/cluster-metrics.js';
+import { NO_METRICS, TOKEN_REFRESHES } from '../../infra/cluster-metrics.js';
 import type { Logger } from '../../infra/logger.js';
 import { findDisconnection } from './connections.js';
 import {
@@ -27,38 +27,9 @@ import {
   TokenRefreshError,
   UndecryptableTokenError,
 } from './token-errors.js';
+import { ACCESS_TOKEN_DEFAULTS, type AccessTokenProviderOptions } from './access-token-options.js';
 
-export interface AccessTokenProviderOptions {
-  /** The token store's database (the provider never closes it). */
-  db: Db;
-  /** OAuth token endpoint (`config.qbo.tokenUrl`). */
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  /** 32-byte AES-256-GCM key (`config.tokenEncryptionKey`). */
-  encryptionKey: Buffer;
-  /** `QBO_REFRESH_TOKEN`: stored only when the realm has no row yet; the store's newest token wins after that. */
-  initialRefreshToken?: string;
-  /**
-   * The realm `initialRefreshToken` belongs to (`QBO_REALM_ID`). A QBO refresh token opens one
-   * company only, so other realms never bootstrap from it. Default: any realm (the emulator's
-   * tokens open every company it serves).
-   */
-  initialRefreshTokenRealmId?: string;
-  logger: Logger;
-  /** Cluster-wide count of token-endpoint calls by outcome. Default: none recorded. */
-  metrics?: MetricsRecorder;
-  /**
-   * Refresh this many seconds before the access token expires, so a token never expires in the
-   * middle of a page request. Capped at half the token's lifetime, so short-lived tokens are not
-   * refreshed on every call. Default 300.
-   */
-  refreshMarginSeconds?: number;
-  /** Timeout of one token-endpoint call; the row lock is held meanwhile, so keep it bounded. Default 30000. */
-  httpTimeoutMs?: number;
-  /** What token ages and expiries are measured by. Default: the system clock. */
-  clock?: Clock;
-}
+export type { AccessTokenProviderOptions };
 
 interface CachedToken {
   token: string;
@@ -102,8 +73,8 @@ export class AccessTokenProvider {
     this.db = o.db;
     this.key = o.encryptionKey;
     this.log = o.logger;
-    this.marginMs = (o.refreshMarginSeconds ?? 300) * 1000;
-    this.httpTimeoutMs = o.httpTimeoutMs ?? 30_000;
+    this.marginMs = (o.refreshMarginSeconds ?? ACCESS_TOKEN_DEFAULTS.refreshMarginSeconds) * 1000;
+    this.httpTimeoutMs = o.httpTimeoutMs ?? ACCESS_TOKEN_DEFAULTS.httpTimeoutMs;
     this.clock = o.clock ?? systemClock;
     // Refreshes are hourly at most: no keep-alive, so nothing lingers after close().
     this.agents = {
@@ -230,7 +201,7 @@ export class AccessTokenProvider {
     if (stored.accessToken === null || stored.accessTokenExpiresAt === null) return undefined;
     const expiresAtMs = stored.accessTokenExpiresAt.getTime();
     // refreshed_at and the expiry were written together by one process, so their gap is the lifetime.
-    const issuedAtMs = stored.refreshedAt?.getTime() ?? expiresAtMs - 3_600_000;
+    const issuedAtMs = stored.refreshedAt?.getTime() ?? expiresAtMs - ACCESS_TOKEN_DEFAULTS.assumedLifetimeMs;
     return { token: stored.accessToken, expiresAtMs, lifetimeMs: Math.max(0, expiresAtMs - issuedAtMs) };
   }
 
@@ -315,10 +286,7 @@ export class AccessTokenProvider {
     } catch (err) {
       // 55P03 lock_not_available: the holder took longer than lock_timeout.
       if ((err as { code?: unknown }).code === '55P03') {
-        throw new TokenRefreshError(
-          `timed out waiting for another process to refresh realm ${realmId}`,
-          'retry-window',
-        );
+        throw new TokenRefreshError(`timed out waiting for another process to refresh realm ${realmId}`);
       }
       if (err instanceof TokenDecryptError) throw new UndecryptableTokenError(realmId, err);
       if (err instanceof InvalidClientError) this.clientRefused = err;

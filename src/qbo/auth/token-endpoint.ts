@@ -2,7 +2,13 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { Clock } from '@qbo-backfill/clock';
 import type { Logger } from '../../infra/logger.js';
 import { networkFailure } from '../network-failure.js';
-import { InvalidClientError, InvalidGrantError, TokenRefreshError } from './token-errors.js';
+import {
+  InvalidClientError,
+  InvalidGrantError,
+  TokenRefreshError,
+  TokenRequestRefusedError,
+  TokenUrlError,
+} from './token-errors.js';
 
 /** Where and as which app a refresh is asked for. */
 export interface TokenEndpoint {
@@ -75,8 +81,8 @@ export function basicAuthorization(app: Pick<TokenEndpoint, 'clientId' | 'client
 }
 
 /**
- * One token-endpoint call (a refresh, or the exchange of an authorization code). Failures carry
- * their outcome: invalid_grant and invalid_client need an operator, network trouble, 5xx and 429
+ * One token-endpoint call (a refresh, or the exchange of an authorization code). Failures are
+ * of their outcome's class: invalid_grant and invalid_client need an operator, network trouble, 5xx and 429
  * another attempt, other 4xx none.
  */
 export async function callTokenEndpoint(
@@ -106,11 +112,10 @@ export async function callTokenEndpoint(
     const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : 'unknown error';
     endpoint.logger.warn({ realmId, code: detail }, `${what} request failed`);
     // A token URL that can never work halts the run; a blip gets another attempt of the window.
-    const outcome = networkFailure(err) === 'configuration' ? 'halt-run' : 'retry-window';
-    throw new TokenRefreshError(
-      `${what} for realm ${realmId} failed: ${detail}${outcome === 'halt-run' ? ': check QBO_TOKEN_URL and QBO_ENVIRONMENT' : ''}`,
-      outcome,
-    );
+    const failed = `${what} for realm ${realmId} failed: ${detail}`;
+    if (networkFailure(err) === 'configuration')
+      throw new TokenUrlError(`${failed}: check QBO_TOKEN_URL and QBO_ENVIRONMENT`);
+    throw new TokenRefreshError(failed);
   }
 
   const tid = intuitTid(response);
@@ -146,14 +151,10 @@ export async function callTokenEndpoint(
   if (status === 200) {
     throw new TokenRefreshError(
       `token endpoint answered 200 without a usable token for realm ${realmId}`,
-      'retry-window',
       200,
     );
   }
-  const retryable = status >= 500 || status === 429 || status === 408;
-  throw new TokenRefreshError(
-    `${what} for realm ${realmId} failed: HTTP ${status}${error ? ` (${error})` : ''}`,
-    retryable ? 'retry-window' : 'fail-window',
-    status,
-  );
+  const refused = `${what} for realm ${realmId} failed: HTTP ${status}${error ? ` (${error})` : ''}`;
+  if (status >= 500 || status === 429 || status === 408) throw new TokenRefreshError(refused, status);
+  throw new TokenRequestRefusedError(refused, status);
 }

@@ -1,16 +1,15 @@
 import { disconnectedMessage, type Disconnection } from './connections.js';
-import type { Outcome } from '../../model/outcome.js';
+import { FailWindowError, HaltRunError, RetryWindowError } from '../../model/errors/index.js';
 
 /**
- * Errors of getting an access token, each carrying its outcome. Most need an operator: a rejected
- * refresh token, no token at all, wrong app credentials, a stored token that cannot be decrypted.
- * Their messages are the operator's instructions; the run halts with them.
+ * Errors of getting an access token, each extending the base class of its outcome. Most need an
+ * operator: a rejected refresh token, no token at all, wrong app credentials, a stored token that
+ * cannot be decrypted, a token URL that can never work. Their messages are the operator's
+ * instructions; the run halts with them.
  */
 
 /** QBO refused the refresh token (bad, expired or superseded). Only an operator can fix it. */
-export class InvalidGrantError extends Error {
-  override readonly name = 'InvalidGrantError';
-  readonly outcome = 'halt-run' as const;
+export class InvalidGrantError extends HaltRunError {
   constructor(readonly realmId: string) {
     super(
       `QBO rejected the refresh token for realm ${realmId} (invalid_grant): reconnect the app and store a new refresh token with: qbo-backfill auth set --realm ${realmId}`,
@@ -19,9 +18,7 @@ export class InvalidGrantError extends Error {
 }
 
 /** The realm has no stored refresh token and no `QBO_REFRESH_TOKEN` to start from. */
-export class MissingRefreshTokenError extends Error {
-  override readonly name = 'MissingRefreshTokenError';
-  readonly outcome = 'halt-run' as const;
+export class MissingRefreshTokenError extends HaltRunError {
   constructor(readonly realmId: string) {
     super(
       `no refresh token stored for realm ${realmId} and QBO_REFRESH_TOKEN is not set: store one with: qbo-backfill auth set --realm ${realmId}`,
@@ -30,9 +27,7 @@ export class MissingRefreshTokenError extends Error {
 }
 
 /** An operator disconnected the realm (`auth disconnect`): nothing is read from it until it is connected again. */
-export class RealmDisconnectedError extends Error {
-  override readonly name = 'RealmDisconnectedError';
-  readonly outcome = 'halt-run' as const;
+export class RealmDisconnectedError extends HaltRunError {
   readonly realmId: string;
   constructor(disconnection: Disconnection) {
     super(disconnectedMessage(disconnection));
@@ -41,9 +36,7 @@ export class RealmDisconnectedError extends Error {
 }
 
 /** A stored token cannot be decrypted: TOKEN_ENCRYPTION_KEY is not the key it was stored with. */
-export class UndecryptableTokenError extends Error {
-  override readonly name = 'UndecryptableTokenError';
-  readonly outcome = 'halt-run' as const;
+export class UndecryptableTokenError extends HaltRunError {
   constructor(
     readonly realmId: string,
     cause: Error,
@@ -56,33 +49,54 @@ export class UndecryptableTokenError extends Error {
 }
 
 /**
- * A refresh failed for another reason: network trouble, 5xx, 429 and lock timeouts are worth
- * another attempt of the window; other 4xx are not.
+ * A call to the token endpoint failed in a way another attempt may get past: network trouble, a
+ * 5xx, 429 or 408, a 200 without a usable token, or a wait for another process's refresh that
+ * timed out.
  */
-export class TokenRefreshError extends Error {
-  override readonly name: string = 'TokenRefreshError';
+export class TokenRefreshError extends RetryWindowError {
   constructor(
     message: string,
-    readonly outcome: Outcome,
     readonly status?: number,
   ) {
     super(message);
   }
+}
 
-  /** Whether another attempt of the window may succeed. */
-  get retryable(): boolean {
-    return this.outcome === 'retry-window' || this.outcome === 'retry-request';
+/** The token endpoint refused the request with another 4xx: the same request fails again. */
+export class TokenRequestRefusedError extends FailWindowError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
   }
 }
 
+/** The token URL itself is wrong (malformed, not http(s), unknown host): no retry can help. */
+export class TokenUrlError extends HaltRunError {}
+
 /** The token endpoint refused the app's client id or secret: every refresh of every realm fails alike. */
-export class InvalidClientError extends TokenRefreshError {
-  override readonly name = 'InvalidClientError';
-  constructor(realmId: string, status: number) {
+export class InvalidClientError extends HaltRunError {
+  constructor(
+    realmId: string,
+    readonly status: number,
+  ) {
     super(
       `token refresh for realm ${realmId} failed: HTTP ${status} (invalid_client): QBO rejected the app's credentials; check QBO_CLIENT_ID and QBO_CLIENT_SECRET`,
-      'halt-run',
-      status,
     );
   }
+}
+
+/**
+ * Whether `err` is one of the token endpoint's own failures (not a refusal of the grant or of the
+ * app's credentials, which have classes of their own).
+ */
+export function isTokenEndpointFailure(
+  err: unknown,
+): err is TokenRefreshError | TokenRequestRefusedError | TokenUrlError {
+  return (
+    err instanceof TokenRefreshError ||
+    err instanceof TokenRequestRefusedError ||
+    err instanceof TokenUrlError
+  );
 }

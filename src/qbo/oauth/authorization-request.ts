@@ -40,6 +40,14 @@ export function authorizeUrlFor(
   return url.toString();
 }
 
+/** Defaults of the attempts kept by {@link PendingAuthorizations}, declared once. */
+export const PENDING_AUTHORIZATION_DEFAULTS = Object.freeze({
+  /** How long an attempt is kept (a person signing in at Intuit takes minutes). @defaultValue 30 minutes */
+  ttlMs: 30 * 60_000,
+  /** Attempts kept at most, the oldest dropped first. @defaultValue 100 */
+  max: 100,
+});
+
 /**
  * Attempts begun from the dashboard and not yet called back, by state. Each state is taken once:
  * a second callback with it (a replay, or a link from an older attempt) is refused. Attempts are
@@ -50,10 +58,8 @@ export class PendingAuthorizations {
   private readonly pending = new Map<string, { redirectUri: string; createdAtMs: number }>();
 
   constructor(
-    /** @defaultValue 30 minutes */
-    private readonly ttlMs = 30 * 60_000,
-    /** @defaultValue 100 */
-    private readonly max = 100,
+    private readonly ttlMs: number = PENDING_AUTHORIZATION_DEFAULTS.ttlMs,
+    private readonly max: number = PENDING_AUTHORIZATION_DEFAULTS.max,
   ) {}
 
   begin(redirectUri: string, nowMs: number): string {

@@ -2,7 +2,7 @@ import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import { saveConnection } from '../auth/connections.js';
 import { callTokenEndpoint } from '../auth/token-endpoint.js';
-import { InvalidClientError, InvalidGrantError, TokenRefreshError } from '../auth/token-errors.js';
+import { InvalidClientError, InvalidGrantError, isTokenEndpointFailure } from '../auth/token-errors.js';
 import { readCompanyName } from './company-info.js';
 import { ConnectError } from './connect-error.js';
 import type { OAuthApp } from './oauth-app.js';
@@ -42,7 +42,7 @@ async function exchange(app: OAuthApp, realmId: string, code: string, redirectUr
         "Intuit refused the app's credentials (invalid_client): check QBO_CLIENT_ID and QBO_CLIENT_SECRET",
       );
     }
-    if (err instanceof TokenRefreshError) throw new ConnectError(502, err.message);
+    if (isTokenEndpointFailure(err)) throw new ConnectError(502, err.message);
     throw err;
   }
 }

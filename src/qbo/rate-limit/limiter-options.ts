@@ -12,55 +12,60 @@ export interface RateLimiterOptions {
    * share a budget.
    */
   prefix: string;
-  /** Requests per realm per window, cluster-wide (`QBO_REQUESTS_PER_MINUTE`). Default 480. */
+  /** Requests per realm per window, cluster-wide (`QBO_REQUESTS_PER_MINUTE`). */
   requestsPerMinute: number;
-  /** Requests per realm in flight, cluster-wide (`QBO_MAX_CONCURRENT`). Default 10. */
+  /** Requests per realm in flight, cluster-wide (`QBO_MAX_CONCURRENT`). */
   maxConcurrent: number;
-  /** Length of the sliding window `requestsPerMinute` applies to, in ms. Default 60000. */
+  /** See {@link RATE_LIMITER_DEFAULTS.windowMs}. */
   windowMs?: number;
-  /**
-   * How often each limiter ticks in Redis: frees expired jobs, announces capacity, proves this
-   * process is alive. Default 250 (Bottleneck's own default of 5000 would leave freed slots idle
-   * for seconds).
-   */
+  /** See {@link RATE_LIMITER_DEFAULTS.heartbeatIntervalMs}. */
   heartbeatIntervalMs?: number;
-  /**
-   * Longest a request may hold its slot; after that the slot is freed even if the process died
-   * holding it, and `schedule()` rejects with a `RateLimiterError` of code `EXPIRED`.
-   * Default 130000 (Intuit times requests out at 120 s).
-   */
+  /** See {@link RATE_LIMITER_DEFAULTS.expirationMs}. */
   expirationMs?: number;
-  /** After this long without a heartbeat, a process is dropped from the realm's clients. Default 30000. */
+  /** See {@link RATE_LIMITER_DEFAULTS.clientTimeoutMs}. */
   clientTimeoutMs?: number;
-  /**
-   * When Redis has been unreachable this long, calls still waiting for a slot reject with a
-   * `RateLimiterError` of code `UNAVAILABLE` (their functions never run). Default 30000.
-   */
+  /** See {@link RATE_LIMITER_DEFAULTS.unavailableTimeoutMs}. */
   unavailableTimeoutMs?: number;
-  /**
-   * A realm's limiter is dropped (heartbeat stopped, channel unsubscribed) after this long without
-   * a request. Its Redis keys stay: the budget it recorded still holds for the other processes.
-   * Default 60000.
-   */
+  /** See {@link RATE_LIMITER_DEFAULTS.idleMs}. */
   idleMs?: number;
-  /** Slack over one window for uneven start lag (see ./pacing.ts). Default 250. */
+  /** See {@link RATE_LIMITER_DEFAULTS.startLagAllowanceMs}. */
   startLagAllowanceMs?: number;
   /** Where warnings about Redis go. Default: none. */
   logger?: Logger;
 }
 
-/** Defaults of the optional {@link RateLimiterOptions}. */
-export const RATE_LIMITER_DEFAULTS = {
-  requestsPerMinute: 480,
-  maxConcurrent: 10,
+/** Defaults of the optional {@link RateLimiterOptions}, declared once. */
+export const RATE_LIMITER_DEFAULTS = Object.freeze({
+  /** Length of the sliding window `requestsPerMinute` applies to, in ms. @defaultValue 60000 */
   windowMs: 60_000,
+  /**
+   * How often each limiter ticks in Redis: frees expired jobs, announces capacity, proves this
+   * process is alive (Bottleneck's own 5000 would leave freed slots idle for seconds).
+   * @defaultValue 250
+   */
   heartbeatIntervalMs: 250,
+  /**
+   * Longest a request may hold its slot; after that the slot is freed even if the process died
+   * holding it, and `schedule()` rejects with a `RateLimiterError` of code `EXPIRED` (Intuit times
+   * requests out at 120 s). @defaultValue 130000
+   */
   expirationMs: 130_000,
+  /** After this long without a heartbeat, a process is dropped from the realm's clients. @defaultValue 30000 */
   clientTimeoutMs: 30_000,
+  /**
+   * When Redis has been unreachable this long, calls still waiting for a slot reject with a
+   * `RateLimiterUnavailableError` (their functions never run). @defaultValue 30000
+   */
   unavailableTimeoutMs: 30_000,
+  /**
+   * A realm's limiter is dropped (heartbeat stopped, channel unsubscribed) after this long without
+   * a request. Its Redis keys stay: the budget it recorded still holds for the other processes.
+   * @defaultValue 60000
+   */
   idleMs: 60_000,
+  /** Slack over one window for uneven start lag (see ./pacing.ts). @defaultValue 250 */
   startLagAllowanceMs: START_LAG_ALLOWANCE_MS,
-} as const;
+});
 
 export function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {

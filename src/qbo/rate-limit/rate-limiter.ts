@@ -18,24 +18,23 @@
  *   are created on a realm's first request and dropped once it has been idle for `idleMs`, and only
  *   a live limiter heartbeats, so heartbeats scale with the realms a process is working on (at most
  *   its job slots), not with every realm the deployment knows.
- * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see
- *   ./rate-limit/bottleneck-redis7.ts, applied when this module is imported.
+ * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see ./bottleneck-redis7.ts. A
+ *   process applies it at start (applyBottleneckRedis7Patch: the worker process does); a limiter
+ *   refuses to be made without it, so no process can run the unfixed Bottleneck unnoticed.
  */
 import { randomBytes } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { applyBottleneckRedis7Patch } from './bottleneck-redis7.js';
+import { isBottleneckRedis7PatchApplied } from './bottleneck-redis7.js';
 import { closeConnection } from './close-connection.js';
 import { expectedWaitMs } from './expected-wait.js';
 import { countRead } from './monthly-reads.js';
 import { pacingIntervalMs } from './pacing.js';
 import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './limiter-options.js';
-import { RateLimiterError, type RateLimiterErrorCode } from './rate-limiter-error.js';
+import { RateLimiterError, RateLimiterUnavailableError } from './rate-limiter-error.js';
 
 export { RATE_LIMITER_DEFAULTS, type RateLimiterOptions };
-
-applyBottleneckRedis7Patch();
 
 const REALM_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The same warning (per realm and kind) is logged at most this often during an outage. */
@@ -44,14 +43,14 @@ const WARN_EVERY_MS = 10_000;
 /** A schedule() call whose function has not started yet. */
 interface PendingCall {
   abandoned: boolean;
-  reject(error: RateLimiterError): void;
+  reject(error: RateLimiterError | RateLimiterUnavailableError): void;
 }
 
 /**
  * Per-realm request budget shared by every process using the same Redis and prefix.
  *
- * Redis outages: a call that cannot reach Redis to queue rejects with a `RateLimiterError`
- * (`UNAVAILABLE`) after the client's bounded retries (about 5 s); calls already queued keep
+ * Redis outages: a call that cannot reach Redis to queue rejects with a
+ * `RateLimiterUnavailableError` after the client's bounded retries (about 5 s); calls already queued keep
  * waiting and resume on their own when Redis comes back (the lost state is re-created), unless the
  * outage lasts longer than `unavailableTimeoutMs`, when they reject with `UNAVAILABLE`. A call
  * whose function already started always settles with the function's outcome.
@@ -86,6 +85,11 @@ export class RealmRateLimiter {
   private closing: Promise<void> | undefined;
 
   constructor(options: RateLimiterOptions) {
+    if (!isBottleneckRedis7PatchApplied()) {
+      throw new Error(
+        "Bottleneck's Redis 7 fix is not applied: call applyBottleneckRedis7Patch() when the process starts",
+      );
+    }
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(options.prefix)) {
       throw new RangeError(
         'rate limiter option prefix must be 1 to 64 letters, digits, dots, dashes or underscores',
@@ -175,6 +179,7 @@ export class RealmRateLimiter {
 
     return new Promise<T>((resolve, reject) => {
       let settled = false;
+      let started = false;
       const call: PendingCall = {
         abandoned: false,
         reject: (error) => {
@@ -191,6 +196,7 @@ export class RealmRateLimiter {
       // slot is freed in Redis, which can take seconds while Redis is unreachable.
       const task = async (): Promise<void> => {
         if (call.abandoned) return; // the caller was already told no; never start the request late
+        started = true;
         this.pending.delete(call);
         // Counted for the monthly read quota; a lost count must not fail the request.
         if (this.client) countRead(this.client, realmId).catch(() => undefined);
@@ -215,11 +221,19 @@ export class RealmRateLimiter {
         () => undefined,
         (error: unknown) => {
           if (settled) return;
-          const expired = error instanceof Bottleneck.BottleneckError && /timed out/.test(error.message);
-          const [code, message]: [RateLimiterErrorCode, string] = expired
-            ? ['EXPIRED', `request to realm ${realmId} held its slot over ${this.expirationMs} ms`]
-            : ['UNAVAILABLE', `rate limiter for realm ${realmId} could not reach Redis`];
-          call.reject(new RateLimiterError(code, message, { cause: error }));
+          // Once fn has started, Bottleneck fails the job only when it outlives its expiration;
+          // before that, only when it cannot reach Redis to queue or start it.
+          call.reject(
+            started
+              ? new RateLimiterError(
+                  'EXPIRED',
+                  `request to realm ${realmId} held its slot over ${this.expirationMs} ms`,
+                  { cause: error },
+                )
+              : new RateLimiterUnavailableError(`rate limiter for realm ${realmId} could not reach Redis`, {
+                  cause: error,
+                }),
+          );
         },
       );
     });
@@ -327,7 +341,7 @@ export class RealmRateLimiter {
       if (this.client?.status === 'ready') return;
       for (const call of [...this.pending]) {
         call.reject(
-          new RateLimiterError('UNAVAILABLE', `Redis unreachable for over ${this.unavailableTimeoutMs} ms`),
+          new RateLimiterUnavailableError(`Redis unreachable for over ${this.unavailableTimeoutMs} ms`),
         );
       }
     }, this.unavailableTimeoutMs);

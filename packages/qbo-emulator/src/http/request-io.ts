@@ -7,13 +7,16 @@ export function newIntuitTid(): string {
   return `1-${randomBytes(4).toString('hex')}-${randomBytes(12).toString('hex')}`;
 }
 
-/** Reads the whole request body (bounded). */
-export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+/** The largest request body read; a larger one is refused (the emulator's requests are small). */
+const BODY_LIMIT_BYTES = 1_000_000;
+
+/** Reads the whole request body, up to {@link BODY_LIMIT_BYTES}. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new Error('request body too large');
+    if (size > BODY_LIMIT_BYTES) throw new Error('request body too large');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
