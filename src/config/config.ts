@@ -42,16 +42,19 @@ export const CONFIG_DEFAULTS = Object.freeze({
   displayTimezone: 'America/Guayaquil',
   /** pino level. @defaultValue `info` */
   logLevel: 'info',
-  /** Human-readable log lines instead of JSON. @defaultValue false */
-  logPretty: false,
+  /**
+   * Human-readable log lines (true) or JSON (false). @defaultValue undefined: human-readable when
+   * the log goes to a terminal, JSON otherwise (files, pipes, log collectors)
+   */
+  logPretty: undefined as boolean | undefined,
 });
 
 /** How the product logs; the emulator command needs only this much of the configuration. */
 export interface LogConfig {
   /** See {@link CONFIG_DEFAULTS.logLevel}. */
   readonly logLevel: LogLevel;
-  /** `LOG_PRETTY=1`; see {@link CONFIG_DEFAULTS.logPretty}. */
-  readonly logPretty: boolean;
+  /** `LOG_PRETTY=1` or `0`; see {@link CONFIG_DEFAULTS.logPretty}. */
+  readonly logPretty: boolean | undefined;
 }
 
 /** The product's whole configuration, read once from the environment at start and frozen. Defaults: {@link CONFIG_DEFAULTS}. */
@@ -113,7 +116,8 @@ export function parseLogConfig(env: Env, options: ParseOptions = {}): LogConfig 
       LOG_LEVELS,
       `expected one of ${LOG_LEVELS.join(', ')}`,
     ),
-    logPretty: flag(env, 'LOG_PRETTY', CONFIG_DEFAULTS.logPretty),
+    logPretty:
+      read(env, 'LOG_PRETTY') === undefined ? CONFIG_DEFAULTS.logPretty : flag(env, 'LOG_PRETTY', false),
   };
 }
 
