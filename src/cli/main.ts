@@ -3,6 +3,7 @@ import { STORE_NAMES, unreachableStore } from '../infra/store-outage.js';
 import { CommandFailedError, quoteInput, UsageError } from '../model/usage-error.js';
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
+import { FLAG_HELP } from './flag-help.js';
 
 export type { CliIo } from './command.js';
 
@@ -39,7 +40,8 @@ export async function main(argv: string[], cliIo: CliIo): Promise<number> {
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    const flags = FLAG_HELP[command.name];
+    io.out(`usage: ${command.usage}\n\n${command.summary}${flags ? `\n\n${flags.join('\n')}` : ''}`);
     return EXIT.ok;
   }
   try {
