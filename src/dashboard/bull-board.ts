@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import express, { type Router } from 'express';
+import express, { type Application, type Router } from 'express';
 import type { Logger } from '../infra/logger.js';
 import { boardErrorHandler } from './http-errors.js';
 
@@ -63,6 +63,9 @@ export function bullBoardRouter(queues: Queue[], log: Logger, emulatorMode = fal
       );
     next();
   });
-  router.use(serverAdapter.getRouter() as Router);
+  const board = serverAdapter.getRouter() as Application;
+  // An Express app of its own, which would name Express in every answer again.
+  board.disable('x-powered-by');
+  router.use(board);
   return router;
 }
