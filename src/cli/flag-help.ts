@@ -3,6 +3,7 @@
  * should not have to provoke an error to learn a flag's format.
  */
 
+import { EMULATOR_DEVELOPMENT_VALUES } from '../config/qbo-environments.js';
 import { periodText } from '../infra/time-format.js';
 import { SYNC_DEFAULTS } from '../sync/sync-queue.js';
 import { CONNECT_DEFAULTS } from './commands/auth-connect.js';
@@ -17,7 +18,8 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
     '  --port N                   port (default 8089)        --host ADDRESS  interface (default 127.0.0.1)',
     '  --seed N                   the generated companies (same seed, same data)',
     '  --profile sandbox|large    tens of records a month (default), or ~1,000 invoices a day',
-    '  --realm ID                 a realm id to serve (repeatable); default: two generated ones',
+    `  --realm ID                 a realm id to serve (repeatable); default ${EMULATOR_DEVELOPMENT_VALUES.realmIds.join(' and ')}`,
+    '                             (with QBO_ENVIRONMENT=emulator, QBO_REALM_ID defaults to the first)',
     '  --client-id, --client-secret, --refresh-token   the credentials it accepts (printed at start)',
     '  --requests-per-minute N, --window-ms N, --max-concurrent N   the per-realm limits (429 over them)',
     '  --latency-ms MS|MIN,MAX    added to every answer',

@@ -4,6 +4,7 @@ import { CommandFailedError, quoteInput, UsageError } from '../model/usage-error
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { FLAG_HELP } from './flag-help.js';
+import { escapeControls } from '../infra/terminal-text.js';
 
 export type { CliIo } from './command.js';
 
@@ -28,7 +29,8 @@ function helpText(): string {
  */
 export async function main(argv: string[], cliIo: CliIo): Promise<number> {
   const io = commandIo(cliIo);
-  const fail = (line: string) => void io.stderr.write(`${line}\n`);
+  // An error's message may quote QBO's answer: one line, its controls escaped.
+  const fail = (line: string) => void io.stderr.write(`${escapeControls(line)}\n`);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());

@@ -304,8 +304,25 @@ export function refreshTokenOpensRealm(config: Config, realmId: string): boolean
   );
 }
 
-/** Throws a {@link ConfigError} when a value the command needs is absent. */
+/** Settings QBO_ENVIRONMENT=emulator fills in: missing, they are what stops a first try. */
+const EMULATOR_FILLS = new Set([
+  'QBO_CLIENT_ID',
+  'QBO_CLIENT_SECRET',
+  'QBO_REFRESH_TOKEN',
+  'QBO_REALM_ID',
+  'TOKEN_ENCRYPTION_KEY',
+]);
+
+/**
+ * Throws a {@link ConfigError} when a value the command needs is absent. A missing QBO
+ * credential also says how to try the product without one: against the built-in emulator.
+ */
 export function requireValue<T>(value: T | undefined, variable: string, expected: string): T {
-  if (value === undefined) throw new ConfigError(variable, expected);
-  return value;
+  if (value !== undefined) return value;
+  throw new ConfigError(
+    variable,
+    EMULATOR_FILLS.has(variable)
+      ? `${expected}; to try the product without an Intuit app, set QBO_ENVIRONMENT=emulator (and run qbo-backfill emulator)`
+      : expected,
+  );
 }
