@@ -15,6 +15,7 @@ import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
 const FAULT = 'QBO answered 400: \u001b]0;pwned\u0007\u001b[2J\u009b2J bad query\r\nintuit_tid=1-2-3';
 const COMPANY = 'Acme\u001b[1A\u001b[2KInc';
 /** Raw control characters a terminal acts on (the line feeds of the output itself aside). */
+// eslint-disable-next-line no-control-regex -- looking for control characters is the test
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 void describe('text from QBO on the terminal', () => {
