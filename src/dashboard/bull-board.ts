@@ -11,6 +11,15 @@ export const BOARD_PATH = '/admin/queues';
 
 /** The fonts Bull Board would fetch from Google: offline they fail, and the CSP refuses them anyway. */
 const EXTERNAL_FONTS = /<link[^>]*fonts\.googleapis\.com[^>]*>/g;
+/**
+ * The status tabs wrap onto a second line instead of scrolling out of sight behind the workers'
+ * badge, faded out ("PAUS..." at 1280 pixels). Matched by the start of the class name (its
+ * suffix is a hash that changes between versions), and important: the board's own rule comes in
+ * a stylesheet loaded later.
+ */
+const BOARD_STYLE =
+  '<style>[class^="statusTabs-"]{flex-wrap:wrap!important;overflow:visible!important;' +
+  '-webkit-mask-image:none!important;mask-image:none!important}</style>';
 /** The system's own fonts, in place of IBM Plex (which came from Google). */
 const FONTS = { 'font-sans': 'system-ui, sans-serif', 'font-mono': 'ui-monospace, monospace' };
 /** Times in UTC on a 24-hour clock, as everywhere else in the product (not the browser's 12-hour local time). */
@@ -53,12 +62,13 @@ export function bullBoardRouter(queues: Queue[], log: Logger, emulatorMode = fal
   // Read when an API call fails, so this replaces the handler createBullBoard installed.
   serverAdapter.setErrorHandler(boardErrorHandler(log));
   const router = express.Router();
+  // The board's one HTML page, as Bull Board renders it: without Google's fonts, with our style.
   router.use((_req, res, next) => {
     const send = res.send.bind(res);
     res.send = (body?: unknown) =>
       send(
-        typeof body === 'string' && body.includes('fonts.googleapis.com')
-          ? body.replace(EXTERNAL_FONTS, '')
+        typeof body === 'string' && body.startsWith('<!DOCTYPE html>')
+          ? body.replace(EXTERNAL_FONTS, '').replace('</head>', `${BOARD_STYLE}</head>`)
           : body,
       );
     next();

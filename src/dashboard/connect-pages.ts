@@ -13,10 +13,8 @@ import { checkCallback } from '../qbo/oauth/callback.js';
 import { connectCompany } from '../qbo/oauth/connect-company.js';
 import { ConnectError } from '../qbo/oauth/connect-error.js';
 import { oauthApp, type OAuthApp } from '../qbo/oauth/oauth-app.js';
-import { badge, page, RUNS_PATH } from './run-pages.js';
+import { badge, CONNECT_PATH, nav, page } from './run-pages.js';
 
-/** The connect page: connected companies with their token health, and Intuit's connect button. */
-export const CONNECT_PATH = '/connect';
 const START_PATH = '/connect/start';
 /** Where Intuit sends the person back (register `<dashboard URL>/oauth/callback` in the Intuit app). */
 export const CALLBACK_PATH = '/oauth/callback';
@@ -116,7 +114,7 @@ export function connectPagesRouter(o: ConnectPagesOptions): { router: Router; cl
           `<li>${escape(realmLabel(d.realmId, d.companyName))}, disconnected at ${utcInstant(d.disconnectedAt)}</li>`,
       )
       .join('');
-    return `<p><a href="${RUNS_PATH}">Runs</a> · <a href="/admin/queues">Jobs (Bull Board)</a></p>
+    return `${nav(CONNECT_PATH)}
 <h1>Connected companies</h1>${banner}
 <p>${missing ? `<span class="banner">Connecting is off: ${escape(missing)}</span>` : `<form method="post" action="${START_PATH}"><button class="c2qb" type="submit">Connect to QuickBooks</button></form>`}</p>
 ${

@@ -11,6 +11,23 @@ import { listRuns, loadRun, type RunRow } from '../backfill/runs/run-list.js';
 export const RUNS_PATH = '/runs';
 /** Where the sync page (sync-page.ts) lives; declared here so the pages link to each other without a cycle. */
 export const SYNC_PATH = '/sync';
+/** The connect page (connect-pages.ts): connected companies and Intuit's connect button. */
+export const CONNECT_PATH = '/connect';
+
+/** The pages, linked from the top of each. */
+const PAGES: [string, string][] = [
+  [RUNS_PATH, 'Backfill runs'],
+  [SYNC_PATH, 'Sync'],
+  [CONNECT_PATH, 'Connected companies'],
+  ['/admin/queues', 'Jobs (Bull Board)'],
+];
+
+/** The links to every other page, on top of each page. */
+export function nav(current: string): string {
+  return `<p class="nav">${PAGES.filter(([path]) => path !== current)
+    .map(([path, label]) => `<a href="${path}">${label}</a>`)
+    .join(' · ')}</p>`;
+}
 
 /** Run statuses whose page keeps refreshing itself. */
 const LIVE = new Set(['scheduled', 'running']);
@@ -59,7 +76,7 @@ const colour = (status: string) => COLOURS[status] ?? '#b8c0cc';
 
 /** A dashboard page in the dashboard's style (the connect pages use it too). */
 export function page(title: string, body: string, refresh: boolean, emulatorMode = false): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><link rel="icon" href="data:,">
 ${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<style>${STYLE}</style></head>
 <body>${emulatorMode ? EMULATOR_BANNER : ''}${body}</body></html>`;
 }
@@ -103,7 +120,7 @@ export function runListHtml(
 <td>${utcInstant(r.createdAt)}<br><span class="muted">${escape(zonedWallClock(r.createdAt, timeZone))}</span></td></tr>`,
     )
     .join('\n');
-  const body = `<h1>Backfill runs</h1><p class="muted">Newest first. <a href="/admin/queues">Jobs (Bull Board)</a> · <a href="${SYNC_PATH}">Sync</a></p>
+  const body = `${nav(RUNS_PATH)}<h1>Backfill runs</h1><p class="muted">Newest first.</p>
 ${
   runs.length === 0
     ? '<p>No runs yet: <code>qbo-backfill enqueue</code> plans one.</p>'
@@ -198,7 +215,7 @@ export function runHtml(
     : now < run.startAt
       ? `; starts in ${shortDuration(Math.ceil((run.startAt.getTime() - now.getTime()) / 1000))}`
       : '';
-  const body = `<p><a href="${RUNS_PATH}">All runs</a></p>
+  const body = `${nav('')}
 <h1>Run ${escape(run.runId)} ${badge(run.status)}</h1>
 ${run.statusReason ? `<p><b>${escape(run.statusReason)}</b></p>` : ''}
 <p>Realm ${escape(run.realmId)}; ${day(run.rangeStart)} to ${lastDay(run.rangeEnd)} (UTC days):
