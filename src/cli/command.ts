@@ -3,6 +3,7 @@ import { parseConfig, type Config, type Env, type LogConfig, type ParseOptions }
 import { createLogger, type Logger } from '../infra/logger.js';
 import { REALM_ID_PATTERN } from '../config/qbo-environments.js';
 import { cutInput, quoteInput, UsageError } from '../model/usage-error.js';
+import { escapeControls } from '../infra/terminal-text.js';
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -24,7 +25,10 @@ export interface CliIo {
 }
 
 export interface CommandIo extends CliIo {
-  /** One line of command output (human or JSON). Logs go to stderr through pino, never here. */
+  /**
+   * One line (or block) of command output, human or JSON, its control characters escaped
+   * (escapeControls; JSON stays the same JSON). Logs go to stderr through pino, never here.
+   */
   out: (line: string) => void;
   /** Parses the configuration from `env`; commands call it once, after their flags are checked. */
   config: (options?: ParseOptions) => Config;
@@ -39,7 +43,8 @@ export function commandIo(io: CliIo): CommandIo {
   return {
     ...io,
     now: io.now ?? (() => new Date()),
-    out: (line) => void io.stdout.write(`${line}\n`),
+    // Every line a command prints may hold text from QBO: none reaches the terminal as a control.
+    out: (line) => void io.stdout.write(`${escapeControls(line, 'keep')}\n`),
     config: (options) => parseConfig(io.env, options),
     logger: (config, name) =>
       createLogger({ level: config.logLevel, pretty: config.logPretty, name, destination: io.stderr }),

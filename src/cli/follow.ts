@@ -37,6 +37,7 @@ export async function followFromCli(
         done: r.totalWindows - (r.windows.pending ?? 0) - (r.windows.running ?? 0),
         total: r.totalWindows,
         rows: r.rowsFetched,
+        startAt: r.startAt,
       }));
     },
     requestsSoFar: async (realmId) => {

@@ -3,6 +3,8 @@ import { STORE_NAMES, unreachableStore } from '../infra/store-outage.js';
 import { CommandFailedError, quoteInput, UsageError } from '../model/usage-error.js';
 import { commandIo, EXIT, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
+import { FLAG_HELP } from './flag-help.js';
+import { escapeControls } from '../infra/terminal-text.js';
 
 export type { CliIo } from './command.js';
 
@@ -27,7 +29,8 @@ function helpText(): string {
  */
 export async function main(argv: string[], cliIo: CliIo): Promise<number> {
   const io = commandIo(cliIo);
-  const fail = (line: string) => void io.stderr.write(`${line}\n`);
+  // An error's message may quote QBO's answer: one line, its controls escaped.
+  const fail = (line: string) => void io.stderr.write(`${escapeControls(line)}\n`);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
@@ -39,7 +42,8 @@ export async function main(argv: string[], cliIo: CliIo): Promise<number> {
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    const flags = FLAG_HELP[command.name];
+    io.out(`usage: ${command.usage}\n\n${command.summary}${flags ? `\n\n${flags.join('\n')}` : ''}`);
     return EXIT.ok;
   }
   try {

@@ -9,6 +9,8 @@ export interface RunProgress {
   done: number;
   total: number;
   rows: number;
+  /** When the run may start: a run that waits for it shows a countdown. */
+  startAt?: Date;
 }
 
 /** Defaults of following runs, declared once. */
@@ -32,6 +34,8 @@ export interface FollowOptions {
   plainEveryMs?: number;
   /** Stops following early (SIGINT). */
   signal?: AbortSignal;
+  /** The clock the countdown reads. Default: the system clock. */
+  now?: () => number;
 }
 
 const LIVE = new Set(['scheduled', 'running']);
@@ -82,24 +86,39 @@ class RateTracker {
   }
 }
 
-/** The figures shown for a run, as short strings that fit an 80-column line together. */
+/**
+ * When the run ends, as a person reads it: `starts in 1m28s` while it waits for its start,
+ * `ETA 4m10s` once windows end at a known pace (`ETA ?` before), its status once it has ended.
+ */
+function whenText(p: RunProgress, etaMs: number | undefined, now: number): string {
+  if (!LIVE.has(p.status)) return p.status;
+  if (p.status === 'scheduled' && p.startAt && p.startAt.getTime() > now)
+    return `starts in ${formatDuration(p.startAt.getTime() - now)}`;
+  return `ETA ${etaMs === undefined ? '?' : formatDuration(etaMs)}`;
+}
+
+/**
+ * The figures shown for a run, as short strings that fit an 80-column line together. (Not named
+ * like cli-progress's own tokens, `eta` among them, which it would fill with bare seconds.)
+ */
 export function progressFields(
   p: RunProgress,
   rates: { rpm: number | undefined; etaMs: number | undefined },
+  now = Date.now(),
 ) {
   return {
     runId: p.runId,
     status: p.status,
     rows: p.rows.toLocaleString('en-US'),
     rpm: rates.rpm === undefined ? '-' : String(Math.round(rates.rpm)),
-    eta: !LIVE.has(p.status) ? p.status : rates.etaMs === undefined ? '?' : formatDuration(rates.etaMs),
+    when: whenText(p, rates.etaMs, now),
   };
 }
 
 /** One plain line (logs, CI, pipes): no escape codes. */
 export function plainLine(p: RunProgress, fields: ReturnType<typeof progressFields>): string {
   const head = `${p.runId} ${p.status}: ${p.done}/${p.total} windows, ${fields.rows} rows`;
-  return LIVE.has(p.status) ? `${head}, ${fields.rpm} req/min, ETA ${fields.eta}` : head;
+  return LIVE.has(p.status) ? `${head}, ${fields.rpm} req/min, ${fields.when}` : head;
 }
 
 /**
@@ -116,7 +135,7 @@ export async function followRuns(options: FollowOptions): Promise<RunProgress[]>
     ? new cliProgress.MultiBar(
         {
           stream: options.stream,
-          format: '{runId} {bar} {value}/{total} {rows} rows {rpm}/min ETA {eta}',
+          format: '{runId} {bar} {value}/{total} windows {rows} rows {rpm}/min {when}',
           barsize: 12,
           hideCursor: true,
           clearOnComplete: false,
@@ -133,16 +152,17 @@ export async function followRuns(options: FollowOptions): Promise<RunProgress[]>
   try {
     for (;;) {
       latest = await options.read();
-      const now = Date.now();
+      const now = (options.now ?? Date.now)();
       for (const p of latest) {
         const requests = options.requestsSoFar ? await options.requestsSoFar(p.realmId) : undefined;
         let tracker = trackers.get(p.runId);
         if (!tracker) trackers.set(p.runId, (tracker = new RateTracker()));
         tracker.add({ at: now, done: p.done, requests });
-        const fields = progressFields(p, {
-          rpm: tracker.requestsPerMinute(),
-          etaMs: tracker.etaMs(p.total - p.done),
-        });
+        const fields = progressFields(
+          p,
+          { rpm: tracker.requestsPerMinute(), etaMs: tracker.etaMs(p.total - p.done) },
+          now,
+        );
         if (multi) {
           const bar = bars.get(p.runId);
           if (bar) bar.update(p.done, fields);

@@ -42,16 +42,19 @@ export const CONFIG_DEFAULTS = Object.freeze({
   displayTimezone: 'America/Guayaquil',
   /** pino level. @defaultValue `info` */
   logLevel: 'info',
-  /** Human-readable log lines instead of JSON. @defaultValue false */
-  logPretty: false,
+  /**
+   * Human-readable log lines (true) or JSON (false). @defaultValue undefined: human-readable when
+   * the log goes to a terminal, JSON otherwise (files, pipes, log collectors)
+   */
+  logPretty: undefined as boolean | undefined,
 });
 
 /** How the product logs; the emulator command needs only this much of the configuration. */
 export interface LogConfig {
   /** See {@link CONFIG_DEFAULTS.logLevel}. */
   readonly logLevel: LogLevel;
-  /** `LOG_PRETTY=1`; see {@link CONFIG_DEFAULTS.logPretty}. */
-  readonly logPretty: boolean;
+  /** `LOG_PRETTY=1` or `0`; see {@link CONFIG_DEFAULTS.logPretty}. */
+  readonly logPretty: boolean | undefined;
 }
 
 /** The product's whole configuration, read once from the environment at start and frozen. Defaults: {@link CONFIG_DEFAULTS}. */
@@ -113,7 +116,8 @@ export function parseLogConfig(env: Env, options: ParseOptions = {}): LogConfig 
       LOG_LEVELS,
       `expected one of ${LOG_LEVELS.join(', ')}`,
     ),
-    logPretty: flag(env, 'LOG_PRETTY', CONFIG_DEFAULTS.logPretty),
+    logPretty:
+      read(env, 'LOG_PRETTY') === undefined ? CONFIG_DEFAULTS.logPretty : flag(env, 'LOG_PRETTY', false),
   };
 }
 
@@ -300,8 +304,25 @@ export function refreshTokenOpensRealm(config: Config, realmId: string): boolean
   );
 }
 
-/** Throws a {@link ConfigError} when a value the command needs is absent. */
+/** Settings QBO_ENVIRONMENT=emulator fills in: missing, they are what stops a first try. */
+const EMULATOR_FILLS = new Set([
+  'QBO_CLIENT_ID',
+  'QBO_CLIENT_SECRET',
+  'QBO_REFRESH_TOKEN',
+  'QBO_REALM_ID',
+  'TOKEN_ENCRYPTION_KEY',
+]);
+
+/**
+ * Throws a {@link ConfigError} when a value the command needs is absent. A missing QBO
+ * credential also says how to try the product without one: against the built-in emulator.
+ */
 export function requireValue<T>(value: T | undefined, variable: string, expected: string): T {
-  if (value === undefined) throw new ConfigError(variable, expected);
-  return value;
+  if (value !== undefined) return value;
+  throw new ConfigError(
+    variable,
+    EMULATOR_FILLS.has(variable)
+      ? `${expected}; to try the product without an Intuit app, set QBO_ENVIRONMENT=emulator (and run qbo-backfill emulator)`
+      : expected,
+  );
 }

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { ConfigError, type Config } from '../config/config.js';
 import { listDisconnections, realmLabel } from '../qbo/auth/connections.js';
 import type { Db } from '../infra/db.js';
@@ -13,10 +13,8 @@ import { checkCallback } from '../qbo/oauth/callback.js';
 import { connectCompany } from '../qbo/oauth/connect-company.js';
 import { ConnectError } from '../qbo/oauth/connect-error.js';
 import { oauthApp, type OAuthApp } from '../qbo/oauth/oauth-app.js';
-import { badge, page, RUNS_PATH } from './run-pages.js';
+import { badge, CONNECT_PATH, nav, page } from './run-pages.js';
 
-/** The connect page: connected companies with their token health, and Intuit's connect button. */
-export const CONNECT_PATH = '/connect';
 const START_PATH = '/connect/start';
 /** Where Intuit sends the person back (register `<dashboard URL>/oauth/callback` in the Intuit app). */
 export const CALLBACK_PATH = '/oauth/callback';
@@ -29,7 +27,7 @@ const STATE_COOKIE = 'qbo_connect_state';
 const ATTEMPT_TTL_MS = 30 * 60_000;
 
 const CONNECT_STYLE = `<style>
-.c2qb{display:inline-block;background:#2ca01c;color:#fff;font-weight:600;padding:9px 18px;border-radius:4px}
+.c2qb{display:inline-block;background:#2ca01c;color:#fff;font:600 14px system-ui,sans-serif;padding:9px 18px;border:0;border-radius:4px;cursor:pointer}
 .c2qb:hover{background:#108000;text-decoration:none}.ok{background:#e7f6ec;border:1px solid #2e9d57;border-radius:6px;padding:6px 12px}
 .warn{color:#a85d00}</style>`;
 
@@ -46,9 +44,19 @@ export interface ConnectPagesOptions {
   db: Db;
   log: Logger;
   now: () => Date;
+  /**
+   * The dashboard's own base URL once it listens (`http://127.0.0.1:3000`): in emulator mode
+   * without QBO_REDIRECT_URI the redirect goes back to it. Never read from a request's `Host`,
+   * which whoever sends the request chooses.
+   */
+  dashboardUrl: () => string;
 }
 
-/** `/connect`, `/connect/start` and `/oauth/callback`, behind the dashboard login like every page. */
+/**
+ * `/connect`, `POST /connect/start` and `/oauth/callback`, behind the dashboard login like every
+ * page. Starting is a POST from the page's own form (cross-site ones are refused, security.ts): a
+ * link another site could make the operator's browser follow.
+ */
 export function connectPagesRouter(o: ConnectPagesOptions): { router: Router; close(): void } {
   const { config, db, log, now } = o;
   const emulatorMode = config.qbo.environment === 'emulator';
@@ -106,9 +114,9 @@ export function connectPagesRouter(o: ConnectPagesOptions): { router: Router; cl
           `<li>${escape(realmLabel(d.realmId, d.companyName))}, disconnected at ${utcInstant(d.disconnectedAt)}</li>`,
       )
       .join('');
-    return `<p><a href="${RUNS_PATH}">Runs</a> · <a href="/admin/queues">Jobs (Bull Board)</a></p>
+    return `${nav(CONNECT_PATH)}
 <h1>Connected companies</h1>${banner}
-<p>${missing ? `<span class="banner">Connecting is off: ${escape(missing)}</span>` : `<a class="c2qb" href="${START_PATH}">Connect to QuickBooks</a>`}</p>
+<p>${missing ? `<span class="banner">Connecting is off: ${escape(missing)}</span>` : `<form method="post" action="${START_PATH}"><button class="c2qb" type="submit">Connect to QuickBooks</button></form>`}</p>
 ${
   rows.length === 0
     ? '<p>No company connected yet.</p>'
@@ -117,8 +125,7 @@ ${
 ${gone ? `<h2>Disconnected</h2><ul class="muted">${gone}</ul>` : ''}`;
   }
 
-  const redirectUriOf = (req: Request) =>
-    config.qbo.redirectUri ?? `${req.protocol}://${req.get('host')}${CALLBACK_PATH}`;
+  const redirectUri = () => config.qbo.redirectUri ?? `${o.dashboardUrl()}${CALLBACK_PATH}`;
 
   const router = express.Router();
   router.get(CONNECT_PATH, (req, res, next) => {
@@ -128,18 +135,19 @@ ${gone ? `<h2>Disconnected</h2><ul class="muted">${gone}</ul>` : ''}`;
         : undefined;
     listHtml(connected).then((body) => send(res, 200, 'Connected companies', body), next);
   });
-  router.get(START_PATH, (req, res) => {
+  router.post(START_PATH, (_req, res) => {
     if (!app || missing) return refusal(res, 503, `connecting is off: ${missing ?? ''}`);
-    const redirectUri = redirectUriOf(req);
-    const state = pending.begin(redirectUri, now().getTime());
+    const to = redirectUri();
+    const state = pending.begin(to, now().getTime());
     res.cookie(STATE_COOKIE, state, {
       path: CALLBACK_PATH,
       httpOnly: true,
       sameSite: 'lax',
-      secure: redirectUri.startsWith('https:'),
+      secure: to.startsWith('https:'),
       maxAge: ATTEMPT_TTL_MS,
     });
-    return res.redirect(302, authorizeUrlFor(app, redirectUri, state));
+    // 303: the browser follows with a GET, as Intuit's authorize page expects.
+    return res.redirect(303, authorizeUrlFor(app, to, state));
   });
   router.get(CALLBACK_PATH, (req, res, next) => {
     const params = new URL(req.originalUrl, 'http://dashboard').searchParams;

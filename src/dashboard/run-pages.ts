@@ -2,7 +2,8 @@ import express, { type Router } from 'express';
 import type { Db } from '../infra/db.js';
 import { escapeHtml } from '../infra/html.js';
 import { WINDOW_STATUSES } from '../backfill/state/index.js';
-import { utcInstant, zonedWallClock } from '../infra/time-format.js';
+import { plural } from '../infra/terminal-text.js';
+import { shortDuration, utcInstant, zonedWallClock } from '../infra/time-format.js';
 import type { WindowReport } from '../backfill/runs/report.js';
 import { listRuns, loadRun, type RunRow } from '../backfill/runs/run-list.js';
 
@@ -10,6 +11,23 @@ import { listRuns, loadRun, type RunRow } from '../backfill/runs/run-list.js';
 export const RUNS_PATH = '/runs';
 /** Where the sync page (sync-page.ts) lives; declared here so the pages link to each other without a cycle. */
 export const SYNC_PATH = '/sync';
+/** The connect page (connect-pages.ts): connected companies and Intuit's connect button. */
+export const CONNECT_PATH = '/connect';
+
+/** The pages, linked from the top of each. */
+const PAGES: [string, string][] = [
+  [RUNS_PATH, 'Backfill runs'],
+  [SYNC_PATH, 'Sync'],
+  [CONNECT_PATH, 'Connected companies'],
+  ['/admin/queues', 'Jobs (Bull Board)'],
+];
+
+/** The links to every other page, on top of each page. */
+export function nav(current: string): string {
+  return `<p class="nav">${PAGES.filter(([path]) => path !== current)
+    .map(([path, label]) => `<a href="${path}">${label}</a>`)
+    .join(' · ')}</p>`;
+}
 
 /** Run statuses whose page keeps refreshing itself. */
 const LIVE = new Set(['scheduled', 'running']);
@@ -29,6 +47,7 @@ table{border-collapse:collapse}th,td{padding:4px 8px;text-align:left}
 .grid td{width:16px;height:16px;padding:0;border:2px solid #fafbfc;border-radius:3px;cursor:pointer}
 .grid th{font-weight:normal;font-size:11px;color:#66707d;padding:0 4px}
 .grid td.none{background:transparent;cursor:default}
+.l0{background:#d4eedc}.l1{background:#a5d8b3}.l2{background:#6cbf85}.l3{background:#3a9d5a}.l4{background:#1e6b3a}
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:4px;vertical-align:-1px}
 #detail{position:fixed;right:24px;top:24px;width:340px;white-space:pre-wrap;background:#fff;border:1px solid #d5dae1;border-radius:6px;padding:12px;font:12px/1.5 ui-monospace,monospace;display:none}
 .muted{color:#66707d}
@@ -57,7 +76,7 @@ const colour = (status: string) => COLOURS[status] ?? '#b8c0cc';
 
 /** A dashboard page in the dashboard's style (the connect pages use it too). */
 export function page(title: string, body: string, refresh: boolean, emulatorMode = false): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><link rel="icon" href="data:,">
 ${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<style>${STYLE}</style></head>
 <body>${emulatorMode ? EMULATOR_BANNER : ''}${body}</body></html>`;
 }
@@ -66,31 +85,46 @@ ${refresh ? `<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : ''}<sty
 export const badge = (status: string) =>
   `<span class="badge" style="background:${colour(status)}">${escape(status)}</span>`;
 
+/** Windows no longer pending or running. */
+const windowsDone = (run: RunRow) =>
+  run.totalWindows - (run.windows.pending ?? 0) - (run.windows.running ?? 0);
+
 function progress(run: RunRow): string {
-  const done = run.totalWindows - (run.windows.pending ?? 0) - (run.windows.running ?? 0);
+  const done = windowsDone(run);
   const pct = run.totalWindows === 0 ? 0 : Math.round((done / run.totalWindows) * 100);
   return `<span class="bar"><i style="width:${pct}%"></i></span> ${done} of ${run.totalWindows}`;
+}
+
+/** How long a run took (or has taken so far, while live): from its start to its end. */
+function took(run: RunRow, now: Date): string {
+  const end = run.finishedAt ?? now;
+  return end > run.startAt ? shortDuration(Math.round((end.getTime() - run.startAt.getTime()) / 1000)) : '-';
 }
 
 const day = (d: Date) => utcInstant(d).slice(0, 10);
 /** The range's last day: ranges are half-open, so the end instant itself is not in it. */
 const lastDay = (end: Date) => day(new Date(end.getTime() - 1));
 
-export function runListHtml(runs: RunRow[], timeZone: string, emulatorMode = false): string {
+export function runListHtml(
+  runs: RunRow[],
+  timeZone: string,
+  emulatorMode = false,
+  now = new Date(),
+): string {
   const rows = runs
     .map(
       (r) => `<tr><td><a href="${RUNS_PATH}/${encodeURIComponent(r.runId)}">${escape(r.runId)}</a></td>
-<td>${badge(r.status)}</td><td>${progress(r)}</td><td>${r.rowsFetched.toLocaleString('en-US')}</td>
+<td>${badge(r.status)}</td><td>${progress(r)}</td><td>${r.rowsFetched.toLocaleString('en-US')}</td><td>${took(r, now)}</td>
 <td>${escape(r.realmId)}</td><td>${escape(r.entities.join(', '))}</td>
 <td>${day(r.rangeStart)} to ${lastDay(r.rangeEnd)}</td>
 <td>${utcInstant(r.createdAt)}<br><span class="muted">${escape(zonedWallClock(r.createdAt, timeZone))}</span></td></tr>`,
     )
     .join('\n');
-  const body = `<h1>Backfill runs</h1><p class="muted">Newest first. <a href="/admin/queues">Jobs (Bull Board)</a> · <a href="${SYNC_PATH}">Sync</a></p>
+  const body = `${nav(RUNS_PATH)}<h1>Backfill runs</h1><p class="muted">Newest first.</p>
 ${
   runs.length === 0
     ? '<p>No runs yet: <code>qbo-backfill enqueue</code> plans one.</p>'
-    : `<table class="runs"><tr><th>run</th><th>status</th><th>windows done</th><th>rows</th><th>realm</th><th>entities</th><th>range (UTC days)</th><th>created</th></tr>${rows}</table>`
+    : `<table class="runs"><tr><th>run</th><th>status</th><th>windows done</th><th>rows</th><th>took</th><th>realm</th><th>entities</th><th>range (UTC days)</th><th>created</th></tr>${rows}</table>`
 }`;
   return page(
     'Backfill runs',
@@ -103,8 +137,8 @@ ${
 function cellTitle(runId: string, w: WindowReport): string {
   const lines = [
     `${w.entity} ${w.day}: ${w.status}`,
-    `pages ${w.pages}, rows ${w.rowsFetched} (inserted ${w.inserted}, updated ${w.updated}, unchanged ${w.unchanged})`,
-    `source count ${w.sourceCount ?? 'n/a'}, attempts ${w.attempts}, ${(w.durationMs / 1000).toFixed(1)} s`,
+    `${plural(w.rowsFetched, 'row')} (inserted ${w.inserted}, updated ${w.updated}, unchanged ${w.unchanged}) in ${plural(w.pages, 'page')}`,
+    `source count ${w.sourceCount ?? 'n/a'}, ${plural(w.attempts, 'attempt')}, ${(w.durationMs / 1000).toFixed(1)} s`,
   ];
   if (w.error) lines.push(`error: ${w.error}`);
   if (w.status === 'failed' || w.error)
@@ -112,65 +146,48 @@ function cellTitle(runId: string, w: WindowReport): string {
   return lines.join('\n');
 }
 
-/** One entity's windows as a calendar: a row per month, a column per day of the month. */
-function entityGrid(runId: string, entity: string, windows: WindowReport[]): string {
+/** Succeeded days are shaded by their rows: 0 (none) to 4 (the entity's busiest day of the run). */
+function shade(rows: number, busiest: number): number {
+  return rows === 0 || busiest === 0 ? 0 : Math.max(1, Math.ceil((4 * rows) / busiest));
+}
+
+/** One entity's entity-days as a calendar: a row per month, a column per day of the month. */
+function entityGrid(runId: string, entity: string, days: WindowReport[]): string {
   const byMonth = new Map<string, Map<number, WindowReport>>();
-  for (const w of windows) {
+  for (const w of days) {
     const month = w.day.slice(0, 7);
-    let days = byMonth.get(month);
-    if (!days) byMonth.set(month, (days = new Map<number, WindowReport>()));
-    days.set(Number(w.day.slice(8, 10)), w);
+    let inMonth = byMonth.get(month);
+    if (!inMonth) byMonth.set(month, (inMonth = new Map<number, WindowReport>()));
+    inMonth.set(Number(w.day.slice(8, 10)), w);
   }
+  const busiest = Math.max(0, ...days.filter((w) => w.status === 'succeeded').map((w) => w.rowsFetched));
   const header = `<tr><th></th>${Array.from({ length: 31 }, (_, i) => `<th>${i + 1}</th>`).join('')}</tr>`;
   const rows = [...byMonth]
-    .map(([month, days]) => {
+    .map(([month, inMonth]) => {
       const cells = Array.from({ length: 31 }, (_, i) => {
-        const w = days.get(i + 1);
+        const w = inMonth.get(i + 1);
         if (!w) return '<td class="none"></td>';
-        return `<td style="background:${colour(w.status)}" title="${escape(cellTitle(runId, w))}"></td>`;
+        const look =
+          w.status === 'succeeded'
+            ? `class="l${shade(w.rowsFetched, busiest)}"`
+            : `style="background:${colour(w.status)}"`;
+        return `<td ${look} title="${escape(cellTitle(runId, w))}"></td>`;
       }).join('');
       return `<tr><th>${month}</th>${cells}</tr>`;
     })
     .join('\n');
   const counts = new Map<string, number>();
-  for (const w of windows) counts.set(w.status, (counts.get(w.status) ?? 0) + 1);
+  for (const w of days) counts.set(w.status, (counts.get(w.status) ?? 0) + 1);
   const summary = [...counts].map(([s, n]) => `${s} ${n}`).join(', ');
-  const rowsFetched = windows.reduce((n, w) => n + w.rowsFetched, 0);
-  return `<h2>${escape(entity)} <span class="muted">${summary}; ${rowsFetched.toLocaleString('en-US')} rows</span></h2>
+  const rowsFetched = days.reduce((n, w) => n + w.rowsFetched, 0);
+  return `<h2>${escape(entity)} <span class="muted">${plural(days.length, 'day')}: ${summary}; ${plural(rowsFetched, 'row')}${
+    busiest > 0 ? `, busiest day ${plural(busiest, 'row')}` : ''
+  }</span></h2>
 <table class="grid">${header}${rows}</table>`;
 }
 
-export function runHtml(
-  run: RunRow,
-  windows: WindowReport[],
-  timeZone: string,
-  emulatorMode = false,
-): string {
-  const entities = [...new Set(windows.map((w) => w.entity))];
-  const legend = WINDOW_STATUSES.map((s) => `<span><i style="background:${colour(s)}"></i>${s}</span>`).join(
-    '',
-  );
-  const body = `<p><a href="${RUNS_PATH}">All runs</a></p>
-<h1>Run ${escape(run.runId)} ${badge(run.status)}</h1>
-${run.statusReason ? `<p><b>${escape(run.statusReason)}</b></p>` : ''}
-<p>Realm ${escape(run.realmId)}; ${day(run.rangeStart)} to ${lastDay(run.rangeEnd)} (UTC days);
-windows ${progress(run)}${run.windowsPlan === 'adaptive' ? ' (one per entity, split into days where dense)' : ''};
-${run.rowsFetched.toLocaleString('en-US')} rows fetched in ${run.requests.toLocaleString('en-US')} QBO requests.<br>
-<span class="muted">Starts ${utcInstant(run.startAt)} = ${escape(zonedWallClock(run.startAt, timeZone))}${
-    run.finishedAt ? `; ended ${utcInstant(run.finishedAt)}` : ''
-  }</span></p>
-<p class="legend">${legend}<span class="muted">hover or click a day for its counts</span></p>
-${entities
-  .map((e) =>
-    entityGrid(
-      run.runId,
-      e,
-      windows.filter((w) => w.entity === e),
-    ),
-  )
-  .join('\n')}
-<div id="detail"></div>
-<script>
+/** The run page's one script: a click on a day shows its counts beside the grid. */
+export const RUN_PAGE_SCRIPT = `
 document.addEventListener('click', (ev) => {
   const cell = ev.target.closest('.grid td[title]');
   const panel = document.getElementById('detail');
@@ -178,9 +195,53 @@ document.addEventListener('click', (ev) => {
   panel.textContent = cell.getAttribute('title');
   panel.style.display = 'block';
 });
-</script>`;
+`;
+
+export function runHtml(
+  run: RunRow,
+  days: WindowReport[],
+  timeZone: string,
+  emulatorMode = false,
+  now = new Date(),
+): string {
+  const entities = [...new Set(days.map((w) => w.entity))];
+  const legend = WINDOW_STATUSES.filter((s) => s !== 'succeeded')
+    .map((s) => `<span><i style="background:${colour(s)}"></i>${s}</span>`)
+    .join('');
+  const shades = [0, 1, 2, 3, 4].map((l) => `<i class="l${l}"></i>`).join('');
+  const adaptive = run.windowsPlan === 'adaptive';
+  const ended = run.finishedAt
+    ? `; ended ${utcInstant(run.finishedAt)}, took ${took(run, now)}`
+    : now < run.startAt
+      ? `; starts in ${shortDuration(Math.ceil((run.startAt.getTime() - now.getTime()) / 1000))}`
+      : '';
+  const body = `${nav('')}
+<h1>Run ${escape(run.runId)} ${badge(run.status)}</h1>
+${run.statusReason ? `<p><b>${escape(run.statusReason)}</b></p>` : ''}
+<p>Realm ${escape(run.realmId)}; ${day(run.rangeStart)} to ${lastDay(run.rangeEnd)} (UTC days):
+${plural(days.length, 'entity-day')} read in ${plural(run.totalWindows, 'window')} (one job each${adaptive ? '; one window per entity, split into days where the data is dense' : ''}).<br>
+Windows done: ${progress(run)}; ${plural(run.rowsFetched, 'row')} fetched in ${plural(run.requests, 'QBO request')}${LIVE.has(run.status) ? ' so far' : ''}.<br>
+<span class="muted">Starts ${utcInstant(run.startAt)} = ${escape(zonedWallClock(run.startAt, timeZone))}${ended}</span></p>
+<p class="legend"><span>succeeded, shaded by rows: none ${shades} most</span>${legend}<span class="muted">hover or click a day for its counts</span></p>
+${entities
+  .map((e) =>
+    entityGrid(
+      run.runId,
+      e,
+      days.filter((w) => w.entity === e),
+    ),
+  )
+  .join('\n')}
+<div id="detail"></div>
+<script>${RUN_PAGE_SCRIPT}</script>`;
   return page(`Run ${run.runId}`, body, LIVE.has(run.status), emulatorMode);
 }
+
+/**
+ * Run ids the product makes (`r20260101120000-1a2b3c`) and any a test or an older version made:
+ * letters, digits, `-` and `_`. Anything else is no run, answered before the database is asked.
+ */
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** `/runs` (the list) and `/runs/<run id>` (one run as a grid of entity by day). */
 export function runPagesRouter(db: Db, timeZone: string, emulatorMode = false): Router {
@@ -196,21 +257,23 @@ export function runPagesRouter(db: Db, timeZone: string, emulatorMode = false): 
     );
   });
   router.get('/:runId', (req, res, next) => {
-    loadRun(db, req.params.runId).then((found) => {
-      if (!found) {
-        res
-          .status(404)
-          .type('html')
-          .send(
-            page(
-              'No such run',
-              `<p>No run ${escape(req.params.runId)}. <a href="${RUNS_PATH}">All runs</a></p>`,
-              false,
-            ),
-          );
-        return;
-      }
+    const { runId } = req.params;
+    const noSuchRun = () =>
       res
+        .status(404)
+        .type('html')
+        .send(
+          page(
+            'No such run',
+            `<p>No run ${escape(runId)}. <a href="${RUNS_PATH}">All runs</a></p>`,
+            false,
+            emulatorMode,
+          ),
+        );
+    if (!RUN_ID.test(runId)) return noSuchRun();
+    return loadRun(db, runId).then((found) => {
+      if (!found) return noSuchRun();
+      return res
         .type('html')
         .set('Cache-Control', 'no-store')
         .send(runHtml(found.run, found.windows, timeZone, emulatorMode));

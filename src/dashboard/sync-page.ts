@@ -10,7 +10,7 @@ import {
   type SyncCycleReport,
 } from '../sync/sync-report.js';
 import { scheduleText } from '../sync/sync-status-text.js';
-import { badge, page, RUNS_PATH } from './run-pages.js';
+import { badge, nav, page, SYNC_PATH } from './run-pages.js';
 
 const escape = escapeHtml;
 const count = (n: number) => n.toLocaleString('en-US');
@@ -54,11 +54,11 @@ export function syncHtml(
   timeZone: string,
   emulatorMode = false,
 ): string {
-  const nav = `<p class="muted"><a href="${RUNS_PATH}">Backfill runs</a> · <a href="/admin/queues">Jobs (Bull Board)</a></p>`;
+  const links = nav(SYNC_PATH);
   const body =
     realms.length === 0
-      ? `${nav}<h1>Sync</h1><p>No sync yet: <code>qbo-backfill sync --realm ID --once</code> runs a cycle after a backfill, <code>--every 15m</code> keeps it current.</p>`
-      : `${nav}<h1>Sync</h1>
+      ? `${links}<h1>Sync</h1><p>No sync yet: <code>qbo-backfill sync --realm ID --once</code> runs a cycle after a backfill, <code>--every 15m</code> keeps it current.</p>`
+      : `${links}<h1>Sync</h1>
 <p class="muted">Lag: now minus the instant up to which the source's changes are in raw (largest first).</p>
 ${realms.map(realmHtml).join('\n')}
 <h2>Recent cycles <span class="muted">the ${RECENT_CYCLES} newest</span></h2>

@@ -1,6 +1,7 @@
-import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { LogLevel } from '../config/config.js';
+import { escapeControlsButColour } from './terminal-text.js';
 
 export type { Logger };
 
@@ -47,12 +48,25 @@ export const LOGGER_DEFAULTS = Object.freeze({
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** Pretty, human-readable lines (`LOG_PRETTY=1`, see the configuration); JSON otherwise. Off unless set. */
-  pretty?: boolean;
+  /**
+   * Human-readable lines (`LOG_PRETTY=1`), or JSON (`LOG_PRETTY=0`). Default: human-readable
+   * when the destination is a terminal, JSON otherwise (files, pipes, log collectors).
+   */
+  pretty?: boolean | undefined;
   /** See {@link LOGGER_DEFAULTS.name}. */
   name?: string;
   /** Where log lines go: the command's stderr (logs never mix with command output on stdout). Default file descriptor 2. */
-  destination?: NodeJS.WritableStream;
+  destination?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * Pretty lines, formatted in this thread (not in a transport worker) so that they reach the very
+ * stream given, in order. Values logged may hold text from QBO: their control characters are
+ * escaped, so a log line cannot drive the terminal it is shown on (colours pass).
+ */
+function prettyStream(destination: DestinationStream, colour: boolean): DestinationStream {
+  const pretty = prettyFactory({ colorize: colour, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
+  return { write: (line: string) => void destination.write(escapeControlsButColour(pretty(line))) };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -61,8 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
-  // pino-pretty as a stream in this thread (not a transport worker): lines reach the very stream given.
+  const tty = options.destination ? options.destination.isTTY === true : process.stderr.isTTY === true;
+  const pretty = options.pretty ?? tty;
   const destination = options.destination ?? pino.destination(2);
-  const stream = options.pretty ? PinoPretty({ destination, sync: true }) : destination;
-  return pino(base, stream);
+  return pino(base, pretty ? prettyStream(destination, tty) : destination);
 }

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { escapeControls } from './terminal-text.js';
 
 /** No borders: columns two spaces apart, a dashed rule under the header when asked. */
 function chars(rule: boolean) {
@@ -21,7 +22,8 @@ function chars(rule: boolean) {
 
 /**
  * A plain-text table for terminals and logs: left-aligned text, right-aligned numbers, columns as
- * wide as their widest cell, no trailing spaces. The one table renderer of the command line.
+ * wide as their widest cell, no trailing spaces, control characters in cells escaped. The one
+ * table renderer of the command line.
  */
 export function textTable(
   headers: string[],
@@ -38,7 +40,8 @@ export function textTable(
   for (const row of rows) {
     table.push(
       row.map((cell) =>
-        typeof cell === 'number' ? { content: String(cell), hAlign: 'right' as const } : cell,
+        // A cell may hold text from QBO (an error, a company name): one line, no terminal controls.
+        typeof cell === 'number' ? { content: String(cell), hAlign: 'right' as const } : escapeControls(cell),
       ),
     );
   }

@@ -31,6 +31,11 @@ export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** `2026-01-01 to 2026-01-31 (UTC days)`: a half-open range by its days, the end's own day excluded. */
+export function utcDayRange(start: Date, end: Date): string {
+  return `${utcDay(start)} to ${utcDay(new Date(end.getTime() - 1))} (UTC days)`;
+}
+
 /** `13d 23h`, `5h 2m`, `4m 10s`, `-2d 1h`: a span of seconds in its two largest units. */
 export function shortDuration(seconds: number): string {
   const sign = seconds < 0 ? '-' : '';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmulator } from '@qbo-backfill/emulator';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
@@ -18,8 +18,35 @@ const PASSWORD = 'browser test';
 const ENTITIES = ['invoices', 'customers', 'items'];
 const FROM = new Date('2026-01-01T00:00:00Z');
 const TO = new Date('2026-02-01T00:00:00Z');
-/** Where the run page's screenshot goes, for a person to look at. */
+/** Where the pages' screenshots go, for a person to look at. */
 const SHOTS = path.join(ROOT, 'test-results');
+
+/**
+ * What a page did that it should not: an error in the console (a CSP refusal is one), and a
+ * request to any host but the dashboard's own and `allowed` ones (fonts.googleapis.com, say).
+ */
+function watch(page: Page, dashboardUrl: string, allowed: string[] = []): string[] {
+  const problems: string[] = [];
+  const own = [new URL(dashboardUrl).host, ...allowed.map((u) => new URL(u).host)];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`${res.status()}: ${res.url()}`);
+  });
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && !own.includes(url.host))
+      problems.push(`request: ${req.url()}`);
+  });
+  return problems;
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
+}
 
 /**
  * An operator's day in a real browser: a January backfill of three entities whose items QBO
@@ -121,6 +148,7 @@ void describe(
 
       const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
       const page = await context.newPage();
+      const problems = watch(page, dashboardUrl);
       await page.goto(`${dashboardUrl}/admin/queues/queue/backfill-windows?status=failed`);
       await page
         .getByText(/items 2026-01-\d\d realm/)
@@ -128,8 +156,18 @@ void describe(
         .waitFor({ timeout: 30_000 });
       const failedJobs = await page.getByText(/items 2026-01-\d\d realm/).count();
       assert.ok(failedJobs >= 3, `failed jobs listed: ${failedJobs}`);
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, 'bull-board-failed.png'), fullPage: true });
+      // The title and the status tabs read whole, in the system's fonts; times on a 24-hour UTC clock.
+      assert.equal(await page.title(), 'qbo-backfill · emulator');
+      /** Whether an element shows all it holds: nothing clipped or scrolled out of sight. */
+      const whole = (e: { scrollWidth: number; clientWidth: number }) => e.scrollWidth <= e.clientWidth + 1;
+      const title = page.getByText('qbo-backfill · emulator', { exact: true }).first();
+      assert.ok(await title.evaluate(whole), 'the title is cut off');
+      const tabs = page.locator('[class^="statusTabs-"]');
+      assert.match((await tabs.textContent()) ?? '', /Latest.*Failed.*Delayed/i);
+      assert.ok(await tabs.evaluate(whole), 'status tabs scroll out of sight');
+      assert.match((await page.locator('body').textContent()) ?? '', /\d\d:\d\d:\d\d UTC/);
+      assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /\d:\d\d:\d\d [AP]M/);
+      await shoot(page, 'bull-board-failed.png');
       await page.getByRole('button', { name: /retry all/i }).click();
       const confirm = page.getByRole('button', { name: /^(confirm|retry)$/i });
       if (await confirm.isVisible({ timeout: 2_000 }).catch(() => false)) await confirm.click();
@@ -140,13 +178,37 @@ void describe(
         assert.deepEqual(await rawIds(tdb.db, entity, realmId, FROM, TO), [...truth.ids].sort(), entity);
       }
 
+      await page.goto(`${dashboardUrl}/admin/queues`);
+      await page.getByText('backfill-windows').first().waitFor();
+      await shoot(page, 'bull-board.png');
+
       await page.goto(`${dashboardUrl}/runs/${runId}`);
       await page.getByText(`Run ${runId}`).waitFor();
       assert.equal(await page.locator('.grid').count(), 3);
       assert.match((await page.locator('.banner').textContent()) ?? '', /Emulator mode/);
       assert.equal(await page.locator('.grid td[title]').count(), 93);
       assert.match((await page.locator('.badge').first().textContent()) ?? '', /succeeded/);
-      await page.screenshot({ path: path.join(SHOTS, 'run-page.png'), fullPage: true });
+      // The page's script runs under the CSP (allowed by its hash): a click shows the day's counts.
+      await page.locator('.grid td[title]').first().click();
+      assert.match((await page.locator('#detail').textContent()) ?? '', /customers 2026-01-01: succeeded/);
+      assert.equal(await page.locator('#detail').isVisible(), true);
+      await shoot(page, 'run-page.png');
+
+      await page.goto(`${dashboardUrl}/runs`);
+      await page.getByText('Backfill runs').waitFor();
+      assert.equal(await page.locator(`a[href="/runs/${runId}"]`).count(), 1);
+      await shoot(page, 'runs.png');
+
+      const sync = await runCli(
+        ['sync', '--realm', realmId, '--entities', ENTITIES.join(','), '--once'],
+        env,
+      );
+      assert.equal(sync.code, 0, sync.stderr);
+      await page.goto(`${dashboardUrl}/sync`);
+      await page.getByText(`Realm ${realmId}`).waitFor();
+      assert.equal((await page.locator('.runs tr td:has-text("invoices")').count()) >= 1, true);
+      await shoot(page, 'sync.png');
+      assert.deepEqual(problems, []);
       await context.close();
     });
 
@@ -203,6 +265,8 @@ void describe(
       );
       const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
       const page = await context.newPage();
+      // Intuit's authorize page is the emulator's here: the one other host the connect flow visits.
+      const problems = watch(page, dashboardUrl, [emulator.url]);
       const tokensBefore = await tdb.db
         .selectFrom('ops.tokens')
         .select(['realm_id', 'refresh_token_enc'])
@@ -213,6 +277,7 @@ void describe(
         `${dashboardUrl}/oauth/callback?code=AB11forged&state=forged&realmId=${second}`,
       );
       assert.equal(forged?.status(), 403);
+      problems.length = 0; // the 403 itself is a console error
       assert.match(
         (await page.locator('body').textContent()) ?? '',
         /state is not this connection attempt's.*Nothing was stored/,
@@ -225,15 +290,17 @@ void describe(
       // The person declines at Intuit.
       await emulatorConfig(emulator.url, { authorizeDecision: 'decline' });
       await page.goto(`${dashboardUrl}/connect`);
-      await page.getByRole('link', { name: 'Connect to QuickBooks' }).click();
+      await shoot(page, 'connect-empty.png');
+      await page.getByRole('button', { name: 'Connect to QuickBooks' }).click();
       await page.getByText('the connection was declined at Intuit (access_denied).').waitFor();
+      problems.length = 0; // the refusal page answers 4xx: a console error too
       await emulatorConfig(emulator.url, { authorizeDecision: 'consent' });
 
       // Consent, for each company in turn.
       for (const [i, realm] of emulator.realmIds.entries()) {
         await emulatorConfig(emulator.url, { authorizeRealmId: realm });
         await page.goto(`${dashboardUrl}/connect`);
-        await page.getByRole('link', { name: 'Connect to QuickBooks' }).click();
+        await page.getByRole('button', { name: 'Connect to QuickBooks' }).click();
         await page.waitForURL(`${dashboardUrl}/connect?connected=${realm}`);
         assert.equal(
           (await page.locator('p.ok').textContent())?.split(':')[0],
@@ -256,8 +323,8 @@ void describe(
         stored,
         emulator.realmIds.map((r, i) => ({ realm_id: r, company_name: names[i] })),
       );
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, 'connect-page.png'), fullPage: true });
+      await shoot(page, 'connect-page.png');
+      assert.deepEqual(problems, []);
       await context.close();
     });
   },

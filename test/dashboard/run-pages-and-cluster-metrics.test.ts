@@ -13,6 +13,9 @@ import {
   WINDOW_DURATION,
 } from '../../src/infra/cluster-metrics.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import { runHtml } from '../../src/dashboard/run-pages.js';
+import type { RunRow } from '../../src/backfill/runs/run-list.js';
+import type { WindowReport } from '../../src/backfill/runs/report.js';
 import { sample } from './metrics-text.js';
 
 const USER = 'operator';
@@ -104,7 +107,7 @@ void describe('run pages and cluster-wide metrics', () => {
     assert.equal((html.match(/<table class="grid">/g) ?? []).length, 2);
     assert.equal((html.match(/<th>2026-01<\/th>/g) ?? []).length, 2);
     assert.equal((html.match(/<th>2026-02<\/th>/g) ?? []).length, 2);
-    assert.equal((html.match(/<td style="background:#2e9d57"/g) ?? []).length, 5);
+    assert.equal((html.match(/<td class="l\d"/g) ?? []).length, 5);
     assert.equal((html.match(/<td style="background:#d23f3f"/g) ?? []).length, 1);
     assert.match(html, /customers 2026-01-31: failed/);
     assert.match(html, /qbo-backfill retry --run r-done --entity customers --day 2026-01-31/);
@@ -114,6 +117,57 @@ void describe('run pages and cluster-wide metrics', () => {
     const missing = await fetch(`${dashboard.url}/runs/nope`, { headers: GOOD });
     assert.equal(missing.status, 404);
     await missing.text();
+  });
+
+  void it("shades succeeded days by their rows, against the entity's busiest day", () => {
+    const day = (d: number, rows: number, status = 'succeeded'): WindowReport => ({
+      entity: 'invoices',
+      day: `2026-03-0${d}`,
+      status,
+      pages: 1,
+      rowsFetched: rows,
+      inserted: rows,
+      updated: 0,
+      unchanged: 0,
+      sourceCount: rows,
+      durationMs: 10,
+      attempts: 1,
+      error: null,
+    });
+    const at = new Date('2026-03-06T00:00:00Z');
+    const run: RunRow = {
+      runId: 'r-shades',
+      realmId: '1',
+      entities: ['invoices'],
+      rangeStart: new Date('2026-03-01T00:00:00Z'),
+      rangeEnd: new Date('2026-03-06T00:00:00Z'),
+      startAt: at,
+      status: 'running',
+      statusReason: null,
+      createdAt: at,
+      finishedAt: null,
+      windows: { succeeded: 4, failed: 1 },
+      totalWindows: 5,
+      rowsFetched: 21,
+      windowsPlan: 'day',
+      requests: 5,
+    };
+    const html = runHtml(
+      run,
+      [day(1, 0), day(2, 3), day(3, 6), day(4, 12), day(5, 40, 'failed')],
+      'UTC',
+      false,
+      at,
+    );
+    assert.deepEqual(
+      [...html.matchAll(/<td class="(l\d)" title="invoices (\S+):/g)].map((m) => `${m[2]} ${m[1]}`),
+      ['2026-03-01 l0', '2026-03-02 l1', '2026-03-03 l2', '2026-03-04 l4'],
+    );
+    // A failed day keeps its colour whatever its rows; the busiest day counts succeeded ones only.
+    assert.match(html, /<td style="background:#d23f3f" title="invoices 2026-03-05: failed/);
+    assert.match(html, /5 days: succeeded 4, failed 1; 61 rows, busiest day 12 rows/);
+    assert.match(html, /5 entity-days read in 5 windows/);
+    assert.match(html, /in 5 QBO requests so far\./);
   });
 
   void it('sums counters and histograms over several worker processes at /metrics', async () => {

@@ -90,7 +90,7 @@ describe('bad input on every command', () => {
       'an unknown status flag',
       ['status', '--bogus'],
       {},
-      'unknown option --bogus; usage: qbo-backfill status [--run ID] [--json] [--watch]',
+      'unknown option --bogus; usage: qbo-backfill status [--run ID] [--limit N] [--json] [--watch]',
     ],
     ['cancel without a run', ['cancel'], {}, '--run is required'],
     ['resume without a run', ['resume'], {}, '--run is required'],
@@ -99,6 +99,30 @@ describe('bad input on every command', () => {
       ['worker', '--concurrency', '0'],
       {},
       '--concurrency: expected an integer from 1 to 100, got "0"',
+    ],
+    [
+      "a worker without the app's credentials, on a newcomer's first try",
+      ['worker'],
+      { QBO_ENVIRONMENT: 'sandbox' },
+      "QBO_CLIENT_ID: expected the app's OAuth client id; to try the product without an Intuit app, set QBO_ENVIRONMENT=emulator (and run qbo-backfill emulator)",
+    ],
+    [
+      'a webhook port that is the admin port',
+      ['dashboard', '--port', '3100', '--webhook-port', '3100'],
+      {},
+      '--webhook-port: expected a port other than the admin port (--port 3100)',
+    ],
+    [
+      'a webhook port out of range',
+      ['dashboard', '--webhook-port', '70000'],
+      {},
+      '--webhook-port: expected an integer from 0 to 65535, got "70000"',
+    ],
+    [
+      'a status limit of none',
+      ['status', '--limit', '0'],
+      {},
+      '--limit: expected an integer from 1 to 10000, got "0"',
     ],
     [
       'a port out of range',
@@ -128,7 +152,7 @@ describe('bad input on every command', () => {
       'a stray argument to status',
       ['status', 'r1'],
       {},
-      'unexpected argument "r1"; usage: qbo-backfill status [--run ID] [--json] [--watch]',
+      'unexpected argument "r1"; usage: qbo-backfill status [--run ID] [--limit N] [--json] [--watch]',
     ],
     [
       'WINDOW_ATTEMPTS of 0',

@@ -194,10 +194,13 @@ describe('qbo-backfill enqueue', () => {
     // Reads that follow the data by default: one window per entity over the range.
     assert.match(
       r.stdout,
-      /would enqueue 2 jobs for realm \S+: one per entity over 31 UTC days \(invoices, customers\), split where the data is dense/,
+      /would enqueue 2 windows \(one job each\) for realm \S+: one per entity over 31 UTC days \(invoices, customers\), split where the data is dense/,
     );
     const days = await runCli([...args, '--windows', 'day'], env);
-    assert.match(days.stdout, /would enqueue 62 jobs for realm \S+: invoices, customers x 31 UTC days/);
+    assert.match(
+      days.stdout,
+      /would enqueue 62 windows \(one job each\) for realm \S+: invoices, customers x 31 UTC days/,
+    );
     assert.match(r.stdout, /would start at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil/);
     assert.deepEqual(await counts(), { runs: 0, jobs: 0 });
   });
@@ -255,7 +258,7 @@ describe('qbo-backfill enqueue', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(
       text.stdout,
-      /^run r\d{14}-[0-9a-f]{6} for realm \d+: 93 jobs enqueued\nstarts at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil\n$/,
+      /^run r\d{14}-[0-9a-f]{6} for realm \d+: 93 windows \(one job each\) for 93 entity-days enqueued\nstarts at 2099-02-01T15:30:00Z = 2099-02-01 10:30 America\/Guayaquil\n$/,
     );
     const [, runId, realmId] = /^run (\S+) for realm (\d+):/.exec(text.stdout) ?? [];
     const again = await runCli([...args, '--json'], env);
@@ -439,9 +442,9 @@ describe('qbo-backfill enqueue', () => {
       assert.equal(
         r.stdout,
         [
-          `run ${a?.run_id} for realm 4620105: 20 jobs enqueued`,
+          `run ${a?.run_id} for realm 4620105: 20 windows (one job each) for 20 entity-days enqueued`,
           'starts at 2099-03-01T00:00:00Z = 2099-02-28 19:00 America/Guayaquil',
-          `run ${b?.run_id} for realm 4620106: 20 jobs enqueued`,
+          `run ${b?.run_id} for realm 4620106: 20 windows (one job each) for 20 entity-days enqueued`,
           'starts at 2099-03-01T00:00:00Z = 2099-02-28 19:00 America/Guayaquil',
           '',
         ].join('\n'),
@@ -472,8 +475,8 @@ describe('qbo-backfill enqueue', () => {
       assert.deepEqual(
         out.filter((l) => l.startsWith('would enqueue')),
         [
-          'would enqueue 20 jobs for realm 4620107: invoices, items x 10 UTC days',
-          'would enqueue 20 jobs for realm 4620108: invoices, items x 10 UTC days',
+          'would enqueue 20 windows (one job each) for realm 4620107: invoices, items x 10 UTC days',
+          'would enqueue 20 windows (one job each) for realm 4620108: invoices, items x 10 UTC days',
         ],
       );
       assert.deepEqual(await counts(), before);

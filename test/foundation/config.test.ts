@@ -99,7 +99,7 @@ describe('configuration', () => {
     assert.equal(c.qbo.requestAttempts, 5);
     assert.deepEqual(c.windowJobs, { attempts: 3, backoffMs: 15_000 });
     assert.equal(c.qbo.monthlyReadQuota, 500_000);
-    assert.equal(c.logPretty, false);
+    assert.equal(c.logPretty, undefined);
     const set = parseConfig({
       QBO_REQUEST_ATTEMPTS: '2',
       WINDOW_ATTEMPTS: '7',
@@ -192,7 +192,7 @@ describe('configuration', () => {
   it('reads only the log settings for commands that need nothing else', () => {
     assert.deepEqual(parseLogConfig({ DATABASE_URL: 'nonsense', LOG_LEVEL: 'warn' }), {
       logLevel: 'warn',
-      logPretty: false,
+      logPretty: undefined,
     });
     assert.equal(parseLogConfig({}, { defaultLogLevel: 'warn' }).logLevel, 'warn');
   });

@@ -74,7 +74,7 @@ describe('qbo-backfill auth connect', () => {
       [
         [],
         { ...SANDBOX, QBO_REDIRECT_URI: 'http://localhost:8765/callback' },
-        "QBO_CLIENT_ID: required to connect a company (the app's client id at developer.intuit.com)",
+        "QBO_CLIENT_ID: required to connect a company (the app's client id at developer.intuit.com); to try the product without an Intuit app, set QBO_ENVIRONMENT=emulator (and run qbo-backfill emulator)",
       ],
       [
         ['--port', '9000'],

@@ -170,7 +170,11 @@ describe('token health: expiry warnings at the right times (injected clock)', ()
       assert.match(row(OLD), /reaches Intuit&#39;s 5-year limit at 2026-03-21T00:00:00Z \(in 14d 0h\)/);
       // Sandbox without the app's credentials: the list shows, connecting says what is missing.
       assert.match(html, /Connecting is off: QBO_CLIENT_ID: required to connect a company/);
-      const start = await fetch(`${dashboard.url}/connect/start`, { headers: auth, redirect: 'manual' });
+      const start = await fetch(`${dashboard.url}/connect/start`, {
+        method: 'POST',
+        headers: auth,
+        redirect: 'manual',
+      });
       assert.equal(start.status, 503);
     });
   });

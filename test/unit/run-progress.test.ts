@@ -48,6 +48,35 @@ void describe('run progress', () => {
     );
   });
 
+  void it('counts down to the start while the run waits, then shows an ETA with its unit', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const startAt = new Date(now + 88_000);
+    const states = [run(0, 'scheduled'), run(0, 'scheduled'), run(0), run(31), run(62), run(93, 'succeeded')];
+    let poll = 0;
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    await followRuns({
+      read: () => {
+        // Each poll is 30 s after the one before on the injected clock.
+        now += poll === 0 ? 0 : 30_000;
+        return Promise.resolve([
+          { ...(states[Math.min(poll++, states.length - 1)] as RunProgress), startAt },
+        ]);
+      },
+      stream,
+      intervalMs: 1,
+      plainEveryMs: 0,
+      now: () => now,
+    });
+    const lines = text.trim().split('\n');
+    assert.match(lines[0] ?? '', /scheduled: 0\/93 windows, 0 rows, - req\/min, starts in 1m28s$/);
+    assert.match(lines[1] ?? '', /scheduled: .*, starts in 58s$/);
+    assert.match(lines[2] ?? '', /running: .*, ETA \?$/);
+    // 31 windows every 30 s of the injected clock: the last 31 take 30 s more.
+    assert.match(lines[4] ?? '', /running: 62\/93 windows, .*, ETA 30s$/);
+  });
+
   void it('stops at once when aborted', async () => {
     const controller = new AbortController();
     const stream = new PassThrough();

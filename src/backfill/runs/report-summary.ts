@@ -1,4 +1,5 @@
 import { textTable } from '../../infra/text-table.js';
+import { escapeControls, plural } from '../../infra/terminal-text.js';
 import { bothZones } from '../../infra/time-format.js';
 import type { ReportMeta, RunReport, WindowReport } from './report-types.js';
 
@@ -37,17 +38,20 @@ const clip = (s: string, width = WIDTH) => (s.length > width ? `${s.slice(0, wid
 export function reportHead(report: RunReport & { meta: ReportMeta }, timeZone: string): string[] {
   return [
     `run ${report.runId}: ${report.status}`,
-    ...(report.meta.statusReason ? wrap(`reason: ${report.meta.statusReason}`) : []),
+    ...(report.meta.statusReason ? wrap(`reason: ${escapeControls(report.meta.statusReason)}`) : []),
     `realm ${report.meta.realmId}`,
     `from ${bothZones(report.meta.from, timeZone)}`,
     `to   ${bothZones(report.meta.to, timeZone)} (exclusive)`,
   ];
 }
 
-export function reportFoot(report: RunReport): string[] {
+/** The totals; `totals.windows` (the contract's JSON key) counts entity-days, read in `windowCount` windows. */
+export function reportFoot(report: RunReport & { meta: ReportMeta }): string[] {
   const t = report.totals;
   return [
-    ...wrap(`totals: ${t.windows} windows, ${t.succeeded} succeeded, ${t.failed} failed`),
+    ...wrap(
+      `totals: ${plural(t.windows, 'entity-day')} read in ${plural(report.meta.windowCount, 'window')}: ${t.succeeded} succeeded, ${t.failed} failed`,
+    ),
     ...wrap(
       `rows: ${t.rowsFetched} fetched, ${t.inserted} inserted, ${t.updated} updated, ${t.unchanged} unchanged, ` +
         `${t.skipped} skipped, ${t.temporalAnomalies} temporal anomalies`,
@@ -117,7 +121,7 @@ export function reportSummary(
     g.unchanged,
   ]);
   const table = textTable(
-    ['entity', ...(byMonth ? ['month'] : []), 'ok', 'rows', 'inserted', 'updated', 'unchanged'],
+    ['entity', ...(byMonth ? ['month'] : []), 'days ok', 'rows', 'inserted', 'updated', 'unchanged'],
     rows,
     { rule: true },
   );
@@ -125,8 +129,10 @@ export function reportSummary(
   const problems = unsuccessful.length
     ? [
         '',
-        `${unsuccessful.length} window(s) not succeeded or with a note (all of them: --by day):`,
-        ...unsuccessful.slice(0, 20).map((w) => clip(`  ${w.entity} ${w.day} ${w.status}: ${w.error ?? ''}`)),
+        `${plural(unsuccessful.length, 'entity-day')} not succeeded or with a note (all of them: --by day):`,
+        ...unsuccessful
+          .slice(0, 20)
+          .map((w) => clip(`  ${w.entity} ${w.day} ${w.status}: ${escapeControls(w.error ?? '')}`)),
         ...(unsuccessful.length > 20 ? [`  ... and ${unsuccessful.length - 20} more`] : []),
       ]
     : [];

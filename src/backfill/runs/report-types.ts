@@ -36,6 +36,8 @@ export interface RunReport {
 
 export interface ReportMeta {
   realmId: string;
+  /** The run's windows (reads, one job each), which its entity-days were read in. */
+  windowCount: number;
   from: Date;
   to: Date;
   startAt: Date;

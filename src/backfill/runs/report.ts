@@ -40,6 +40,7 @@ export async function buildReport(db: Db, runId: string): Promise<RunReport & { 
     windows: entries,
     meta: {
       realmId: run.realm_id,
+      windowCount: rows.length,
       from: run.range_start_utc,
       to: run.range_end_utc,
       startAt: run.start_at_utc,

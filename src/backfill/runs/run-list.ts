@@ -79,13 +79,23 @@ export async function listRuns(db: Db, options: { runId?: string; limit?: number
   });
 }
 
-/** One run and every one of its windows (as `report` lists them), or undefined when there is no such run. */
+/**
+ * One run and every one of its entity-days (as `report` lists them), or undefined when there is
+ * no such run. Both are read in one snapshot, so the run's counts and its days agree while its
+ * windows move on.
+ */
 export async function loadRun(
   db: Db,
   runId: string,
 ): Promise<{ run: RunRow; windows: WindowReport[] } | undefined> {
-  const [run] = await listRuns(db, { runId, limit: 1 });
-  if (!run) return undefined;
-  const { windows } = await buildReport(db, runId);
-  return { run, windows };
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const [run] = await listRuns(trx, { runId, limit: 1 });
+      if (!run) return undefined;
+      const { windows } = await buildReport(trx, runId);
+      return { run, windows };
+    });
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../../infra/db.js';
 import { listRuns } from './run-list.js';
-import { bothZones, utcInstant } from '../../infra/time-format.js';
+import { escapeControls, plural } from '../../infra/terminal-text.js';
+import { bothZones, shortDuration, utcDayRange, utcInstant } from '../../infra/time-format.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { planDays } from '../plan/dates.js';
 import { planJobs } from '../plan/enqueue.js';
@@ -22,6 +23,10 @@ export interface RunStatusSummary {
   plan: string;
   /** QBO requests the run's committed reads took so far. */
   requests: number;
+  /** Rows fetched so far. */
+  rowsFetched: number;
+  /** Entity-days the run covers (one per entity and UTC day; one for an entity read whole). */
+  entityDays: number;
   /**
    * What the plan costs: from one request per window as planned to one per entity and UTC day,
    * and the share of the monthly read quota of each.
@@ -60,10 +65,11 @@ export async function runStatuses(
           .execute();
   return runs.map((r) => {
     const days = planDays(r.rangeStart, r.rangeEnd);
+    const entityDays = planJobs(r.entities, days, 'day');
     const f = forecastBackfill(
       {
         jobs: planJobs(r.entities, days, r.windowsPlan === 'adaptive' ? 'adaptive' : 'day'),
-        perDayJobs: planJobs(r.entities, days, 'day'),
+        perDayJobs: entityDays,
       },
       quota,
     );
@@ -81,6 +87,8 @@ export async function runStatuses(
       finishedAt: r.finishedAt ? utcInstant(r.finishedAt) : null,
       plan: r.windowsPlan,
       requests: r.requests,
+      rowsFetched: r.rowsFetched,
+      entityDays,
       forecast: {
         minRequests: f.requests,
         perDayRequests: f.perDayRequests,
@@ -94,26 +102,62 @@ export async function runStatuses(
 
 const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
 
-export function statusText(runs: RunStatusSummary[], timeZone: string): string {
+const LIVE = new Set(['scheduled', 'running']);
+
+/** When the run starts, started and ended: a countdown while it waits, how long it took once ended. */
+function timing(r: RunStatusSummary, timeZone: string, now: Date): string {
+  const start = new Date(r.startAt);
+  const since = (from: Date, to: Date) =>
+    shortDuration(Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)));
+  if (r.finishedAt !== null) {
+    const end = new Date(r.finishedAt);
+    return `started ${bothZones(start, timeZone)}; ended ${utcInstant(end)}, took ${since(start, end)}`;
+  }
+  if (start > now) return `starts ${bothZones(start, timeZone)}, in ${since(now, start)}`;
+  return `started ${bothZones(start, timeZone)}, running for ${since(start, now)}`;
+}
+
+/**
+ * The runs as a person reads them: per run its state, range, timing, windows (reads, one job
+ * each) against entity-days (one entity on one UTC day, report's unit), rows and requests.
+ */
+export function statusText(
+  runs: RunStatusSummary[],
+  timeZone: string,
+  now = new Date(),
+  /** The list's length limit, to say how to see more when it was reached. */
+  limit?: number,
+): string {
   if (runs.length === 0) return 'no runs yet';
-  return runs
-    .map((r) => {
-      const states = Object.entries(r.windows)
-        .map(([s, n]) => `${s} ${n}`)
-        .join(', ');
-      const lines = [
-        `${r.runId}  ${r.status}${r.statusReason ? ` (${r.statusReason})` : ''}`,
-        `  realm ${r.realmId}  ${r.entities.join(',')}  ${r.from} to ${r.to}`,
-        `  starts ${bothZones(new Date(r.startAt), timeZone)}`,
-        `  windows: ${states || 'none'}`,
-        `  requests: ${r.requests} so far; the ${r.plan} plan needs ${r.forecast.minRequests === r.forecast.perDayRequests ? `at least ${r.forecast.minRequests}` : `${r.forecast.minRequests} to ${r.forecast.perDayRequests}`} ` +
-          `(${pct(r.forecast.minQuotaShare)}${r.forecast.minRequests === r.forecast.perDayRequests ? '' : ` to ${pct(r.forecast.perDayQuotaShare)}`} of the monthly read quota)`,
-      ];
-      for (const f of r.failures ?? [])
-        lines.push(`  failed ${f.entity} ${f.day} after ${f.attempts} attempt(s): ${f.error ?? ''}`);
-      return lines.join('\n');
-    })
-    .join('\n\n');
+  const head =
+    limit !== undefined && runs.length >= limit
+      ? [`the newest ${limit} runs (qbo-backfill status --limit N shows more)`, '']
+      : [];
+  const blocks = runs.map((r) => {
+    const live = LIVE.has(r.status);
+    const total = Object.values(r.windows).reduce((n, c) => n + c, 0);
+    const done = total - (r.windows.pending ?? 0) - (r.windows.running ?? 0);
+    const states = Object.entries(r.windows)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    const needs =
+      r.forecast.minRequests === r.forecast.perDayRequests
+        ? `at least ${r.forecast.minRequests} (${pct(r.forecast.minQuotaShare)}`
+        : `${r.forecast.minRequests} to ${r.forecast.perDayRequests} (${pct(r.forecast.minQuotaShare)} to ${pct(r.forecast.perDayQuotaShare)}`;
+    const lines = [
+      `${r.runId}  ${r.status}${r.statusReason ? ` (${escapeControls(r.statusReason)})` : ''}`,
+      `  realm ${r.realmId}  ${r.entities.join(',')}  ${utcDayRange(new Date(r.from), new Date(r.to))}`,
+      `  ${timing(r, timeZone, now)}`,
+      `  windows: ${done} of ${total} done${states ? ` (${states})` : ''}, for ${plural(r.entityDays, 'entity-day')}; ${plural(r.rowsFetched, 'row')}`,
+      `  QBO requests: ${r.requests}${live ? ' so far' : ''}; the ${r.plan} plan ${live ? 'needs' : 'needed'} ${needs} of the monthly read quota)`,
+    ];
+    for (const f of r.failures ?? [])
+      lines.push(
+        `  failed ${f.entity} ${f.day} after ${plural(f.attempts, 'attempt')}: ${escapeControls(f.error ?? '')}`,
+      );
+    return lines.join('\n');
+  });
+  return [...head, blocks.join('\n\n')].join('\n');
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/config.js';
 import { findEntity } from '../../model/entities.js';
-import { bothZones, utcInstant } from '../../infra/time-format.js';
+import { bothZones, shortDuration, utcInstant } from '../../infra/time-format.js';
+import { plural } from '../../infra/terminal-text.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { checkRange, parseFrom, parseStartAt, parseTo } from '../../backfill/plan/dates.js';
 import {
@@ -97,7 +98,7 @@ export const enqueueCommand: Command = {
       for (const realmId of realmIds) {
         const plan = planFor(realmId);
         const result = await enqueueBackfill(db, queue, plan, now, windowJobOptions(config.windowJobs));
-        printEnqueued(io, config, realmId, result, values.json === true);
+        printEnqueued(io, config, realmId, result, values.json === true, plan.perDayJobs, now);
         runIds.push(result.runId);
       }
       if (!values.follow) return EXIT.ok;
@@ -110,6 +111,12 @@ export const enqueueCommand: Command = {
     });
   },
 };
+
+/** `, in 1h 5m` for a start still to come today or tomorrow; a date further off says enough. */
+function startsIn(startAt: Date, now: Date): string {
+  const s = Math.round((startAt.getTime() - now.getTime()) / 1000);
+  return s > 0 && s < 86_400 ? `, in ${shortDuration(s)}` : '';
+}
 
 /** One realm's dry run: its plan and forecast, a block of lines or (`json`) one object. */
 function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boolean): void {
@@ -143,13 +150,13 @@ function printDryRun(io: CommandIo, config: Config, plan: EnqueuePlan, json: boo
   const last = plan.windows[plan.windows.length - 1];
   io.out(
     plan.windowsPlan === 'day'
-      ? `would enqueue ${plan.jobs} jobs for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`
-      : `would enqueue ${plan.jobs} jobs for realm ${realmId}: one per entity over ${plan.windows.length} UTC days (${entities.join(', ')}), split where the data is dense`,
+      ? `would enqueue ${plural(plan.jobs, 'window')} (one job each) for realm ${realmId}: ${entities.join(', ')} x ${plan.windows.length} UTC days`
+      : `would enqueue ${plural(plan.jobs, 'window')} (one job each) for realm ${realmId}: one per entity over ${plan.windows.length} UTC days (${entities.join(', ')}), split where the data is dense`,
   );
   io.out(
     `windows ${first?.day} .. ${last?.day}, page size ${pageSize}, ${entities.map((e) => `${e}${findEntity(e)?.nameList ? ' (active and inactive)' : ''}`).join(', ')}`,
   );
-  io.out(`would start at ${bothZones(startAt, config.displayTimezone)}`);
+  io.out(`would start at ${bothZones(startAt, config.displayTimezone)}${startsIn(startAt, new Date())}`);
   for (const line of forecastText(forecast)) io.out(line);
 }
 
@@ -160,6 +167,9 @@ function printEnqueued(
   realmId: string,
   result: EnqueueResult,
   json: boolean,
+  /** Entity-days the run covers (the day plan's windows). */
+  entityDays: number,
+  now: Date,
 ): void {
   if (json) {
     io.out(
@@ -173,10 +183,11 @@ function printEnqueued(
     );
     return;
   }
+  const windows = `${plural(result.jobs, 'window')} (one job each) for ${plural(entityDays, 'entity-day')}`;
   io.out(
     result.existing
-      ? `run ${result.runId} for realm ${realmId} is already scheduled or running: nothing added (${result.jobs} jobs)`
-      : `run ${result.runId} for realm ${realmId}: ${result.jobs} jobs enqueued`,
+      ? `run ${result.runId} for realm ${realmId} is already scheduled or running: nothing added (${windows})`
+      : `run ${result.runId} for realm ${realmId}: ${windows} enqueued`,
   );
-  io.out(`starts at ${bothZones(result.startAt, config.displayTimezone)}`);
+  io.out(`starts at ${bothZones(result.startAt, config.displayTimezone)}${startsIn(result.startAt, now)}`);
 }

@@ -15,8 +15,13 @@ export function entityListing(): EntityListing[] {
   return ENTITIES.map((e) => ({ name: e.name, qboName: e.qboName, table: e.table, kind: e.kind }));
 }
 
+/**
+ * How the default plan (`enqueue --windows adaptive`) reads the entity: a window over the whole
+ * range, split into days where the data is dense (`--windows day`: one per UTC day from the start);
+ * or the whole entity once per run, whatever its dates.
+ */
 function readText(read: 'window' | 'whole'): string {
-  return read === 'window' ? 'by LastUpdatedTime, one window per UTC day' : 'whole, once per run';
+  return read === 'window' ? 'by LastUpdatedTime, split by day where dense' : 'whole, once per run';
 }
 
 export const entitiesCommand: Command = {
@@ -41,7 +46,9 @@ export const entitiesCommand: Command = {
     });
     for (const e of ENTITIES) table.push([e.name, e.qboName, `raw.${e.table}`, e.kind, readText(e.read)]);
     io.out(table.toString());
-    io.out(`${ENTITIES.length} entities; --entities all takes every one of them`);
+    io.out(
+      `${ENTITIES.length} entities; --entities all takes every one of them; read: as enqueue's default plan reads it (--windows day: one window per UTC day)`,
+    );
     return Promise.resolve(EXIT.ok);
   },
 };

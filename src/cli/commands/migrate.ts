@@ -9,9 +9,8 @@ export const migrateCommand: Command = {
   async run(argv, io) {
     parseFlags(argv, {}, this.usage);
     const config = io.config();
-    const log = io.logger(config);
     const { applied } = await migrateToLatest(config.databaseUrl);
-    log.info({ applied }, 'migrations applied');
+    // The command's own line says what was applied: no log line repeats it in between.
     io.out(
       applied.length
         ? `applied ${applied.length} migration(s): ${applied.join(', ')}`

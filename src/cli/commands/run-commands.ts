@@ -15,7 +15,12 @@ import { monthlyReadsText, runStatuses, statusText } from '../../backfill/runs/s
 import { readRealmSyncs } from '../../sync/sync-report.js';
 import { syncStatusJson, syncStatusText } from '../../sync/sync-status-text.js';
 import { readsThisMonth } from '../../qbo/rate-limit/monthly-reads.js';
-import { EXIT } from '../command.js';
+import { EXIT, intFlag } from '../command.js';
+
+/** How many of the newest runs `status` lists. @defaultValue 20 */
+const STATUS_RUNS = 20;
+/** The most `--limit` takes: a list longer than this is for `--json` and a script. */
+const STATUS_MAX_RUNS = 10_000;
 import { producerCommand, requireRun, runCommand } from '../producer-command.js';
 import { parseDay } from '../../backfill/plan/dates.js';
 
@@ -27,11 +32,17 @@ function humanReport(report: Awaited<ReturnType<typeof buildReport>>, timeZone: 
 export const statusCommand = producerCommand({
   name: 'status',
   summary: "runs and their windows by state, and each realm's sync",
-  usage: 'qbo-backfill status [--run ID] [--json] [--watch]',
-  flags: { run: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
+  usage: 'qbo-backfill status [--run ID] [--limit N] [--json] [--watch]',
+  flags: {
+    run: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    watch: { type: 'boolean' },
+  },
   check(values) {
     if (values.watch && values.json) throw new UsageError('--watch and --json do not go together');
-    return values;
+    const limit = intFlag(values.limit, 'limit', 1, STATUS_MAX_RUNS) ?? STATUS_RUNS;
+    return { ...values, limit };
   },
   async act(ctx, values, io) {
     const { db, config } = ctx;
@@ -51,7 +62,7 @@ export const statusCommand = producerCommand({
       return EXIT.ok;
     }
     const reads = await readsThisMonth(ctx.redis, config.queuePrefix);
-    const runs = (await runStatuses(db, budget, values.run)).map((r) => ({
+    const runs = (await runStatuses(db, budget, values.run, values.limit)).map((r) => ({
       ...r,
       realmReadsThisMonth: reads[r.realmId] ?? 0,
     }));
@@ -69,7 +80,12 @@ export const statusCommand = producerCommand({
     }
     io.out(
       [
-        statusText(runs, config.displayTimezone),
+        statusText(
+          runs,
+          config.displayTimezone,
+          io.now(),
+          values.run === undefined ? values.limit : undefined,
+        ),
         syncStatusText(syncs),
         monthlyReadsText(reads, config.qbo.monthlyReadQuota),
       ]

@@ -11,6 +11,8 @@ import type { Logger } from '../../infra/logger.js';
 import { migrateToLatest } from '../../infra/migrate.js';
 import { createRedis, QUEUE_NAME, type WindowJobData } from '../../infra/queue.js';
 import { bothZones } from '../../infra/time-format.js';
+import { plural } from '../../infra/terminal-text.js';
+import { textTable } from '../../infra/text-table.js';
 import { startEmulator } from '@qbo-backfill/emulator';
 import { EMULATOR_DEFAULTS } from '@qbo-backfill/emulator';
 import type { RunningEmulator } from '@qbo-backfill/emulator';
@@ -84,7 +86,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     insecureNoAuth: !hasLogin,
     logger,
   });
-  out(`dashboard: ${dashboard.url}/admin/queues${hasLogin ? '' : ' (no login: local demo only)'}`);
+  out(
+    `dashboard: ${dashboard.url}/runs, jobs at ${dashboard.url}/admin/queues${hasLogin ? '' : ' (no login: local demo only)'}`,
+  );
   const workers: RunningWorker[] = [
     startWorker({ config, logger, concurrency: 4 }),
     startWorker({ config, logger, concurrency: 4 }),
@@ -104,7 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     const run = await enqueueBackfill(db, queue, plan);
     out(
-      `run ${run.runId}: ${run.jobs} jobs (${entities.join(', ')}, 2026-01-01..2026-01-31), starts at ${bothZones(run.startAt, config.displayTimezone)}`,
+      `run ${run.runId}: ${plural(run.jobs, 'window')} (one job each) for ${plural(plan.perDayJobs, 'entity-day')} (${entities.join(', ')}, 2026-01-01..2026-01-31), starts at ${bothZones(run.startAt, config.displayTimezone)}`,
     );
 
     const [last] = await followFromCli({ db, redis, config }, [run.runId], options.progress, {
@@ -120,6 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     // emulator no longer has in the range (kept from an earlier demo run over other data) are
     // reported, not counted as a failure: raw never deletes.
     let verified = status === 'succeeded';
+    const table: (string | number)[][] = [];
     for (const entity of ENTITIES) {
       const truth = emulator.truth(realmId, entity.qboName, FROM, TO, { ids: true });
       const stored = await sql<{ id: string }>`
@@ -131,13 +136,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const truthIds = new Set(truth.ids ?? []);
       const missing = [...truthIds].filter((id) => !storedIds.has(id)).length;
       const extra = [...storedIds].filter((id) => !truthIds.has(id)).length;
-      out(
-        `${entity.name.padEnd(10)} emulator ${String(truth.count).padStart(5)}  raw.${entity.table} ${String(storedIds.size).padStart(5)}  ` +
-          (missing ? `MISSING ${missing}` : 'ok') +
+      table.push([
+        entity.name,
+        truth.count,
+        `raw.${entity.table}`,
+        storedIds.size,
+        (missing ? `MISSING ${missing}` : 'ok') +
           (extra ? ` (${extra} older rows kept from an earlier run)` : ''),
-      );
+      ]);
       if (missing > 0 || truthIds.size !== truth.count) verified = false;
     }
+    out(textTable(['entity', 'emulator', 'table', 'rows', 'check'], table, { rule: true }));
     out(verified ? 'demo ok: every emulator record is in its table' : `demo FAILED: run ${status}`);
     code = verified ? 0 : 1;
     if (options.keep) {
