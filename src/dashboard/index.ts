@@ -1,8 +1,9 @@
 import express from 'express';
 import type { Config } from '../config/config.js';
-import { createDb } from '../infra/db.js';
+import { openDb } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { createQueue, createRedis } from '../infra/queue.js';
+import { createQueue } from '../infra/queue.js';
+import { createRedis } from '../infra/redis.js';
 import { basicAuth } from './basic-auth.js';
 import { BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { dashboardCredentials } from './credentials.js';
@@ -74,14 +75,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     log.warn('dashboard login disabled (--insecure-no-auth): anyone who can reach the port can manage jobs');
   }
 
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config);
   // ioredis reconnects by itself; without a listener an outage would be an unhandled 'error' event.
   redis.on('error', (err: Error) => log.debug({ err }, 'redis connection error'));
   const queue = createQueue(redis, config.queuePrefix);
   queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
   const syncQueue = createSyncQueue(redis, config.queuePrefix);
   syncQueue.on('error', (err: Error) => log.debug({ err }, 'sync queue error'));
-  const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
+  const db = openDb(config, { max: 3, applicationName: 'qbo-backfill-dashboard' });
   const now = options.now ?? (() => new Date());
   const registry = createMetricsRegistry({ queue, db, log, now });
   registerClusterMetrics(registry, redis, config.queuePrefix, log);

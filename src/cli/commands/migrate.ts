@@ -10,7 +10,7 @@ export const migrateCommand: Command = {
     parseFlags(argv, {}, this.usage);
     const config = io.config();
     const log = io.logger(config);
-    const { applied } = await migrateToLatest(config.databaseUrl);
+    const { applied } = await migrateToLatest(config.databaseDirectUrl);
     log.info({ applied }, 'migrations applied');
     io.out(
       applied.length
