@@ -10,6 +10,7 @@ import { dashboardCredentials } from './credentials.js';
 import { healthHandler } from './health.js';
 import { boundPort, closeServer, listen } from './http-server.js';
 import { registerClusterMetrics } from './cluster-metrics-export.js';
+import { registerScalingMetrics } from './scaling-metrics.js';
 import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
 import { RUNS_PATH, runPagesRouter, SYNC_PATH } from './run-pages.js';
@@ -86,6 +87,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const now = options.now ?? (() => new Date());
   const registry = createMetricsRegistry({ queue, db, log, now });
   registerClusterMetrics(registry, redis, config.queuePrefix, log);
+  registerScalingMetrics(registry, {
+    queues: [queue, syncQueue],
+    db,
+    maxConcurrent: config.maxConcurrent,
+    log,
+    now,
+  });
 
   const app = express();
   app.disable('x-powered-by');
