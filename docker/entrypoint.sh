@@ -17,7 +17,7 @@ log_line() {
 if [ "${QBO_ENVIRONMENT:-sandbox}" = emulator ]; then
   log_line 30 "emulator mode: QBO is the built-in emulator at ${QBO_BASE_URL:-http://127.0.0.1:8089}, not Intuit; development secrets are accepted"
 else
-  for variable in DATABASE_URL QBO_CLIENT_ID QBO_CLIENT_SECRET QBO_REFRESH_TOKEN TOKEN_ENCRYPTION_KEY DASHBOARD_PASSWORD; do
+  for variable in DATABASE_URL DATABASE_DIRECT_URL QBO_CLIENT_ID QBO_CLIENT_SECRET QBO_REFRESH_TOKEN TOKEN_ENCRYPTION_KEY DASHBOARD_PASSWORD; do
     eval "file=\${${variable}_FILE:-}"
     [ -n "$file" ] && [ -r "$file" ] || continue
     value="$(cat "$file")"

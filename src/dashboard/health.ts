@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { sql } from 'kysely';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -27,7 +27,7 @@ async function probe(name: string, check: () => Promise<unknown>, log: Logger): 
 }
 
 /** Probes Redis and PostgreSQL concurrently. */
-export async function checkHealth(redis: Redis, db: Db, log: Logger): Promise<HealthReport> {
+export async function checkHealth(redis: RedisClient, db: Db, log: Logger): Promise<HealthReport> {
   const [redisResult, postgres] = await Promise.all([
     probe('redis', () => redis.ping(), log),
     probe('postgres', () => sql`select 1`.execute(db), log),
@@ -37,7 +37,7 @@ export async function checkHealth(redis: Redis, db: Db, log: Logger): Promise<He
 }
 
 /** `GET /healthz`: 200 when both backends answer, 503 naming the one that did not. */
-export function healthHandler(redis: Redis, db: Db, log: Logger): RequestHandler {
+export function healthHandler(redis: RedisClient, db: Db, log: Logger): RequestHandler {
   return (_req, res, next) => {
     checkHealth(redis, db, log).then((report) => {
       res

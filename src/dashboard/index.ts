@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import type { Config } from '../config/config.js';
-import { createDb } from '../infra/db.js';
+import { openDb } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { createQueue, createRedis } from '../infra/queue.js';
+import { createQueue } from '../infra/queue.js';
+import { createRedis } from '../infra/redis.js';
 import { basicAuth } from './basic-auth.js';
 import { BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { errorHandler, notFound } from './http-errors.js';
@@ -14,6 +15,7 @@ import { dashboardCredentials } from './credentials.js';
 import { healthHandler } from './health.js';
 import { boundPort, closeServer, listen } from './http-server.js';
 import { registerClusterMetrics } from './cluster-metrics-export.js';
+import { registerScalingMetrics } from './scaling-metrics.js';
 import { connectPagesRouter } from './connect-pages.js';
 import { createMetricsRegistry } from './metrics.js';
 import { RUNS_PATH, runPagesRouter, SYNC_PATH } from './run-pages.js';
@@ -103,17 +105,24 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     );
   }
 
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config);
   // ioredis reconnects by itself; without a listener an outage would be an unhandled 'error' event.
   redis.on('error', (err: Error) => log.debug({ err }, 'redis connection error'));
   const queue = createQueue(redis, config.queuePrefix);
   queue.on('error', (err: Error) => log.debug({ err }, 'queue error'));
   const syncQueue = createSyncQueue(redis, config.queuePrefix);
   syncQueue.on('error', (err: Error) => log.debug({ err }, 'sync queue error'));
-  const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-dashboard' });
+  const db = openDb(config, { max: 3, applicationName: 'qbo-backfill-dashboard' });
   const now = options.now ?? (() => new Date());
   const registry = createMetricsRegistry({ queue, db, log, now });
   registerClusterMetrics(registry, redis, config.queuePrefix, log);
+  registerScalingMetrics(registry, {
+    queues: [queue, syncQueue],
+    db,
+    maxConcurrent: config.maxConcurrent,
+    log,
+    now,
+  });
 
   const emulatorMode = config.qbo.environment === 'emulator';
   const host = options.host ?? DASHBOARD_DEFAULTS.host;

@@ -15,7 +15,7 @@
  * events racing through step 1 both enqueue, and the debounce folds them into one cycle anyway.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../infra/db.js';
 import { requestWebhookCycle, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
@@ -25,7 +25,7 @@ import { findSeen, markSeen } from './webhook-seen.js';
 
 export interface IntakeDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   queue: Queue<SyncCycleJobData, SyncCycleSummary>;
   /** Notifications of a realm within this many ms make one cycle. */

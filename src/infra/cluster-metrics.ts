@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { keyRoot, type ClientKind, type RedisClient } from './redis.js';
 
 /**
  * Metrics summed over every worker process of the cluster.
@@ -95,9 +95,12 @@ export const CLUSTER_METRICS: readonly MetricDef[] = [
   SYNC_CHANGES,
 ];
 
-/** Where a metric's sums live: one hash per metric, under the deployment's key prefix. */
-export function metricKey(prefix: string, metric: MetricDef): string {
-  return `${prefix}:metrics:${metric.name}`;
+/**
+ * Where a metric's sums live: one hash per metric, under the deployment's key prefix (on a Redis
+ * Cluster under one hash tag, since a flush adds to every metric's hash in one MULTI).
+ */
+export function metricKey(redis: ClientKind, prefix: string, metric: MetricDef): string {
+  return `${keyRoot(redis, prefix, 'metrics')}:${metric.name}`;
 }
 
 type Labels = Record<string, string>;
@@ -141,7 +144,7 @@ export interface RedisMetricsOptions {
  * label cardinality, not by traffic) and adds them to Redis in one pipeline per interval. When Redis
  * is unreachable the increments stay buffered and go out with the next flush that succeeds.
  */
-export function redisMetrics(redis: Redis, options: RedisMetricsOptions): MetricsRecorder {
+export function redisMetrics(redis: RedisClient, options: RedisMetricsOptions): MetricsRecorder {
   // key -> field -> amount still to add
   let pending = new Map<string, Map<string, number>>();
   const add = (key: string, field: string, by: number) => {
@@ -191,10 +194,10 @@ export function redisMetrics(redis: Redis, options: RedisMetricsOptions): Metric
     inc(metric, labels, by = 1) {
       // A zero is added too: it creates the series at 0. A counter whose series first appears at N
       // (the first deletions of an entity, say) hides those N from increase() and rate().
-      add(metricKey(options.prefix, metric), labelField(metric, labels), by);
+      add(metricKey(redis, options.prefix, metric), labelField(metric, labels), by);
     },
     observe(metric, labels, seconds) {
-      const key = metricKey(options.prefix, metric);
+      const key = metricKey(redis, options.prefix, metric);
       const base = labelField(metric, labels);
       // Cumulative buckets are summed at export time; store only the first bucket that fits.
       const bucket = metric.buckets.find((b) => seconds <= b);
@@ -230,11 +233,11 @@ export interface MetricSample {
  * `_sum` and `_count`).
  */
 export async function readClusterMetric(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   metric: MetricDef,
 ): Promise<MetricSample[]> {
-  const hash = await redis.hgetall(metricKey(prefix, metric));
+  const hash = await redis.hgetall(metricKey(redis, prefix, metric));
   const labelsOf = (json: string): Labels => {
     const values = JSON.parse(json) as string[];
     return Object.fromEntries(metric.labelNames.map((n, i) => [n, values[i] ?? '']));

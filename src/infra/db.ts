@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import { databasePooled, type Config } from '../config/config.js';
 import type { Database } from '../model/db-types.js';
 
 /**
@@ -43,6 +44,12 @@ export interface DbOptions {
   max?: number;
   applicationName?: string;
   queryTimeoutMs?: number;
+  /**
+   * Run the statements marked {@link PREPARED} by name. Default true; false through a pooler in
+   * transaction mode before PgBouncer 1.21, where a name prepared on one server connection is
+   * missing on the next or already taken by another client.
+   */
+  namedStatements?: boolean;
 }
 
 export function createPool(url: string, options: DbOptions = {}): pg.Pool {
@@ -66,7 +73,7 @@ export function createPool(url: string, options: DbOptions = {}): pg.Pool {
   // the caller handles), and the pool discards it on release.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
-    prepareMarked(client);
+    if (options.namedStatements !== false) prepareMarked(client);
   });
   return pool;
 }
@@ -80,8 +87,8 @@ export function createPool(url: string, options: DbOptions = {}): pg.Pool {
  * time in memmove and page faults); and for the other statements every window job runs (its
  * load, start and the run's end), which are parsed and planned once instead of once a job. Only
  * for statements of a few fixed texts: each distinct text stays prepared on every connection
- * until it closes. (A pooler in transaction mode in front of PostgreSQL must keep prepared
- * statements per client connection, as PgBouncer does from 1.21 with max_prepared_statements.)
+ * until it closes. Through a pooler in transaction mode (`DATABASE_DIRECT_URL` set apart from
+ * `DATABASE_URL`) they run unnamed: see {@link openDb}.
  */
 export const PREPARED = '/* prepared */ ';
 
@@ -106,4 +113,17 @@ function prepareMarked(client: pg.PoolClient): void {
 
 export function createDb(url: string, options: DbOptions = {}): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+}
+
+/**
+ * The product's pool on `DATABASE_URL`. When the configuration names a separate direct connection,
+ * `DATABASE_URL` may be PgBouncer in transaction mode, whose server connections pass from client to
+ * client between transactions: the marked statements then go unnamed (parsed and planned each
+ * time, see docs/architecture-scale.md for what that costs).
+ */
+export function openDb(
+  config: Pick<Config, 'databaseUrl' | 'databaseDirectUrl'>,
+  options: Omit<DbOptions, 'namedStatements'> = {},
+): Db {
+  return createDb(config.databaseUrl, { ...options, namedStatements: !databasePooled(config) });
 }

@@ -1,5 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { queueKeyPrefix } from './redis.js';
+
+export { createRedis } from './redis.js';
 
 /** The one BullMQ queue: every window job of every entity and realm. */
 export const QUEUE_NAME = 'backfill-windows';
@@ -25,29 +27,10 @@ export function windowJobId(runId: string, entity: string, day: string, generati
   return `${runId}.${entity}.${day}.${generation}`;
 }
 
-/** A Redis connection as BullMQ workers need it (blocking commands must never time out). */
-export function createRedis(
-  url: string,
-  options: {
-    forWorker?: boolean;
-    /**
-     * Stop reconnecting after this many failed attempts, so that a command answering a person
-     * fails (saying Redis is unreachable) instead of waiting forever. Default: never give up.
-     */
-    giveUpAfterAttempts?: number;
-  } = {},
-): Redis {
-  const giveUp = options.giveUpAfterAttempts;
-  return new Redis(url, {
-    maxRetriesPerRequest: options.forWorker ? null : 3,
-    enableReadyCheck: true,
-    lazyConnect: false,
-    ...(giveUp !== undefined
-      ? { retryStrategy: (times: number) => (times > giveUp ? null : Math.min(times * 200, 1_000)) }
-      : {}),
-  });
-}
-
+/** The window queue on a connection (a client, or options for one server); `prefix`: `QUEUE_PREFIX`. */
 export function createQueue(connection: ConnectionOptions, prefix: string): Queue<WindowJobData> {
-  return new Queue<WindowJobData>(QUEUE_NAME, { connection, prefix });
+  return new Queue<WindowJobData>(QUEUE_NAME, {
+    connection,
+    prefix: queueKeyPrefix(connection, prefix, QUEUE_NAME),
+  });
 }

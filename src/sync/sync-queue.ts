@@ -4,6 +4,7 @@
  * job per realm; who asks for it (`sync --once`, a job scheduler, a webhook) is in its data.
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { queueKeyPrefix } from '../infra/redis.js';
 
 export const SYNC_QUEUE_NAME = 'sync-cycles';
 
@@ -80,7 +81,10 @@ export function createSyncQueue(
   connection: ConnectionOptions,
   prefix: string,
 ): Queue<SyncCycleJobData, SyncCycleSummary> {
-  return new Queue<SyncCycleJobData, SyncCycleSummary>(SYNC_QUEUE_NAME, { connection, prefix });
+  return new Queue<SyncCycleJobData, SyncCycleSummary>(SYNC_QUEUE_NAME, {
+    connection,
+    prefix: queueKeyPrefix(connection, prefix, SYNC_QUEUE_NAME),
+  });
 }
 
 /** Finished cycles kept in Redis for Bull Board (ops.sync_cycles keeps every cycle's counts). */

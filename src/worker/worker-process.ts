@@ -5,13 +5,14 @@ import { requireValue } from '../config/config.js';
 import { QBO_ENVIRONMENTS } from '../config/qbo-environments.js';
 import { withTimeout } from '../infra/with-timeout.js';
 import { StoreHealth } from '../infra/store-outage.js';
-import { createDb, type Db } from '../infra/db.js';
+import { openDb, type Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { redisMetrics } from '../infra/cluster-metrics.js';
 import { addPendingJobs } from '../backfill/plan/enqueue.js';
 import { windowJobOptions } from '../backfill/plan/job-options.js';
 import { getRun } from '../backfill/state/index.js';
-import { createQueue, createRedis, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
+import { createQueue, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
+import { createRedis, queueKeyPrefix, redisAddress } from '../infra/redis.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
 import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
 import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
@@ -118,10 +119,11 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     stalledInterval: lockDurationMs,
     maxStalledCount: MAX_STALLED_COUNT,
   };
-  const db = createDb(config.databaseUrl, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
+  const db = openDb(config, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
   const shutdown = new AbortController();
   const limiter = new RealmRateLimiter({
     redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster,
     prefix: config.queuePrefix,
     requestsPerMinute: config.requestsPerMinute,
     maxConcurrent: config.maxConcurrent,
@@ -129,7 +131,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     ...options.limiter,
   });
   // Counters go to the cluster's Redis, so the dashboard can export sums over every worker.
-  const metricsRedis = createRedis(config.redisUrl);
+  const metricsRedis = createRedis(config);
   metricsRedis.on('error', () => undefined);
   let metricsFailing = false;
   const metrics = redisMetrics(metricsRedis, {
@@ -169,7 +171,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     metrics,
     ...options.client,
   });
-  const connection = createRedis(config.redisUrl, { forWorker: true });
+  const connection = createRedis(config, { forWorker: true });
   // For the windows a retried failed job requeues when it reopens its halted run, and to promote
   // the jobs that waited for a store once it is back.
   const queue = createQueue(metricsRedis, config.queuePrefix);
@@ -177,7 +179,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const health = new StoreHealth(logger, undefined, {
     probes: { postgres: () => sql`select 1`.execute(db) },
     onBack: (store, jobIds) => void promoteParked(queue, jobIds, store, logger),
-    urls: { postgres: config.databaseUrl, redis: config.redisUrl },
+    urls: { postgres: config.databaseUrl, redis: redisAddress(config) },
   });
   const addJobs = async (runId: string) => {
     const run = await getRun(db, runId);
@@ -206,19 +208,19 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
       }),
     {
       connection,
-      prefix: config.queuePrefix,
+      prefix: queueKeyPrefix(connection, config.queuePrefix, QUEUE_NAME),
       concurrency,
       ...locks,
     },
   );
   // Sync cycles: a queue of their own, so a long backfill never keeps a realm's cycle waiting.
-  const syncConnection = createRedis(config.redisUrl, { forWorker: true });
+  const syncConnection = createRedis(config, { forWorker: true });
   const syncWorker = new Worker<SyncCycleJobData, SyncCycleSummary>(
     SYNC_QUEUE_NAME,
     (job, token) => processSyncCycle(job, token, { db, qbo, logger, metrics, ...options.sync }),
     {
       connection: syncConnection,
-      prefix: config.queuePrefix,
+      prefix: queueKeyPrefix(syncConnection, config.queuePrefix, SYNC_QUEUE_NAME),
       concurrency: options.syncConcurrency ?? WORKER_DEFAULTS.syncConcurrency,
       ...locks,
     },

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, typeScriptFiles } from '../helpers/project-root.js';
+import { ROOT } from '../helpers/project-root.js';
+import { sourceMetricNames } from '../helpers/metric-names.js';
 
 const MONITORING = join(ROOT, 'docker', 'monitoring');
 
@@ -29,15 +30,9 @@ const REQUIRED = {
   'budget wait': 'qbo_backfill_rate_limit_wait_seconds',
 };
 
-/** Every metric name the product's sources register (string literals `'qbo_backfill_...'`). */
+/** Every metric name the product's sources register, and the contract's. */
 function exposedMetrics(): Set<string> {
-  const names = new Set(CONTRACT_METRICS);
-  for (const file of typeScriptFiles(join(ROOT, 'src'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/['"`](qbo_backfill_[a-z0-9_]+)['"`]/g)) {
-      names.add(match[1]!);
-    }
-  }
-  return names;
+  return new Set([...CONTRACT_METRICS, ...sourceMetricNames()]);
 }
 
 /** The metric a series name belongs to: histograms are queried through their _bucket/_sum/_count. */

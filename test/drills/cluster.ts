@@ -9,17 +9,20 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { startEmulator, type EmulatorConfig, type ProfileName } from '@qbo-backfill/emulator';
 import { createDb, type Db } from '../../src/infra/db.js';
 import { migrateToLatest } from '../../src/infra/migrate.js';
-import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
+import { createQueue, type WindowJobData } from '../../src/infra/queue.js';
+import { createRedis, type RedisClient } from '../../src/infra/redis.js';
 import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { PostgresServer } from '../helpers/own-postgres.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
 import { RedisServer } from '../rate-limit/redis-server.js';
+import type { RedisClusterServer } from '../helpers/redis-cluster.js';
+import type { PgBouncerServer } from '../helpers/pgbouncer.js';
 import { compiled } from '../helpers/compiled.js';
 import { pageStartPosition } from '../../src/qbo/query.js';
 
@@ -44,6 +47,13 @@ export interface ClusterOptions {
   entities?: string[];
   /** Extra environment of the worker processes. */
   env?: Record<string, string>;
+  /** A Redis Cluster instead of one Redis server, for the workers and the drill's queue. */
+  redisCluster?: RedisClusterServer;
+  /**
+   * PgBouncer in transaction mode in front of the drill's database: the workers' `DATABASE_URL`,
+   * with `DATABASE_DIRECT_URL` the database itself.
+   */
+  pgbouncer?: PgBouncerServer;
 }
 
 interface WorkerProcess {
@@ -64,6 +74,8 @@ export interface RunFigures {
 export class DrillCluster {
   readonly workers: WorkerProcess[] = [];
   private queue!: Queue<WindowJobData>;
+  /** The queue's own cluster client (a single server's queue opens its own connection). */
+  private queueRedis: RedisClient | undefined;
   db!: Db;
   emulator!: Emulator;
   realmId!: string;
@@ -72,7 +84,7 @@ export class DrillCluster {
   private tdb: TestDatabase | undefined;
   private dbUrl!: string;
   private redisUrl!: string;
-  private prefix = uniquePrefix('drill');
+  readonly prefix = uniquePrefix('drill');
   /** Records that moved out of the range while the run read them (see expectComplete). */
   movedAway = 0;
 
@@ -114,15 +126,22 @@ export class DrillCluster {
     });
     c.realmId = c.emulator.realmIds[0] as string;
     // The producer's queue fails fast while Redis is away instead of waiting for it.
-    c.queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: c.redisUrl }, prefix: c.prefix });
+    if (options.redisCluster) {
+      c.queueRedis = createRedis({ redisUrl: c.redisUrl, redisCluster: options.redisCluster.cluster });
+      c.queueRedis.on('error', () => undefined);
+    }
+    c.queue = createQueue(c.queueRedis ?? { url: c.redisUrl }, c.prefix);
     c.queue.on('error', () => undefined);
     for (let i = 0; i < (options.workers ?? 3); i++) c.startWorker();
     return c;
   }
 
   workerEnv(): Record<string, string> {
+    const { redisCluster, pgbouncer } = this.options;
     return {
       ...emulatorEnv(this.emulator.url, this.dbUrl, this.redisUrl, this.prefix, this.realmId),
+      ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.nodesEnv } : {}),
+      ...(pgbouncer ? { DATABASE_URL: pgbouncer.urlFor(this.dbUrl), DATABASE_DIRECT_URL: this.dbUrl } : {}),
       LOG_LEVEL: 'info',
       ...this.options.env,
     };
@@ -158,10 +177,10 @@ export class DrillCluster {
     return this.workers.flatMap((w) => w.output.filter((l) => pattern.test(l)));
   }
 
-  async enqueue(pageSize = 2): Promise<string> {
+  async enqueue(pageSize = 2, realmId = this.realmId): Promise<string> {
     const plan = planBackfill({
       windows: 'day',
-      realmId: this.realmId,
+      realmId,
       entities: this.entities,
       from: new Date(this.from),
       to: new Date(this.to),
@@ -215,9 +234,10 @@ export class DrillCluster {
      * version it read, which the truth no longer counts in the range. Such a record must then be
      * found at its new time (a later run of that day reads it), and nothing may be missing.
      */
-    options: { timeoutMs?: number; movedAway?: boolean } = {},
+    options: { timeoutMs?: number; movedAway?: boolean; realmId?: string } = {},
   ): Promise<RunFigures> {
     const { from, to } = this;
+    const realmId = options.realmId ?? this.realmId;
     await this.until(
       async () =>
         ['succeeded', 'failed', 'halted', 'cancelled'].includes((await this.runStatus(runId)) ?? ''),
@@ -239,12 +259,12 @@ export class DrillCluster {
     );
     let records = 0;
     for (const entity of this.entities) {
-      const truth = await fetchTruth(this.emulator.url, this.realmId, entity, new Date(from), new Date(to));
-      let stored = await rawIds(this.db, entity, this.realmId, new Date(from), new Date(to));
+      const truth = await fetchTruth(this.emulator.url, realmId, entity, new Date(from), new Date(to));
+      let stored = await rawIds(this.db, entity, realmId, new Date(from), new Date(to));
       if (options.movedAway) {
         const now = await fetchTruth(
           this.emulator.url,
-          this.realmId,
+          realmId,
           entity,
           new Date(to),
           new Date(Date.now() + 86_400_000),
@@ -276,7 +296,7 @@ export class DrillCluster {
       windowsRestarted: windows.filter((w) => w.attempts > 1).length,
       records,
       tokenCalls: stats.token?.requests ?? {},
-      apiCalls: stats.realms[this.realmId]?.requests ?? {},
+      apiCalls: stats.realms[realmId]?.requests ?? {},
     };
   }
 
@@ -331,6 +351,7 @@ export class DrillCluster {
     for (const w of this.workers) if (w.child.exitCode === null) w.child.kill('SIGCONT');
     await this.stopWorkers().catch(() => undefined);
     await this.queue?.close().catch(() => undefined);
+    this.queueRedis?.disconnect();
     await this.emulator?.close().catch(() => undefined);
     if (this.tdb) await this.tdb.drop();
     else await this.db?.destroy().catch(() => undefined);

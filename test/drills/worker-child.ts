@@ -21,6 +21,10 @@ const worker = startWorker({
   ...(process.env.DRILL_RELEASE_AFTER_MS
     ? { window: { releaseAfterWaitMs: Number(process.env.DRILL_RELEASE_AFTER_MS) } }
     : {}),
+  // A drill may scale the budget's window down (with the emulator's) to press on it in seconds.
+  ...(process.env.DRILL_LIMITER_WINDOW_MS
+    ? { limiter: { windowMs: Number(process.env.DRILL_LIMITER_WINDOW_MS) } }
+    : {}),
   client: {
     serverBackoff: { baseMs: 50, capMs: 500 },
     throttleBackoff: { baseMs: 200, capMs: 2_000 },

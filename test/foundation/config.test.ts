@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig, parseLogConfig } from '../../src/config/config.js';
+import { ConfigError, databasePooled, parseConfig, parseLogConfig } from '../../src/config/config.js';
 import {
   ACCOUNTING_SCOPE,
   AUTHORIZE_PATH,
@@ -187,6 +187,50 @@ describe('configuration', () => {
       [TOKEN_PATH, AUTHORIZE_PATH, REVOKE_PATH],
     );
     assert.equal(EMULATOR_DEFAULTS.accountingScope, ACCOUNTING_SCOPE);
+  });
+
+  it('reads a Redis Cluster (host:port list, or URLs carrying its login and TLS) and a direct database URL', () => {
+    const none = parseConfig({});
+    assert.equal(none.redisCluster, undefined);
+    assert.equal(none.databaseDirectUrl, none.databaseUrl);
+    assert.equal(databasePooled(none), false);
+    assert.deepEqual(parseConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' }).redisCluster, {
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+      ],
+      username: undefined,
+      password: undefined,
+      tls: false,
+    });
+    assert.deepEqual(
+      parseConfig({ REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@node-a:6380,node-b:6380' }).redisCluster,
+      {
+        nodes: [
+          { host: 'node-a', port: 6380 },
+          { host: 'node-b', port: 6380 },
+        ],
+        username: 'app',
+        password: 's@cret',
+        tls: true,
+      },
+    );
+    for (const bad of ['node-a', 'node-a:0', 'node-a:7000,', ':7000', 'http://x:1']) {
+      expectConfigError(
+        { REDIS_CLUSTER_NODES: bad },
+        'REDIS_CLUSTER_NODES: expected host:port,host:port,... (or redis:// / rediss:// URLs) naming nodes of a Redis Cluster',
+      );
+    }
+    const pooled = parseConfig({
+      DATABASE_URL: 'postgres://app@pgbouncer:6432/qbo',
+      DATABASE_DIRECT_URL: 'postgres://app@postgres:5432/qbo',
+    });
+    assert.equal(pooled.databaseDirectUrl, 'postgres://app@postgres:5432/qbo');
+    assert.equal(databasePooled(pooled), true);
+    expectConfigError(
+      { DATABASE_DIRECT_URL: 'mysql://x' },
+      'DATABASE_DIRECT_URL: expected a URL starting with postgres: or postgresql:',
+    );
   });
 
   it('reads only the log settings for commands that need nothing else', () => {

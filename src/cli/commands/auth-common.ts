@@ -1,5 +1,5 @@
 import { requireValue, type Config } from '../../config/config.js';
-import { createDb, type Db } from '../../infra/db.js';
+import { openDb, type Db } from '../../infra/db.js';
 import { CommandFailedError } from '../../model/usage-error.js';
 
 /** `TOKEN_ENCRYPTION_KEY`, which every auth command that stores or reads a token needs. */
@@ -13,7 +13,7 @@ export function requireKey(config: Config): Buffer {
 
 /** An operator error (table missing: not migrated) deserves a hint rather than a SQL message. */
 export async function withDb<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(config.databaseUrl, { max: 2, applicationName: 'qbo-backfill auth' });
+  const db = openDb(config, { max: 2, applicationName: 'qbo-backfill auth' });
   try {
     return await work(db);
   } catch (err) {

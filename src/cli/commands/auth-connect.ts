@@ -5,7 +5,7 @@ import { durationFlag, EXIT, intFlag, parseFlags } from '../command.js';
 import { listenForCallback, type CallbackListener } from '../callback-listener.js';
 import { ConfigError } from '../../config/config.js';
 import { realmLabel } from '../../qbo/auth/connections.js';
-import { createDb } from '../../infra/db.js';
+import { openDb } from '../../infra/db.js';
 import { shortDuration } from '../../infra/time-format.js';
 import { CommandFailedError } from '../../model/usage-error.js';
 import { authorizeUrlFor, newState, sameState } from '../../qbo/oauth/authorization-request.js';
@@ -79,7 +79,7 @@ export async function runConnect(argv: string[], io: CommandIo): Promise<number>
   const log = io.logger(config, 'auth');
   const app = oauthApp(config, log);
   const target = listenTarget(config.qbo.redirectUri, portFlag);
-  const db = createDb(config.databaseUrl, { max: 2, applicationName: 'qbo-backfill auth connect' });
+  const db = openDb(config, { max: 2, applicationName: 'qbo-backfill auth connect' });
   let listener: CallbackListener | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -9,7 +9,7 @@ export const migrateCommand: Command = {
   async run(argv, io) {
     parseFlags(argv, {}, this.usage);
     const config = io.config();
-    const { applied } = await migrateToLatest(config.databaseUrl);
+    const { applied } = await migrateToLatest(config.databaseDirectUrl);
     // The command's own line says what was applied: no log line repeats it in between.
     io.out(
       applied.length

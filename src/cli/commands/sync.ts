@@ -1,4 +1,5 @@
 import { QueueEvents } from 'bullmq';
+import { createRedis, queueKeyPrefix } from '../../infra/redis.js';
 import { getEntity } from '../../model/entities.js';
 import { bothZones, periodText } from '../../infra/time-format.js';
 import { UsageError } from '../../model/usage-error.js';
@@ -119,9 +120,12 @@ async function syncOnce(
   io: CommandIo,
 ): Promise<number> {
   const queue = createSyncQueue(ctx.redis, ctx.config.queuePrefix);
+  // QueueEvents blocks on its connection: one of its own, on a cluster a cluster client too.
+  const eventsRedis = createRedis(ctx.config, { forWorker: true });
+  eventsRedis.on('error', () => undefined);
   const events = new QueueEvents(SYNC_QUEUE_NAME, {
-    connection: { url: ctx.config.redisUrl },
-    prefix: ctx.config.queuePrefix,
+    connection: eventsRedis,
+    prefix: queueKeyPrefix(eventsRedis, ctx.config.queuePrefix, SYNC_QUEUE_NAME),
   });
   try {
     await events.waitUntilReady();
@@ -153,6 +157,7 @@ async function syncOnce(
     return failed === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await events.close().catch(() => undefined);
+    eventsRedis.disconnect();
     await queue.close().catch(() => undefined);
   }
 }

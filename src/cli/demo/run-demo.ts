@@ -1,7 +1,6 @@
-import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { encryptionKey, type Config } from '../../config/config.js';
-import { createDb } from '../../infra/db.js';
+import { openDb } from '../../infra/db.js';
 import { getEntity } from '../../model/entities.js';
 
 // The demo backfills the three reference entities, so that it ends in well under a minute at
@@ -9,7 +8,7 @@ import { getEntity } from '../../model/entities.js';
 const ENTITIES = ['invoices', 'customers', 'items'].map(getEntity);
 import type { Logger } from '../../infra/logger.js';
 import { migrateToLatest } from '../../infra/migrate.js';
-import { createRedis, QUEUE_NAME, type WindowJobData } from '../../infra/queue.js';
+import { createQueue, createRedis } from '../../infra/queue.js';
 import { bothZones } from '../../infra/time-format.js';
 import { plural } from '../../infra/terminal-text.js';
 import { textTable } from '../../infra/text-table.js';
@@ -72,12 +71,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const realmId = config.qbo.realmId as string;
   out(`emulator: ${emulator.url} (realms ${emulator.realmIds.join(', ')})`);
 
-  const applied = await migrateToLatest(config.databaseUrl);
+  const applied = await migrateToLatest(config.databaseDirectUrl);
   out(`database: ${applied.applied.length ? `applied ${applied.applied.join(', ')}` : 'schema up to date'}`);
 
-  const db = createDb(config.databaseUrl, { max: 3, applicationName: 'qbo-backfill-demo' });
-  const redis = createRedis(config.redisUrl);
-  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: redis, prefix: config.queuePrefix });
+  const db = openDb(config, { max: 3, applicationName: 'qbo-backfill-demo' });
+  const redis = createRedis(config);
+  const queue = createQueue(redis, config.queuePrefix);
   const hasLogin = config.dashboard.user !== undefined && config.dashboard.password !== undefined;
   const dashboard = await startDashboard({
     config,

@@ -1,5 +1,5 @@
 import type Bottleneck from 'bottleneck';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis.js';
 import { withTimeout } from '../../infra/with-timeout.js';
 
 /** How long closing waits for a polite QUIT before dropping the sockets. */
@@ -12,7 +12,7 @@ const CLOSE_TIMEOUT_MS = 2_000;
  */
 export async function closeConnection(
   connection: Bottleneck.IORedisConnection,
-  client: Redis | undefined,
+  client: RedisClient | undefined,
 ): Promise<void> {
   const quit = await withTimeout(connection.disconnect(true), CLOSE_TIMEOUT_MS, 'limiter quit').then(
     () => true,
@@ -24,7 +24,7 @@ export async function closeConnection(
   // ioredis leaves a client that is disconnected while waiting to reconnect in limbo: its
   // queued commands are never rejected, and their commandTimeout timers would keep the
   // process alive. Reject them now (the calls that issued them were already answered).
-  const subscriber = (connection as unknown as { subscriber?: Redis }).subscriber;
+  const subscriber = (connection as unknown as { subscriber?: RedisClient }).subscriber;
   for (const redis of [client, subscriber]) {
     const flush = (redis as unknown as { flushQueue?: (error: Error) => void } | undefined)?.flushQueue;
     if (redis && redis.status !== 'end' && typeof flush === 'function') {

@@ -1,11 +1,18 @@
 /** The options of the shared realm rate limiter, their defaults and their validation. */
 import type { Logger } from 'pino';
+import type { RedisCluster } from '../../config/config.js';
 import { START_LAG_ALLOWANCE_MS } from './pacing.js';
 
 /** Options of `RealmRateLimiter`. */
 export interface RateLimiterOptions {
   /** Redis shared by the cluster (`REDIS_URL`). */
   redisUrl: string;
+  /**
+   * A Redis Cluster instead (`REDIS_CLUSTER_NODES`): a realm's limiter id then carries the realm as
+   * a hash tag, so the 8 keys each of Bottleneck's scripts touches share a slot, and realms spread
+   * over the nodes.
+   */
+  redisCluster?: RedisCluster | undefined;
   /**
    * The deployment's key prefix (`QUEUE_PREFIX`). Limiter ids are `<prefix>.limiter.<realmId>` and
    * every limiter key starts with `<prefix>:`, so deployments and test runs sharing one Redis never

@@ -6,7 +6,7 @@
  * field of a hash per month (`<prefix>:reads:<YYYY-MM>`), which `status` reads back. The hash
  * expires some weeks after its month, so the deployment keeps only recent months.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis.js';
 
 /** A month's hash is kept about this long after it was last written (a month and some). */
 const KEEP_SECONDS = 40 * 86_400;
@@ -19,7 +19,7 @@ const KEEP_SECONDS = 40 * 86_400;
 const RENEW_EXPIRY_MS = 3_600_000;
 
 /** When each client last set each month hash's expiry (epoch ms), by key. */
-const expirySetAt = new WeakMap<Redis, Map<string, number>>();
+const expirySetAt = new WeakMap<RedisClient, Map<string, number>>();
 
 /** `YYYY-MM` of an instant, in UTC. */
 export function utcMonth(now: Date): string {
@@ -35,7 +35,7 @@ export function monthlyReadsKey(now: Date): string {
  * Adds one read for the realm (a client whose keyPrefix is the deployment's `<prefix>:`): one
  * HINCRBY, with the hash's expiry set on the client's first count of the month and renewed hourly.
  */
-export async function countRead(client: Redis, realmId: string, now = new Date()): Promise<void> {
+export async function countRead(client: RedisClient, realmId: string, now = new Date()): Promise<void> {
   const key = monthlyReadsKey(now);
   let setAt = expirySetAt.get(client);
   if (!setAt) expirySetAt.set(client, (setAt = new Map<string, number>()));
@@ -51,7 +51,7 @@ export async function countRead(client: Redis, realmId: string, now = new Date()
 
 /** Reads per realm this UTC month (a client without keyPrefix). */
 export async function readsThisMonth(
-  redis: Pick<Redis, 'hgetall'>,
+  redis: Pick<RedisClient, 'hgetall'>,
   prefix: string,
   now = new Date(),
 ): Promise<Record<string, number>> {

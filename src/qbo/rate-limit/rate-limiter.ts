@@ -24,7 +24,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import { connectRedis, hashTag, type ConnectionOptions, type RedisClient } from '../../infra/redis.js';
+import type { RedisCluster } from '../../config/config.js';
 import type { Logger } from 'pino';
 import { isBottleneckRedis7PatchApplied } from './bottleneck-redis7.js';
 import { closeConnection } from './close-connection.js';
@@ -61,6 +63,7 @@ interface PendingCall {
 export class RealmRateLimiter {
   private readonly prefix: string;
   private readonly redisUrl: string;
+  private readonly redisCluster: RedisCluster | undefined;
   private readonly maxConcurrent: number;
   private readonly minTimeMs: number;
   private readonly heartbeatIntervalMs: number;
@@ -75,7 +78,7 @@ export class RealmRateLimiter {
   private idleSweep: NodeJS.Timeout | undefined;
 
   private connection: Bottleneck.IORedisConnection | undefined;
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private readonly limiters = new Map<string, Bottleneck>();
   private readonly pending = new Set<PendingCall>();
   private outageTimer: NodeJS.Timeout | undefined;
@@ -97,6 +100,7 @@ export class RealmRateLimiter {
     }
     this.prefix = options.prefix;
     this.redisUrl = options.redisUrl;
+    this.redisCluster = options.redisCluster;
     const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
     this.maxConcurrent = positiveInt('maxConcurrent', options.maxConcurrent);
     const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
@@ -122,9 +126,12 @@ export class RealmRateLimiter {
     return this.minTimeMs;
   }
 
-  /** The Bottleneck limiter id of a realm (its Redis keys are `<prefix>:b_<id>_*`). */
+  /**
+   * The Bottleneck limiter id of a realm (its Redis keys are `<prefix>:b_<id>_*`); on a Redis
+   * Cluster the realm is its hash tag (`<prefix>.limiter.{<realm>}`).
+   */
   limiterId(realmId: string): string {
-    return `${this.prefix}.limiter.${realmId}`;
+    return `${this.prefix}.limiter.${hashTag({ isCluster: this.redisCluster !== undefined }, realmId)}`;
   }
 
   /** Realms with a live limiter in this process (each one heartbeats). */
@@ -147,7 +154,7 @@ export class RealmRateLimiter {
     const known = (this.bookedUntil.get(realmId) ?? 0) - Date.now();
     if (atLeastMs !== undefined && known > atLeastMs) return known;
     this.sharedConnection();
-    const [nextRequest, running] = await (this.client as Redis).hmget(
+    const [nextRequest, running] = await (this.client as RedisClient).hmget(
       `b_${this.limiterId(realmId)}_settings`,
       'nextRequest',
       'running',
@@ -310,7 +317,7 @@ export class RealmRateLimiter {
   /** One Redis client and one subscriber for every realm's limiter. */
   private sharedConnection(): Bottleneck.IORedisConnection {
     if (this.connection) return this.connection;
-    const clientOptions: RedisOptions = {
+    const clientOptions: ConnectionOptions = {
       // Bottleneck names its keys `b_<id>_*`; the prefix makes them `<prefix>:b_<id>_*` so the
       // deployment's keys all start with its prefix (pub/sub channels are not prefixed, which is
       // why the prefix is also part of the limiter id).
@@ -322,7 +329,7 @@ export class RealmRateLimiter {
       commandTimeout: 15_000,
       connectionName: `${this.prefix}-rate-limiter`,
     };
-    const client = new Redis(this.redisUrl, clientOptions);
+    const client = connectRedis({ redisUrl: this.redisUrl, redisCluster: this.redisCluster }, clientOptions);
     this.client = client;
     client.on('ready', () => this.onRedisUp());
     client.on('close', () => this.onRedisDown());
