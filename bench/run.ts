@@ -7,6 +7,8 @@
  *   enqueue   plan and enqueue 3 years x 3 entities (3,288 window jobs)
  *   upsert    the page upsert alone by statement shape (and Node's share per page), COPY as floor
  *   emulator  large-profile page latency: a day not generated yet, then the same page again
+ *   emulator-scale  COUNT over two years and a page at 600,001 against one day and the first page;
+ *             1,000 realms in one emulator: a year's COUNT and first page each, peak RSS
  *   backfill  end to end: 61 days of the large profile's invoices, two workers, default budget
  *   ingest    the worker path with limits off against `psql \copy` of the same rows, as a ratio
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
@@ -17,6 +19,7 @@
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
+import { benchEmulatorScale } from './emulator-scale.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchIngest } from './ingest.js';
 import { benchJobCost } from './job-cost.js';
@@ -31,6 +34,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   enqueue: benchEnqueue,
   upsert: benchUpsert,
   emulator: benchEmulator,
+  'emulator-scale': benchEmulatorScale,
   backfill: benchBackfill,
   ingest: benchIngest,
   oldway: benchOldWay,

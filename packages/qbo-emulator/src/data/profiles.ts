@@ -21,7 +21,7 @@ export interface Profile {
   readonly pinnedMin: number;
   /**
    * Generated days kept in memory (a least-recently-used cache shared by every realm), counted in
-   * records: about 4 KiB each once served (the payload and its JSON), so 50,000 are ~200 MiB.
+   * records: about 4 KiB each once served (the payload and its JSON), so 25,000 are ~100 MiB.
    */
   readonly cacheRecords: number;
 }
@@ -83,14 +83,14 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     volumes: volumes('sandbox'),
     defaultVolume: { minPerDay: 0.3, maxPerDay: 1 },
     pinnedMin: 3,
-    cacheRecords: 50_000,
+    cacheRecords: 25_000,
   },
   large: {
     name: 'large',
     volumes: volumes('large'),
     defaultVolume: { minPerDay: 20, maxPerDay: 40 },
     pinnedMin: 5,
-    cacheRecords: 50_000,
+    cacheRecords: 25_000,
   },
 };
 
