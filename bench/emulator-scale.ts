@@ -11,21 +11,20 @@
  * Prints each figure against the issue's bound (ratios <= 5, each 1,000 in under a minute, RSS
  * under 1 GB) with pass or fail; nothing asserts.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { accessToken, machineLine, spawnEmulator, type BenchResult, type EmulatorHandle } from './lib.js';
+import {
+  accessToken,
+  machineLine,
+  memoryOf,
+  spawnEmulator,
+  type BenchResult,
+  type EmulatorHandle,
+} from './lib.js';
 
 const DAY_MS = 86_400_000;
 const RATIO_BOUND = 5;
 const THOUSAND = 1000;
 const IN_FLIGHT = 10;
-
-/** Peak and current resident memory of a process, in MiB (VmHWM, VmRSS). */
-export function memoryOf(pid: number): { peakMiB: number; rssMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
-}
 
 /** One query over HTTP; returns its time in ms (the body is read whole). */
 async function timed(em: EmulatorHandle, token: string, realmId: string, statement: string): Promise<number> {

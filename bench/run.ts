@@ -14,6 +14,8 @@
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
  *   one-realm(-paged), ten-realms(-paged), thousand, scale   the realm budget (bench/realms.ts)
  *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
+ *   one-realm-mix, ten-realms-mix   fair, full budgets when realms backfill several entities of the
+ *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  */
@@ -26,6 +28,7 @@ import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
+import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
 import { benchSyncDrill } from './sync-drill.js';
 import { benchUpsert } from './upsert.js';
@@ -42,7 +45,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'sync-drill': benchSyncDrill,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
-    Object.entries({ ...REALM_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
+    Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
       name,
       async () => ({ rows: await bench() }),
     ]),
