@@ -21,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
+import { backendCpu, redisUse } from './cluster.js';
 import { cpuSeconds, ms, spawnEmulator, spawnWorkerProcess, utcDay, type BenchResult } from './lib.js';
 
 const REALMS = 10;
@@ -31,14 +32,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ENTITIES = ['invoices', 'customers', 'items'];
 const LIMITS_OFF = { requestsPerMinute: 1_000_000, maxConcurrent: 10_000 };
 
-/** CPU seconds of the backends connected to the bench's database, by pid. */
-async function backendCpu(tdb: TestDatabase): Promise<Map<number, number>> {
-  const r = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = ${tdb.name}`.execute(
-    tdb.db,
-  );
-  return new Map(r.rows.map((row) => [row.pid, cpuSeconds(row.pid)]));
-}
-
 /** Transactions committed in the bench's database so far (each autocommit statement is one). */
 async function commits(tdb: TestDatabase): Promise<number> {
   // Backends publish their counts when idle, at most once a second: wait for that first.
@@ -46,19 +39,6 @@ async function commits(tdb: TestDatabase): Promise<number> {
   const r = await sql<{ n: string }>`
     SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${tdb.name}`.execute(tdb.db);
   return Number(r.rows[0]?.n ?? 0);
-}
-
-/** The bench's own Redis server: its CPU seconds (user + sys) and commands served so far. */
-async function redisUse(
-  redis: Redis,
-): Promise<{ cpu: number; commands: number; byCommand: Map<string, number> }> {
-  const info = await redis.info('all');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  // Commands a Lua script calls count here too, beside the EVALSHA that ran it.
-  const byCommand = new Map<string, number>();
-  for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) byCommand.set(m[1] as string, Number(m[2]));
-  const commands = [...byCommand.values()].reduce((a, b) => a + b, 0);
-  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), commands, byCommand };
 }
 
 /** The commands called most between two readings, per job: `evalsha 5.1, hget 3.0, ...`. */

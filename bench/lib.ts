@@ -212,3 +212,44 @@ export async function spawnWorkerProcess(
     },
   };
 }
+
+/** What a `qbo-backfill` command run as a process printed, its exit code and its wall time. */
+export interface ProductCliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `qbo-backfill <args>` as the installed command (compiled dist/) with `env` over this process's. */
+export async function runProductCli(args: string[], env: Record<string, string>): Promise<ProductCliResult> {
+  buildProduct();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr, ms: performance.now() - t0 };
+}
+
+/** Peak and current resident memory of a process, in MiB (VmHWM, VmRSS; 0 once it is gone). */
+export function memoryOf(pid: number | undefined): { peakMiB: number; rssMiB: number } {
+  let status = '';
+  try {
+    if (pid !== undefined) status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // gone
+  }
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+}
+
+/** Resident memory of a process now, in MiB (0 once it is gone). */
+export function rssMiB(pid: number | undefined): number {
+  return memoryOf(pid).rssMiB;
+}

@@ -21,7 +21,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { compiled } from '../test/helpers/compiled.js';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +39,7 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+import { rssMiB } from './lib.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -314,16 +314,6 @@ export async function benchThousand(): Promise<string[]> {
 }
 
 const WORKER_CHILD = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));
-
-function rssMiB(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * The large profile's three years (its data runs from 2024-01-01 to 2026-12-31, about 1,000

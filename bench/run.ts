@@ -7,22 +7,28 @@
  *   enqueue   plan and enqueue 3 years x 3 entities (3,288 window jobs)
  *   upsert    the page upsert alone by statement shape (and Node's share per page), COPY as floor
  *   emulator  large-profile page latency: a day not generated yet, then the same page again
+ *   emulator-scale  COUNT over two years and a page at 600,001 against one day and the first page;
+ *             1,000 realms in one emulator: a year's COUNT and first page each, peak RSS
  *   backfill  end to end: 61 days of the large profile's invoices, two workers, default budget
  *   ingest    the worker path with limits off against `psql \copy` of the same rows, as a ratio
  *   oldway    the earlier script (pages of 10, pauses, row by row) against the product's defaults
  *   one-realm(-paged), ten-realms(-paged), thousand, scale   the realm budget (bench/realms.ts)
  *   job-cost  CPU per one-page window job of each process (workers, PostgreSQL, Redis, emulator)
+ *   one-realm-mix, ten-realms-mix   fair, full budgets when realms backfill several entities of the
+ *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
+import { benchEmulatorScale } from './emulator-scale.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchIngest } from './ingest.js';
 import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
+import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
 import { benchSyncDrill } from './sync-drill.js';
 import { benchUpsert } from './upsert.js';
@@ -31,6 +37,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   enqueue: benchEnqueue,
   upsert: benchUpsert,
   emulator: benchEmulator,
+  'emulator-scale': benchEmulatorScale,
   backfill: benchBackfill,
   ingest: benchIngest,
   oldway: benchOldWay,
@@ -38,7 +45,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'sync-drill': benchSyncDrill,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
-    Object.entries({ ...REALM_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
+    Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
       name,
       async () => ({ rows: await bench() }),
     ]),

@@ -134,14 +134,26 @@ export function checkRealmFlag(realm: string, withValue = false): string {
   return realm;
 }
 
+/** `--realm all`: every connected realm (a stored token, not disconnected). */
+export const ALL_REALMS = 'all';
+
+/** What `--realm` names: companies by id, or every connected one (resolved against the token store). */
+export type RealmsFlag = { readonly all: true } | { readonly all: false; readonly ids: string[] };
+
 /**
  * `--realm`, repeated or comma-separated (`--realm 1,2 --realm 3`): each company once, in the order
- * given; `fallback` (QBO_REALM_ID) when none is given. Every id is checked before any is used.
+ * given; `fallback` (QBO_REALM_ID) when none is given; or `all`, alone. Every id is checked before
+ * any is used.
  */
-export function realmsFlag(values: string[] | undefined, fallback: string | undefined): string[] {
+export function realmsFlag(values: string[] | undefined, fallback: string | undefined): RealmsFlag {
   const given = (values ?? []).flatMap((v) => v.split(','));
+  if (given.some((realm) => realm.toLowerCase() === ALL_REALMS)) {
+    if (given.length > 1)
+      throw new UsageError('--realm all names every connected realm: give it alone, without ids');
+    return { all: true };
+  }
   if (given.length === 0 && fallback !== undefined) given.push(fallback);
   if (given.length === 0) throw new UsageError('--realm is required when QBO_REALM_ID is not set');
   for (const realm of given) checkRealmFlag(realm, true);
-  return [...new Set(given)];
+  return { all: false, ids: [...new Set(given)] };
 }

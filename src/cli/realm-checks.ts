@@ -1,7 +1,19 @@
 import { refreshTokenOpensRealm, type Config } from '../config/config.js';
 import type { Db } from '../infra/db.js';
-import { disconnectedMessage, findDisconnections } from '../qbo/auth/connections.js';
+import { connectedRealms, disconnectedMessage, findDisconnections } from '../qbo/auth/connections.js';
 import { UsageError } from '../model/usage-error.js';
+import type { RealmsFlag } from './command.js';
+
+/** The realms `--realm` names: its ids, or every connected realm for `all` (at least one). */
+export async function resolveRealms(db: Db, flag: RealmsFlag): Promise<string[]> {
+  if (!flag.all) return flag.ids;
+  const realms = await connectedRealms(db);
+  if (realms.length === 0)
+    throw new UsageError(
+      '--realm all: no realm is connected (a stored token, not disconnected); connect companies with qbo-backfill auth import, auth set or auth connect',
+    );
+  return realms;
+}
 
 /**
  * Every realm must have a refresh token in the token store (or one QBO_REFRESH_TOKEN opens) before

@@ -9,7 +9,7 @@ import { openDb, type Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { redisMetrics } from '../infra/cluster-metrics.js';
 import { addPendingJobs } from '../backfill/plan/enqueue.js';
-import { windowJobOptions } from '../backfill/plan/job-options.js';
+import { windowJobOptions, type JobOrder } from '../backfill/plan/job-options.js';
 import { getRun } from '../backfill/state/index.js';
 import { createQueue, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
 import { createRedis, queueKeyPrefix, redisAddress } from '../infra/redis.js';
@@ -181,9 +181,10 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     onBack: (store, jobIds) => void promoteParked(queue, jobIds, store, logger),
     urls: { postgres: config.databaseUrl, redis: redisAddress(config) },
   });
-  const addJobs = async (runId: string) => {
+  const addJobs = async (runId: string, order: JobOrder) => {
     const run = await getRun(db, runId);
-    if (run) await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs));
+    if (run)
+      await addPendingJobs(db, queue, run, new Date(), undefined, windowJobOptions(config.windowJobs), order);
   };
   // ioredis reconnects by itself, forever, with its capped backoff; 'ready' says Redis is back.
   connection.on('ready', () => health.up('redis'));
@@ -204,6 +205,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
         signal: shutdown.signal,
         budget: limiter,
         health,
+        maxBegunWindows: config.maxConcurrent,
         ...options.window,
       }),
     {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
-import { JobReleasedError } from '../../src/backfill/window/job-release.js';
+import { BEGUN_PRIORITY, JobReleasedError } from '../../src/backfill/window/job-release.js';
 import { processWindow } from '../../src/backfill/window/window-job.js';
 import type { RealmBudget } from '../../src/backfill/window/types.js';
 import type { QboQuery } from '../../src/qbo/qbo-client.js';
@@ -86,8 +86,9 @@ describe('fair slots: a window hands its slot back between pages', () => {
         .where('run_id', '=', data.runId)
         .executeTakeFirstOrThrow();
 
-    // Asked before the start, then before pages 2, 3 and 4: a wait of exactly the threshold
-    // (250 ms, the default) keeps the slot; 5 s does not.
+    // Asked before the start (a window not begun begins only with nothing booked ahead), then
+    // before pages 2, 3 and 4: a wait of exactly the threshold (250 ms, the default) keeps the
+    // slot; 5 s does not.
     const first = scripted([0, 250, 0, 5_000]);
     const starts: number[] = [];
     const job = await take(jobId, 'run-1');
@@ -103,10 +104,7 @@ describe('fair slots: a window hands its slot back between pages', () => {
         err instanceof JobReleasedError && err.message === `realm ${h.realmId} budget booked 5000 ms ahead`,
     );
     const t1 = Date.now();
-    assert.deepEqual(
-      first.asked,
-      Array.from({ length: 4 }, () => [h.realmId, 250]),
-    );
+    assert.deepEqual(first.asked, [[h.realmId, 0], ...Array.from({ length: 3 }, () => [h.realmId, 250])]);
     assert.deepEqual(
       starts,
       [0, 1, 2].map((page) => pageStartPosition(page, 100)),
@@ -117,6 +115,8 @@ describe('fair slots: a window hands its slot back between pages', () => {
     const released = await h.queue.getJob(jobId);
     assert.equal(await released?.getState(), 'delayed');
     assert.equal(released?.attemptsMade, 0, 'handing the slot back uses no attempt');
+    // Begun, it comes back ahead of the windows its realm has not begun.
+    assert.equal(Number(released?.priority), BEGUN_PRIORITY);
     const due = await dueAt(jobId);
     assert.ok(
       due !== undefined && due >= t0 + 5_000 && due <= t1 + 5_000,
@@ -156,5 +156,70 @@ describe('fair slots: a window hands its slot back between pages', () => {
     );
     assert.deepEqual([w.source_count, w.attempts, w.error], [truth.count, 1, null]);
     assert.deepEqual(await rawIds(h.tdb.db, 'invoices', h.realmId, from, to), [...truth.ids].sort());
+  });
+  it('begins a window only when its realm has nothing booked ahead, and tries again after beginRetryMs', async () => {
+    const { id, data } = await h.windowJob('2025-08-09');
+    const jobId = id as string;
+    const job = await take(jobId, 'begin-1');
+    const priority = Number(job.priority);
+    const budget = scripted([40]).budget;
+    const t0 = Date.now();
+    await assert.rejects(
+      processWindow(job, 'begin-1', {
+        db: h.tdb.db,
+        qbo: h.client,
+        logger: silent,
+        budget,
+        beginRetryMs: 3_000,
+      }),
+      (err) => err instanceof JobReleasedError,
+    );
+    const t1 = Date.now();
+    const due = await dueAt(jobId);
+    assert.ok(
+      due !== undefined && due >= t0 + 3_000 && due <= t1 + 3_000,
+      `due ${due}, asked in ${t0}..${t1}`,
+    );
+    const released = await h.queue.getJob(jobId);
+    // Nothing read: it keeps its rank among its realm's windows.
+    assert.equal(Number(released?.priority), priority);
+    const w = await h.tdb.db
+      .selectFrom('ops.windows')
+      .selectAll()
+      .where('run_id', '=', data.runId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([w.status, w.committed_pages, w.attempts], ['pending', 0, 0]);
+  });
+  it('begins no window while its realm has maxBegunWindows begun and not ended', async () => {
+    // A window begun: one page read, then released for the budget (pending, a page behind it).
+    const begunJob = await h.windowJob('2025-08-11');
+    const taken = await take(begunJob.id as string, 'begun-1');
+    await assert.rejects(
+      processWindow(taken, 'begun-1', {
+        db: h.tdb.db,
+        qbo: h.client,
+        logger: silent,
+        budget: scripted([0, 5_000]).budget,
+      }),
+      (err) => err instanceof JobReleasedError,
+    );
+    const fresh = await h.windowJob('2025-08-12');
+    const freshId = fresh.id as string;
+    const options = { db: h.tdb.db, qbo: h.client, logger: silent, budget: scripted([]).budget };
+    await assert.rejects(
+      processWindow(await take(freshId, 'fresh-1'), 'fresh-1', { ...options, maxBegunWindows: 1 }),
+      (err) => err instanceof JobReleasedError && err.message === `realm ${h.realmId} has 1 windows begun`,
+    );
+    const held = await h.tdb.db
+      .selectFrom('ops.windows')
+      .select(['status', 'committed_pages'])
+      .where('run_id', '=', fresh.data.runId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(held, { status: 'pending', committed_pages: 0 });
+    const outcome = await processWindow(await take(freshId, 'fresh-2'), 'fresh-2', {
+      ...options,
+      maxBegunWindows: 2,
+    });
+    assert.equal(outcome.status, 'succeeded');
   });
 });

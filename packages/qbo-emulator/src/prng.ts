@@ -36,6 +36,38 @@ export function hashSeed(...parts: (string | number)[]): number {
   return (h1 ^ h2) >>> 0;
 }
 
+/**
+ * `hashSeed(...parts, n)` for many `n` (a non-negative safe integer): the parts are hashed once,
+ * then each call mixes in only the digits of `n`, without building a string. A realm's records
+ * and days are each drawn from such a stream; the day index and per-day counts read every one of
+ * them, so this is what lets a COUNT over years cost about what one day costs.
+ */
+export function hashSeeds(...parts: (string | number)[]): (n: number) => number {
+  let p1 = 0xdeadbeef;
+  let p2 = 0x41c6ce57;
+  const text = `${parts.join('\u0001')}\u0001`;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    p1 = Math.imul(p1 ^ ch, 2654435761);
+    p2 = Math.imul(p2 ^ ch, 1597334677);
+  }
+  return (n) => {
+    let h1 = p1;
+    let h2 = p2;
+    let unit = 1;
+    while (unit * 10 <= n) unit *= 10;
+    // The decimal digits of n, most significant first: the characters of String(n).
+    for (; unit >= 1; unit /= 10) {
+      const ch = 48 + (Math.floor(n / unit) % 10);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h1 ^ h2) >>> 0;
+  };
+}
+
 /** A generator dedicated to the given parts (see {@link hashSeed}). */
 export function rngFor(...parts: (string | number)[]): Rng {
   return mulberry32(hashSeed(...parts));

@@ -20,6 +20,7 @@ import { StatsRecorder, type StatsSnapshot } from './http/stats.js';
 import { TokenAuthority } from './http/token-authority.js';
 import { WebhookOutbox } from './http/webhook-outbox.js';
 import { parseInstant, utcDate } from './pacific-time.js';
+import { truthByDay } from './query/indexed-days.js';
 import { hashSeed, mulberry32, type Rng } from './prng.js';
 import type { TouchRequest, TruthResult } from './types.js';
 
@@ -32,6 +33,17 @@ export class EmulatorRequestError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The truth's shape of counts by UTC date: their sum and the dates in order. */
+function dayTotals(counts: ReadonlyMap<string, number>): Pick<TruthResult, 'count' | 'byDay'> {
+  const byDay: Record<string, number> = {};
+  let count = 0;
+  for (const day of [...counts.keys()].sort()) {
+    byDay[day] = counts.get(day) as number;
+    count += byDay[day];
+  }
+  return { count, byDay };
 }
 
 /** Every instant a record can have: the truth of an entity read whole. */
@@ -169,21 +181,19 @@ export class EmulatorState {
     const kind = this.kind(entity);
     // One record per company, read whole by extractors: its truth is the whole entity.
     const span = kind.singleton ? WHOLE_SPAN : { from, to };
-    const all = this.store(realmId)
-      .inRange(kind, span.from, span.to)
-      .sort((a, b) => a.id - b.id);
+    const store = this.store(realmId);
+    // Counts alone: whole days come from the day index, without generating them.
+    if (!withIds) return dayTotals(truthByDay(store, kind, span.from, span.to));
+    const all = store.inRange(kind, span.from, span.to).sort((a, b) => a.id - b.id);
     const records = all.filter((r) => !r.deleted);
     const counts = new Map<string, number>();
     for (const r of records) {
       const day = utcDate(r.lastUpdated);
       counts.set(day, (counts.get(day) ?? 0) + 1);
     }
-    const byDay: Record<string, number> = {};
-    for (const day of [...counts.keys()].sort()) byDay[day] = counts.get(day) as number;
-    if (!withIds) return { count: records.length, byDay };
     // Hard-deleted transactions, whose deletion falls in the range (what sync must mark deleted).
     const deletedIds = all.filter((r) => r.deleted).map((r) => String(r.id));
-    return { count: records.length, byDay, ids: records.map((r) => String(r.id)), deletedIds };
+    return { ...dayTotals(counts), ids: records.map((r) => String(r.id)), deletedIds };
   }
 
   touch(request: TouchRequest): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { createRun, findLiveRun } from '../state/index.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
 import { planDays, type DayWindow } from './dates.js';
-import { addWindowJobs, type WindowToEnqueue } from './job-options.js';
+import { addWindowJobs, type JobOrder, type WindowToEnqueue } from './job-options.js';
 
 export interface EnqueueRequest {
   realmId: string;
@@ -185,7 +185,10 @@ export async function enqueueBackfill(
   return { runId, jobs: windows.length, startAt: request.startAt, existing: false };
 }
 
-/** (Re-)adds the jobs of a run's pending windows under their current generation's ids. */
+/**
+ * (Re-)adds the jobs of a run's pending windows under their current generation's ids, in time
+ * order; `order` says where they go (see JobOrder). A window whose job still exists keeps it.
+ */
 export async function addPendingJobs(
   db: Db,
   queue: Queue<WindowJobData>,
@@ -193,12 +196,15 @@ export async function addPendingJobs(
   startAt: Date,
   now = new Date(),
   jobOptions?: JobsOptions,
+  order: JobOrder = 'first',
 ): Promise<number> {
   const pending = await db
     .selectFrom('ops.windows')
     .selectAll()
     .where('run_id', '=', run.run_id)
     .where('status', '=', 'pending')
+    .orderBy('window_start_utc')
+    .orderBy('entity')
     .execute();
   await addWindowJobs(
     queue,
@@ -215,8 +221,7 @@ export async function addPendingJobs(
     startAt,
     now,
     jobOptions,
-    // What an operator sends again goes ahead of the bulk of every run.
-    'first',
+    order,
   );
   return pending.length;
 }

@@ -50,11 +50,23 @@ export function fairPriority(k: number): number {
 }
 
 /**
+ * Where new window jobs go: `fair`, ranked among their realm's windows (a new run, the parts of a
+ * window that split); `first`, ahead of every ranked job (windows an operator resumed or retried).
+ */
+export type JobOrder = 'fair' | 'first';
+
+/**
  * Adds window jobs in bulk, delayed until `startAt`. Job ids are deterministic, so adding a
  * window whose job still exists is a no-op in BullMQ: re-running enqueue cannot duplicate work.
  * With `order` `fair` (a new run) each job's priority is its rank among the windows of its realm
  * in this call ({@link fairPriority}); with `first` (windows an operator resumed or retried) the
  * jobs have no priority, which BullMQ serves before every prioritized job.
+ *
+ * A job that waited for its realm's budget (job-release.ts) comes back at its own priority, ahead
+ * of its realm's windows ranked after it. A job without one would come back behind every window
+ * of the queue: the parts of a dense window then started one after another while the ones already
+ * begun waited, each holding a day of the source half read (the emulator regenerated days it had
+ * dropped for them, and a realm of three entities reached half its budget).
  */
 export async function addWindowJobs(
   queue: Queue<WindowJobData>,
@@ -62,7 +74,7 @@ export async function addWindowJobs(
   startAt: Date,
   now = new Date(),
   jobOptions: JobsOptions = WINDOW_JOB_OPTIONS,
-  order: 'fair' | 'first' = 'fair',
+  order: JobOrder = 'fair',
 ): Promise<void> {
   const delay = Math.max(0, startAt.getTime() - now.getTime());
   const rank = new Map<string, number>();

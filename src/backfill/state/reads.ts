@@ -30,6 +30,30 @@ export async function getWindowCovering(db: Db, key: WindowKey) {
     .executeTakeFirst();
 }
 
+/**
+ * Windows of the realm's live runs that have begun and not ended: running now, or set back to
+ * pending (waiting for the budget, or to be retried) with pages or passes behind them.
+ */
+export async function begunWindowsOfRealm(db: Db, realmId: string): Promise<number> {
+  const row = await db
+    .selectFrom('ops.windows as w')
+    .innerJoin('ops.runs as r', 'r.run_id', 'w.run_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('r.realm_id', '=', realmId)
+    .where('r.status', 'in', ['scheduled', 'running'])
+    .where((eb) =>
+      eb.or([
+        eb('w.status', '=', 'running'),
+        eb.and([
+          eb('w.status', '=', 'pending'),
+          eb.or([eb('w.committed_pages', '>', 0), eb('w.reread_passes', '>', 0)]),
+        ]),
+      ]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The state of a run that a window job checks before and between pages (halted, cancelled). */
 export interface RunState {
   status: RunStatus;

@@ -13,6 +13,7 @@ import type { EntityDefinition } from '../../model/entities.js';
 import type { QboQuery } from '../../qbo/qbo-client.js';
 import type { RunState, WindowAttempt } from '../state/index.js';
 import type { StoppedOutcome } from './window-stop.js';
+import type { JobOrder } from '../plan/job-options.js';
 
 /** Defaults of the window job, declared once. */
 export const WINDOW_DEFAULTS = Object.freeze({
@@ -34,6 +35,13 @@ export const WINDOW_DEFAULTS = Object.freeze({
    * @defaultValue 250
    */
   releaseAfterWaitMs: 250,
+  /**
+   * How soon a window not begun yet, whose realm's budget had no room at once, is tried again at
+   * the earliest (see releaseIfRealmBusy): long enough that slots do not spin on a realm whose
+   * begun windows keep its budget busy, short next to a window's pages.
+   * @defaultValue 1000
+   */
+  beginRetryMs: 1_000,
 });
 
 export interface WindowProcessorOptions {
@@ -49,14 +57,23 @@ export interface WindowProcessorOptions {
   /** Cluster-wide rows and window durations. Default: none recorded. */
   metrics?: MetricsRecorder;
   /**
-   * Adds the jobs of a run's pending windows (the producer's addPendingJobs), for windows a retried
-   * failed job requeues when it reopens its halted run. Default: none added.
+   * Adds the jobs of a run's pending windows (the producer's addPendingJobs): `fair` for the parts
+   * of a window that split (ranked with its realm's other windows, see fairPriority), `first` for
+   * windows a retried failed job requeues when it reopens its halted run. Default: none added.
    */
-  addPendingJobs?: (runId: string) => Promise<void>;
+  addPendingJobs?: (runId: string, order: JobOrder) => Promise<void>;
   /** The realms' shared budget, asked before each page how long a request would wait (see releaseIfRealmBusy). */
   budget?: RealmBudget;
   /** See {@link WINDOW_DEFAULTS.releaseAfterWaitMs}. */
   releaseAfterWaitMs?: number;
+  /** See {@link WINDOW_DEFAULTS.beginRetryMs}. */
+  beginRetryMs?: number;
+  /**
+   * Windows a realm may have begun and not ended at once (see releaseIfRealmBusy); the worker sets
+   * it to the realm's requests in flight (`QBO_MAX_CONCURRENT`): more windows than requests in
+   * flight cannot go faster, they only hold more of the source half read. Default: no limit.
+   */
+  maxBegunWindows?: number;
   /** Which store this process finds away; a job that hits an outage waits for it (see waitForStore). */
   health?: StoreHealth;
 }

@@ -40,7 +40,8 @@ export async function splitIfDense(
   const plan = planSplit(records, job.data.pageSize, start, end, last);
   if (!plan) return { end, requests: 1 };
   await splitWindow(options.db, read.attempt, plan.end, plan.parts);
-  await options.addPendingJobs?.(job.data.runId);
+  // Ranked with the realm's other windows: a part that waits for the budget keeps its turn.
+  await options.addPendingJobs?.(job.data.runId, 'fair');
   log.info(
     { records, parts: plan.parts.length + 1, until: plan.end.toISOString() },
     'dense window split into parts read in parallel',

@@ -70,7 +70,8 @@ export async function processWindow(
     loaded = await loadWindow(job, key, options);
     if ('status' in loaded) return loaded;
     attempt = loaded.attempt;
-    await releaseIfRealmBusy(job, token, options, log);
+    const begun = loaded.from.page > 0 || loaded.from.pass > 0;
+    await releaseIfRealmBusy(job, token, options, log, begun);
     const started = await startWindow(db, attempt, job.id ?? null);
     if (started) ({ run, attempt } = started);
   } catch (err) {

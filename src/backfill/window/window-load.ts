@@ -58,7 +58,7 @@ export async function loadWindow(
     // when another retried window reopened the run already, so the run cannot end while this job
     // waits for its realm's budget.
     const requeued = await reopenForRetriedWindow(db, key);
-    if (requeued.length > 0) await options.addPendingJobs?.(key.runId);
+    if (requeued.length > 0) await options.addPendingJobs?.(key.runId, 'first');
     // The run as reopened, and the window's new lease.
     found = await getWindowAndRun(db, key);
     window = found.window ?? window;
@@ -66,7 +66,7 @@ export async function loadWindow(
   // A job that split its window and died before adding its parts' jobs: add them now (the same
   // job ids, so parts already queued are left as they are).
   if (window.split && window.committedPages === 0 && window.rereadPasses === 0)
-    await options.addPendingJobs?.(key.runId);
+    await options.addPendingJobs?.(key.runId, 'fair');
   const attempt: WindowAttempt = { ...key, lease: window.lease };
   const current = found.run ?? run;
   const stop = stopForRun(current.status, current.statusReason);

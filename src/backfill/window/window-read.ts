@@ -140,9 +140,9 @@ async function readPages(read: WindowRead, pass: Pass, totals: Totals): Promise<
   let startedRun = totals.pages === 0 ? read.run : undefined;
   for (;;) {
     // Shutdown: what is committed stays; the job goes back to the queue without losing an attempt.
-    if (options.signal?.aborted) await releaseJob(job, token, 1_000);
+    if (options.signal?.aborted) await releaseJob(job, token, 1_000, undefined, totals.pages > 0);
     // This job's first page was asked for before the window started (processWindow).
-    if (totals.pages > 0) await releaseIfRealmBusy(job, token, options, log);
+    if (totals.pages > 0) await releaseIfRealmBusy(job, token, options, log, true);
     const run = startedRun ?? (await getRun(db, data.runId).then((r) => r && toRunState(r)));
     startedRun = undefined;
     const stop = run && stopForRun(run.status, run.statusReason);

@@ -18,7 +18,8 @@ import { windowJobOptions } from '../../backfill/plan/job-options.js';
 import { followFromCli } from '../follow.js';
 import { EXIT, intFlag, parseFlags, realmsFlag, type Command, type CommandIo } from '../command.js';
 import { withProducer } from '../producer-context.js';
-import { checkRefreshTokens } from '../realm-checks.js';
+import { checkRefreshTokens, resolveRealms } from '../realm-checks.js';
+import { withDb } from './auth-common.js';
 import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
 
 /** Defaults of `enqueue`, declared once (the demo enqueues with them too). */
@@ -34,7 +35,7 @@ export const enqueueCommand: Command = {
   summary:
     'plan a backfill (reads that follow the data, or one job per entity and UTC day) and enqueue it, delayed until --start-at; one run per realm',
   usage:
-    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
+    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]|all]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
   async run(argv, io) {
     const { values, positionals } = parseFlags(
       argv,
@@ -73,7 +74,7 @@ export const enqueueCommand: Command = {
       );
     }
     checkRange(from, to, startAt, { from: values.from, to: values.to });
-    const realmIds = realmsFlag(values.realm, config.qbo.realmId);
+    const realms = realmsFlag(values.realm, config.qbo.realmId);
     const pageSize =
       intFlag(values['page-size'], 'page-size', 1, QBO_MAX_PAGE_SIZE) ?? ENQUEUE_DEFAULTS.pageSize;
     const windows = (values.windows ?? ENQUEUE_DEFAULTS.windows) as WindowsPlan;
@@ -85,6 +86,8 @@ export const enqueueCommand: Command = {
       planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
 
     if (values['dry-run']) {
+      // `all` is read from the token store; ids need nothing opened.
+      const realmIds = realms.all ? await withDb(config, (db) => resolveRealms(db, realms)) : realms.ids;
       if (!values.json) io.out(`dry run: nothing was recorded or enqueued`);
       for (const realmId of realmIds) printDryRun(io, config, planFor(realmId), values.json === true);
       return EXIT.ok;
@@ -93,6 +96,7 @@ export const enqueueCommand: Command = {
     if (values.follow && values.json) throw new UsageError('--follow and --json do not go together');
     return withProducer(config, async (ctx) => {
       const { db, queue } = ctx;
+      const realmIds = await resolveRealms(db, realms);
       await checkRefreshTokens(db, config, realmIds);
       const runIds: string[] = [];
       for (const realmId of realmIds) {

@@ -16,18 +16,18 @@ import {
   type SyncCycleSummary,
 } from '../../sync/sync-queue.js';
 import { setSchedule } from '../../sync/sync-state.js';
-import { durationFlag, EXIT, realmsFlag, type CommandIo } from '../command.js';
+import { durationFlag, EXIT, realmsFlag, type CommandIo, type RealmsFlag } from '../command.js';
 import { producerCommand } from '../producer-command.js';
 import type { ProducerContext } from '../producer-context.js';
-import { checkRefreshTokens } from '../realm-checks.js';
+import { checkRefreshTokens, resolveRealms } from '../realm-checks.js';
 
 const USAGE =
-  'qbo-backfill sync --realm ID[,ID...] [--entities LIST|all] (--once [--json] | --every DURATION | --off) [--reread-every DURATION]';
+  'qbo-backfill sync --realm ID[,ID...]|all [--entities LIST|all] (--once [--json] | --every DURATION | --off) [--reread-every DURATION]';
 
 type Mode = { kind: 'once'; json: boolean } | { kind: 'every'; everyMs: number } | { kind: 'off' };
 
 interface SyncInput {
-  realms: string[] | undefined;
+  realms: RealmsFlag | undefined;
   entities: string[] | null;
   mode: Mode;
   rereadEveryMs: number;
@@ -70,14 +70,42 @@ export const syncCommand = producerCommand({
     };
   },
   async act(ctx, input, io) {
-    const realms = input.realms ?? realmsFlag(undefined, ctx.config.qbo.realmId);
-    if (input.mode.kind === 'off') return syncOff(ctx, realms, io);
-    await checkRefreshTokens(ctx.db, ctx.config, realms);
-    for (const realmId of realms) await checkSyncStart(ctx, realmId, input.entities);
+    const flag = input.realms ?? realmsFlag(undefined, ctx.config.qbo.realmId);
+    const named = await resolveRealms(ctx.db, flag);
+    if (input.mode.kind === 'off') return syncOff(ctx, named, io);
+    await checkRefreshTokens(ctx.db, ctx.config, named);
+    const realms = await startableRealms(ctx, named, input.entities, flag.all, io);
     if (input.mode.kind === 'every') return syncEvery(ctx, realms, input, input.mode.everyMs, io);
     return syncOnce(ctx, realms, input, input.mode.json, io);
   },
 });
+
+/**
+ * The realms sync can start from. A realm named by id that cannot is bad input (exit 2, nothing
+ * written); with `--realm all` such a realm (connected, never backfilled) is left out with a line
+ * on stderr, and only none left is bad input.
+ */
+async function startableRealms(
+  ctx: ProducerContext,
+  realms: string[],
+  wanted: string[] | null,
+  all: boolean,
+  io: CommandIo,
+): Promise<string[]> {
+  const startable: string[] = [];
+  for (const realmId of realms) {
+    try {
+      await checkSyncStart(ctx, realmId, wanted);
+      startable.push(realmId);
+    } catch (err) {
+      if (!all || !(err instanceof UsageError)) throw err;
+      io.stderr.write(`left out: ${err.message}\n`);
+    }
+  }
+  if (startable.length === 0)
+    throw new UsageError('--realm all: no connected realm has anything to sync from: backfill first');
+  return startable;
+}
 
 /** Refuses (exit 2, nothing written) a realm sync cannot start from: nothing backfilled, nothing in raw. */
 async function checkSyncStart(

@@ -61,7 +61,37 @@ export async function saveConnection(db: Executor, key: Buffer, c: NewConnection
 
 /** A realm connected again is no longer refused. */
 export async function forgetDisconnection(db: Executor, realmId: string): Promise<void> {
-  await db.deleteFrom('ops.disconnected_realms').where('realm_id', '=', realmId).execute();
+  await forgetDisconnections(db, [realmId]);
+}
+
+/** {@link forgetDisconnection} for many realms at once (`auth import`). */
+export async function forgetDisconnections(db: Executor, realmIds: readonly string[]): Promise<void> {
+  if (realmIds.length === 0) return;
+  await db.deleteFrom('ops.disconnected_realms').where('realm_id', 'in', realmIds).execute();
+}
+
+/**
+ * Every connected realm, in id order: a stored token, and not disconnected since (what
+ * `--realm all` means). A realm opened only by `QBO_REFRESH_TOKEN`, with nothing stored yet, is
+ * not among them.
+ */
+export async function connectedRealms(db: Executor): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ops.tokens')
+    .select('realm_id')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ops.disconnected_realms as d')
+            .select('d.realm_id')
+            .whereRef('d.realm_id', '=', 'ops.tokens.realm_id'),
+        ),
+      ),
+    )
+    .orderBy('realm_id')
+    .execute();
+  return rows.map((r) => r.realm_id);
 }
 
 function toDisconnection(row: {

@@ -98,22 +98,49 @@ export async function setRefreshToken(
   refreshToken: string,
   options: { now?: Date; expiresAt?: Date | null } = {},
 ): Promise<void> {
+  await setRefreshTokens(db, key, [{ realmId, refreshToken }], options);
+}
+
+/** Rows per statement when many tokens are stored at once (9 parameters a row, under PostgreSQL's 65,535). */
+const ROWS_PER_INSERT = 1000;
+
+/** {@link setRefreshToken} for many realms (`auth import`), a thousand rows a statement. */
+export async function setRefreshTokens(
+  db: Executor,
+  key: Buffer,
+  tokens: readonly { realmId: string; refreshToken: string }[],
+  options: { now?: Date; expiresAt?: Date | null } = {},
+): Promise<void> {
   const now = options.now ?? new Date();
-  const values = {
-    refresh_token_enc: encryptToken(refreshToken, key),
-    refresh_token_obtained_at: now,
-    refresh_token_expires_at: options.expiresAt ?? null,
-    refresh_token_hard_expires_at: null,
-    connected_at: now,
-    access_token_enc: null,
-    access_token_expires_at: null,
-    updated_at: now,
-  };
-  await db
-    .insertInto('ops.tokens')
-    .values({ realm_id: realmId, ...values })
-    .onConflict((oc) => oc.column('realm_id').doUpdateSet(values))
-    .execute();
+  for (let i = 0; i < tokens.length; i += ROWS_PER_INSERT) {
+    const rows = tokens.slice(i, i + ROWS_PER_INSERT).map((t) => ({
+      realm_id: t.realmId,
+      refresh_token_enc: encryptToken(t.refreshToken, key),
+      refresh_token_obtained_at: now,
+      refresh_token_expires_at: options.expiresAt ?? null,
+      refresh_token_hard_expires_at: null,
+      connected_at: now,
+      access_token_enc: null,
+      access_token_expires_at: null,
+      updated_at: now,
+    }));
+    await db
+      .insertInto('ops.tokens')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('realm_id').doUpdateSet((eb) => ({
+          refresh_token_enc: eb.ref('excluded.refresh_token_enc'),
+          refresh_token_obtained_at: eb.ref('excluded.refresh_token_obtained_at'),
+          refresh_token_expires_at: eb.ref('excluded.refresh_token_expires_at'),
+          refresh_token_hard_expires_at: eb.ref('excluded.refresh_token_hard_expires_at'),
+          connected_at: eb.ref('excluded.connected_at'),
+          access_token_enc: eb.ref('excluded.access_token_enc'),
+          access_token_expires_at: eb.ref('excluded.access_token_expires_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
 }
 
 /**

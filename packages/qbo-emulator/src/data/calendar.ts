@@ -21,10 +21,17 @@ export function dayStartMs(day: number): number {
   return DATA_START_MS + day * DAY_MS;
 }
 
-/** Month index since 2024-01 of a day index, for month-level volume variation. */
-export function monthIndexOf(day: number): number {
+function monthOfDate(day: number): number {
   const d = new Date(dayStartMs(day));
   return (d.getUTCFullYear() - 2024) * 12 + d.getUTCMonth();
+}
+
+/** The month of every day of the span: a plan reads one per day, for every entity of every realm. */
+const MONTH_OF_DAY = Uint8Array.from({ length: DATA_DAYS }, (_, day) => monthOfDate(day));
+
+/** Month index since 2024-01 of a day index, for month-level volume variation. */
+export function monthIndexOf(day: number): number {
+  return day >= 0 && day < DATA_DAYS ? (MONTH_OF_DAY[day] as number) : monthOfDate(day);
 }
 
 /**

@@ -6,9 +6,14 @@ import type { EmRecord } from './record.js';
 
 export class DayCache {
   private readonly days = new Map<string, EmRecord[]>();
-  private size = 0;
+  private held = 0;
 
   constructor(private readonly maxRecords: number) {}
+
+  /** Records held. */
+  get size(): number {
+    return this.held;
+  }
 
   has(key: string): boolean {
     return this.days.has(key);
@@ -23,11 +28,11 @@ export class DayCache {
     }
     const records = create();
     this.days.set(key, records);
-    this.size += records.length;
+    this.held += records.length;
     for (const [oldKey, old] of this.days) {
-      if (this.size <= this.maxRecords || oldKey === key) break;
+      if (this.held <= this.maxRecords || oldKey === key) break;
       this.days.delete(oldKey);
-      this.size -= old.length;
+      this.held -= old.length;
     }
     return records;
   }

@@ -3,8 +3,11 @@
  * computed up front (one number per day); ids are then consecutive: day d owns ids
  * `firstId(d) .. firstId(d) + count(d) - 1`, so they are unique per realm, deterministic, and any
  * id maps back to its day by binary search without generating anything.
+ *
+ * A thousand realms hold one plan per entity each: the plan keeps only the running total of ids
+ * (a day's count is the difference of two), in the narrowest array that holds the entity's total.
  */
-import { hashSeed, mulberry32, poisson } from '../prng.js';
+import { hashSeed, hashSeeds, mulberry32, poisson } from '../prng.js';
 import { DATA_DAYS, PINNED_DAYS, monthIndexOf } from './calendar.js';
 import type { Volume } from './profiles.js';
 
@@ -16,9 +19,8 @@ export interface DayPlanOptions {
 }
 
 export class DayPlan {
-  private readonly counts: Uint32Array;
   /** prefix[d] = number of ids on days before d; prefix[DATA_DAYS] = total. */
-  private readonly prefix: Float64Array;
+  private readonly prefix: Uint16Array | Uint32Array;
 
   constructor(
     streamKey: readonly (string | number)[],
@@ -26,38 +28,38 @@ export class DayPlan {
     pinnedMin: number,
     options: DayPlanOptions = {},
   ) {
-    this.counts = new Uint32Array(DATA_DAYS);
-    this.prefix = new Float64Array(DATA_DAYS + 1);
+    const counts = new Uint32Array(DATA_DAYS);
     if (options.singleton) {
       // One record per company, last changed on a day of its own in the first year: it exists
       // whatever the clock's now inside the span (nothing exists after now).
-      const only = hashSeed(...streamKey, 'singleton') % Math.min(DATA_DAYS, 366);
+      counts[hashSeed(...streamKey, 'singleton') % Math.min(DATA_DAYS, 366)] = 1;
+    } else {
+      const monthMeans = new Map<number, number>();
+      const countSeed = hashSeeds(...streamKey, 'count');
       for (let day = 0; day < DATA_DAYS; day++) {
-        this.counts[day] = day === only ? 1 : 0;
-        this.prefix[day + 1] = day >= only ? 1 : 0;
+        const month = monthIndexOf(day);
+        let mean = monthMeans.get(month);
+        if (mean === undefined) {
+          const r = mulberry32(hashSeed(...streamKey, 'month', month))();
+          mean = volume.minPerDay + r * (volume.maxPerDay - volume.minPerDay);
+          monthMeans.set(month, mean);
+        }
+        let count = poisson(mulberry32(countSeed(day)), mean);
+        if (PINNED_DAYS.has(day)) count = Math.max(count, pinnedMin);
+        if (day === 0 && options.firstDayMin !== undefined) count = Math.max(count, options.firstDayMin);
+        counts[day] = count;
       }
-      return;
     }
-    const monthMeans = new Map<number, number>();
-    for (let day = 0; day < DATA_DAYS; day++) {
-      const month = monthIndexOf(day);
-      let mean = monthMeans.get(month);
-      if (mean === undefined) {
-        const r = mulberry32(hashSeed(...streamKey, 'month', month))();
-        mean = volume.minPerDay + r * (volume.maxPerDay - volume.minPerDay);
-        monthMeans.set(month, mean);
-      }
-      let count = poisson(mulberry32(hashSeed(...streamKey, 'count', day)), mean);
-      if (PINNED_DAYS.has(day)) count = Math.max(count, pinnedMin);
-      if (day === 0 && options.firstDayMin !== undefined) count = Math.max(count, options.firstDayMin);
-      this.counts[day] = count;
-      this.prefix[day + 1] = (this.prefix[day] ?? 0) + count;
-    }
+    let total = 0;
+    for (const count of counts) total += count;
+    this.prefix = total <= 0xffff ? new Uint16Array(DATA_DAYS + 1) : new Uint32Array(DATA_DAYS + 1);
+    for (let day = 0; day < DATA_DAYS; day++)
+      this.prefix[day + 1] = (this.prefix[day] as number) + (counts[day] as number);
   }
 
   /** Records generated for a day (0 outside the span). */
   count(day: number): number {
-    return day >= 0 && day < DATA_DAYS ? (this.counts[day] ?? 0) : 0;
+    return day >= 0 && day < DATA_DAYS ? (this.prefix[day + 1] as number) - (this.prefix[day] as number) : 0;
   }
 
   /** The first id of a day. */

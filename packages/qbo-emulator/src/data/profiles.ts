@@ -19,7 +19,10 @@ export interface Profile {
   readonly defaultVolume: Volume;
   /** Minimum records on a pinned day (first day, around DST changes). */
   readonly pinnedMin: number;
-  /** Generated days kept in memory (a least-recently-used cache), counted in records. */
+  /**
+   * Generated days kept in memory (a least-recently-used cache shared by every realm), counted in
+   * records: about 4 KiB each once served (the payload and its JSON), so 25,000 are ~100 MiB.
+   */
   readonly cacheRecords: number;
 }
 
@@ -80,14 +83,14 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     volumes: volumes('sandbox'),
     defaultVolume: { minPerDay: 0.3, maxPerDay: 1 },
     pinnedMin: 3,
-    cacheRecords: 200_000,
+    cacheRecords: 25_000,
   },
   large: {
     name: 'large',
     volumes: volumes('large'),
     defaultVolume: { minPerDay: 20, maxPerDay: 40 },
     pinnedMin: 5,
-    cacheRecords: 60_000,
+    cacheRecords: 25_000,
   },
 };
 

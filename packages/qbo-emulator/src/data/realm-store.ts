@@ -8,28 +8,15 @@
  * (real QBO never holds a record updated in the future, and a sync that trusted one would set its
  * mark ahead of the source and skip what happens in between).
  */
-import { chance, intBetween, rngFor, type Rng } from '../prng.js';
+import { rngFor } from '../prng.js';
 import { formatPacific } from '../pacific-time.js';
 import { DATA_DAYS, dayIndexOf, dayStartMs } from './calendar.js';
-import { DayCache } from './day-cache.js';
-import { DayPlan } from './day-plan.js';
-import { ENTITY_KINDS } from './entities.js';
-import { payloadHead, type EntityKind } from './entity-kind.js';
-import { volumeOf, type Profile } from './profiles.js';
+import type { DayCache } from './day-cache.js';
+import type { DayPlan } from './day-plan.js';
+import type { EntityKind } from './entity-kind.js';
+import type { Profile } from './profiles.js';
 import { recordJson, type EmRecord } from './record.js';
-import { References } from './references.js';
-
-const DAY_SECONDS = 86_400;
-
-/** QBO's deletion stub, as CDC returns it: only Id, domain, status and MetaData. */
-function deletionStub(id: number, at: number): Record<string, unknown> {
-  return {
-    domain: 'QBO',
-    status: 'Deleted',
-    Id: String(id),
-    MetaData: { LastUpdatedTime: formatPacific(at) },
-  };
-}
+import { deletionStub, RealmGenerator } from './realm-generator.js';
 
 export interface TouchOptions {
   /** New LastUpdatedTime (epoch ms; truncated to the second). */
@@ -41,10 +28,13 @@ export interface TouchOptions {
 /** What changed at the source, as a webhook names it. */
 export type ChangeOperation = 'Create' | 'Update' | 'Delete';
 
+const NONE_CHANGED: ReadonlyMap<number, EmRecord> = new Map();
+
 export type ChangeListener = (kind: EntityKind, record: EmRecord, operation: ChangeOperation) => void;
 
 export class RealmStore {
-  private readonly plans = new Map<string, DayPlan>();
+  /** The company as generated: plans, day index, records of any day. */
+  readonly generated: RealmGenerator;
   private readonly overrides = new Map<string, Map<number, EmRecord>>();
   /** Records created while serving, per entity (their ids follow the generated ones). */
   private readonly created = new Map<string, number>();
@@ -61,20 +51,11 @@ export class RealmStore {
     /** The source's now (epoch ms). */
     private readonly now: () => number = () => Number.POSITIVE_INFINITY,
   ) {
-    for (const kind of ENTITY_KINDS) {
-      this.plans.set(
-        kind.qboName,
-        new DayPlan([seed, realmId, kind.qboName], volumeOf(profile, kind.qboName), profile.pinnedMin, {
-          singleton: kind.singleton,
-          firstDayMin: kind.firstDayMin,
-        }),
-      );
-      this.overrides.set(kind.qboName, new Map());
-    }
+    this.generated = new RealmGenerator(seed, realmId, profile);
   }
 
   plan(kind: EntityKind): DayPlan {
-    return this.plans.get(kind.qboName) as DayPlan;
+    return this.generated.plan(kind);
   }
 
   /** How many records were changed while serving so far: the data's version. */
@@ -84,13 +65,13 @@ export class RealmStore {
 
   /** Records changed while serving (their current versions). */
   changed(kind: EntityKind): ReadonlyMap<number, EmRecord> {
-    return this.overrides.get(kind.qboName) as Map<number, EmRecord>;
+    return this.overrides.get(kind.qboName) ?? NONE_CHANGED;
   }
 
   /** Every generated record of a day, including deleted ones and ones changed since. */
   generatedDay(kind: EntityKind, day: number): EmRecord[] {
     if (day < 0 || day >= DATA_DAYS) return [];
-    return this.cache.getOrCreate(this.dayKey(kind, day), () => this.generate(kind, day));
+    return this.cache.getOrCreate(this.dayKey(kind, day), () => this.generated.generate(kind, day));
   }
 
   /**
@@ -121,6 +102,11 @@ export class RealmStore {
     return changed.size === 0 ? records : records.filter((r) => !changed.has(r.id));
   }
 
+  /** Whether every record of the day exists by now (none of it is still to come). */
+  pastDay(day: number): boolean {
+    return dayStartMs(day + 1) <= this.now();
+  }
+
   /** The current version of a record (deleted ones included), or undefined for an unknown id. */
   byId(kind: EntityKind, id: number): EmRecord | undefined {
     const changed = this.changed(kind).get(id);
@@ -137,7 +123,12 @@ export class RealmStore {
   }
 
   private changedTo(kind: EntityKind, record: EmRecord, operation: ChangeOperation): EmRecord {
-    (this.overrides.get(kind.qboName) as Map<number, EmRecord>).set(record.id, record);
+    let changed = this.overrides.get(kind.qboName);
+    if (!changed) {
+      changed = new Map();
+      this.overrides.set(kind.qboName, changed);
+    }
+    changed.set(record.id, record);
     this.changes++;
     for (const listener of this.listeners) listener(kind, record, operation);
     return record;
@@ -158,9 +149,9 @@ export class RealmStore {
     this.created.set(kind.qboName, n);
     const id = this.plan(kind).total + n;
     const day = Math.min(DATA_DAYS - 1, Math.max(0, dayIndexOf(when)));
-    const refs = this.referencesOn(day);
+    const refs = this.generated.referencesOn(day);
     const rng = rngFor(this.seed, this.realmId, kind.qboName, 'created', id);
-    const record = this.build(
+    const record = this.generated.build(
       kind,
       id,
       rng,
@@ -234,115 +225,5 @@ export class RealmStore {
       payload: deletionStub(id, when),
     };
     return this.changedTo(kind, record, 'Delete');
-  }
-
-  private generate(kind: EntityKind, day: number): EmRecord[] {
-    const plan = this.plan(kind);
-    const count = plan.count(day);
-    if (count === 0) return [];
-    const dayRng = rngFor(this.seed, this.realmId, kind.qboName, 'day', day);
-    const seconds = Array.from({ length: count }, () => Math.floor(dayRng() * DAY_SECONDS)).sort(
-      (a, b) => a - b,
-    );
-    // Ids are the day's consecutive range, shuffled: Id order is not LastUpdatedTime order.
-    const first = plan.firstId(day);
-    const ids = Array.from({ length: count }, (_, i) => first + i);
-    for (let i = ids.length - 1; i > 0; i--) {
-      const j = Math.floor(dayRng() * (i + 1));
-      [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
-    }
-    const start = dayStartMs(day);
-    const refs = this.referencesOn(day);
-    const records: EmRecord[] = [];
-    for (let i = 0; i < count; i++) {
-      const id = ids[i] as number;
-      records.push(this.generateOne(kind, id, start + (seconds[i] as number) * 1000, refs));
-    }
-    return records;
-  }
-
-  /** Reference targets (customers, items, ...) that exist by this day; computed once per day. */
-  private referencesOn(day: number): References {
-    const targets = new Map<string, number>();
-    for (const [name, p] of this.plans) targets.set(name, Math.max(1, p.idsThrough(day)));
-    return new References(this, (name) => targets.get(name) ?? 1);
-  }
-
-  /**
-   * The first draws of a record's own stream, which decide whether it exists as generated. Kept in
-   * one place so that {@link generatedDeleted} reads them exactly as generation does.
-   */
-  private head(kind: EntityKind, id: number, lastUpdated: number) {
-    // Each record has its own stream, so its content does not depend on its neighbours.
-    const rng: Rng = rngFor(this.seed, this.realmId, kind.qboName, 'record', id);
-    const edited = chance(rng, 0.4);
-    const created = edited ? lastUpdated - intBetween(rng, 60, 30 * DAY_SECONDS) * 1000 : lastUpdated;
-    const syncToken = edited ? intBetween(rng, 1, 5) : 0;
-    const active = !(kind.nameList && chance(rng, kind.inactiveRate));
-    const deleted = chance(rng, kind.deletedRate);
-    return { rng, created, syncToken, active, deleted };
-  }
-
-  /** Whether a record was generated hard-deleted, without generating it (references avoid those). */
-  generatedDeleted(kind: EntityKind, id: number): boolean {
-    return kind.deletedRate > 0 && this.head(kind, id, 0).deleted;
-  }
-
-  /**
-   * The stream of a generated record positioned after its head, for reading the first values its
-   * builder draws (a transaction's customer or vendor) without generating it.
-   */
-  streamAfterHead(kind: EntityKind, id: number): Rng {
-    return this.head(kind, id, 0).rng;
-  }
-
-  partyOf(kind: EntityKind, id: number, partyQboName: string): number {
-    const day = this.plan(kind).dayOfId(id) ?? 0;
-    const n = Math.max(1, this.plans.get(partyQboName)?.idsThrough(day) ?? 1);
-    return 1 + Math.floor(this.streamAfterHead(kind, id)() * n);
-  }
-
-  private generateOne(kind: EntityKind, id: number, lastUpdated: number, refs: References): EmRecord {
-    const { rng, created, syncToken, active, deleted } = this.head(kind, id, lastUpdated);
-    if (deleted) {
-      return {
-        id,
-        lastUpdated,
-        created,
-        active,
-        deleted,
-        payload: deletionStub(id, lastUpdated),
-      };
-    }
-    return this.build(kind, id, rng, { created, lastUpdated, syncToken, active }, refs);
-  }
-
-  private build(
-    kind: EntityKind,
-    id: number,
-    rng: Rng,
-    head: { created: number; lastUpdated: number; syncToken: number; active: boolean },
-    refs: References,
-  ): EmRecord {
-    const { created, lastUpdated, syncToken, active } = head;
-    const payload = payloadHead(id, syncToken, created, lastUpdated);
-    kind.build(
-      {
-        seed: this.seed,
-        realmId: this.realmId,
-        rng,
-        id,
-        created,
-        lastUpdated,
-        syncToken,
-        active,
-        idsThrough: refs.idsThrough,
-        ref: (name) => refs.ref(rng, name),
-        accountRef: (type) => refs.accountRef(rng, type),
-        linked: (name, party) => refs.linked(rng, name, party),
-      },
-      payload,
-    );
-    return { id, lastUpdated, created, active, deleted: false, payload };
   }
 }

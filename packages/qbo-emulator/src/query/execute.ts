@@ -3,11 +3,14 @@
  * narrows the days to scan from the LastUpdatedTime (or Id) conditions, then filters, sorts (ties
  * broken by Id, so paging is deterministic) and slices. When the order is by LastUpdatedTime or Id,
  * whole days sort entirely before or after each other, so the scan stops as soon as the requested
- * page is certain; a bounded buffer keeps memory flat for other orders on the `large` profile.
+ * page is certain, and starts after the whole days that the day index says come before the page
+ * (indexed-days.ts); a COUNT takes whole days from the index too. A bounded buffer keeps memory
+ * flat for other orders on the `large` profile.
  */
 import type { Query } from './ast.js';
 import { compareValues, compileCondition, coerce, resolveField, type Predicate } from './compile.js';
 import { parserError, validationError } from './query-error.js';
+import { indexedDayCounter, queryScope, type DayScope } from './indexed-days.js';
 import { DATA_DAYS, dayIndexOf } from '../data/calendar.js';
 import { findEntityKind } from '../data/entities.js';
 import type { EntityKind, FieldDef } from '../data/entity-kind.js';
@@ -34,6 +37,8 @@ interface Plan {
   readonly firstDay: number;
   readonly lastDay: number;
   readonly ids?: number[];
+  /** How the day index counts the query's whole days; undefined when it cannot. */
+  readonly scope?: DayScope;
 }
 
 export interface ExecuteOptions {
@@ -83,7 +88,7 @@ function plan(query: Query, options: ExecuteOptions): Plan {
   }
   const firstDay = Math.max(0, lower === -Infinity ? 0 : dayIndexOf(lower));
   const lastDay = Math.min(DATA_DAYS - 1, upper === Infinity ? DATA_DAYS - 1 : dayIndexOf(upper - 1));
-  return { kind, predicates, firstDay, lastDay, ids };
+  return { kind, predicates, firstDay, lastDay, ids, scope: queryScope(kind, query.where) };
 }
 
 function matches(predicates: Predicate[], r: EmRecord): boolean {
@@ -123,8 +128,11 @@ export function executeQuery(query: Query, store: RealmStore, options: ExecuteOp
         if (r && matches(predicates, r)) total++;
       }
     } else {
+      const indexed = p.scope && indexedDayCounter(store, kind, p.scope);
       for (let day = p.firstDay; day <= p.lastDay; day++) {
-        for (const r of store.currentDay(kind, day)) if (matches(predicates, r)) total++;
+        const known = indexed?.(day);
+        if (known !== undefined) total += known;
+        else for (const r of store.currentDay(kind, day)) if (matches(predicates, r)) total++;
       }
       for (const r of changed.values()) if (matches(predicates, r)) total++;
     }
@@ -140,10 +148,12 @@ export function executeQuery(query: Query, store: RealmStore, options: ExecuteOp
   const compare = comparator(orderField, descending);
 
   let buffer: EmRecord[] = [];
+  // Base records of whole days skipped before the scan: they all sort before the page.
+  let skipped = 0;
   const keepBounded = () => {
     if (buffer.length > Math.max(2 * needed, 20_000)) {
       buffer.sort(compare);
-      buffer.length = needed;
+      buffer.length = needed - skipped;
     }
   };
   if (p.ids) {
@@ -152,12 +162,24 @@ export function executeQuery(query: Query, store: RealmStore, options: ExecuteOp
       if (r && matches(predicates, r)) buffer.push(r);
     }
   } else {
+    const changedMatches = [...changed.values()].filter((r) => matches(predicates, r));
     // Generated days are disjoint, ordered ranges of LastUpdatedTime and of Id.
     const dayOrdered = orderField.name === 'MetaData.LastUpdatedTime' || orderField.name === 'Id';
     let baseMatches = 0;
     const step = dayOrdered && descending ? -1 : 1;
     const start = step === 1 ? p.firstDay : p.lastDay;
     let day = start;
+    if (dayOrdered && p.scope) {
+      // Changed records may sort anywhere: only days that leave room for all of them before the
+      // page are skipped, so the page's rows are all among the days scanned.
+      const indexed = indexedDayCounter(store, kind, p.scope);
+      const room = startPosition - 1 - changedMatches.length;
+      for (; day >= p.firstDay && day <= p.lastDay; day += step) {
+        const known = indexed(day);
+        if (known === undefined || skipped + known > room) break;
+        skipped += known;
+      }
+    }
     for (; day >= p.firstDay && day <= p.lastDay; day += step) {
       for (const r of store.currentDay(kind, day)) {
         if (matches(predicates, r)) {
@@ -167,14 +189,14 @@ export function executeQuery(query: Query, store: RealmStore, options: ExecuteOp
       }
       keepBounded();
       // Every later day sorts after everything collected: the page is complete.
-      if (dayOrdered && baseMatches >= needed) break;
+      if (dayOrdered && skipped + baseMatches >= needed) break;
     }
     // Paging usually continues with the next window: get its day ready meanwhile.
     if (query.startPosition === undefined || query.startPosition <= 1)
       store.prefetch(kind, step === 1 ? Math.min(day, p.lastDay) + 1 : day - 1);
-    for (const r of changed.values()) if (matches(predicates, r)) buffer.push(r);
+    buffer.push(...changedMatches);
   }
   buffer.sort(compare);
-  buffer = buffer.slice(startPosition - 1, needed);
+  buffer = buffer.slice(startPosition - 1 - skipped, needed - skipped);
   return { kind: 'rows', entity: kind, startPosition, records: buffer };
 }
