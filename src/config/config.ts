@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { ConfigError, deepFreeze, flag, int, oneOf, read, timeZone, url, type Env } from './config-values.js';
 import { redisCluster, type RedisCluster } from './redis-cluster.js';
+import { encryptionKey, redirectUri, webhookVerifierToken } from './qbo-credentials.js';
 import {
   EMULATOR_DEVELOPMENT_VALUES,
   QBO_ENVIRONMENT_NAMES,
@@ -11,6 +11,7 @@ import {
 
 export { ConfigError, type Env } from './config-values.js';
 export type { RedisCluster, RedisNode } from './redis-cluster.js';
+export { encryptionKey, MIN_ENCRYPTION_KEY_LENGTH } from './qbo-credentials.js';
 
 /** Which QBO the product talks to. `emulator` points every URL and credential at the built-in emulator. */
 export type QboEnvironment = QboEnvironmentName;
@@ -116,9 +117,6 @@ export function databasePooled(config: Pick<Config, 'databaseUrl' | 'databaseDir
   return config.databaseDirectUrl !== config.databaseUrl;
 }
 
-/** Minimum length of `TOKEN_ENCRYPTION_KEY`: 32 characters carry at least 128 bits even as hex. */
-export const MIN_ENCRYPTION_KEY_LENGTH = 32;
-
 /** Options of {@link parseConfig} for commands whose own defaults differ. */
 export interface ParseOptions {
   /** The log level when `LOG_LEVEL` is unset (the demo prints its own summary and logs only warnings). */
@@ -148,84 +146,6 @@ function refuseDevelopmentValue(value: string | undefined, development: string, 
       "expected a value of your own: this is the emulator's public development value (set QBO_ENVIRONMENT=emulator to use it)",
     );
   }
-}
-
-/** The AES-256 key from the text of `TOKEN_ENCRYPTION_KEY` (validated); undefined when unset. */
-export function encryptionKey(raw: string | undefined): Buffer | undefined {
-  if (raw === undefined) return undefined;
-  if (raw.length < MIN_ENCRYPTION_KEY_LENGTH) {
-    throw new ConfigError(
-      'TOKEN_ENCRYPTION_KEY',
-      `expected at least ${MIN_ENCRYPTION_KEY_LENGTH} characters (e.g. openssl rand -hex 32)`,
-    );
-  }
-  // Any string of enough entropy works; SHA-256 turns it into exactly the 32 bytes AES-256 needs.
-  return createHash('sha256').update(raw, 'utf8').digest();
-}
-
-/** A host written as an IP address (v4, or v6 in brackets). */
-const IP_HOST = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
-
-/**
- * `QBO_REDIRECT_URI`, checked as Intuit checks it: it must equal, character for character, a
- * redirect registered in the app, so a query or fragment here is a mistake; Intuit redirects only
- * to https URIs, never to an IP address, and to plain-http `localhost` only for development keys
- * (sandbox). The emulator redirects anywhere.
- */
-function redirectUri(env: Env, environment: QboEnvironmentName): string | undefined {
-  const value = read(env, 'QBO_REDIRECT_URI');
-  if (value === undefined) return undefined;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !parsed ||
-    !['http:', 'https:'].includes(parsed.protocol) ||
-    parsed.search !== '' ||
-    parsed.hash !== '' ||
-    parsed.username !== '' ||
-    parsed.password !== ''
-  ) {
-    throw new ConfigError(
-      'QBO_REDIRECT_URI',
-      'expected an absolute http(s) URL without query or fragment, exactly as registered in the Intuit app (e.g. https://dashboard.example.com/oauth/callback)',
-    );
-  }
-  if (environment === 'emulator') return value;
-  if (IP_HOST.test(parsed.hostname)) {
-    throw new ConfigError(
-      'QBO_REDIRECT_URI',
-      'expected a host name: Intuit does not redirect to IP addresses (use localhost on a development machine)',
-    );
-  }
-  if (parsed.protocol === 'http:' && !(environment === 'sandbox' && parsed.hostname === 'localhost')) {
-    throw new ConfigError(
-      'QBO_REDIRECT_URI',
-      environment === 'sandbox'
-        ? 'expected an https URL: Intuit accepts plain http only for localhost'
-        : 'expected an https URL: Intuit redirects production apps to https URIs only',
-    );
-  }
-  return value;
-}
-
-/**
- * `QBO_WEBHOOK_VERIFIER_TOKEN`, as the app's _Webhooks_ page shows it. Intuit's tokens hold no
- * whitespace, so one that does was pasted with a stray space or newline: every signature would
- * fail, and the cause would only show as 401s (`_FILE` content is trimmed already).
- */
-function webhookVerifierToken(env: Env): string | undefined {
-  const value = read(env, 'QBO_WEBHOOK_VERIFIER_TOKEN');
-  if (value !== undefined && /\s/.test(value)) {
-    throw new ConfigError(
-      'QBO_WEBHOOK_VERIFIER_TOKEN',
-      "expected the verifier token exactly as the Intuit app's Webhooks page shows it (no spaces or line breaks)",
-    );
-  }
-  return value;
 }
 
 function qboSettings(env: Env) {

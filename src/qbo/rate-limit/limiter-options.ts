@@ -1,7 +1,7 @@
 /** The options of the shared realm rate limiter, their defaults and their validation. */
 import type { Logger } from 'pino';
 import type { RedisCluster } from '../../config/config.js';
-import { START_LAG_ALLOWANCE_MS } from './pacing.js';
+import { pacingIntervalMs, START_LAG_ALLOWANCE_MS } from './pacing.js';
 
 /** Options of `RealmRateLimiter`. */
 export interface RateLimiterOptions {
@@ -79,4 +79,27 @@ export function positiveInt(name: string, value: number): number {
     throw new RangeError(`rate limiter option ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
+}
+
+/** The options a limiter runs on, validated once, defaults filled in, pacing derived. */
+export function resolveLimiterOptions(options: RateLimiterOptions) {
+  const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
+  const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
+  const allowance = options.startLagAllowanceMs ?? RATE_LIMITER_DEFAULTS.startLagAllowanceMs;
+  if (!Number.isInteger(allowance) || allowance < 0) {
+    throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
+  }
+  /** An optional timing option, or its default; refused unless a positive integer. */
+  const timing = (
+    name: 'idleMs' | 'heartbeatIntervalMs' | 'expirationMs' | 'clientTimeoutMs' | 'unavailableTimeoutMs',
+  ) => positiveInt(name, options[name] ?? RATE_LIMITER_DEFAULTS[name]);
+  return {
+    maxConcurrent: positiveInt('maxConcurrent', options.maxConcurrent),
+    minTimeMs: pacingIntervalMs(windowMs, requestsPerMinute, allowance),
+    idleMs: timing('idleMs'),
+    heartbeatIntervalMs: timing('heartbeatIntervalMs'),
+    expirationMs: timing('expirationMs'),
+    clientTimeoutMs: timing('clientTimeoutMs'),
+    unavailableTimeoutMs: timing('unavailableTimeoutMs'),
+  };
 }

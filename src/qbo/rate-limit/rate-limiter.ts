@@ -24,16 +24,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { Redis } from 'ioredis';
-import { connectRedis, hashTag, type ConnectionOptions, type RedisClient } from '../../infra/redis.js';
+import { hashTag, type RedisClient } from '../../infra/redis.js';
 import type { RedisCluster } from '../../config/config.js';
 import type { Logger } from 'pino';
 import { isBottleneckRedis7PatchApplied } from './bottleneck-redis7.js';
-import { closeConnection } from './close-connection.js';
+import { closeConnection, openLimiterConnection } from './limiter-connection.js';
 import { expectedWaitMs } from './expected-wait.js';
 import { countRead } from './monthly-reads.js';
-import { pacingIntervalMs } from './pacing.js';
-import { positiveInt, RATE_LIMITER_DEFAULTS, type RateLimiterOptions } from './limiter-options.js';
+import { RATE_LIMITER_DEFAULTS, resolveLimiterOptions, type RateLimiterOptions } from './limiter-options.js';
 import { RateLimiterError, RateLimiterUnavailableError } from './rate-limiter-error.js';
 
 export { RATE_LIMITER_DEFAULTS, type RateLimiterOptions };
@@ -101,23 +99,14 @@ export class RealmRateLimiter {
     this.prefix = options.prefix;
     this.redisUrl = options.redisUrl;
     this.redisCluster = options.redisCluster;
-    const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
-    this.maxConcurrent = positiveInt('maxConcurrent', options.maxConcurrent);
-    const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
-    const allowance = options.startLagAllowanceMs ?? RATE_LIMITER_DEFAULTS.startLagAllowanceMs;
-    if (!Number.isInteger(allowance) || allowance < 0) {
-      throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
-    }
-    this.minTimeMs = pacingIntervalMs(windowMs, requestsPerMinute, allowance);
-    /** An optional timing option, or its default; refused unless a positive integer. */
-    const timing = (
-      name: 'idleMs' | 'heartbeatIntervalMs' | 'expirationMs' | 'clientTimeoutMs' | 'unavailableTimeoutMs',
-    ) => positiveInt(name, options[name] ?? RATE_LIMITER_DEFAULTS[name]);
-    this.idleMs = timing('idleMs');
-    this.heartbeatIntervalMs = timing('heartbeatIntervalMs');
-    this.expirationMs = timing('expirationMs');
-    this.clientTimeoutMs = timing('clientTimeoutMs');
-    this.unavailableTimeoutMs = timing('unavailableTimeoutMs');
+    const resolved = resolveLimiterOptions(options);
+    this.maxConcurrent = resolved.maxConcurrent;
+    this.minTimeMs = resolved.minTimeMs;
+    this.idleMs = resolved.idleMs;
+    this.heartbeatIntervalMs = resolved.heartbeatIntervalMs;
+    this.expirationMs = resolved.expirationMs;
+    this.clientTimeoutMs = resolved.clientTimeoutMs;
+    this.unavailableTimeoutMs = resolved.unavailableTimeoutMs;
     this.logger = options.logger;
   }
 
@@ -314,29 +303,18 @@ export class RealmRateLimiter {
     }
   }
 
-  /** One Redis client and one subscriber for every realm's limiter. */
+  /** One Redis client and one subscriber for every realm's limiter (./limiter-connection.ts). */
   private sharedConnection(): Bottleneck.IORedisConnection {
     if (this.connection) return this.connection;
-    const clientOptions: ConnectionOptions = {
-      // Bottleneck names its keys `b_<id>_*`; the prefix makes them `<prefix>:b_<id>_*` so the
-      // deployment's keys all start with its prefix (pub/sub channels are not prefixed, which is
-      // why the prefix is also part of the limiter id).
-      keyPrefix: `${this.prefix}:`,
-      // Bounded: a command issued while Redis is down fails after ~5 s instead of hanging.
-      maxRetriesPerRequest: 10,
-      retryStrategy: (times: number) => Math.min(100 * times, 1_000),
-      // A Redis that accepts connections but never answers must not hang callers either.
-      commandTimeout: 15_000,
-      connectionName: `${this.prefix}-rate-limiter`,
-    };
-    const client = connectRedis({ redisUrl: this.redisUrl, redisCluster: this.redisCluster }, clientOptions);
+    const { client, connection } = openLimiterConnection({
+      prefix: this.prefix,
+      redisUrl: this.redisUrl,
+      redisCluster: this.redisCluster,
+      onUp: () => this.onRedisUp(),
+      onDown: () => this.onRedisDown(),
+      onError: (error) => this.warn('redis', 'rate limiter cannot reach Redis', error),
+    });
     this.client = client;
-    client.on('ready', () => this.onRedisUp());
-    client.on('close', () => this.onRedisDown());
-    client.on('end', () => this.onRedisDown());
-    const connection = new Bottleneck.IORedisConnection({ client, Redis });
-    // Bottleneck listens to both sockets' 'error' events and re-emits them here.
-    connection.on('error', (error: unknown) => this.warn('redis', 'rate limiter cannot reach Redis', error));
     this.connection = connection;
     return connection;
   }
