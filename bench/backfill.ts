@@ -8,9 +8,9 @@ import { waitForRunEnd } from '../src/backfill/state/index.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
-import { ms, rate, silent, type BenchResult } from './lib.js';
+import { closeBench, ms, rate, silent, type BenchResult } from './lib.js';
 
 export async function benchBackfill(): Promise<BenchResult> {
   const emulator = await startEmulator({ port: 0, profile: 'large', seed: 11 });
@@ -52,10 +52,6 @@ export async function benchBackfill(): Promise<BenchResult> {
       ],
     };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await queue.close();
-    await deletePrefix(prefix);
-    await emulator.close();
-    await tdb.drop();
+    await closeBench({ workers, queue, prefix, emulator, tdb });
   }
 }

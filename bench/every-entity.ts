@@ -17,8 +17,9 @@ import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
+import { closeBench } from './lib.js';
 
 const [fromArg = '2024-01-01', toArg = '2026-12-31', workersArg = '3', concurrencyArg = '8'] =
   process.argv.slice(2);
@@ -105,10 +106,6 @@ try {
   if (mismatches.length) console.log(`raw differs from the emulator: ${mismatches.join('; ')}`);
   ok = status === 'succeeded' && mismatches.length === 0;
 } finally {
-  await Promise.all(workers.map((w) => w.close()));
-  await queue.close();
-  await deletePrefix(prefix);
-  await emulator.close();
-  await tdb.drop();
+  await closeBench({ workers, queue, prefix, emulator, tdb });
 }
 process.exitCode = ok ? 0 : 1;

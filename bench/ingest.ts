@@ -26,10 +26,11 @@ import { waitForRunEnd } from '../src/backfill/state/index.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import {
   accessToken,
+  closeBench,
   cpuSeconds,
   spawnWorkerProcess,
   statCpu,
@@ -251,11 +252,7 @@ export async function benchIngest(): Promise<BenchResult> {
     );
     return { rows, notes: [`ingest ratios workers/copy: ${ratios.map((r) => r.toFixed(2)).join(', ')}`] };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await queue.close();
-    await deletePrefix(prefix);
-    await emulator.close();
-    await tdb.drop();
+    await closeBench({ workers, queue, prefix, emulator, tdb });
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { EmulatorOptions } from '@qbo-backfill/emulator';
 import type { EntityDefinition } from '../src/model/entities.js';
 import { pageStatement } from '../src/qbo/query.js';
+import { deletePrefix } from '../test/helpers/redis.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -252,4 +253,22 @@ export function memoryOf(pid: number | undefined): { peakMiB: number; rssMiB: nu
 /** Resident memory of a process now, in MiB (0 once it is gone). */
 export function rssMiB(pid: number | undefined): number {
   return memoryOf(pid).rssMiB;
+}
+
+/** What a bench that runs workers in process opens; {@link closeBench} closes it in order. */
+export interface BenchParts {
+  workers: readonly { close(): Promise<unknown> }[];
+  queue: { close(): Promise<unknown> };
+  prefix: string;
+  emulator: { close(): Promise<unknown> };
+  tdb: { drop(): Promise<unknown> };
+}
+
+/** Workers first (they hold the queue and the database), then the queue, its keys, QBO, the database. */
+export async function closeBench(parts: BenchParts): Promise<void> {
+  await Promise.all(parts.workers.map((w) => w.close()));
+  await parts.queue.close();
+  await deletePrefix(parts.prefix);
+  await parts.emulator.close();
+  await parts.tdb.drop();
 }

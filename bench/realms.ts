@@ -39,7 +39,7 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
-import { rssMiB } from './lib.js';
+import { closeBench, rssMiB } from './lib.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -170,11 +170,7 @@ async function throughput(
       `429s ${after.throttled}; CPU ${cpuPerRequestMs.toFixed(2)} ms per request (one process) | load ${load0.toFixed(1)}-${os.loadavg()[0]?.toFixed(1)} |`
     );
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await queue.close();
-    await deletePrefix(prefix);
-    await emulator.close();
-    await tdb.drop();
+    await closeBench({ workers, queue, prefix, emulator, tdb });
   }
 }
 

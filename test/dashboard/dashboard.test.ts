@@ -1,8 +1,9 @@
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { ConfigError, parseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createQueue, createRedis, windowJobId, QUEUE_NAME } from '../../src/infra/queue.js';
@@ -22,18 +23,11 @@ void describe('dashboard', () => {
   let tdb: TestDatabase;
   let prefix: string;
   let dashboard: Dashboard;
+  let started: TestDashboard;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('dash');
-    const config = parseConfig({
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-    });
-    dashboard = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
+    started = await startTestDashboard('dash', { user: USER, password: PASSWORD });
+    ({ tdb, prefix, dashboard } = started);
 
     const redis = createRedis(TEST_REDIS_URL);
     const queue = createQueue(redis, prefix);
@@ -100,11 +94,7 @@ void describe('dashboard', () => {
       .execute();
   });
 
-  after(async () => {
-    await dashboard?.close();
-    await deletePrefix(prefix);
-    await tdb?.drop();
-  });
+  after(() => started?.close());
 
   void it('answers /healthz without credentials', async () => {
     const res = await fetch(`${dashboard.url}/healthz`);

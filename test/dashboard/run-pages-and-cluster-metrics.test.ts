@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { parseConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/infra/logger.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { createRedis } from '../../src/infra/queue.js';
 import {
   QBO_REQUEST_DURATION,
@@ -12,7 +11,7 @@ import {
   TOKEN_REFRESHES,
   WINDOW_DURATION,
 } from '../../src/infra/cluster-metrics.js';
-import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
+import type { Dashboard } from '../../src/dashboard/index.js';
 import { runHtml } from '../../src/dashboard/run-pages.js';
 import type { RunRow } from '../../src/backfill/runs/run-list.js';
 import type { WindowReport } from '../../src/backfill/runs/report.js';
@@ -21,24 +20,16 @@ import { sample } from './metrics-text.js';
 const USER = 'operator';
 const PASSWORD = 'run pages';
 const GOOD = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
-const logger = createLogger({ level: 'silent' });
 
 void describe('run pages and cluster-wide metrics', () => {
   let tdb: TestDatabase;
   let prefix: string;
   let dashboard: Dashboard;
+  let started: TestDashboard;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('runs');
-    const config = parseConfig({
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-    });
-    dashboard = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
+    started = await startTestDashboard('runs', { user: USER, password: PASSWORD });
+    ({ tdb, prefix, dashboard } = started);
     const run = {
       realm_id: '4620816365',
       entities: ['invoices', 'customers'],
@@ -73,11 +64,7 @@ void describe('run pages and cluster-wide metrics', () => {
     await tdb.db.insertInto('ops.windows').values(windows).execute();
   });
 
-  after(async () => {
-    await dashboard?.close();
-    await deletePrefix(prefix);
-    await tdb?.drop();
-  });
+  after(() => started?.close());
 
   void it('refuses the run pages without the login', async () => {
     for (const path of ['/runs', '/runs/r-done']) {
