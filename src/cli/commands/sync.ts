@@ -4,6 +4,7 @@ import { getEntity } from '../../model/entities.js';
 import { bothZones, periodText } from '../../infra/time-format.js';
 import { UsageError } from '../../model/usage-error.js';
 import { textTable } from '../../infra/text-table.js';
+import { plural } from '../../infra/terminal-text.js';
 import { parseEntities } from '../../backfill/plan/enqueue.js';
 import { syncStart } from '../../sync/sync-marks.js';
 import {
@@ -211,7 +212,7 @@ function summaryText(summary: SyncCycleSummary): string {
     { upserted: 0, deleted: 0 },
   );
   return [
-    `realm ${summary.realmId}: sync cycle ${summary.cycleId} ${summary.status}: ${totals.upserted} upserted, ${totals.deleted} deleted, ${summary.requests} QBO requests`,
+    `realm ${summary.realmId}: sync cycle ${summary.cycleId} ${summary.status}: ${totals.upserted} upserted, ${totals.deleted} deleted, ${plural(summary.requests, 'QBO request')}`,
     textTable(['entity', 'read', 'upserted', 'deleted', 'requests'], rows, { rule: true }),
   ].join('\n');
 }
