@@ -49,7 +49,7 @@ table{border-collapse:collapse}th,td{padding:4px 8px;text-align:left}
 .grid td.none{background:transparent;cursor:default}
 .l0{background:#d4eedc}.l1{background:#a5d8b3}.l2{background:#6cbf85}.l3{background:#3a9d5a}.l4{background:#1e6b3a}
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:4px;vertical-align:-1px}
-#detail{position:fixed;right:24px;top:24px;width:340px;white-space:pre-wrap;background:#fff;border:1px solid #d5dae1;border-radius:6px;padding:12px;font:12px/1.5 ui-monospace,monospace;display:none}
+#detail{position:fixed;right:24px;bottom:24px;box-shadow:0 2px 8px rgba(0,0,0,.12);width:340px;white-space:pre-wrap;background:#fff;border:1px solid #d5dae1;border-radius:6px;padding:12px;font:12px/1.5 ui-monospace,monospace;display:none}
 .muted{color:#66707d}
 .banner{background:#fff4e0;border:1px solid #e08a1e;border-radius:6px;padding:6px 12px}
 `;

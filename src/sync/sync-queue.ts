@@ -88,7 +88,8 @@ export function createSyncQueue(
 }
 
 /** Finished cycles kept in Redis for Bull Board (ops.sync_cycles keeps every cycle's counts). */
-const KEEP = { removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } } as const;
+// No stacks in the jobs: Bull Board shows the message, the worker's log keeps the stack.
+const KEEP = { removeOnComplete: { count: 200 }, removeOnFail: { count: 200 }, stackTraceLimit: 0 } as const;
 
 /** Job options of every cycle: one attempt after a crash is BullMQ's stalled retry, not a failure. */
 export function syncJobOptions() {

@@ -228,7 +228,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     },
   );
   syncWorker.on('error', (err) => logger.error({ err: err.message }, 'sync worker error'));
-  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err }, 'job failed'));
   worker.on('error', (err) => {
     // Every reconnect attempt of an outage reports an error: the health logs the outage once.
     const store = health.storeOf(err) ?? (connection.status === 'ready' ? undefined : 'redis');

@@ -155,6 +155,9 @@ void describe(
         .first()
         .waitFor({ timeout: 30_000 });
       const failedJobs = await page.getByText(/items 2026-01-\d\d realm/).count();
+      // A failed job shows its message, which says what to do, not a stack of the worker's files.
+      assert.match((await page.locator('body').textContent()) ?? '', /qbo-backfill retry --run/);
+      assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /window-job\.js:\d+/);
       assert.ok(failedJobs >= 3, `failed jobs listed: ${failedJobs}`);
       // The title and the status tabs read whole, in the system's fonts; times on a 24-hour UTC clock.
       assert.equal(await page.title(), 'qbo-backfill · emulator');
@@ -178,8 +181,11 @@ void describe(
         assert.deepEqual(await rawIds(tdb.db, entity, realmId, FROM, TO), [...truth.ids].sort(), entity);
       }
 
-      await page.goto(`${dashboardUrl}/admin/queues`);
-      await page.getByText('backfill-windows').first().waitFor();
+      await page.goto(`${dashboardUrl}/admin/queues/queue/backfill-windows?status=completed`);
+      await page
+        .getByText(/invoices 2026-01-\d\d realm/)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await shoot(page, 'bull-board.png');
 
       await page.goto(`${dashboardUrl}/runs/${runId}`);

@@ -13,6 +13,9 @@ export function windowJobOptions(settings: { attempts: number; backoffMs: number
     // Bull Board keeps showing finished jobs for a week; ops.windows keeps them for good.
     removeOnComplete: { age: 7 * 86_400, count: 100_000 },
     removeOnFail: { age: 30 * 86_400 },
+    // Bull Board shows the failure's message, which names what to do next; a stack of the
+    // worker's files would bury it. The worker's log line keeps the stack.
+    stackTraceLimit: 0,
   };
 }
 
