@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
  * - `staging.<entity>` per raw table: `realm_id`, `id`, the entity's main fields typed (dates as
  *   `date`, amounts as `numeric`, a reference `XRef` as `x_id`), `source_last_updated_utc`.
  * - `staging.<singular>_lines` per transaction entity with a `Line` array: one row per element.
- * - `staging.general_ledger`: one row per posting, by the rules in docs/staging.md.
+ * - `staging.general_ledger` (0010_general_ledger.ts): one row per posting.
  *
  * The lists are literals, as every migration's are: an entity added to the registry later needs a
  * migration of its own (test/foundation/migration-literals.test.ts checks them against it). Field
@@ -20,7 +20,9 @@ import { sql, type Kysely } from 'kysely';
  * Types: text, date, numeric, boolean, int, and ref (a reference: the text of its `value`).
  */
 const DOC_AND_DATE = 'doc_number text DocNumber, txn_date date TxnDate';
-const CURRENCY_AND_NOTE = 'currency_id ref CurrencyRef, private_note text PrivateNote';
+/** Transactions that post carry QBO's location (`DepartmentRef`) as well. */
+const DEPARTMENT = 'department_id ref DepartmentRef';
+const CURRENCY_AND_NOTE = `currency_id ref CurrencyRef, private_note text PrivateNote, ${DEPARTMENT}`;
 const SALES_FORM = `${DOC_AND_DATE}, customer_id ref CustomerRef, total_amt numeric TotalAmt,
   total_tax numeric TxnTaxDetail.TotalTax, ${CURRENCY_AND_NOTE}`;
 const EXPENSE_FORM = `${DOC_AND_DATE}, vendor_id ref VendorRef, ap_account_id ref APAccountRef,
@@ -30,208 +32,102 @@ const ACTIVE = 'active boolean Active';
 const EMAIL_AND_PHONE =
   'primary_email text PrimaryEmailAddr.Address, primary_phone text PrimaryPhone.FreeFormNumber';
 
-/** Every raw table's relation: view name, raw table, its main fields. */
-export const ENTITY_VIEWS: readonly (readonly [view: string, table: string, columns: string])[] = [
-  [
-    'accounts',
-    'qb_accounts',
-    `${NAME_LIST}, account_type text AccountType, account_sub_type text AccountSubType,
+/**
+ * Every raw table's relation and its main fields: `staging.accounts` reads `raw.qb_accounts`, and so
+ * on (each view is named as its raw table without `qb_`).
+ */
+export const ENTITY_VIEWS: Readonly<Record<string, string>> = {
+  accounts: `${NAME_LIST}, account_type text AccountType, account_sub_type text AccountSubType,
     classification text Classification, acct_num text AcctNum, sub_account boolean SubAccount,
     current_balance numeric CurrentBalance, currency_id ref CurrencyRef, ${ACTIVE}`,
-  ],
-  [
-    'attachables',
-    'qb_attachables',
-    `file_name text FileName, content_type text ContentType, size int Size, note text Note,
+  attachables: `file_name text FileName, content_type text ContentType, size int Size, note text Note,
     entity_type text AttachableRef.0.EntityRef.type, entity_id text AttachableRef.0.EntityRef.value`,
-  ],
-  [
-    'bills',
-    'qb_bills',
-    `${EXPENSE_FORM}, due_date date DueDate, sales_term_id ref SalesTermRef, balance numeric Balance`,
-  ],
-  [
-    'bill_payments',
-    'qb_bill_payments',
-    `${EXPENSE_FORM}, pay_type text PayType, bank_account_id ref CheckPayment.BankAccountRef,
+  bills: `${EXPENSE_FORM}, due_date date DueDate, sales_term_id ref SalesTermRef, balance numeric Balance`,
+  bill_payments: `${EXPENSE_FORM}, pay_type text PayType, bank_account_id ref CheckPayment.BankAccountRef,
     cc_account_id ref CreditCardPayment.CCAccountRef`,
-  ],
-  [
-    'budgets',
-    'qb_budgets',
-    `name text Name, start_date date StartDate, end_date date EndDate, budget_type text BudgetType,
+  budgets: `name text Name, start_date date StartDate, end_date date EndDate, budget_type text BudgetType,
     budget_entry_type text BudgetEntryType, ${ACTIVE}`,
-  ],
-  ['classes', 'qb_classes', `${NAME_LIST}, sub_class boolean SubClass, ${ACTIVE}`],
-  [
-    'company_info',
-    'qb_company_info',
-    `company_name text CompanyName, legal_name text LegalName, company_start_date date CompanyStartDate,
+  classes: `${NAME_LIST}, sub_class boolean SubClass, ${ACTIVE}`,
+  company_info: `company_name text CompanyName, legal_name text LegalName, company_start_date date CompanyStartDate,
     fiscal_year_start_month text FiscalYearStartMonth, country text Country, email text Email.Address`,
-  ],
-  [
-    'credit_card_payments',
-    'qb_credit_card_payments',
-    `txn_date date TxnDate, amount numeric Amount, bank_account_id ref BankAccountRef,
-    credit_card_account_id ref CreditCardAccountRef, vendor_id ref VendorRef, memo text Memo`,
-  ],
-  [
-    'credit_memos',
-    'qb_credit_memos',
-    `${SALES_FORM}, remaining_credit numeric RemainingCredit, balance numeric Balance`,
-  ],
-  [
-    'customers',
-    'qb_customers',
-    `display_name text DisplayName, company_name text CompanyName, given_name text GivenName,
+  credit_card_payments: `txn_date date TxnDate, amount numeric Amount, bank_account_id ref BankAccountRef,
+    credit_card_account_id ref CreditCardAccountRef, vendor_id ref VendorRef, memo text Memo, ${DEPARTMENT}`,
+  credit_memos: `${SALES_FORM}, remaining_credit numeric RemainingCredit, balance numeric Balance`,
+  customers: `display_name text DisplayName, company_name text CompanyName, given_name text GivenName,
     family_name text FamilyName, fully_qualified_name text FullyQualifiedName, ${EMAIL_AND_PHONE},
     balance numeric Balance, balance_with_jobs numeric BalanceWithJobs, taxable boolean Taxable, job boolean Job,
     is_project boolean IsProject, parent_id ref ParentRef, currency_id ref CurrencyRef, ${ACTIVE}`,
-  ],
-  ['departments', 'qb_departments', `${NAME_LIST}, sub_department boolean SubDepartment, ${ACTIVE}`],
-  [
-    'deposits',
-    'qb_deposits',
-    `txn_date date TxnDate, deposit_to_account_id ref DepositToAccountRef, total_amt numeric TotalAmt,
+  departments: `${NAME_LIST}, sub_department boolean SubDepartment, ${ACTIVE}`,
+  deposits: `txn_date date TxnDate, deposit_to_account_id ref DepositToAccountRef, total_amt numeric TotalAmt,
     ${CURRENCY_AND_NOTE}`,
-  ],
-  [
-    'employees',
-    'qb_employees',
-    `display_name text DisplayName, given_name text GivenName, family_name text FamilyName,
+  employees: `display_name text DisplayName, given_name text GivenName, family_name text FamilyName,
     employee_number text EmployeeNumber, hired_date date HiredDate, billable_time boolean BillableTime,
     bill_rate numeric BillRate, ${EMAIL_AND_PHONE}, ${ACTIVE}`,
-  ],
-  [
-    'estimates',
-    'qb_estimates',
-    `${SALES_FORM}, expiration_date date ExpirationDate, txn_status text TxnStatus`,
-  ],
-  [
-    'invoices',
-    'qb_invoices',
-    `${SALES_FORM}, due_date date DueDate, balance numeric Balance, ar_account_id ref ARAccountRef,
+  estimates: `${SALES_FORM}, expiration_date date ExpirationDate, txn_status text TxnStatus`,
+  invoices: `${SALES_FORM}, due_date date DueDate, balance numeric Balance, ar_account_id ref ARAccountRef,
     sales_term_id ref SalesTermRef, print_status text PrintStatus, email_status text EmailStatus`,
-  ],
-  [
-    'items',
-    'qb_items',
-    `${NAME_LIST}, type text Type, sku text Sku, description text Description, unit_price numeric UnitPrice,
+  items: `${NAME_LIST}, type text Type, sku text Sku, description text Description, unit_price numeric UnitPrice,
     purchase_cost numeric PurchaseCost, taxable boolean Taxable, track_qty_on_hand boolean TrackQtyOnHand,
     qty_on_hand numeric QtyOnHand, income_account_id ref IncomeAccountRef,
     expense_account_id ref ExpenseAccountRef, asset_account_id ref AssetAccountRef, ${ACTIVE}`,
-  ],
-  [
-    'journal_entries',
-    'qb_journal_entries',
-    `${DOC_AND_DATE}, total_amt numeric TotalAmt, adjustment boolean Adjustment, ${CURRENCY_AND_NOTE}`,
-  ],
-  [
-    'payments',
-    'qb_payments',
-    `txn_date date TxnDate, customer_id ref CustomerRef, deposit_to_account_id ref DepositToAccountRef,
+  journal_entries: `${DOC_AND_DATE}, total_amt numeric TotalAmt, adjustment boolean Adjustment, ${CURRENCY_AND_NOTE}`,
+  payments: `txn_date date TxnDate, customer_id ref CustomerRef, deposit_to_account_id ref DepositToAccountRef,
     ar_account_id ref ARAccountRef, payment_method_id ref PaymentMethodRef, payment_ref_num text PaymentRefNum,
     total_amt numeric TotalAmt, unapplied_amt numeric UnappliedAmt, ${CURRENCY_AND_NOTE}`,
-  ],
-  ['payment_methods', 'qb_payment_methods', `name text Name, type text Type, ${ACTIVE}`],
-  [
-    'preferences',
-    'qb_preferences',
-    `report_basis text ReportPrefs.ReportBasis, home_currency text CurrencyPrefs.HomeCurrency.value,
+  payment_methods: `name text Name, type text Type, ${ACTIVE}`,
+  preferences: `report_basis text ReportPrefs.ReportBasis, home_currency text CurrencyPrefs.HomeCurrency.value,
     multi_currency_enabled boolean CurrencyPrefs.MultiCurrencyEnabled,
     using_sales_tax boolean TaxPrefs.UsingSalesTax,
     track_departments boolean AccountingInfoPrefs.TrackDepartments,
     class_tracking_per_txn boolean AccountingInfoPrefs.ClassTrackingPerTxn,
     book_close_date date AccountingInfoPrefs.BookCloseDate`,
-  ],
-  [
-    'purchases',
-    'qb_purchases',
-    `${DOC_AND_DATE}, payment_type text PaymentType, account_id ref AccountRef, entity_type text EntityRef.type,
+  purchases: `${DOC_AND_DATE}, payment_type text PaymentType, account_id ref AccountRef, entity_type text EntityRef.type,
     entity_id ref EntityRef, credit boolean Credit, total_amt numeric TotalAmt, ${CURRENCY_AND_NOTE}`,
-  ],
-  [
-    'purchase_orders',
-    'qb_purchase_orders',
-    `${EXPENSE_FORM}, due_date date DueDate, po_status text POStatus`,
-  ],
-  [
-    'refund_receipts',
-    'qb_refund_receipts',
-    `${SALES_FORM}, deposit_to_account_id ref DepositToAccountRef, payment_method_id ref PaymentMethodRef,
+  purchase_orders: `${EXPENSE_FORM}, due_date date DueDate, po_status text POStatus`,
+  refund_receipts: `${SALES_FORM}, deposit_to_account_id ref DepositToAccountRef, payment_method_id ref PaymentMethodRef,
     balance numeric Balance`,
-  ],
-  [
-    'sales_receipts',
-    'qb_sales_receipts',
-    `${SALES_FORM}, deposit_to_account_id ref DepositToAccountRef, payment_method_id ref PaymentMethodRef,
+  sales_receipts: `${SALES_FORM}, deposit_to_account_id ref DepositToAccountRef, payment_method_id ref PaymentMethodRef,
     payment_ref_num text PaymentRefNum, balance numeric Balance`,
-  ],
-  [
-    'tax_agencies',
-    'qb_tax_agencies',
-    `display_name text DisplayName, tax_tracked_on_sales boolean TaxTrackedOnSales,
+  tax_agencies: `display_name text DisplayName, tax_tracked_on_sales boolean TaxTrackedOnSales,
     tax_tracked_on_purchases boolean TaxTrackedOnPurchases, tax_registration_number text TaxRegistrationNumber,
     last_file_date date LastFileDate`,
-  ],
-  [
-    'tax_codes',
-    'qb_tax_codes',
-    `name text Name, description text Description, taxable boolean Taxable, tax_group boolean TaxGroup,
+  tax_codes: `name text Name, description text Description, taxable boolean Taxable, tax_group boolean TaxGroup,
     hidden boolean Hidden, ${ACTIVE}`,
-  ],
-  [
-    'tax_rates',
-    'qb_tax_rates',
-    `name text Name, description text Description, rate_value numeric RateValue, agency_id ref AgencyRef,
+  tax_rates: `name text Name, description text Description, rate_value numeric RateValue, agency_id ref AgencyRef,
     special_tax_type text SpecialTaxType, ${ACTIVE}`,
-  ],
-  [
-    'terms',
-    'qb_terms',
-    `name text Name, type text Type, due_days int DueDays, discount_percent numeric DiscountPercent,
+  terms: `name text Name, type text Type, due_days int DueDays, discount_percent numeric DiscountPercent,
     discount_days int DiscountDays, ${ACTIVE}`,
-  ],
-  [
-    'time_activities',
-    'qb_time_activities',
-    `txn_date date TxnDate, name_of text NameOf, employee_id ref EmployeeRef, vendor_id ref VendorRef,
+  time_activities: `txn_date date TxnDate, name_of text NameOf, employee_id ref EmployeeRef, vendor_id ref VendorRef,
     customer_id ref CustomerRef, item_id ref ItemRef, billable_status text BillableStatus,
     taxable boolean Taxable, hourly_rate numeric HourlyRate, hours int Hours, minutes int Minutes,
     description text Description`,
-  ],
-  [
-    'transfers',
-    'qb_transfers',
-    `txn_date date TxnDate, from_account_id ref FromAccountRef, to_account_id ref ToAccountRef,
+  transfers: `txn_date date TxnDate, from_account_id ref FromAccountRef, to_account_id ref ToAccountRef,
     amount numeric Amount, ${CURRENCY_AND_NOTE}`,
-  ],
-  [
-    'vendors',
-    'qb_vendors',
-    `display_name text DisplayName, company_name text CompanyName, acct_num text AcctNum,
+  vendors: `display_name text DisplayName, company_name text CompanyName, acct_num text AcctNum,
     balance numeric Balance, vendor_1099 boolean Vendor1099, term_id ref TermRef, ${EMAIL_AND_PHONE},
     currency_id ref CurrencyRef, ${ACTIVE}`,
-  ],
-  ['vendor_credits', 'qb_vendor_credits', `${EXPENSE_FORM}, balance numeric Balance`],
-];
+  vendor_credits: `${EXPENSE_FORM}, balance numeric Balance`,
+};
 
-/** Transaction entities whose payload has a `Line` array: line relation, raw table, the id column. */
-export const LINE_VIEWS: readonly (readonly [view: string, table: string, idColumn: string])[] = [
-  ['bill_lines', 'qb_bills', 'bill_id'],
-  ['bill_payment_lines', 'qb_bill_payments', 'bill_payment_id'],
-  ['credit_memo_lines', 'qb_credit_memos', 'credit_memo_id'],
-  ['deposit_lines', 'qb_deposits', 'deposit_id'],
-  ['estimate_lines', 'qb_estimates', 'estimate_id'],
-  ['invoice_lines', 'qb_invoices', 'invoice_id'],
-  ['journal_entry_lines', 'qb_journal_entries', 'journal_entry_id'],
-  ['payment_lines', 'qb_payments', 'payment_id'],
-  ['purchase_lines', 'qb_purchases', 'purchase_id'],
-  ['purchase_order_lines', 'qb_purchase_orders', 'purchase_order_id'],
-  ['refund_receipt_lines', 'qb_refund_receipts', 'refund_receipt_id'],
-  ['sales_receipt_lines', 'qb_sales_receipts', 'sales_receipt_id'],
-  ['vendor_credit_lines', 'qb_vendor_credits', 'vendor_credit_id'],
-];
+/**
+ * Transaction entities whose payload has a `Line` array, by singular name: `staging.invoice_lines`
+ * reads `raw.qb_invoices`, its records' id in `invoice_id`.
+ */
+export const LINE_VIEWS: Readonly<Record<string, string>> = {
+  bill: 'qb_bills',
+  bill_payment: 'qb_bill_payments',
+  credit_memo: 'qb_credit_memos',
+  deposit: 'qb_deposits',
+  estimate: 'qb_estimates',
+  invoice: 'qb_invoices',
+  journal_entry: 'qb_journal_entries',
+  payment: 'qb_payments',
+  purchase: 'qb_purchases',
+  purchase_order: 'qb_purchase_orders',
+  refund_receipt: 'qb_refund_receipts',
+  sales_receipt: 'qb_sales_receipts',
+  vendor_credit: 'qb_vendor_credits',
+};
 
 /** `payload #>> '{A,B}'`, cast to the column's type (a ref reads its `value`). */
 function columnSql(spec: string): string {
@@ -255,13 +151,13 @@ function entityView(view: string, table: string, columns: string): string {
  * EntityRef}`). `line_num` is the element's place in the array (QBO's own `LineNum` is absent
  * from subtotal and payment lines); `line_id` is QBO's `Id`, null on those.
  */
-function lineView(view: string, table: string, idColumn: string): string {
-  const postingType = view === 'journal_entry_lines' ? `d ->> 'PostingType' AS posting_type, ` : '';
-  return `CREATE VIEW staging.${view} AS
-    SELECT r.realm_id, r.id AS ${idColumn}, l.line ->> 'Id' AS line_id, l.n::int AS line_num,
+function lineView(singular: string, table: string): string {
+  const postingType = singular === 'journal_entry' ? `d ->> 'PostingType' AS posting_type, ` : '';
+  return `CREATE VIEW staging.${singular}_lines AS
+    SELECT r.realm_id, r.id AS ${singular}_id, l.line ->> 'Id' AS line_id, l.n::int AS line_num,
       l.line ->> 'DetailType' AS detail_type, (l.line ->> 'Amount')::numeric AS amount,
       l.line ->> 'Description' AS description, ${postingType}
-      d #>> '{AccountRef,value}' AS account_id, d #>> '{ItemRef,value}' AS item_id,
+      COALESCE(d #>> '{AccountRef,value}', d #>> '{DiscountAccountRef,value}') AS account_id, d #>> '{ItemRef,value}' AS item_id,
       d #>> '{ClassRef,value}' AS class_id,
       COALESCE(d #>> '{CustomerRef,value}',
         CASE WHEN lower(d #>> '{Entity,type}') = 'customer' THEN d #>> '{Entity,value}' END,
@@ -280,10 +176,11 @@ function lineView(view: string, table: string, idColumn: string): string {
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE SCHEMA IF NOT EXISTS staging`.execute(db);
-  for (const [view, table, columns] of ENTITY_VIEWS)
-    await sql.raw(entityView(view, table, columns)).execute(db);
-  for (const [view, table, idColumn] of LINE_VIEWS)
-    await sql.raw(lineView(view, table, idColumn)).execute(db);
+  for (const [view, columns] of Object.entries(ENTITY_VIEWS)) {
+    await sql.raw(entityView(view, `qb_${view}`, columns)).execute(db);
+  }
+  for (const [singular, table] of Object.entries(LINE_VIEWS))
+    await sql.raw(lineView(singular, table)).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
