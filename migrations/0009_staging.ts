@@ -146,10 +146,11 @@ function entityView(view: string, table: string, columns: string): string {
 /**
  * One row per element of `Line`. The detail sits under the key the line's `DetailType` names
  * (`SalesItemLineDetail`, `JournalEntryLineDetail`, ...), so one expression reads every kind:
- * `d = line -> (line ->> 'DetailType')`. A customer is a `CustomerRef` on expense details and an
- * `Entity` on deposit (`{value, type: "CUSTOMER"}`) and journal-entry lines (`{Type: "Customer",
- * EntityRef}`). `line_num` is the element's place in the array (QBO's own `LineNum` is absent
- * from subtotal and payment lines); `line_id` is QBO's `Id`, null on those.
+ * `d = line -> (line ->> 'DetailType')`. A line's party is the detail's `Entity` (deposits:
+ * `{value, type: "CUSTOMER"}`; journal entries: `{Type: "Customer", EntityRef}`) or else its
+ * `CustomerRef` (expense lines): a customer unless typed vendor (`vendor_id`) or employee.
+ * `line_num` is the element's place in the array (QBO's own `LineNum` is absent from subtotal and
+ * payment lines); `line_id` is QBO's `Id`, null on those.
  */
 function lineView(singular: string, table: string): string {
   const postingType = singular === 'journal_entry' ? `d ->> 'PostingType' AS posting_type, ` : '';
@@ -157,12 +158,10 @@ function lineView(singular: string, table: string): string {
     SELECT r.realm_id, r.id AS ${singular}_id, l.line ->> 'Id' AS line_id, l.n::int AS line_num,
       l.line ->> 'DetailType' AS detail_type, (l.line ->> 'Amount')::numeric AS amount,
       l.line ->> 'Description' AS description, ${postingType}
-      COALESCE(d #>> '{AccountRef,value}', d #>> '{DiscountAccountRef,value}') AS account_id, d #>> '{ItemRef,value}' AS item_id,
-      d #>> '{ClassRef,value}' AS class_id,
-      COALESCE(d #>> '{CustomerRef,value}',
-        CASE WHEN lower(d #>> '{Entity,type}') = 'customer' THEN d #>> '{Entity,value}' END,
-        CASE WHEN lower(d #>> '{Entity,Type}') = 'customer' THEN d #>> '{Entity,EntityRef,value}' END
-      ) AS customer_id,
+      COALESCE(d #>> '{AccountRef,value}', d #>> '{DiscountAccountRef,value}') AS account_id,
+      d #>> '{ItemRef,value}' AS item_id, d #>> '{ClassRef,value}' AS class_id,
+      CASE WHEN party.kind NOT IN ('vendor', 'employee') THEN party.ref ->> 'value' END AS customer_id,
+      CASE WHEN party.kind = 'vendor' THEN party.ref ->> 'value' END AS vendor_id,
       (d ->> 'Qty')::numeric AS qty, (d ->> 'UnitPrice')::numeric AS unit_price,
       d #>> '{TaxCodeRef,value}' AS tax_code_id,
       l.line #>> '{LinkedTxn,0,TxnId}' AS linked_txn_id, l.line #>> '{LinkedTxn,0,TxnType}' AS linked_txn_type
@@ -171,6 +170,11 @@ function lineView(singular: string, table: string): string {
       CASE WHEN jsonb_typeof(r.payload -> 'Line') = 'array' THEN r.payload -> 'Line' ELSE '[]'::jsonb END
     ) WITH ORDINALITY AS l(line, n)
     CROSS JOIN LATERAL (SELECT l.line -> (l.line ->> 'DetailType') AS d) detail
+    CROSS JOIN LATERAL (SELECT COALESCE(d -> 'Entity', d -> 'CustomerRef') AS holder) h
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(h.holder -> 'EntityRef', h.holder) AS ref,
+        lower(COALESCE(h.holder ->> 'type', h.holder ->> 'Type', h.holder #>> '{EntityRef,type}', 'customer')) AS kind
+    ) party
     WHERE r.deleted_at_utc IS NULL`;
 }
 
