@@ -9,6 +9,7 @@ import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
 import { entitiesCommand } from './entities.js';
 import { syncCommand } from './sync.js';
+import { reconcileCommand } from './reconcile.js';
 
 /** Every command of `qbo-backfill`, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   retryCommand,
   cancelCommand,
   syncCommand,
+  reconcileCommand,
   authCommand,
   dashboardCommand,
   demoCommand,
