@@ -147,8 +147,9 @@ function entityView(view: string, table: string, columns: string): string {
  * One row per element of `Line`. The detail sits under the key the line's `DetailType` names
  * (`SalesItemLineDetail`, `JournalEntryLineDetail`, ...), so one expression reads every kind:
  * `d = line -> (line ->> 'DetailType')`. A line's party is the detail's `Entity` (deposits:
- * `{value, type: "CUSTOMER"}`; journal entries: `{Type: "Customer", EntityRef}`) or else its
- * `CustomerRef` (expense lines): a customer unless typed vendor (`vendor_id`) or employee.
+ * `{value, type: "CUSTOMER"}`; journal entries: `{Type: "Customer", EntityRef}`; untyped: a
+ * customer), a customer or a vendor (other types name neither), and its `CustomerRef` (expense
+ * lines), which wins for the customer.
  * `line_num` is the element's place in the array (QBO's own `LineNum` is absent from subtotal and
  * payment lines); `line_id` is QBO's `Id`, null on those.
  */
@@ -160,8 +161,8 @@ function lineView(singular: string, table: string): string {
       l.line ->> 'Description' AS description, ${postingType}
       COALESCE(d #>> '{AccountRef,value}', d #>> '{DiscountAccountRef,value}') AS account_id,
       d #>> '{ItemRef,value}' AS item_id, d #>> '{ClassRef,value}' AS class_id,
-      CASE WHEN party.kind NOT IN ('vendor', 'employee') THEN party.ref ->> 'value' END AS customer_id,
-      CASE WHEN party.kind = 'vendor' THEN party.ref ->> 'value' END AS vendor_id,
+      COALESCE(d #>> '{CustomerRef,value}', CASE WHEN party.kind = 'customer' THEN party.id END) AS customer_id,
+      CASE WHEN party.kind = 'vendor' THEN party.id END AS vendor_id,
       (d ->> 'Qty')::numeric AS qty, (d ->> 'UnitPrice')::numeric AS unit_price,
       d #>> '{TaxCodeRef,value}' AS tax_code_id,
       l.line #>> '{LinkedTxn,0,TxnId}' AS linked_txn_id, l.line #>> '{LinkedTxn,0,TxnType}' AS linked_txn_type
@@ -170,10 +171,9 @@ function lineView(singular: string, table: string): string {
       CASE WHEN jsonb_typeof(r.payload -> 'Line') = 'array' THEN r.payload -> 'Line' ELSE '[]'::jsonb END
     ) WITH ORDINALITY AS l(line, n)
     CROSS JOIN LATERAL (SELECT l.line -> (l.line ->> 'DetailType') AS d) detail
-    CROSS JOIN LATERAL (SELECT COALESCE(d -> 'Entity', d -> 'CustomerRef') AS holder) h
     CROSS JOIN LATERAL (
-      SELECT COALESCE(h.holder -> 'EntityRef', h.holder) AS ref,
-        lower(COALESCE(h.holder ->> 'type', h.holder ->> 'Type', h.holder #>> '{EntityRef,type}', 'customer')) AS kind
+      SELECT COALESCE(d #>> '{Entity,EntityRef,value}', d #>> '{Entity,value}') AS id,
+        lower(COALESCE(d #>> '{Entity,type}', d #>> '{Entity,Type}', 'customer')) AS kind
     ) party
     WHERE r.deleted_at_utc IS NULL`;
 }

@@ -47,7 +47,11 @@ function headerLeg(t: Txn, lineId: string, account: string, sign: string, amount
     FROM staging.${t.view} t LEFT JOIN rule_accounts a USING (realm_id)`;
 }
 
-/** A posting per line of the given DetailType; `i` is the line's item. Line id: `Id`, else its 0-based place. */
+/**
+ * A posting per line of the given DetailType; `i` is the line's item. Line id: `Id`, else its
+ * 0-based place. Wherever lines post, a `DiscountLineDetail` line posts on the total's side (a
+ * discount reduces income) to the account it names.
+ */
 function lineLeg(t: Txn, detailType: string, account: string, sign: string): string {
   return `SELECT t.realm_id, '${t.type}', t.id, t.txn_date, COALESCE(l.line_id, (l.line_num - 1)::text),
       ${account}, ${sign}, l.amount, COALESCE(l.customer_id, ${t.customer}), COALESCE(l.vendor_id, ${t.vendor}),
@@ -64,7 +68,6 @@ function salesForm(t: Txn, sign: 1 | -1, totalAccount: string): string[] {
   return [
     headerLeg(t, 'total', totalAccount, `${sign}`, 't.total_amt'),
     lineLeg(t, 'SalesItemLineDetail', 'COALESCE(i.income_account_id, a.income)', `${-sign}`),
-    // A discount reduces income: it posts on the total's side, to the account the line names.
     lineLeg(t, 'DiscountLineDetail', 'l.account_id', `${sign}`),
     headerLeg(t, 'tax', 'a.sales_tax', `${-sign}`, 't.total_tax'),
   ];
@@ -76,6 +79,7 @@ function expenseForm(t: Txn, sign: string, totalAccount: string): string[] {
     headerLeg(t, 'total', totalAccount, sign, 't.total_amt'),
     lineLeg(t, 'AccountBasedExpenseLineDetail', 'l.account_id', `-(${sign})`),
     lineLeg(t, 'ItemBasedExpenseLineDetail', 'COALESCE(i.expense_account_id, a.cogs)', `-(${sign})`),
+    lineLeg(t, 'DiscountLineDetail', 'l.account_id', sign),
   ];
 }
 
@@ -106,6 +110,7 @@ const POSTINGS: readonly string[] = [
   ...pair(txn('Payment', 'payments', 'payment', CUSTOMER), 't.total_amt', 't.deposit_to_account_id', AR),
   headerLeg(txn('Deposit', 'deposits', 'deposit'), 'total', 't.deposit_to_account_id', '1', 't.total_amt'),
   lineLeg(txn('Deposit', 'deposits', 'deposit'), 'DepositLineDetail', 'l.account_id', '-1'),
+  lineLeg(txn('Deposit', 'deposits', 'deposit'), 'DiscountLineDetail', 'l.account_id', '1'),
   ...expenseForm(txn('Bill', 'bills', 'bill', 'NULL', 't.vendor_id'), '-1', AP),
   ...expenseForm(txn('VendorCredit', 'vendor_credits', 'vendor_credit', 'NULL', 't.vendor_id'), '1', AP),
   // A purchase names its payee in EntityRef; with Credit true it is a refund: every side reversed.

@@ -11,6 +11,8 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { emulatorChange, syncOnce } from '../helpers/sync.js';
+// The emulator's own posting rules, read over the same payloads: the ledger must be them, row for row.
+import { postingsOf, type LedgerLookup } from '../../packages/qbo-emulator/src/ledger/postings.js';
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const FROM = '2024-01-01';
@@ -150,6 +152,73 @@ describe('staging over a backfilled company', () => {
         WHERE NOT EXISTS (SELECT 1 FROM staging.accounts a WHERE a.realm_id = g.realm_id AND a.id = g.account_id)`,
     );
     assert.equal(orphans, 0, 'every posting names an account of the chart');
+  });
+
+  it("posts exactly what the emulator's rules post, row for row, from raw's payloads", async () => {
+    const db = tdb.db;
+    const accounts = (
+      await sql<{ id: string; type: string; sub: string }>`
+        SELECT id, payload ->> 'AccountType' AS type, payload ->> 'AccountSubType' AS sub
+        FROM raw.qb_accounts WHERE realm_id = ${realmId} AND deleted_at_utc IS NULL`.execute(db)
+    ).rows.sort((a, b) => Number(a.id) - Number(b.id));
+    const items = new Map(
+      (
+        await sql<{ id: string; payload: Record<string, unknown> }>`
+          SELECT id, payload FROM raw.qb_items WHERE realm_id = ${realmId} AND deleted_at_utc IS NULL`.execute(
+          db,
+        )
+      ).rows.map((r) => [r.id, r.payload]),
+    );
+    const lookup: LedgerLookup = {
+      accountOfType: (type) => accounts.find((a) => a.type === type)?.id,
+      accountOfSubType: (sub) => accounts.find((a) => a.sub === sub)?.id,
+      item: (id) => items.get(id),
+    };
+    const cents = (v: string) => Math.round(Number(v) * 100);
+    const expected: string[] = [];
+    for (const e of ENTITIES.filter((x) => x.kind === 'transaction')) {
+      const rows = await sql<{ id: string; payload: Record<string, unknown> }>`
+        SELECT id, payload FROM raw.${sql.raw(e.table)} WHERE realm_id = ${realmId} AND deleted_at_utc IS NULL`.execute(
+        db,
+      );
+      for (const r of rows.rows) {
+        for (const p of postingsOf(e.qboName, r.payload, lookup)) {
+          expected.push(
+            [
+              e.qboName,
+              r.id,
+              p.lineId,
+              p.accountId,
+              p.debitCents,
+              p.creditCents,
+              p.customerId,
+              p.vendorId,
+              p.classId,
+              p.departmentId,
+            ].join('|'),
+          );
+        }
+      }
+    }
+    const ledger = await sql<Record<string, string | null>>`
+      SELECT txn_type, txn_id, line_id, account_id, debit::text, credit::text, customer_id, vendor_id, class_id, department_id
+      FROM staging.general_ledger WHERE realm_id = ${realmId}`.execute(db);
+    const actual = ledger.rows.map((r) =>
+      [
+        r.txn_type,
+        r.txn_id,
+        r.line_id,
+        r.account_id,
+        cents(r.debit as string),
+        cents(r.credit as string),
+        r.customer_id ?? '',
+        r.vendor_id ?? '',
+        r.class_id ?? '',
+        r.department_id ?? '',
+      ].join('|'),
+    );
+    assert.ok(expected.length > 1000, `${expected.length} postings`);
+    assert.deepEqual(actual.sort(), expected.map((x) => x.replaceAll('|null', '|')).sort());
   });
 
   it('leaves a deleted invoice out of invoices, invoice_lines and the ledger after sync', async () => {
