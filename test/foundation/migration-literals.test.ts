@@ -118,4 +118,54 @@ describe('migrations stand alone', () => {
       WHERE indexrelid = 'ops.runs_live_dedupe_idx'::regclass`.execute(tdb().db);
     assert.deepEqual(literals(live.rows[0]?.predicate ?? ''), sorted(LIVE_RUN_STATUSES));
   });
+
+  it("make a staging relation per registry entity, each keyed by realm and id, and the contract's ledger", async () => {
+    const columns = await sql<{ table: string; columns: string }>`
+      SELECT table_name AS table, string_agg(column_name, ',' ORDER BY ordinal_position) AS columns
+      FROM information_schema.columns WHERE table_schema = 'staging' GROUP BY table_name`.execute(tdb().db);
+    const byView = new Map(columns.rows.map((r) => [r.table, r.columns.split(',')]));
+    for (const e of ENTITIES) {
+      const cols = byView.get(e.name);
+      assert.ok(cols, `staging.${e.name}`);
+      assert.deepEqual(
+        [cols[0], cols[1], cols.at(-1)],
+        ['realm_id', 'id', 'source_last_updated_utc'],
+        e.name,
+      );
+    }
+    const lines = [...byView.keys()].filter((v) => v.endsWith('_lines'));
+    assert.deepEqual(
+      [...byView.keys()].filter((v) => !lines.includes(v) && v !== 'general_ledger').sort(),
+      ENTITIES.map((e) => e.name).sort(),
+    );
+    for (const view of lines) {
+      const singular = view.slice(0, -'_lines'.length);
+      assert.ok(
+        ENTITIES.some(
+          (e) =>
+            e.kind === 'transaction' && [`${singular}s`, `${singular.replace(/y$/, 'ie')}s`].includes(e.name),
+        ),
+        `${view} belongs to a transaction entity`,
+      );
+      assert.deepEqual(
+        byView.get(view)?.slice(0, 4),
+        ['realm_id', `${singular}_id`, 'line_id', 'line_num'],
+        view,
+      );
+    }
+    assert.deepEqual(byView.get('general_ledger'), [
+      'realm_id',
+      'txn_type',
+      'txn_id',
+      'txn_date',
+      'line_id',
+      'account_id',
+      'debit',
+      'credit',
+      'customer_id',
+      'vendor_id',
+      'class_id',
+      'department_id',
+    ]);
+  });
 });
