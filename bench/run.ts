@@ -18,6 +18,7 @@
  *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
+ *   staging   a million invoices in raw: the ledger's count and revenue by month, beside JSONB by hand
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
@@ -30,6 +31,7 @@ import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
 import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
+import { benchStaging } from './staging.js';
 import { benchSyncDrill } from './sync-drill.js';
 import { benchUpsert } from './upsert.js';
 
@@ -43,6 +45,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   oldway: benchOldWay,
   'job-cost': benchJobCost,
   'sync-drill': benchSyncDrill,
+  staging: benchStaging,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
