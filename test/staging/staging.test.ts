@@ -11,8 +11,17 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { emulatorChange, syncOnce } from '../helpers/sync.js';
+import { accessToken } from '../helpers/emulator-http.js';
 // The emulator's own posting rules, read over the same payloads: the ledger must be them, row for row.
 import { postingsOf, type LedgerLookup } from '../../packages/qbo-emulator/src/ledger/postings.js';
+
+interface Reconciled {
+  agrees: boolean;
+  source: string;
+  request: string;
+  accounts: { accountId: string; qbo: string }[];
+  differing: { accountId: string; difference: string }[];
+}
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const FROM = '2024-01-01';
@@ -76,6 +85,15 @@ describe('staging over a backfilled company', () => {
     const { runId } = JSON.parse(enqueued.stdout) as { runId: string };
     assert.equal(await waitForRunEnd(tdb.db, runId, 240_000), 'succeeded');
   });
+  /** QBO's TrialBalance answer as the emulator serves it. */
+  const fetchTrialBalance = async (asOf: string) => {
+    const url = `${emulator.url}/v3/company/${realmId}/reports/TrialBalance?start_date=${asOf.slice(0, 4)}-01-01&end_date=${asOf}&accounting_method=Accrual&minorversion=75`;
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${await accessToken(emulator)}`, accept: 'application/json' },
+    });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { Rows: { Row: { ColData?: { value?: string; id?: string }[] }[] } };
+  };
   after(async () => {
     await worker.close();
     await emulator.close();
@@ -219,6 +237,121 @@ describe('staging over a backfilled company', () => {
     );
     assert.ok(expected.length > 1000, `${expected.length} postings`);
     assert.deepEqual(actual.sort(), expected.map((x) => x.replaceAll('|null', '|')).sort());
+  });
+
+  it("agrees with QBO's TrialBalance to the cent as of two dates (asked of QBO)", async () => {
+    for (const asOf of ['2024-12-31', '2026-06-30']) {
+      const r = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^realm ${realmId}, as of ${asOf}: staging.general_ledger beside QBO's TrialBalance asked now: all \\d+ accounts agree to the cent\n$`,
+        ),
+      );
+      const json = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env);
+      assert.equal(json.code, 0, json.stderr);
+      const answer = JSON.parse(json.stdout) as Reconciled;
+      assert.equal(answer.agrees, true);
+      assert.equal(answer.source, 'qbo');
+      assert.deepEqual(answer.differing, []);
+      // Retained Earnings carries the years before: 2024 closed into it by mid-2026.
+      assert.ok(answer.accounts.length > 8, json.stdout);
+      const debits = answer.accounts.reduce((sum, a) => sum + Math.round(Number(a.qbo) * 100), 0);
+      assert.equal(debits, 0, 'a trial balance balances');
+    }
+  });
+
+  it('names the accounts a deliberately edited raw amount moves (exit 1), and reads a stored TrialBalance first', async () => {
+    const asOf = '2026-06-30';
+    const [invoice] = (
+      await sql<{ id: string; payload: Record<string, unknown>; item: string }>`
+        SELECT i.id, r.payload, l.item_id AS item FROM staging.invoices i
+        JOIN raw.qb_invoices r ON r.realm_id = i.realm_id AND r.id = i.id
+        JOIN staging.invoice_lines l ON l.realm_id = i.realm_id AND l.invoice_id = i.id AND l.line_num = 1
+        WHERE i.txn_date <= ${asOf}::date AND l.detail_type = 'SalesItemLineDetail'
+        ORDER BY i.txn_date LIMIT 1`.execute(tdb.db)
+    ).rows;
+    assert.ok(invoice);
+    const accounts = await sql<{ id: string; name: string }>`
+      SELECT a.id, a.name FROM staging.accounts a WHERE a.id IN (
+        (SELECT income_account_id FROM staging.items WHERE id = ${invoice.item}),
+        (SELECT min(id::numeric)::text FROM staging.accounts WHERE account_type = 'Accounts Receivable'))
+      ORDER BY a.id::numeric`.execute(tdb.db);
+    assert.equal(accounts.rows.length, 2);
+    // Ten dollars more on the first line and the total: still balanced, but not QBO's.
+    await sql`UPDATE raw.qb_invoices SET payload = jsonb_set(jsonb_set(payload, '{Line,0,Amount}',
+        to_jsonb((payload #>> '{Line,0,Amount}')::numeric + 10)), '{TotalAmt}',
+        to_jsonb((payload ->> 'TotalAmt')::numeric + 10))
+      WHERE realm_id = ${realmId} AND id = ${invoice.id}`.execute(tdb.db);
+    try {
+      const r = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf], env);
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      assert.match(lines[0] as string, /: 2 of \d+ accounts differ \(balances debit positive\)$/);
+      assert.match(lines[1] as string, /^account +name +ledger +QBO +difference$/);
+      const rows = lines.slice(3).map((l) => l.split(/ {2,}/));
+      assert.deepEqual(
+        rows.map((c) => [c[0], c[1], c.at(-1)]),
+        accounts.rows.map((a) => [
+          a.id,
+          a.name,
+          a.name.startsWith('Accounts Receivable') ? '10.00' : '-10.00',
+        ]),
+      );
+      const json = JSON.parse(
+        (await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env)).stdout,
+      ) as Reconciled;
+      assert.equal(json.agrees, false);
+      assert.deepEqual(
+        json.differing.map((d) => d.accountId),
+        accounts.rows.map((a) => a.id),
+      );
+    } finally {
+      await sql`UPDATE raw.qb_invoices SET payload = ${JSON.stringify(invoice.payload)}::jsonb
+        WHERE realm_id = ${realmId} AND id = ${invoice.id}`.execute(tdb.db);
+    }
+    // A stored TrialBalance of that date is QBO's side: here one stored with an account off by a cent.
+    const asked = JSON.parse(
+      (await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env)).stdout,
+    ) as Reconciled;
+    assert.equal(asked.agrees, true);
+    const report = await fetchTrialBalance(asOf);
+    const row = report.Rows.Row.find((x) => x.ColData?.[0]?.id && x.ColData[1]?.value);
+    assert.ok(row?.ColData);
+    const off = row.ColData[0]?.id as string;
+    (row.ColData[1] as { value: string }).value = (Number(row.ColData[1]?.value) + 0.01).toFixed(2);
+    await sql`INSERT INTO raw.qb_reports (realm_id, report_name, accounting_method, period_start, period_end,
+        payload, request_payload, fetched_at_utc, checks)
+      VALUES (${realmId}, 'TrialBalance', 'Accrual', '2026-01-01', ${asOf}, ${JSON.stringify(report)}::jsonb,
+        'stored by the test', now(), '{}'::jsonb)`.execute(tdb.db);
+    const stored = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env);
+    assert.equal(stored.code, 1);
+    const storedAnswer = JSON.parse(stored.stdout) as Reconciled;
+    assert.equal(storedAnswer.source, 'stored');
+    assert.equal(storedAnswer.request, 'stored by the test');
+    assert.deepEqual(
+      storedAnswer.differing.map((d) => [d.accountId, d.difference]),
+      [[off, '-0.01']],
+    );
+    await sql`DELETE FROM raw.qb_reports WHERE realm_id = ${realmId}`.execute(tdb.db);
+  });
+
+  it('refuses bad input with exit 2', async () => {
+    const cases: [string[], string][] = [
+      [['--as-of', '2026-06-30'], '--realm is required'],
+      [['--realm', realmId], '--as-of is required'],
+      [
+        ['--realm', realmId, '--as-of', '2026-02-30'],
+        '--as-of: expected a calendar date such as 2026-06-30, got "2026-02-30"',
+      ],
+      [['--realm', 'acme', '--as-of', '2026-06-30'], '--realm: expected a numeric company (realm) id'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['reconcile', ...args], env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(message), r.stderr);
+    }
   });
 
   it('leaves a deleted invoice out of invoices, invoice_lines and the ledger after sync', async () => {
