@@ -378,5 +378,12 @@ describe('staging over a backfilled company', () => {
     const synced = await syncOnce(env, realmId);
     assert.deepEqual(synced.entities.invoices, { upserted: 0, deleted: 1 });
     assert.deepEqual(await present(), { invoices: 0, lines: 0, ledger: 0 });
+    // The entries table is its rules, current: nothing more, nothing less.
+    const drift = await count(
+      tdb.db,
+      sql`SELECT count(*)::int AS n FROM ((TABLE staging.ledger_entries EXCEPT ALL TABLE staging.ledger_rules)
+        UNION ALL (TABLE staging.ledger_rules EXCEPT ALL TABLE staging.ledger_entries)) d`,
+    );
+    assert.equal(drift, 0);
   });
 });
