@@ -186,9 +186,11 @@ const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS
 /**
  * Re-derives the postings of the records a statement wrote (the transition table `changed`), per
  * realm. The ids go in as an array to a query planned with them, so each leg reads those records
- * by primary key instead of its whole table.
+ * by primary key instead of its whole table. A page is small work: compiling (JIT) or starting
+ * parallel workers for it would cost more than it saves.
  */
-const REFRESH = `CREATE FUNCTION staging.refresh_ledger_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+const REFRESH = `CREATE FUNCTION staging.refresh_ledger_entries() RETURNS trigger LANGUAGE plpgsql
+  SET jit = off SET max_parallel_workers_per_gather = 0 AS $$
   DECLARE r record;
   BEGIN
     FOR r IN SELECT realm_id, array_agg(id) AS ids FROM changed GROUP BY realm_id LOOP
