@@ -188,16 +188,34 @@ const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS
  * realm. The ids go in as an array to a query planned with them, so each leg reads those records
  * by primary key instead of its whole table. A page is small work: compiling (JIT) or starting
  * parallel workers for it would cost more than it saves.
+ *
+ * Raw is the source of truth: a record the rules cannot read (an amount that is not a number, a
+ * date that is not a date) must never fail the write that stores it. Then the page is derived
+ * again record by record; the one that fails has no postings (reconcile shows its accounts off)
+ * and a warning names it.
  */
 const REFRESH = `CREATE FUNCTION staging.refresh_ledger_entries() RETURNS trigger LANGUAGE plpgsql
   SET jit = off SET max_parallel_workers_per_gather = 0 AS $$
-  DECLARE r record;
+  DECLARE
+    r record;
+    one text;
+    derive constant text := 'INSERT INTO staging.ledger_entries SELECT * FROM staging.ledger_rules
+      WHERE realm_id = $1 AND txn_type = $2 AND txn_id = ANY ($3)';
   BEGIN
     FOR r IN SELECT realm_id, array_agg(id) AS ids FROM changed GROUP BY realm_id LOOP
       DELETE FROM staging.ledger_entries
         WHERE realm_id = r.realm_id AND txn_type = TG_ARGV[0] AND txn_id = ANY (r.ids);
-      EXECUTE 'INSERT INTO staging.ledger_entries SELECT * FROM staging.ledger_rules
-        WHERE realm_id = $1 AND txn_type = $2 AND txn_id = ANY ($3)' USING r.realm_id, TG_ARGV[0], r.ids;
+      BEGIN
+        EXECUTE derive USING r.realm_id, TG_ARGV[0], r.ids;
+      EXCEPTION WHEN OTHERS THEN
+        FOREACH one IN ARRAY r.ids LOOP
+          BEGIN
+            EXECUTE derive USING r.realm_id, TG_ARGV[0], ARRAY[one];
+          EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'staging.general_ledger: % % of realm % posts nothing: %', TG_ARGV[0], one, r.realm_id, SQLERRM;
+          END;
+        END LOOP;
+      END;
     END LOOP;
     RETURN NULL;
   END $$`;

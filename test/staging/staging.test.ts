@@ -387,4 +387,37 @@ describe('staging over a backfilled company', () => {
     );
     assert.equal(drift, 0);
   });
+
+  it('never fails a raw write the rules cannot read: that record alone posts nothing', async () => {
+    const [good] = (
+      await sql<{ payload: Record<string, unknown> }>`
+        SELECT payload FROM raw.qb_invoices WHERE realm_id = ${realmId} AND deleted_at_utc IS NULL LIMIT 1`.execute(
+        tdb.db,
+      )
+    ).rows;
+    assert.ok(good);
+    const copy = (id: string, total: unknown) => JSON.stringify({ ...good.payload, Id: id, TotalAmt: total });
+    const insert = sql`INSERT INTO raw.qb_invoices (realm_id, id, payload, extract_window_start_utc,
+        extract_window_end_utc, page_number, page_size, request_payload)
+      VALUES (${realmId}, 'good-copy', ${copy('good-copy', good.payload.TotalAmt)}::jsonb, now(), now(), 1, 2, 'test'),
+        (${realmId}, 'unreadable', ${copy('unreadable', 'twelve dollars')}::jsonb, now(), now(), 1, 2, 'test')`;
+    await insert.execute(tdb.db);
+    const posted = await sql<{ txn_id: string; n: number }>`
+      SELECT txn_id, count(*)::int AS n FROM staging.ledger_entries
+      WHERE realm_id = ${realmId} AND txn_id IN ('good-copy', 'unreadable') GROUP BY 1`.execute(tdb.db);
+    assert.deepEqual(
+      posted.rows.map((r) => r.txn_id),
+      ['good-copy'],
+    );
+    await sql`DELETE FROM raw.qb_invoices WHERE realm_id = ${realmId} AND id IN ('good-copy', 'unreadable')`.execute(
+      tdb.db,
+    );
+    assert.equal(
+      await count(
+        tdb.db,
+        sql`SELECT count(*)::int AS n FROM staging.ledger_entries WHERE txn_id = 'good-copy'`,
+      ),
+      0,
+    );
+  });
 });
