@@ -99,4 +99,9 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
   ],
   demo: ['  --keep              leave the dashboard (port 3000) and the emulator up after the run'],
   entities: [JSON_LINE.replace('one JSON object', 'a JSON array')],
+  reconcile: [
+    '  --realm ID          the company (its raw tables must hold its transactions to DATE)',
+    "  --as-of DATE        a calendar date of the company (2026-06-30): QBO's TrialBalance as of it",
+    JSON_LINE,
+  ],
 });
