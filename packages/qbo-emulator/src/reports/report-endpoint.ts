@@ -43,7 +43,7 @@ function agingDef(spec: AgingSpec): ReportDef {
     accrualOnly: true,
     build: ({ params, ledger, view, partyName }) => {
       const day = params.reportDay;
-      const entries = ledger.entries(day - AGING_WINDOW, day, params.now, kindsOf(spec.kinds));
+      const entries = ledger.entries('Accrual', day - AGING_WINDOW, day, params.now, kindsOf(spec.kinds));
       return aging({ spec, view: view(day), entries, params, partyName });
     },
   };
@@ -59,7 +59,7 @@ export const REPORTS: readonly ReportDef[] = [
     build: ({ params, ledger, view, partyName, cellLimit }) =>
       generalLedger({
         view: view(params.endDay),
-        entries: ledger.entries(params.startDay, params.endDay, params.now),
+        entries: ledger.entries(params.basis, params.startDay, params.endDay, params.now),
         params,
         partyName,
         cellLimit,
@@ -108,13 +108,13 @@ export function handleReport(
     throw err;
   }
   if (def.accrualOnly) params = { ...params, basis: 'Accrual' };
-  const ledger = ledgers.get(store, params.basis);
+  const ledger = ledgers.get(store);
   const report = def.build({
     params,
     ledger,
     store,
     cellLimit,
-    view: (lastDay) => ledger.view(lastDay, now),
+    view: (lastDay) => ledger.view(params.basis, lastDay, now),
     partyName: (qboName, id) => refName(store.seed, store.realmId, qboName, Number(id)) ?? id,
   });
   cutToCellLimit(report, cellLimit);
