@@ -89,6 +89,13 @@ function net(p: Posting): number {
 
 const BASES: readonly Basis[] = ['Accrual', 'Cash'];
 
+/** Generated days folded between two yields to the event loop. */
+const FOLD_SLICE = 4;
+
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Both bases' totals come from one pass over the generated days (generating is what costs). */
 export class RealmLedger {
   readonly lookup: RealmLookup;
@@ -146,23 +153,43 @@ export class RealmLedger {
     bump(months, monthOfTxnDay(txnDay), sign * net(p));
   }
 
-  /** Folds every generated day before `end` that lies wholly before now, on both bases. */
-  private foldTo(end: number): void {
-    const last = Math.min(end, DATA_DAYS);
-    while (this.folded < last && this.store.pastDay(this.folded)) {
-      for (const kind of POSTING_KINDS) {
-        for (const record of this.store.generated.generate(kind, this.folded)) {
-          if (record.deleted) continue;
-          const txnDay = txnDayOf(String(record.payload.TxnDate));
-          for (const basis of BASES) {
-            for (const p of this.postings(kind, record, basis)) {
-              this.add(txnDay, p, 1, this.tables[basis]);
-              if (basis === 'Accrual') this.addParty(txnDay, p, 1, this.parties);
-            }
+  /** Folds the next generated day into the totals, on both bases. */
+  private foldDay(): void {
+    for (const kind of POSTING_KINDS) {
+      for (const record of this.store.generated.generate(kind, this.folded)) {
+        if (record.deleted) continue;
+        const txnDay = txnDayOf(String(record.payload.TxnDate));
+        for (const basis of BASES) {
+          for (const p of this.postings(kind, record, basis)) {
+            this.add(txnDay, p, 1, this.tables[basis]);
+            if (basis === 'Accrual') this.addParty(txnDay, p, 1, this.parties);
           }
         }
       }
-      this.folded++;
+    }
+    this.folded++;
+  }
+
+  /** Generated days that `view(lastTxnDay)` needs folded: up to LAG days after, and before now. */
+  private foldEnd(lastTxnDay: number): number {
+    return Math.min(DATA_DAYS, lastTxnDay + LAG + 1);
+  }
+
+  /** Folds every generated day before `end` that lies wholly before now. */
+  private foldTo(end: number): void {
+    while (this.folded < end && this.store.pastDay(this.folded)) this.foldDay();
+  }
+
+  /**
+   * Folds what a view through `lastTxnDay` needs, a few days at a time, letting other requests
+   * in between: the first report of a large company folds years. Concurrent callers each fold the
+   * next day not folded yet, so no day is folded twice.
+   */
+  async ready(lastTxnDay: number): Promise<void> {
+    const end = this.foldEnd(lastTxnDay);
+    while (this.folded < end && this.store.pastDay(this.folded)) {
+      this.foldDay();
+      if (this.folded % FOLD_SLICE === 0) await yieldToOthers();
     }
   }
 
@@ -188,7 +215,7 @@ export class RealmLedger {
 
   /** The totals of `basis` through TxnDate day `lastTxnDay`, as of `now`. */
   view(basis: Basis, lastTxnDay: number, now: number): LedgerView {
-    const need = Math.min(DATA_DAYS - 1, lastTxnDay + LAG);
+    const need = this.foldEnd(lastTxnDay) - 1;
     this.foldTo(need + 1);
     const extras: Extra[] = [];
     const folded = this.folded;
@@ -282,13 +309,13 @@ export class RealmLedger {
    * Generates the days it needs (not through the shared day cache: a month of the large profile
    * would evict everything else), building only the records created in the range.
    */
-  entries(
+  async entries(
     basis: Basis,
     from: number,
     to: number,
     now: number,
     kinds: readonly EntityKind[] = POSTING_KINDS,
-  ): LedgerEntry[] {
+  ): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];
     // A TxnDate is the Pacific date of CreateTime: from 07:00/08:00 UTC of that day to the next.
     const createdFrom = dayStartMs(from);
@@ -303,16 +330,17 @@ export class RealmLedger {
         const postings = this.postings(kind, record, basis);
         if (postings.length > 0) out.push({ kind, payload: slim(record.payload), txnDay, postings });
       };
-      this.eachGenerated(
-        kind,
-        from,
-        to + LAG,
-        now,
-        (r) => {
-          if (!changed.has(r.id)) take(r);
-        },
-        keepCreated,
-      );
+      for (let day = from; day <= to + LAG; day++) {
+        this.eachGenerated(
+          kind,
+          day,
+          day,
+          now,
+          (r) => (changed.has(r.id) ? undefined : take(r)),
+          keepCreated,
+        );
+        await yieldToOthers();
+      }
       for (const r of changed.values()) if (r.lastUpdated <= now) take(r);
     }
     return out.sort(
