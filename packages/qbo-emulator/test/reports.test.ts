@@ -8,7 +8,7 @@ import {
   type Row,
   type SectionRow,
 } from '../src/reports/report-shape.js';
-import { accessToken, getJson, http, manualClock, postJson, start } from './helpers.js';
+import { accessToken, getJson, http, manualClock, postJson, queryJson, rows, start } from './helpers.js';
 
 interface Ctx {
   em: RunningEmulator;
@@ -290,6 +290,39 @@ describe('reports', () => {
       );
     assert.ok(count(rows) * 8 <= 800);
     await postJson(`${ctx.em.url}/__emulator/config`, { reportCellLimit: 400_000 });
+  });
+
+  it('drops a deleted transaction from the reports, and an edit that changes no amount changes nothing', async () => {
+    const may = { start_date: '2025-05-01', end_date: '2025-05-31', accounting_method: 'Accrual' };
+    const found = await queryJson(
+      ctx.em,
+      ctx.token,
+      "SELECT * FROM Invoice WHERE TxnDate >= '2025-05-01' AND TxnDate <= '2025-05-31' MAXRESULTS 1",
+    );
+    const invoice = rows(found, 'Invoice')[0] as Record<string, unknown>;
+    const sales = (invoice.Line as { DetailType: string; Amount: number }[])
+      .filter((l) => l.DetailType === 'SalesItemLineDetail')
+      .reduce((a, l) => a + Math.round(l.Amount * 100), 0);
+    const before = await report(ctx, 'ProfitAndLoss', may);
+    const touched = await postJson(`${ctx.em.url}/__emulator/records/touch`, {
+      realmId: ctx.realm,
+      entity: 'Invoice',
+      id: invoice.Id,
+    });
+    assert.equal(touched.status, 200, touched.text);
+    assert.equal(total(await report(ctx, 'ProfitAndLoss', may), 'Income'), total(before, 'Income'));
+    const deleted = await postJson(`${ctx.em.url}/__emulator/records/delete`, {
+      realmId: ctx.realm,
+      entity: 'Invoice',
+      id: invoice.Id,
+    });
+    assert.equal(deleted.status, 200, deleted.text);
+    const afterDelete = await report(ctx, 'ProfitAndLoss', may);
+    assert.equal(total(afterDelete, 'Income'), total(before, 'Income') - sales);
+    const bs = await report(ctx, 'BalanceSheet', { end_date: '2025-12-31', accounting_method: 'Accrual' });
+    assert.equal(total(bs, 'TotalAssets'), total(bs, 'TotalLiabilitiesAndEquity'));
+    const gl = await report(ctx, 'GeneralLedger', may);
+    assert.ok(!JSON.stringify(gl).includes(`"value":"Invoice","id":"${String(invoice.Id)}"`));
   });
 
   it('counts reports in the realm stats, and refuses bad parameters and unknown reports', async () => {

@@ -127,7 +127,7 @@ export async function handleApiRequest(
       reply = handleCdc(url.searchParams, store, now);
     } else if (operation === 'reports' && req.method === 'GET' && match[3] !== undefined) {
       const name = decodeURIComponent(match[3]);
-      reply = handleReport(name, url.searchParams, store, state.ledgers, now, config.reportCellLimit);
+      reply = await handleReport(name, url.searchParams, store, state.ledgers, now, config.reportCellLimit);
     } else {
       reply = notFoundFault(url.pathname, now);
     }

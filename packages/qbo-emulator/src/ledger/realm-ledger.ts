@@ -38,12 +38,29 @@ export function monthOfTxnDay(day: number): number {
   return Math.min(MONTHS - 1, 1 + (d.getUTCFullYear() - 2024) * 12 + d.getUTCMonth());
 }
 
-/** A transaction as the reports see it: its type, record, TxnDate day and postings. */
+/**
+ * A transaction as the reports see it: its type, the few payload fields a detail report shows
+ * (Id, DocNumber, PayType, PaymentType, PrivateNote, Memo, each line's Id and Description), its
+ * TxnDate day and postings. Slim, so that a month of the large profile fits in memory.
+ */
 export interface LedgerEntry {
   readonly kind: EntityKind;
-  readonly record: EmRecord;
+  readonly payload: Readonly<Record<string, unknown>>;
   readonly txnDay: number;
   readonly postings: readonly Posting[];
+}
+
+const SHOWN_FIELDS = ['Id', 'DocNumber', 'PayType', 'PaymentType', 'PrivateNote', 'Memo'] as const;
+
+function slim(payload: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SHOWN_FIELDS) if (payload[key] !== undefined) out[key] = payload[key];
+  if (Array.isArray(payload.Line))
+    out.Line = (payload.Line as Record<string, unknown>[]).map((l) => ({
+      Id: l.Id,
+      Description: l.Description,
+    }));
+  return out;
 }
 
 /** A posting applied over the folded totals at request time (sign -1 removes a generated version). */
@@ -70,35 +87,46 @@ function net(p: Posting): number {
   return p.debitCents - p.creditCents;
 }
 
+const BASES: readonly Basis[] = ['Accrual', 'Cash'];
+
+/** Generated days folded between two yields to the event loop. */
+const FOLD_SLICE = 4;
+
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Both bases' totals come from one pass over the generated days (generating is what costs). */
 export class RealmLedger {
   readonly lookup: RealmLookup;
   private readonly width: number;
-  private readonly table: Float64Array;
+  private readonly tables: Record<Basis, Float64Array>;
+  /** A/R and A/P by party and month, accrual basis (cash basis has none). */
   private readonly parties = new Map<string, Float64Array>();
   private readonly arAp = new Set<string>();
   /** Generated days [0, folded) are in the totals. */
   private folded = 0;
 
-  constructor(
-    private readonly store: RealmStore,
-    readonly basis: Basis,
-  ) {
+  constructor(private readonly store: RealmStore) {
     this.lookup = realmLookup(store);
     let width = 0;
     for (const id of this.lookup.accounts.keys()) width = Math.max(width, Number(id));
     this.width = width;
-    this.table = new Float64Array((BEFORE + DATA_DAYS) * width);
+    this.tables = {
+      Accrual: new Float64Array((BEFORE + DATA_DAYS) * width),
+      Cash: new Float64Array((BEFORE + DATA_DAYS) * width),
+    };
     for (const a of this.lookup.accounts.values())
       if (a.type === 'Accounts Receivable' || a.type === 'Accounts Payable') this.arAp.add(a.id);
   }
 
   /** Numbers held, for the cache's bound. */
   get cells(): number {
-    return this.table.length + this.parties.size * MONTHS;
+    return 2 * this.tables.Accrual.length + this.parties.size * MONTHS;
   }
 
-  postings(kind: EntityKind, record: EmRecord): Posting[] {
-    return record.deleted ? [] : postingsOf(kind.qboName, record.payload, this.lookup, this.basis);
+  postings(kind: EntityKind, record: EmRecord, basis: Basis): Posting[] {
+    return record.deleted ? [] : postingsOf(kind.qboName, record.payload, this.lookup, basis);
   }
 
   private add(txnDay: number, p: Posting, sign: number, table: Float64Array): void {
@@ -125,81 +153,115 @@ export class RealmLedger {
     bump(months, monthOfTxnDay(txnDay), sign * net(p));
   }
 
-  /** Folds every generated day before `end` that lies wholly before now. */
-  private foldTo(end: number): void {
-    const last = Math.min(end, DATA_DAYS);
-    while (this.folded < last && this.store.pastDay(this.folded)) {
-      for (const kind of POSTING_KINDS) {
-        for (const record of this.store.generated.generate(kind, this.folded)) {
-          if (record.deleted) continue;
-          const txnDay = txnDayOf(String(record.payload.TxnDate));
-          for (const p of this.postings(kind, record)) {
-            this.add(txnDay, p, 1, this.table);
-            this.addParty(txnDay, p, 1, this.parties);
+  /** Folds the next generated day into the totals, on both bases. */
+  private foldDay(): void {
+    for (const kind of POSTING_KINDS) {
+      for (const record of this.store.generated.generate(kind, this.folded)) {
+        if (record.deleted) continue;
+        const txnDay = txnDayOf(String(record.payload.TxnDate));
+        for (const basis of BASES) {
+          for (const p of this.postings(kind, record, basis)) {
+            this.add(txnDay, p, 1, this.tables[basis]);
+            if (basis === 'Accrual') this.addParty(txnDay, p, 1, this.parties);
           }
         }
       }
-      this.folded++;
+    }
+    this.folded++;
+  }
+
+  /** Generated days that `view(lastTxnDay)` needs folded: up to LAG days after, and before now. */
+  private foldEnd(lastTxnDay: number): number {
+    return Math.min(DATA_DAYS, lastTxnDay + LAG + 1);
+  }
+
+  /** Folds every generated day before `end` that lies wholly before now. */
+  private foldTo(end: number): void {
+    while (this.folded < end && this.store.pastDay(this.folded)) this.foldDay();
+  }
+
+  /**
+   * Folds what a view through `lastTxnDay` needs, a few days at a time, letting other requests
+   * in between: the first report of a large company folds years. Concurrent callers each fold the
+   * next day not folded yet, so no day is folded twice.
+   */
+  async ready(lastTxnDay: number): Promise<void> {
+    const end = this.foldEnd(lastTxnDay);
+    while (this.folded < end && this.store.pastDay(this.folded)) {
+      this.foldDay();
+      if (this.folded % FOLD_SLICE === 0) await yieldToOthers();
     }
   }
 
   /**
-   * Generated records of days [first, last] that exist by now, changed ones included (their
-   * generated versions are what the folded totals hold).
+   * Calls `visit` with each generated record of days [first, last] that exists by now, changed
+   * ones included (their generated versions are what the folded totals hold), optionally only
+   * those whose CreateTime `keepCreated` accepts.
    */
-  private generatedRecords(kind: EntityKind, first: number, last: number, now: number): EmRecord[] {
-    const out: EmRecord[] = [];
+  private eachGenerated(
+    kind: EntityKind,
+    first: number,
+    last: number,
+    now: number,
+    visit: (r: EmRecord) => void,
+    keepCreated?: (created: number) => boolean,
+  ): void {
     for (let day = Math.max(0, first); day <= Math.min(last, DATA_DAYS - 1); day++) {
       if (dayStartMs(day) > now) break;
-      for (const r of this.store.generated.generate(kind, day)) if (r.lastUpdated <= now) out.push(r);
+      for (const r of this.store.generated.generate(kind, day, keepCreated))
+        if (r.lastUpdated <= now) visit(r);
     }
-    return out;
   }
 
-  /** The totals through TxnDate day `lastTxnDay`, as of `now`. */
-  view(lastTxnDay: number, now: number): LedgerView {
-    const need = Math.min(DATA_DAYS - 1, lastTxnDay + LAG);
+  /** The totals of `basis` through TxnDate day `lastTxnDay`, as of `now`. */
+  view(basis: Basis, lastTxnDay: number, now: number): LedgerView {
+    const need = this.foldEnd(lastTxnDay) - 1;
     this.foldTo(need + 1);
     const extras: Extra[] = [];
     const folded = this.folded;
     for (const kind of POSTING_KINDS) {
       // Days not folded yet: only the one holding now (later days hold nothing yet).
-      for (const r of this.generatedRecords(kind, folded, need, now)) {
+      this.eachGenerated(kind, folded, need, now, (r) => {
         const txnDay = txnDayOf(String(r.payload.TxnDate));
-        for (const posting of this.postings(kind, r)) extras.push({ txnDay, posting, sign: 1 });
-      }
-      this.changedExtras(kind, folded, need, now, extras);
+        for (const posting of this.postings(kind, r, basis)) extras.push({ txnDay, posting, sign: 1 });
+      });
+      this.changedExtras(kind, basis, { folded, need, now }, extras);
     }
-    return this.viewOf(extras);
+    return this.viewOf(basis, extras);
   }
 
   /** Removes the generated versions of changed records the totals hold; adds their current versions. */
-  private changedExtras(kind: EntityKind, folded: number, need: number, now: number, extras: Extra[]): void {
+  private changedExtras(
+    kind: EntityKind,
+    basis: Basis,
+    at: { folded: number; need: number; now: number },
+    extras: Extra[],
+  ): void {
     const changed = this.store.changed(kind);
     if (changed.size === 0) return;
     const plan = this.store.plan(kind);
     for (const [id, current] of changed) {
       const day = plan.dayOfId(id);
-      if (day !== undefined && dayStartMs(day) <= now) {
+      if (day !== undefined && dayStartMs(day) <= at.now) {
         const generated = this.store.generatedDay(kind, day).find((r) => r.id === id);
-        if (
-          generated &&
-          !generated.deleted &&
-          (day < folded || (day <= need && generated.lastUpdated <= now))
-        ) {
+        const held =
+          day < at.folded || (day <= at.need && generated !== undefined && generated.lastUpdated <= at.now);
+        if (generated && !generated.deleted && held) {
           const txnDay = txnDayOf(String(generated.payload.TxnDate));
-          for (const posting of this.postings(kind, generated)) extras.push({ txnDay, posting, sign: -1 });
+          for (const posting of this.postings(kind, generated, basis))
+            extras.push({ txnDay, posting, sign: -1 });
         }
       }
-      if (!current.deleted && current.lastUpdated <= now) {
+      if (!current.deleted && current.lastUpdated <= at.now) {
         const txnDay = txnDayOf(String(current.payload.TxnDate));
-        for (const posting of this.postings(kind, current)) extras.push({ txnDay, posting, sign: 1 });
+        for (const posting of this.postings(kind, current, basis)) extras.push({ txnDay, posting, sign: 1 });
       }
     }
   }
 
-  private viewOf(extras: readonly Extra[]): LedgerView {
-    const { width, table, lookup } = this;
+  private viewOf(basis: Basis, extras: readonly Extra[]): LedgerView {
+    const { width, lookup } = this;
+    const table = this.tables[basis];
     return {
       lookup,
       sum: (from, to) => {
@@ -223,6 +285,7 @@ export class RealmLedger {
       },
       partiesBefore: (month) => {
         const out = new Map<string, number>();
+        if (basis !== 'Accrual') return out;
         for (const [key, months] of this.parties) {
           let total = 0;
           for (let m = 0; m < month; m++) total += months[m] as number;
@@ -242,30 +305,49 @@ export class RealmLedger {
 
   /**
    * Every transaction with a TxnDate in days [from, to] that exists now, deleted ones left out,
-   * changed ones in their current version, in TxnDate order. Generates the days it needs (not
-   * through the shared day cache: a month of the large profile would evict everything else).
+   * changed ones in their current version, in TxnDate order, with its postings on `basis`.
+   * Generates the days it needs (not through the shared day cache: a month of the large profile
+   * would evict everything else), building only the records created in the range.
    */
-  entries(
+  async entries(
+    basis: Basis,
     from: number,
     to: number,
     now: number,
     kinds: readonly EntityKind[] = POSTING_KINDS,
-  ): LedgerEntry[] {
+  ): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];
+    // A TxnDate is the Pacific date of CreateTime: from 07:00/08:00 UTC of that day to the next.
+    const createdFrom = dayStartMs(from);
+    const createdTo = dayStartMs(to + 1) + 9 * 3_600_000;
+    const keepCreated = (created: number) => created >= createdFrom && created < createdTo;
     for (const kind of kinds) {
       const changed = this.store.changed(kind);
       const take = (record: EmRecord) => {
         if (record.deleted) return;
         const txnDay = txnDayOf(String(record.payload.TxnDate));
         if (txnDay < from || txnDay > to) return;
-        out.push({ kind, record, txnDay, postings: this.postings(kind, record) });
+        const postings = this.postings(kind, record, basis);
+        if (postings.length > 0) out.push({ kind, payload: slim(record.payload), txnDay, postings });
       };
-      for (const r of this.generatedRecords(kind, from, to + LAG, now)) if (!changed.has(r.id)) take(r);
+      for (let day = from; day <= to + LAG; day++) {
+        this.eachGenerated(
+          kind,
+          day,
+          day,
+          now,
+          (r) => (changed.has(r.id) ? undefined : take(r)),
+          keepCreated,
+        );
+        await yieldToOthers();
+      }
       for (const r of changed.values()) if (r.lastUpdated <= now) take(r);
     }
     return out.sort(
       (a, b) =>
-        a.txnDay - b.txnDay || a.kind.qboName.localeCompare(b.kind.qboName) || a.record.id - b.record.id,
+        a.txnDay - b.txnDay ||
+        a.kind.qboName.localeCompare(b.kind.qboName) ||
+        Number(a.payload.Id) - Number(b.payload.Id),
     );
   }
 }

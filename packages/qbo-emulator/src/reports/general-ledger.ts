@@ -5,7 +5,6 @@
  * date order with a running balance, and a "Total for <account>" summary. Amounts are in the
  * account's natural sign (increases positive).
  */
-import type { EmRecord } from '../data/record.js';
 import type { LedgerEntry, LedgerView } from '../ledger/realm-ledger.js';
 import type { Posting } from '../ledger/postings.js';
 import { dateOfDay, yearStartDay, type ReportParams } from './report-params.js';
@@ -173,11 +172,11 @@ function other(entry: LedgerEntry, posting: Posting, view: LedgerView): ColData 
   return cell(view.lookup.accounts.get(id)?.name ?? id, id);
 }
 
-function memo(record: EmRecord, posting: Posting): string {
-  const line = Array.isArray(record.payload.Line)
-    ? (record.payload.Line as Record<string, unknown>[]).find((l) => l.Id === posting.lineId)
+function memo(payload: Readonly<Record<string, unknown>>, posting: Posting): string {
+  const line = Array.isArray(payload.Line)
+    ? (payload.Line as Record<string, unknown>[]).find((l) => l.Id === posting.lineId)
     : undefined;
-  const text = line?.Description ?? record.payload.PrivateNote ?? record.payload.Memo;
+  const text = line?.Description ?? payload.PrivateNote ?? payload.Memo;
   return typeof text === 'string' ? text : '';
 }
 
@@ -191,7 +190,7 @@ function glCell(
   view: LedgerView,
   partyName: GeneralLedgerInput['partyName'],
 ): ColData {
-  const p = entry.record.payload;
+  const p = entry.payload;
   switch (key) {
     case 'tx_date':
       return cell(dateOfDay(entry.txnDay));
@@ -205,7 +204,7 @@ function glCell(
       if (posting.vendorId !== null) return cell(partyName('Vendor', posting.vendorId), posting.vendorId);
       return cell('');
     case 'memo':
-      return cell(memo(entry.record, posting));
+      return cell(memo(entry.payload, posting));
     case 'split_acc':
       return other(entry, posting, view);
     case 'account_name':

@@ -30,7 +30,7 @@ interface ReportDef {
   readonly name: string;
   /** Aging is about what is owed: always accrual. */
   readonly accrualOnly?: boolean;
-  build(ctx: BuildContext): Report;
+  build(ctx: BuildContext): Report | Promise<Report>;
 }
 
 function kindsOf(names: readonly string[]): EntityKind[] {
@@ -41,9 +41,15 @@ function agingDef(spec: AgingSpec): ReportDef {
   return {
     name: spec.name,
     accrualOnly: true,
-    build: ({ params, ledger, view, partyName }) => {
+    build: async ({ params, ledger, view, partyName }) => {
       const day = params.reportDay;
-      const entries = ledger.entries(day - AGING_WINDOW, day, params.now, kindsOf(spec.kinds));
+      const entries = await ledger.entries(
+        'Accrual',
+        day - AGING_WINDOW,
+        day,
+        params.now,
+        kindsOf(spec.kinds),
+      );
       return aging({ spec, view: view(day), entries, params, partyName });
     },
   };
@@ -56,10 +62,10 @@ export const REPORTS: readonly ReportDef[] = [
   { name: 'CashFlow', build: ({ params, view }) => cashFlow(view(params.endDay), params) },
   {
     name: 'GeneralLedger',
-    build: ({ params, ledger, view, partyName, cellLimit }) =>
+    build: async ({ params, ledger, view, partyName, cellLimit }) =>
       generalLedger({
         view: view(params.endDay),
-        entries: ledger.entries(params.startDay, params.endDay, params.now),
+        entries: await ledger.entries(params.basis, params.startDay, params.endDay, params.now),
         params,
         partyName,
         cellLimit,
@@ -84,14 +90,14 @@ export interface ReportReply {
   readonly body: string;
 }
 
-export function handleReport(
+export async function handleReport(
   name: string,
   search: URLSearchParams,
   store: RealmStore,
   ledgers: LedgerCache,
   now: number,
   cellLimit: number,
-): ReportReply | FaultReply {
+): Promise<ReportReply | FaultReply> {
   const def = byLowerName.get(name.toLowerCase());
   if (!def) {
     return jsonFault(now, 400, 'ValidationFault', {
@@ -108,13 +114,14 @@ export function handleReport(
     throw err;
   }
   if (def.accrualOnly) params = { ...params, basis: 'Accrual' };
-  const ledger = ledgers.get(store, params.basis);
-  const report = def.build({
+  const ledger = ledgers.get(store);
+  await ledger.ready(Math.max(params.endDay, params.reportDay));
+  const report = await def.build({
     params,
     ledger,
     store,
     cellLimit,
-    view: (lastDay) => ledger.view(lastDay, now),
+    view: (lastDay) => ledger.view(params.basis, lastDay, now),
     partyName: (qboName, id) => refName(store.seed, store.realmId, qboName, Number(id)) ?? id,
   });
   cutToCellLimit(report, cellLimit);
