@@ -35,7 +35,7 @@ export interface ReportRead {
   accountingMethod: string;
   log: Logger;
   /** Stops between requests on shutdown (the job goes back to the queue). */
-  checkStop?: () => void;
+  checkStop?: () => Promise<void>;
 }
 
 export interface ReportReadResult {
@@ -93,7 +93,7 @@ export async function readReportWindow(read: ReportRead): Promise<ReportReadResu
 
 /** Asks QBO for one part; the requests it took are added to the window's once the part commits. */
 async function ask(read: ReportRead, part: ReportPart, result: ReportReadResult): Promise<Answered> {
-  read.checkStop?.();
+  await read.checkStop?.();
   if (!read.qbo.report) throw new Error('this QBO client cannot read reports');
   const params = reportParams(read.report, part, read.accountingMethod);
   const answer = await read.qbo.report(read.realmId, read.report.name, params);

@@ -8,6 +8,7 @@ import { cancelCommand, reportCommand, resumeCommand, retryCommand, statusComman
 import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
 import { entitiesCommand } from './entities.js';
+import { reportsCommand } from './reports.js';
 import { syncCommand } from './sync.js';
 
 /** Every command of `qbo-backfill`, in the order `--help` lists them. */
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   dashboardCommand,
   demoCommand,
   entitiesCommand,
+  reportsCommand,
 ];
