@@ -87,6 +87,13 @@ export function findReport(name: string): ReportDefinition | undefined {
   return (REPORTS as readonly ReportDefinition[]).find((r) => r.name.toLowerCase() === lower);
 }
 
+/** The registry entry of `name`; throws for a name no check let through. */
+export function getReport(name: string): ReportDefinition {
+  const report = findReport(name);
+  if (!report) throw new Error(`unknown report ${JSON.stringify(name)}`);
+  return report;
+}
+
 export function reportNames(): string[] {
   return REPORTS.map((r) => r.name);
 }

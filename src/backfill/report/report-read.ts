@@ -1,11 +1,11 @@
 /**
- * Reading one report window: a report, an accounting method and a calendar month of a run. Every
+ * Reading one report window: a report, an accounting method and a calendar month (of a run, or
+ * one of the trailing months a sync cycle refreshes). Every
  * report goes through this one loop, driven by its registry entry: ask for the month (or its last
  * day), keep what is whole, split what QBO cut (report-split-plan.ts) until every part is whole,
  * and commit each whole part with its checks as soon as it is read. A cut answer is never stored.
  */
 import type { Logger } from '../../infra/logger.js';
-import type { Db } from '../../infra/db.js';
 import { FailWindowError } from '../../model/errors/index.js';
 import type { ReportDefinition } from '../../model/reports.js';
 import type { QboQuery } from '../../qbo/qbo-client.js';
@@ -14,7 +14,7 @@ import { reportCut } from '../../qbo/reports/report-cut.js';
 import { flattenReport } from '../../qbo/reports/report-flatten.js';
 import { mergeColumnBatches } from '../../qbo/reports/report-merge.js';
 import type { ReportAnswer } from '../../qbo/reports/report-shape.js';
-import { commitReportPart, type WindowAttempt } from '../state/index.js';
+import type { StoredReport } from '../../raw/report-store.js';
 import {
   isColumnSplit,
   monthPart,
@@ -27,9 +27,14 @@ import {
 export class ReportStillCutError extends FailWindowError {}
 
 export interface ReportRead {
-  db: Db;
   qbo: QboQuery;
-  attempt: WindowAttempt;
+  /** The month read (its first day): a period report over it, an as-of one at its last day. */
+  month: string;
+  /**
+   * Stores one whole part in one transaction, fenced by whoever reads it (a run's window, a sync
+   * cycle), adding `requests` to its count; returns the rows stored.
+   */
+  commit: (report: StoredReport, requests: number) => Promise<number>;
   realmId: string;
   report: ReportDefinition;
   accountingMethod: string;
@@ -62,9 +67,7 @@ export async function readReportWindow(read: ReportRead): Promise<ReportReadResu
   const store = async (whole: Answered) => {
     const { report } = read;
     const checks = checkReport(report.name, whole.answer, report.amountKey);
-    const rows = await commitReportPart(
-      read.db,
-      read.attempt,
+    const rows = await read.commit(
       {
         realmId: read.realmId,
         reportName: report.name,
@@ -87,7 +90,7 @@ export async function readReportWindow(read: ReportRead): Promise<ReportReadResu
       read.log.warn({ period: [whole.part.start, whole.part.end], checks }, 'report checks failed');
     }
   };
-  await readPart(read, monthPart(read.report, read.attempt.day), store, result);
+  await readPart(read, monthPart(read.report, read.month), store, result);
   return result;
 }
 

@@ -7,7 +7,13 @@ import type { Job } from 'bullmq';
 import type { Logger } from '../../infra/logger.js';
 import type { WindowJobData } from '../../infra/queue.js';
 import { REPORT_DEFAULTS, type ReportDefinition } from '../../model/reports.js';
-import { getRun, LeaseLostError, setReportWindowCounts, type WindowAttempt } from '../state/index.js';
+import {
+  commitReportPart,
+  getRun,
+  LeaseLostError,
+  setReportWindowCounts,
+  type WindowAttempt,
+} from '../state/index.js';
 import type { WindowProcessorOptions } from '../window/types.js';
 import { releaseJob } from '../window/job-release.js';
 import { stopForRun, stoppedRun, type StoppedOutcome } from '../window/window-stop.js';
@@ -27,9 +33,9 @@ export async function runReportWindow(
   if (stop) return stop;
   try {
     const result = await readReportWindow({
-      db,
       qbo: options.qbo,
-      attempt,
+      month: attempt.day,
+      commit: (stored, requests) => commitReportPart(db, attempt, stored, requests),
       realmId: job.data.realmId,
       report,
       accountingMethod: run?.accounting_method ?? REPORT_DEFAULTS.accountingMethod,
