@@ -23,6 +23,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { emulatorConfig, emulatorEnv, emulatorStats, waitForRunEnd } from '../helpers/backfill.js';
 import { accessToken } from '../helpers/emulator-http.js';
+import { runCli } from '../helpers/cli.js';
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const MONTHS = Array.from({ length: 12 }, (_, m) =>
@@ -38,6 +39,7 @@ describe('reports', () => {
   let queue: Queue<WindowJobData>;
   let realmId: string;
   let token: string;
+  let env: Record<string, string>;
   const workers: RunningWorker[] = [];
 
   before(async () => {
@@ -47,10 +49,8 @@ describe('reports', () => {
     emulator = await startEmulator({ port: 0, seed: 26 });
     realmId = emulator.realmIds[0] as string;
     token = await accessToken(emulator);
-    const config = parseConfig({
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      LOG_LEVEL: 'silent',
-    });
+    env = { ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId), LOG_LEVEL: 'silent' };
+    const config = parseConfig(env);
     for (let i = 0; i < 2; i++) {
       workers.push(
         startWorker({
@@ -266,5 +266,99 @@ describe('reports', () => {
     const report = await buildReport(tdb.db, runId);
     assert.equal(report.reports?.length, 12);
     assert.ok(report.reports?.every((r) => r.checks === 'ok'));
+  });
+
+  it('refuses bad report names and methods (exit 2, nothing recorded); reports --json lists them', async () => {
+    const runs = async () =>
+      Number(
+        (
+          await tdb.db
+            .selectFrom('ops.runs')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await runs();
+    const bad = await runCli(
+      ['enqueue', '--reports', 'ProfitAndLoss,Nope', '--from', '2025-01-01', '--to', '2025-01-31'],
+      env,
+    );
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr.trim(),
+      'qbo-backfill enqueue: --reports: unknown report "Nope"; qbo-backfill reports lists the known ones',
+    );
+    const method = await runCli(
+      [
+        'enqueue',
+        '--reports',
+        'all',
+        '--accounting-method',
+        'lifo',
+        '--from',
+        '2025-01-01',
+        '--to',
+        '2025-01-31',
+      ],
+      env,
+    );
+    assert.equal(method.code, 2);
+    assert.equal(
+      method.stderr.trim(),
+      'qbo-backfill enqueue: --accounting-method: expected accrual or cash, got "lifo"',
+    );
+    assert.equal(await runs(), before);
+    const listed = await runCli(['reports', '--json'], env);
+    assert.deepEqual(JSON.parse(listed.stdout), [
+      { name: 'ProfitAndLoss', kind: 'period' },
+      { name: 'BalanceSheet', kind: 'as-of' },
+      { name: 'TrialBalance', kind: 'as-of' },
+      { name: 'GeneralLedger', kind: 'period' },
+      { name: 'CashFlow', kind: 'period' },
+      { name: 'AgedReceivables', kind: 'as-of' },
+      { name: 'AgedPayables', kind: 'as-of' },
+    ]);
+  });
+
+  it('sync --reports refreshes the trailing months through a sync cycle', async () => {
+    const r = await runCli(
+      [
+        'sync',
+        '--realm',
+        realmId,
+        '--reports',
+        'ProfitAndLoss,BalanceSheet',
+        '--report-months',
+        '2',
+        '--once',
+        '--json',
+      ],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      entities: object;
+      reports: Record<string, { rows: number; requests: number }>;
+      requests: number;
+    };
+    assert.deepEqual(out.entities, {});
+    assert.deepEqual(Object.keys(out.reports).sort(), ['BalanceSheet', 'ProfitAndLoss']);
+    assert.equal(out.requests, 4);
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const last = new Date(Date.UTC(Number(thisMonth.slice(0, 4)), Number(thisMonth.slice(5, 7)) - 2, 1))
+      .toISOString()
+      .slice(0, 7);
+    const stored = await tdb.db
+      .selectFrom('raw.qb_reports')
+      .select(['report_name', 'period_start', 'period_end', 'request_payload'])
+      .where('report_name', '=', 'ProfitAndLoss')
+      .where('period_start', '>=', `${last}-01`)
+      .orderBy('period_start')
+      .execute();
+    assert.deepEqual(
+      stored.map((s) => s.period_start),
+      [`${last}-01`, `${thisMonth}-01`],
+    );
+    assert.ok(stored.every((s) => s.request_payload.includes('accounting_method=Accrual')));
   });
 });
