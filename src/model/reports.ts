@@ -76,7 +76,7 @@ export const REPORT_DEFAULTS = Object.freeze({
    * change under the reader (singer-io labels every row Accrual without sending it).
    * @defaultValue 'Accrual'
    */
-  accountingMethod: 'Accrual' as AccountingMethod,
+  accountingMethod: 'Accrual',
   /** Calendar months (the current one included) `sync --reports` reads again. @defaultValue 3 */
   syncTrailingMonths: 3,
 });
