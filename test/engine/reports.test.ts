@@ -266,6 +266,16 @@ describe('reports', () => {
     const report = await buildReport(tdb.db, runId);
     assert.equal(report.reports?.length, 12);
     assert.ok(report.reports?.every((r) => r.checks === 'ok'));
+    const table = await runCli(['report', '--run', runId], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /12 reports stored, every check ok/);
+    // A report's month is a window: retry reads it again, and the run ends succeeded again.
+    const retried = await runCli(
+      ['retry', '--run', runId, '--entity', 'ProfitAndLoss', '--day', '2026-03-15'],
+      env,
+    );
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.equal(await waitForRunEnd(tdb.db, runId, 60_000), 'succeeded');
   });
 
   it('refuses bad report names and methods (exit 2, nothing recorded); reports --json lists them', async () => {
