@@ -269,6 +269,9 @@ describe('reports', () => {
     const table = await runCli(['report', '--run', runId], env);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /12 reports stored, every check ok/);
+    const status = await runCli(['status', '--run', runId, '--json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual((JSON.parse(status.stdout) as { windows: object }).windows, { succeeded: 12 });
     // A report's month is a window: retry reads it again, and the run ends succeeded again.
     const retried = await runCli(
       ['retry', '--run', runId, '--entity', 'ProfitAndLoss', '--day', '2026-03-15'],
