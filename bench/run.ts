@@ -17,6 +17,7 @@
  *   one-realm-mix, ten-realms-mix   fair, full budgets when realms backfill several entities of the
  *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
+ *   reports   a year of every report by month on the sandbox and the large profile: requests, parts, time
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  *   staging   a million invoices in raw: the ledger's count and revenue by month, beside JSONB by hand
  */
@@ -33,6 +34,7 @@ import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
 import { benchStaging } from './staging.js';
 import { benchSyncDrill } from './sync-drill.js';
+import { benchReports } from './reports.js';
 import { benchUpsert } from './upsert.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -46,6 +48,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'job-cost': benchJobCost,
   'sync-drill': benchSyncDrill,
   staging: benchStaging,
+  reports: async () => ({ rows: await benchReports() }),
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [

@@ -76,7 +76,7 @@ export const REPORT_DEFAULTS = Object.freeze({
    * change under the reader (singer-io labels every row Accrual without sending it).
    * @defaultValue 'Accrual'
    */
-  accountingMethod: 'Accrual' as AccountingMethod,
+  accountingMethod: 'Accrual',
   /** Calendar months (the current one included) `sync --reports` reads again. @defaultValue 3 */
   syncTrailingMonths: 3,
 });
@@ -85,6 +85,13 @@ export const REPORT_DEFAULTS = Object.freeze({
 export function findReport(name: string): ReportDefinition | undefined {
   const lower = name.toLowerCase();
   return (REPORTS as readonly ReportDefinition[]).find((r) => r.name.toLowerCase() === lower);
+}
+
+/** The registry entry of `name`; throws for a name no check let through. */
+export function getReport(name: string): ReportDefinition {
+  const report = findReport(name);
+  if (!report) throw new Error(`unknown report ${JSON.stringify(name)}`);
+  return report;
 }
 
 export function reportNames(): string[] {

@@ -8,6 +8,7 @@ import { cancelCommand, reportCommand, resumeCommand, retryCommand, statusComman
 import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
 import { entitiesCommand } from './entities.js';
+import { reportsCommand } from './reports.js';
 import { syncCommand } from './sync.js';
 import { reconcileCommand } from './reconcile.js';
 
@@ -28,4 +29,5 @@ export const commands: Command[] = [
   dashboardCommand,
   demoCommand,
   entitiesCommand,
+  reportsCommand,
 ];
