@@ -11,7 +11,6 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js'
 import { runCli } from '../helpers/cli.js';
 import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { emulatorChange, syncOnce } from '../helpers/sync.js';
-import { accessToken } from '../helpers/emulator-http.js';
 // The emulator's own posting rules, read over the same payloads: the ledger must be them, row for row.
 import { postingsOf, type LedgerLookup } from '../../packages/qbo-emulator/src/ledger/postings.js';
 
@@ -85,15 +84,6 @@ describe('staging over a backfilled company', () => {
     const { runId } = JSON.parse(enqueued.stdout) as { runId: string };
     assert.equal(await waitForRunEnd(tdb.db, runId, 240_000), 'succeeded');
   });
-  /** QBO's TrialBalance answer as the emulator serves it. */
-  const fetchTrialBalance = async (asOf: string) => {
-    const url = `${emulator.url}/v3/company/${realmId}/reports/TrialBalance?start_date=${asOf.slice(0, 4)}-01-01&end_date=${asOf}&accounting_method=Accrual&minorversion=75`;
-    const res = await fetch(url, {
-      headers: { authorization: `Bearer ${await accessToken(emulator)}`, accept: 'application/json' },
-    });
-    assert.equal(res.status, 200);
-    return (await res.json()) as { Rows: { Row: { ColData?: { value?: string; id?: string }[] }[] } };
-  };
   after(async () => {
     await worker.close();
     await emulator.close();
@@ -312,27 +302,39 @@ describe('staging over a backfilled company', () => {
       await sql`UPDATE raw.qb_invoices SET payload = ${JSON.stringify(invoice.payload)}::jsonb
         WHERE realm_id = ${realmId} AND id = ${invoice.id}`.execute(tdb.db);
     }
-    // A stored TrialBalance of that date is QBO's side: here one stored with an account off by a cent.
-    const asked = JSON.parse(
+    // A TrialBalance the product stored for that date (enqueue --reports) is QBO's side: it agrees,
+    // and, edited to put one account a cent off, names that account.
+    const enqueued = await runCli(
+      ['enqueue', '--reports', 'TrialBalance', '--from', '2026-06-01', '--to', asOf, '--json'],
+      env,
+    );
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    assert.equal(
+      await waitForRunEnd(tdb.db, (JSON.parse(enqueued.stdout) as { runId: string }).runId, 60_000),
+      'succeeded',
+    );
+    const stored = JSON.parse(
       (await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env)).stdout,
     ) as Reconciled;
-    assert.equal(asked.agrees, true);
-    const report = await fetchTrialBalance(asOf);
-    const row = report.Rows.Row.find((x) => x.ColData?.[0]?.id && x.ColData[1]?.value);
-    assert.ok(row?.ColData);
-    const off = row.ColData[0]?.id as string;
-    (row.ColData[1] as { value: string }).value = (Number(row.ColData[1]?.value) + 0.01).toFixed(2);
-    await sql`INSERT INTO raw.qb_reports (realm_id, report_name, accounting_method, period_start, period_end,
-        payload, request_payload, fetched_at_utc, checks)
-      VALUES (${realmId}, 'TrialBalance', 'Accrual', '2026-01-01', ${asOf}, ${JSON.stringify(report)}::jsonb,
-        'stored by the test', now(), '{}'::jsonb)`.execute(tdb.db);
-    const stored = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env);
-    assert.equal(stored.code, 1);
-    const storedAnswer = JSON.parse(stored.stdout) as Reconciled;
-    assert.equal(storedAnswer.source, 'stored');
-    assert.equal(storedAnswer.request, 'stored by the test');
+    assert.deepEqual([stored.source, stored.agrees], ['stored', true]);
+    assert.match(stored.request, /reports\/TrialBalance\?.*end_date=2026-06-30/);
+    const off = stored.accounts.find((a) => Number(a.qbo) > 0)?.accountId as string;
+    const report = (
+      await sql<{ payload: { Rows: { Row: { ColData?: { value?: string; id?: string }[] }[] } } }>`
+        SELECT payload FROM raw.qb_reports WHERE realm_id = ${realmId} AND report_name = 'TrialBalance'
+          AND period_end = ${asOf}::date`.execute(tdb.db)
+    ).rows[0]?.payload;
+    const row = report?.Rows.Row.find((x) => x.ColData?.[0]?.id === off);
+    assert.ok(row?.ColData?.[1]);
+    row.ColData[1].value = (Number(row.ColData[1].value) + 0.01).toFixed(2);
+    await sql`UPDATE raw.qb_reports SET payload = ${JSON.stringify(report)}::jsonb
+      WHERE realm_id = ${realmId} AND report_name = 'TrialBalance' AND period_end = ${asOf}::date`.execute(
+      tdb.db,
+    );
+    const edited = await runCli(['reconcile', '--realm', realmId, '--as-of', asOf, '--json'], env);
+    assert.equal(edited.code, 1);
     assert.deepEqual(
-      storedAnswer.differing.map((d) => [d.accountId, d.difference]),
+      (JSON.parse(edited.stdout) as Reconciled).differing.map((d) => [d.accountId, d.difference]),
       [[off, '-0.01']],
     );
     await sql`DELETE FROM raw.qb_reports WHERE realm_id = ${realmId}`.execute(tdb.db);
