@@ -18,7 +18,9 @@
  *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   thousand-companies  1,000 sandbox companies, a year of every entity, QBO's limits, three workers
+ *   reports   a year of every report by month on the sandbox and the large profile: requests, parts, time
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
+ *   staging   a million invoices in raw: the ledger's count and revenue by month, beside JSONB by hand
  */
 import { benchBackfill } from './backfill.js';
 import { benchEmulator } from './emulator-latency.js';
@@ -31,8 +33,10 @@ import { benchOldWay } from './oldway.js';
 import { REALM_BENCHES } from './realms.js';
 import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
+import { benchStaging } from './staging.js';
 import { benchSyncDrill } from './sync-drill.js';
 import { benchThousandCompanies } from './thousand-companies.js';
+import { benchReports } from './reports.js';
 import { benchUpsert } from './upsert.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -46,6 +50,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'job-cost': benchJobCost,
   'sync-drill': benchSyncDrill,
   'thousand-companies': benchThousandCompanies,
+  staging: benchStaging,
+  reports: async () => ({ rows: await benchReports() }),
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [

@@ -6,6 +6,7 @@
 import { EMULATOR_DEVELOPMENT_VALUES } from '../config/qbo-environments.js';
 import { periodText } from '../infra/time-format.js';
 import { SYNC_DEFAULTS } from '../sync/sync-queue.js';
+import { REPORT_DEFAULTS } from '../model/reports.js';
 import { CONNECT_DEFAULTS } from './commands/auth-connect.js';
 
 const DATE = 'a UTC date (2026-01-01) or an ISO instant with an offset (2026-01-01T00:00:00Z)';
@@ -40,6 +41,10 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
     '  --page-size N       records per QBO page, 1 to 1000 (default 1000: fewest requests)',
     '  --windows adaptive|day   adaptive (default): one window per entity, split into days where the',
     '                      data is dense; day: one window per entity and UTC day',
+    '  --reports LIST      reports too (qbo-backfill reports lists them; all: every one), one job per',
+    '                      report and calendar month: a period report over it, an as-of one at its',
+    '                      last day; --entities may then be left out',
+    "  --accounting-method accrual|cash   the reports' basis, always sent to QBO (default accrual)",
     '  --dry-run           print the plan and its cost in requests, record nothing',
     '  --json              one JSON object per realm: {"runId":..,"jobs":N,"startAt":..}',
     '  --follow            stay and show the progress until the runs end (exit 1 unless all succeed)',
@@ -74,6 +79,10 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
     '  --every DURATION    a cycle per realm every 90s, 15m, 1h... (installed in the queue)',
     "  --off               remove the realms' schedules",
     `  --reread-every DURATION   how often what CDC leaves out is read whole (default ${periodText(SYNC_DEFAULTS.rereadEveryMs)})`,
+    '  --reports LIST      reports read again each cycle (all: every one); alone, without --entities,',
+    '                      the cycle refreshes only them',
+    `  --report-months N   trailing calendar months refreshed, this one included (default ${REPORT_DEFAULTS.syncTrailingMonths})`,
+    "  --accounting-method accrual|cash   the reports' basis (default accrual)",
   ],
   auth: [
     `connect: --port N (default ${CONNECT_DEFAULTS.port}) the local redirect http://127.0.0.1:<port>/callback;`,
@@ -99,4 +108,10 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
   ],
   demo: ['  --keep              leave the dashboard (port 3000) and the emulator up after the run'],
   entities: [JSON_LINE.replace('one JSON object', 'a JSON array')],
+  reconcile: [
+    '  --realm ID          the company (its raw tables must hold its transactions to DATE)',
+    "  --as-of DATE        a calendar date of the company (2026-06-30): QBO's TrialBalance as of it",
+    JSON_LINE,
+  ],
+  reports: [JSON_LINE.replace('one JSON object', 'a JSON array [{"name":..,"kind":"period"|"as-of"}]')],
 });

@@ -6,6 +6,7 @@ import { plural } from '../infra/terminal-text.js';
 import { shortDuration, utcInstant, zonedWallClock } from '../infra/time-format.js';
 import type { WindowReport } from '../backfill/runs/report.js';
 import { listRuns, loadRun, type RunRow } from '../backfill/runs/run-list.js';
+import type { RunReportEntry } from '../backfill/runs/report-reports.js';
 
 /** Where the run pages live, behind the dashboard login like the board. */
 export const RUNS_PATH = '/runs';
@@ -197,12 +198,28 @@ document.addEventListener('click', (ev) => {
 });
 `;
 
+/** The run's stored reports: one line per report, method and period, its checks in red when failed. */
+function reportsHtml(reports: RunReportEntry[]): string {
+  if (reports.length === 0) return '';
+  const failed = reports.filter((r) => r.checks !== 'ok').length;
+  const rows = reports
+    .map(
+      (r) =>
+        `<tr><td>${escape(r.report)}</td><td>${escape(r.accountingMethod)}</td><td>${escape(r.periodStart)}</td><td>${escape(r.periodEnd)}</td><td>${r.rows}</td><td${r.checks === 'ok' ? '' : ' style="color:#b00020"'}>${escape(r.checks)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Reports</h2>
+<p>${plural(reports.length, 'report')} stored${failed ? `; <b>${failed} with checks failed or not stored</b>` : ', every check ok'}.</p>
+<table class="runs"><tr><th>report</th><th>method</th><th>from</th><th>to</th><th>rows</th><th>checks</th></tr>${rows}</table>`;
+}
+
 export function runHtml(
   run: RunRow,
   days: WindowReport[],
   timeZone: string,
   emulatorMode = false,
   now = new Date(),
+  reports: RunReportEntry[] = [],
 ): string {
   const entities = [...new Set(days.map((w) => w.entity))];
   const legend = WINDOW_STATUSES.filter((s) => s !== 'succeeded')
@@ -232,6 +249,7 @@ ${entities
     ),
   )
   .join('\n')}
+${reportsHtml(reports)}
 <div id="detail"></div>
 <script>${RUN_PAGE_SCRIPT}</script>`;
   return page(`Run ${run.runId}`, body, LIVE.has(run.status), emulatorMode);
@@ -276,7 +294,7 @@ export function runPagesRouter(db: Db, timeZone: string, emulatorMode = false): 
       return res
         .type('html')
         .set('Cache-Control', 'no-store')
-        .send(runHtml(found.run, found.windows, timeZone, emulatorMode));
+        .send(runHtml(found.run, found.windows, timeZone, emulatorMode, new Date(), found.reports));
     }, next);
   });
   return router;

@@ -44,6 +44,10 @@ export interface RunTable {
   status_reason: string | null;
   /** `day`: a window per entity and UTC day; `adaptive`: a window per entity, split when dense (0006). */
   windows_plan: Generated<WindowsPlan>;
+  /** Reports the run extracts per calendar month of its range (migration 0008). */
+  reports: ColumnType<string[], string[] | undefined, string[]>;
+  /** The reports' accounting method (`Accrual` or `Cash`); null for a run without reports. */
+  accounting_method: ColumnType<string | null, string | null | undefined, string | null>;
   consecutive_failures: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -178,7 +182,56 @@ export interface SyncCycleEntityTable {
 
 export type RawTables = { [K in RawTableName as `raw.${K}`]: RawRecordTable };
 
+/** One stored report answer (migration 0008). */
+export interface ReportTable {
+  realm_id: string;
+  report_name: string;
+  accounting_method: string;
+  period_start: ColumnType<string, string, string>;
+  period_end: ColumnType<string, string, string>;
+  payload: Json;
+  request_payload: string;
+  fetched_at_utc: Timestamp;
+  checks: Json;
+}
+
+/** One flattened row of a stored report (migration 0008). */
+export interface ReportRowTable {
+  realm_id: string;
+  report_name: string;
+  accounting_method: string;
+  period_start: ColumnType<string, string, string>;
+  period_end: ColumnType<string, string, string>;
+  row_number: number;
+  path: ColumnType<string[], string[], string[]>;
+  section_group: string | null;
+  row_type: 'data' | 'summary';
+  account_id: string | null;
+  label: string | null;
+  amount: ColumnType<string | null, string | null, string | null>;
+  cells: Json;
+}
+
+/** A part a report window stored, as its run stored it (migration 0008). */
+export interface WindowReportTable {
+  run_id: string;
+  entity: string;
+  day: ColumnType<string, string, string>;
+  realm_id: string;
+  report_name: string;
+  accounting_method: string;
+  period_start: ColumnType<string, string, string>;
+  period_end: ColumnType<string, string, string>;
+  rows: number;
+  checks: Json;
+  requests: Generated<number>;
+  stored_at: Generated<Date>;
+}
+
 export interface Database extends RawTables {
+  'raw.qb_reports': ReportTable;
+  'raw.qb_report_rows': ReportRowTable;
+  'ops.window_reports': WindowReportTable;
   'ops.runs': RunTable;
   'ops.windows': WindowTable;
   'ops.window_days': WindowDayTable;

@@ -23,14 +23,13 @@ import {
 } from './qbo-errors.js';
 import { readQueryResponse } from './qbo-response.js';
 import { readCdcBody, type CdcResult } from './cdc-body.js';
-import { parseQboTimestamp } from './qbo-record.js';
+import { bodyText, envelopeTime, headerValue } from './http-body.js';
+import type { ReportAnswer } from './reports/report-shape.js';
+import type { QueryResult, ReportResult } from './qbo-client-types.js';
 
 export type { CdcResult };
+export type { QboQuery, QueryResult, ReportResult } from './qbo-client-types.js';
 
-/** The part of the QBO client a window needs. */
-export interface QboQuery {
-  query(realmId: string, statement: string, entity?: string): Promise<QueryResult>;
-}
 /** QBO serves minor versions below 75 as 75 since 2025-08-01: every request sends 75. */
 export const QBO_MINOR_VERSION = 75;
 
@@ -91,16 +90,6 @@ export interface QboClientOptions {
   clock?: Clock;
   /** Cluster-wide request counts, latency and budget waits. Default: none recorded. */
   metrics?: MetricsRecorder;
-}
-
-export interface QueryResult {
-  /** The parsed `QueryResponse` object (possibly `{}` for an empty page). */
-  queryResponse: Record<string, unknown>;
-  intuitTid: string | undefined;
-  /** The answer's `time`: QBO's clock when it answered (null when absent). */
-  time: Date | null;
-  /** HTTP requests this answer took, the ones retried (401, 429, 5xx) included. */
-  requests: number;
 }
 
 /**
@@ -164,6 +153,30 @@ export class QboClient {
     return this.request(realmId, label, what, async (token) => {
       const response = await this.get(realmId, 'cdc', params, token, what);
       return { ...readCdcBody(response.bytes, response.intuitTid), request: what };
+    });
+  }
+
+  /**
+   * Sends one report request through the same budget, token and retry policy as a query; the
+   * metrics label it `report:<name>`. A report has no paging: the answer is read whole.
+   */
+  async report(realmId: string, name: string, params: Record<string, string>): Promise<ReportResult> {
+    const endpoint = `reports/${encodeURIComponent(name)}`;
+    const query = new URLSearchParams({ ...params, minorversion: String(this.o.minorVersion) });
+    const what = `/v3/company/${encodeURIComponent(realmId)}/${endpoint}?${query.toString()}`;
+    return this.request(realmId, `report:${name}`, what, async (token) => {
+      const { bytes, intuitTid } = await this.get(realmId, endpoint, params, token, what);
+      let report: ReportAnswer;
+      try {
+        report = JSON.parse(bodyText(bytes)) as ReportAnswer;
+      } catch (cause) {
+        throw new QboNetworkError(`truncated or invalid JSON report body (${bytes.length} bytes)`, {
+          status: 200,
+          intuitTid,
+          cause,
+        });
+      }
+      return { report, request: what, intuitTid };
     });
   }
 
@@ -270,7 +283,7 @@ export class QboClient {
   /** One GET of the company's API; a status other than 200 becomes the error the table says. */
   private async get(
     realmId: string,
-    endpoint: 'query' | 'cdc',
+    endpoint: string,
     params: Record<string, string>,
     token: string,
     statement: string,
@@ -319,25 +332,4 @@ export class QboClient {
     }
     return { queryResponse, intuitTid, time: envelopeTime(bytes) };
   }
-}
-
-/**
- * The envelope's `"time":"..."`, which QBO writes after the QueryResponse: looked for in the body's
- * last bytes only, so a page is not searched (a record's own "time" field sits before it).
- */
-function envelopeTime(bytes: Buffer): Date | null {
-  const tail = bytes.toString('utf8', Math.max(0, bytes.length - 80));
-  const match = /"time"\s*:\s*"([^"]+)"\s*}\s*$/.exec(tail);
-  return match ? parseQboTimestamp(match[1]) : null;
-}
-
-/** A body as text, as axios gave it before: UTF-8, without a byte order mark. */
-function bodyText(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-function headerValue(v: unknown): string | undefined {
-  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
-  return typeof v === 'string' ? v : undefined;
 }

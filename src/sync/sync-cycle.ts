@@ -18,6 +18,7 @@ import { syncStart } from './sync-marks.js';
 import { SYNC_DEFAULTS, type SyncCycleJobData, type SyncCycleSummary } from './sync-queue.js';
 import { cycleSummary, endCycle, skipCycle, startCycle, SyncLeaseLostError } from './sync-state.js';
 import { rereadWhole } from './whole-reread.js';
+import { refreshReports } from './report-refresh.js';
 
 export interface SyncCycleOptions {
   db: Db;
@@ -80,6 +81,10 @@ export async function processSyncCycle(
       if (rereadDue(entity, data, start.marks.get(entity.name)?.rereadAt ?? null, now)) rereads.push(entity);
     }
     for (const entity of rereads) await rereadWhole(ctx, entity);
+    if (data.reports?.names.length) {
+      const { names, accountingMethod, months } = data.reports;
+      await refreshReports(ctx, { reports: names, accountingMethod, months }, now);
+    }
     await endCycle(db, started, { status: 'succeeded' });
     const summary = (await cycleSummary(db, cycle.cycleId)) as SyncCycleSummary;
     recordMetrics(metrics, data, summary);

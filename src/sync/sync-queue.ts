@@ -24,6 +24,8 @@ export interface SyncCycleJobData {
    * re-reads them whatever this says. See {@link SYNC_DEFAULTS.rereadEveryMs}.
    */
   rereadEveryMs: number;
+  /** `sync --reports`: reports refreshed for the trailing months; absent: none. */
+  reports?: { names: string[]; accountingMethod: string; months: number };
 }
 
 /** What one entity's sync did in a cycle. */
@@ -45,6 +47,8 @@ export interface SyncCycleSummary {
   /** `skipped`: another cycle of the realm was running, and covers what this one would have read. */
   status: 'succeeded' | 'skipped';
   entities: Record<string, EntitySyncCounts>;
+  /** `sync --reports`: rows stored and requests per report (every trailing month together). */
+  reports?: Record<string, { rows: number; requests: number }>;
   /** Every QBO request of the cycle. */
   requests: number;
 }

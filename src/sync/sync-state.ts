@@ -9,6 +9,7 @@
  * Cycle:  running -> succeeded | failed, or skipped at once (another cycle held the realm). A
  *         failed cycle's job may run again (running once more, its counters kept).
  */
+import { findReport } from '../model/reports.js';
 import { sql, type Transaction } from 'kysely';
 import type { Database, SyncMarkTable } from '../model/db-types.js';
 import type { Db } from '../infra/db.js';
@@ -225,14 +226,24 @@ export async function cycleSummary(db: Db, cycleId: string): Promise<SyncCycleSu
     .orderBy('entity')
     .execute();
   const entities: Record<string, EntitySyncCounts> = {};
+  const reports: Record<string, { rows: number; requests: number }> = {};
   for (const r of rows) {
-    entities[r.entity] = { upserted: r.upserted, deleted: r.deleted, requests: r.requests, method: r.method };
+    // Reports are counted under their PascalCase names, entities under their lowercase ones.
+    if (findReport(r.entity)) reports[r.entity] = { rows: r.upserted, requests: r.requests };
+    else
+      entities[r.entity] = {
+        upserted: r.upserted,
+        deleted: r.deleted,
+        requests: r.requests,
+        method: r.method,
+      };
   }
   return {
     realmId: cycle.realm_id,
     cycleId,
     status: cycle.status === 'skipped' ? 'skipped' : 'succeeded',
     entities,
+    ...(Object.keys(reports).length ? { reports } : {}),
     requests: cycle.requests,
   };
 }

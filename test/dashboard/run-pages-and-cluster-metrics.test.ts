@@ -155,6 +155,30 @@ void describe('run pages and cluster-wide metrics', () => {
     assert.match(html, /5 days: succeeded 4, failed 1; 61 rows, busiest day 12 rows/);
     assert.match(html, /5 entity-days read in 5 windows/);
     assert.match(html, /in 5 QBO requests so far\./);
+    // A run with reports lists them, a failed check in red with what differs.
+    const withReports = runHtml(run, [day(1, 0)], 'UTC', false, at, [
+      {
+        report: 'ProfitAndLoss',
+        accountingMethod: 'Accrual',
+        periodStart: '2026-03-01',
+        periodEnd: '2026-03-31',
+        rows: 43,
+        checks: 'ok',
+      },
+      {
+        report: 'BalanceSheet',
+        accountingMethod: 'Accrual',
+        periodStart: '2026-03-31',
+        periodEnd: '2026-03-31',
+        rows: 54,
+        checks: 'TotalAssets = TotalLiabilitiesAndEquity: 10.00 vs 9.99',
+      },
+    ]);
+    assert.match(withReports, /2 reports stored; <b>1 with checks failed or not stored<\/b>/);
+    assert.match(
+      withReports,
+      /<td style="color:#b00020">TotalAssets = TotalLiabilitiesAndEquity: 10.00 vs 9.99<\/td>/,
+    );
   });
 
   void it('sums counters and histograms over several worker processes at /metrics', async () => {

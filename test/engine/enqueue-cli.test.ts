@@ -137,7 +137,7 @@ describe('qbo-backfill enqueue', () => {
     [
       'unknown flag',
       ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31', '--frobnicate'],
-      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]|all]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
+      'unknown option --frobnicate; usage: qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]|all]... [--page-size N] [--windows adaptive|day] [--reports NAME[,NAME...]|all [--accounting-method accrual|cash]] [--dry-run] [--json] [--follow]',
     ],
   ];
   for (const [label, args, message] of bad) {

@@ -13,6 +13,7 @@ import { useTestDatabase } from '../helpers/db.js';
 import { MIGRATIONS_DIR } from '../../src/infra/migrate.js';
 import { ENTITIES } from '../../src/model/entities.js';
 import { LIVE_RUN_STATUSES, RUN_STATUSES, WINDOW_STATUSES } from '../../src/model/statuses.js';
+import { ACCOUNTING_METHODS } from '../../src/model/reports.js';
 import { WINDOWS_PLANS } from '../../src/backfill/plan/enqueue.js';
 import { SYNC_TRIGGERS } from '../../src/sync/sync-queue.js';
 import type {
@@ -64,7 +65,11 @@ const CHECKED: Record<string, readonly string[]> = {
   'ops.sync_marks.basis': MARK_BASES,
   'ops.sync_cycle_entities.method': SYNC_METHODS,
   'ops.disconnected_realms.revocation': REVOCATIONS,
+  'ops.runs.accounting_method': ACCOUNTING_METHODS,
 };
+
+/** The ledger's relations: its rules (a view), their entries (a table), the ledger (a view). */
+const LEDGER = ['ledger_rules', 'ledger_entries', 'general_ledger'];
 
 /** The quoted values of a constraint or predicate as PostgreSQL prints it (`... ARRAY['a'::text, 'b'::text]`). */
 const literals = (text: string) => [...text.matchAll(/'([^']*)'::text/g)].map((m) => m[1] as string).sort();
@@ -93,7 +98,8 @@ describe('migrations stand alone', () => {
   it("create the registry's raw tables, each with the raw columns", async () => {
     const columns = await sql<{ table: string; columns: string }>`
       SELECT table_name AS table, string_agg(column_name, ',' ORDER BY ordinal_position) AS columns
-      FROM information_schema.columns WHERE table_schema = 'raw' GROUP BY table_name`.execute(tdb().db);
+      FROM information_schema.columns WHERE table_schema = 'raw' AND table_name NOT LIKE 'qb_report%'
+      GROUP BY table_name`.execute(tdb().db);
     assert.deepEqual(columns.rows.map((r) => r.table).sort(), ENTITIES.map((e) => e.table).sort());
     for (const r of columns.rows) assert.equal(r.columns, RAW_COLUMNS.join(','), r.table);
   });
@@ -117,5 +123,55 @@ describe('migrations stand alone', () => {
       SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index
       WHERE indexrelid = 'ops.runs_live_dedupe_idx'::regclass`.execute(tdb().db);
     assert.deepEqual(literals(live.rows[0]?.predicate ?? ''), sorted(LIVE_RUN_STATUSES));
+  });
+
+  it("make a staging relation per registry entity, each keyed by realm and id, and the contract's ledger", async () => {
+    const columns = await sql<{ table: string; columns: string }>`
+      SELECT table_name AS table, string_agg(column_name, ',' ORDER BY ordinal_position) AS columns
+      FROM information_schema.columns WHERE table_schema = 'staging' GROUP BY table_name`.execute(tdb().db);
+    const byView = new Map(columns.rows.map((r) => [r.table, r.columns.split(',')]));
+    for (const e of ENTITIES) {
+      const cols = byView.get(e.name);
+      assert.ok(cols, `staging.${e.name}`);
+      assert.deepEqual(
+        [cols[0], cols[1], cols.at(-1)],
+        ['realm_id', 'id', 'source_last_updated_utc'],
+        e.name,
+      );
+    }
+    const lines = [...byView.keys()].filter((v) => v.endsWith('_lines'));
+    assert.deepEqual(
+      [...byView.keys()].filter((v) => !lines.includes(v) && !LEDGER.includes(v)).sort(),
+      ENTITIES.map((e) => e.name).sort(),
+    );
+    for (const view of lines) {
+      const singular = view.slice(0, -'_lines'.length);
+      assert.ok(
+        ENTITIES.some(
+          (e) =>
+            e.kind === 'transaction' && [`${singular}s`, `${singular.replace(/y$/, 'ie')}s`].includes(e.name),
+        ),
+        `${view} belongs to a transaction entity`,
+      );
+      assert.deepEqual(
+        byView.get(view)?.slice(0, 4),
+        ['realm_id', `${singular}_id`, 'line_id', 'line_num'],
+        view,
+      );
+    }
+    assert.deepEqual(byView.get('general_ledger'), [
+      'realm_id',
+      'txn_type',
+      'txn_id',
+      'txn_date',
+      'line_id',
+      'account_id',
+      'debit',
+      'credit',
+      'customer_id',
+      'vendor_id',
+      'class_id',
+      'department_id',
+    ]);
   });
 });

@@ -42,6 +42,12 @@ export interface EmulatorConfig {
   /** Changes are aggregated this long before a delivery (Intuit: 1 to 5 minutes; 0: at once, as in the sandbox). */
   webhookIntervalMs: number;
   /**
+   * Cells (rows x columns) above which a report is cut: answered 200 with the rows that fit and a
+   * last row "Unable to display more data. Please reduce the date range." (Intuit reports a cap of
+   * about 400,000 cells).
+   */
+  reportCellLimit: number;
+  /**
    * Entities whose query refuses `MetaData.LastUpdatedTime` in WHERE or ORDERBY with a 400
    * QueryValidationError. CompanyInfo and Preferences are one record each and meant to be read
    * whole; for TaxCode and TaxRate the peers disagree (singer-io filters them by time, Airbyte reads
@@ -103,6 +109,8 @@ export const DEFAULT_EMULATOR_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   webhookIntervalMs: 0,
   /** @defaultValue `consent` */
   authorizeDecision: 'consent',
+  /** @defaultValue 400000 */
+  reportCellLimit: 400_000,
   /** @defaultValue `["CompanyInfo", "Preferences", "TaxCode", "TaxRate"]` */
   unfilterableEntities: Object.freeze([
     'CompanyInfo',
@@ -197,6 +205,7 @@ const CHECKS: Record<keyof EmulatorConfig, Check> = {
     return value;
   },
   webhookIntervalMs: num(0, 3_600_000, true),
+  reportCellLimit: num(1, 1_000_000_000, true),
   authorizeDecision: (value, key) => {
     if (value !== 'consent' && value !== 'decline')
       throw new EmulatorConfigError(`${key}: expected "consent" or "decline", got ${JSON.stringify(value)}`);

@@ -13,6 +13,7 @@ import { findEntityKind } from './data/entities.js';
 import type { EntityKind } from './data/entity-kind.js';
 import { PROFILES, type ProfileName } from './data/profiles.js';
 import { RealmStore } from './data/realm-store.js';
+import { LedgerCache } from './ledger/ledger-cache.js';
 import { AuthorizationCodes } from './http/authorization-codes.js';
 import { RealmLimiter } from './http/realm-limiter.js';
 import { ReplyCache } from './http/reply-cache.js';
@@ -75,6 +76,8 @@ export class EmulatorState {
   readonly webhooks: WebhookOutbox;
   /** Decides faults and latency: seeded too, so a run with the same requests sees the same faults. */
   readonly faultRng: Rng;
+  /** Per-realm ledgers the reports read, folded once per day (bounded, shared by every realm). */
+  readonly ledgers = new LedgerCache();
   /** Answers kept when `cacheReplies` is on. */
   readonly replies = new ReplyCache();
   readonly clock: Clock;

@@ -33,6 +33,7 @@ describe('faults and run-time config', () => {
       activityPerMinute: 0,
       webhookIntervalMs: 0,
       authorizeDecision: 'consent',
+      reportCellLimit: 400000,
       unfilterableEntities: ['CompanyInfo', 'Preferences', 'TaxCode', 'TaxRate'],
     });
   });

@@ -9,6 +9,8 @@ import { createRun, findLiveRun } from '../state/index.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
 import { planDays, type DayWindow } from './dates.js';
+import { reportMonths } from './report-plan.js';
+import type { AccountingMethod } from '../../model/reports.js';
 import { addWindowJobs, type JobOrder, type WindowToEnqueue } from './job-options.js';
 
 export interface EnqueueRequest {
@@ -26,6 +28,10 @@ export interface EnqueueRequest {
    * the library say which.
    */
   windows: WindowsPlan;
+  /** Reports the run also reads, per calendar month of the range (registry names). */
+  reports?: string[];
+  /** The reports' basis, sent to QBO with every report request. */
+  accountingMethod?: AccountingMethod;
 }
 
 export const WINDOWS_PLANS = ['adaptive', 'day'] as const satisfies readonly WindowsPlan[];
@@ -40,6 +46,8 @@ export interface EnqueuePlan {
   perDayJobs: number;
   windowsPlan: WindowsPlan;
   dedupeKey: string;
+  /** One window per report and calendar month. */
+  reportWindows: (DayWindow & { entity: string })[];
 }
 
 export interface EnqueueResult {
@@ -96,18 +104,24 @@ export function planBackfill(request: EnqueueRequest): EnqueuePlan {
     );
   }
   const windows = planDays(request.from, request.to);
+  const reports = request.reports ?? [];
   const dedupeKey = [
     request.realmId,
     [...request.entities].sort().join(','),
     request.from.toISOString(),
     request.to.toISOString(),
+    // A run without reports keeps the key it had before reports existed.
+    ...(reports.length ? [`reports:${[...reports].sort().join(',')}:${request.accountingMethod ?? ''}`] : []),
   ].join('|');
   const windowsPlan = request.windows;
-  const jobs = planJobs(request.entities, windows, windowsPlan);
+  const months = reports.length ? reportMonths(request.from, request.to) : [];
+  const reportWindows = reports.flatMap((entity) => months.map((m) => ({ entity, ...m })));
+  const jobs = planJobs(request.entities, windows, windowsPlan) + reportWindows.length;
   return {
     request,
     windows,
     jobs,
+    reportWindows,
     perDayJobs: planJobs(request.entities, windows, 'day'),
     windowsPlan,
     dedupeKey,
@@ -152,9 +166,14 @@ export async function enqueueBackfill(
     startAt: request.startAt,
     dedupeKey: plan.dedupeKey,
     windowsPlan: plan.windowsPlan,
-    windows: request.entities.flatMap((entity) =>
-      entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({ entity, ...w })),
-    ),
+    windows: [
+      ...request.entities.flatMap((entity) =>
+        entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({ entity, ...w })),
+      ),
+      ...plan.reportWindows,
+    ],
+    reports: request.reports ?? [],
+    accountingMethod: request.reports?.length ? (request.accountingMethod ?? null) : null,
   });
 
   if (!created) {
@@ -171,16 +190,12 @@ export async function enqueueBackfill(
     return { runId: live.run_id, jobs: Number(jobs.n), startAt: live.start_at_utc, existing: true };
   }
 
-  const windows: WindowToEnqueue[] = request.entities.flatMap((entity) =>
-    entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({
-      runId,
-      realmId: request.realmId,
-      entity,
-      ...w,
-      pageSize: request.pageSize,
-      generation: 0,
-    })),
-  );
+  const windows: WindowToEnqueue[] = [
+    ...request.entities.flatMap((entity) =>
+      entityWindows(entity, plan.windows, plan.windowsPlan).map((w) => ({ entity, ...w })),
+    ),
+    ...plan.reportWindows,
+  ].map((w) => ({ runId, realmId: request.realmId, ...w, pageSize: request.pageSize, generation: 0 }));
   await addWindowJobs(queue, windows, request.startAt, now, jobOptions);
   return { runId, jobs: windows.length, startAt: request.startAt, existing: false };
 }

@@ -1,3 +1,4 @@
+import { reportsTable } from './report-reports.js';
 import { textTable } from '../../infra/text-table.js';
 import { escapeControls, plural } from '../../infra/terminal-text.js';
 import { bothZones } from '../../infra/time-format.js';
@@ -136,5 +137,15 @@ export function reportSummary(
         ...(unsuccessful.length > 20 ? [`  ... and ${unsuccessful.length - 20} more`] : []),
       ]
     : [];
-  return [...reportHead(report, timeZone), '', table, ...problems, '', ...reportFoot(report)].join('\n');
+  const reports = reportsTable(report.reports ?? []);
+  return [
+    ...reportHead(report, timeZone),
+    '',
+    table,
+    ...problems,
+    '',
+    ...reports,
+    ...(reports.length ? [''] : []),
+    ...reportFoot(report),
+  ].join('\n');
 }

@@ -1,5 +1,6 @@
 /** What a run's report is made of: the types the report, its days and its summary all name. */
 import type { WindowCounters } from '../state/index.js';
+import type { RunReportEntry } from './report-reports.js';
 
 /** One entity and UTC day of a run, as `report --format json` lists it. */
 export interface WindowReport {
@@ -32,6 +33,8 @@ export interface RunReport {
   status: string;
   totals: ReportTotals;
   windows: WindowReport[];
+  /** A run with reports: one entry per report, method and period stored. */
+  reports?: RunReportEntry[];
 }
 
 export interface ReportMeta {

@@ -5,13 +5,18 @@ import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { reportFoot, reportHead } from './report-summary.js';
 import { reportWindows } from './report-days.js';
 import type { ReportMeta, ReportTotals, RunReport } from './report-types.js';
+import { isReportWindow, reportsTable, runReports } from './report-reports.js';
 
 export type { ReportMeta, ReportTotals, RunReport, WindowReport } from './report-types.js';
 
 export async function buildReport(db: Db, runId: string): Promise<RunReport & { meta: ReportMeta }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsageError(`--run: no run ${quoteInput(runId)}`);
-  const { windows: rows, entries } = await reportWindows(db, run);
+  const all = await reportWindows(db, run);
+  // Report months are listed under `reports`, not as entity-days; the totals are the entities'.
+  const rows = all.windows.filter((w) => !isReportWindow(w.entity));
+  const entries = all.entries.filter((e) => !isReportWindow(e.entity));
+  const reports = run.reports.length > 0 ? await runReports(db, run) : undefined;
   const totals: ReportTotals = {
     windows: entries.length,
     succeeded: entries.filter((e) => e.status === 'succeeded').length,
@@ -38,6 +43,7 @@ export async function buildReport(db: Db, runId: string): Promise<RunReport & { 
     status: run.status,
     totals,
     windows: entries,
+    ...(reports ? { reports } : {}),
     meta: {
       realmId: run.realm_id,
       windowCount: rows.length,
@@ -50,8 +56,8 @@ export async function buildReport(db: Db, runId: string): Promise<RunReport & { 
 }
 
 export function reportJson(report: RunReport): string {
-  const { runId, status, totals, windows } = report;
-  return JSON.stringify({ runId, status, totals, windows });
+  const { runId, status, totals, windows, reports } = report;
+  return JSON.stringify({ runId, status, totals, windows, ...(reports ? { reports } : {}) });
 }
 
 const CSV_COLUMNS = [
@@ -115,5 +121,14 @@ export function reportTable(report: RunReport & { meta: ReportMeta }, timeZone: 
     rows,
     { rule: true },
   );
-  return [...reportHead(report, timeZone), '', body, '', ...reportFoot(report)].join('\n');
+  const reports = reportsTable(report.reports ?? []);
+  return [
+    ...reportHead(report, timeZone),
+    '',
+    body,
+    '',
+    ...reports,
+    ...(reports.length ? [''] : []),
+    ...reportFoot(report),
+  ].join('\n');
 }

@@ -1,3 +1,4 @@
+import type { RunReportEntry } from './report-reports.js';
 import { sql } from 'kysely';
 import type { Db } from '../../infra/db.js';
 import { buildReport, type WindowReport } from './report.js';
@@ -87,7 +88,7 @@ export async function listRuns(db: Db, options: { runId?: string; limit?: number
 export async function loadRun(
   db: Db,
   runId: string,
-): Promise<{ run: RunRow; windows: WindowReport[] } | undefined> {
+): Promise<{ run: RunRow; windows: WindowReport[]; reports: RunReportEntry[] } | undefined> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -95,7 +96,7 @@ export async function loadRun(
     .execute(async (trx) => {
       const [run] = await listRuns(trx, { runId, limit: 1 });
       if (!run) return undefined;
-      const { windows } = await buildReport(trx, runId);
-      return { run, windows };
+      const { windows, reports } = await buildReport(trx, runId);
+      return { run, windows, reports: reports ?? [] };
     });
 }

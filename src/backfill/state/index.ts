@@ -17,3 +17,4 @@ export * from './window-run.js';
 export * from './window-end.js';
 export * from './page-commit.js';
 export * from './window-split.js';
+export * from './report-commit.js';

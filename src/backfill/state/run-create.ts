@@ -17,6 +17,9 @@ export interface NewRun {
   windowsPlan?: WindowsPlan;
   /** One per entity and window (entities read whole have one window for the run). */
   windows: { entity: string; day: string; start: Date; end: Date }[];
+  /** Reports read per calendar month (their windows are among `windows`), and their basis. */
+  reports?: string[];
+  accountingMethod?: string | null;
 }
 
 /**
@@ -38,6 +41,9 @@ export async function createRun(db: Db, run: NewRun): Promise<boolean> {
         start_at_utc: run.startAt,
         dedupe_key: run.dedupeKey,
         ...(run.windowsPlan ? { windows_plan: run.windowsPlan } : {}),
+        ...(run.reports?.length
+          ? { reports: run.reports, accounting_method: run.accountingMethod ?? null }
+          : {}),
         status: 'scheduled',
       })
       .onConflict((oc) => oc.column('dedupe_key').where('status', 'in', LIVE_RUN_STATUSES).doNothing())

@@ -5,6 +5,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { findEntity, type EntityDefinition } from '../../model/entities.js';
+import { findReport, type ReportDefinition } from '../../model/reports.js';
 import type { WindowJobData } from '../../infra/queue.js';
 import {
   finalizeRunIfDone,
@@ -26,7 +27,9 @@ export async function loadWindow(
   options: WindowProcessorOptions,
 ): Promise<
   | {
-      entity: EntityDefinition;
+      /** The window's entity; undefined for a report's window (its month of `report`). */
+      entity: EntityDefinition | undefined;
+      report: ReportDefinition | undefined;
       from: { page: number; pass: number };
       attempt: WindowAttempt;
       range: { start: Date; end: Date };
@@ -36,7 +39,10 @@ export async function loadWindow(
 > {
   const { db } = options;
   const entity = findEntity(key.entity);
-  if (!entity) throw new UnrecoverableError(`unknown entity ${JSON.stringify(key.entity)} in job data`);
+  // A report's window is named by the report (PascalCase), never a lowercase entity name.
+  const report = entity ? undefined : findReport(key.entity);
+  if (!entity && !report)
+    throw new UnrecoverableError(`unknown entity ${JSON.stringify(key.entity)} in job data`);
   let found = await getWindowAndRun(db, key);
   const run = found.run;
   if (!run) throw new UnrecoverableError(`run ${key.runId} does not exist`);
@@ -82,10 +88,15 @@ export async function loadWindow(
   }
   return {
     entity,
+    report,
     from: { page: window.committedPages, pass: window.rereadPasses },
     attempt,
     range: { start: window.start, end: window.end },
     // A window read by time in an adaptive run splits when dense; one read whole never does.
-    splittable: window.splittable && entity.read !== 'whole' && options.addPendingJobs !== undefined,
+    splittable:
+      window.splittable &&
+      entity !== undefined &&
+      entity.read !== 'whole' &&
+      options.addPendingJobs !== undefined,
   };
 }

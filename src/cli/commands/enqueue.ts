@@ -21,6 +21,7 @@ import { withProducer } from '../producer-context.js';
 import { checkRefreshTokens, resolveRealms } from '../realm-checks.js';
 import { withDb } from './auth-common.js';
 import { QBO_MAX_PAGE_SIZE } from '../../qbo/query.js';
+import { parseAccountingMethod, parseReports } from '../../backfill/plan/report-plan.js';
 
 /** Defaults of `enqueue`, declared once (the demo enqueues with them too). */
 export const ENQUEUE_DEFAULTS = Object.freeze({
@@ -35,7 +36,7 @@ export const enqueueCommand: Command = {
   summary:
     'plan a backfill (reads that follow the data, or one job per entity and UTC day) and enqueue it, delayed until --start-at; one run per realm',
   usage:
-    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]|all]... [--page-size N] [--windows adaptive|day] [--dry-run] [--json] [--follow]',
+    'qbo-backfill enqueue --entities invoices,customers,items --from DATE --to DATE [--start-at INSTANT] [--realm ID[,ID...]|all]... [--page-size N] [--windows adaptive|day] [--reports NAME[,NAME...]|all [--accounting-method accrual|cash]] [--dry-run] [--json] [--follow]',
   async run(argv, io) {
     const { values, positionals } = parseFlags(
       argv,
@@ -47,6 +48,8 @@ export const enqueueCommand: Command = {
         realm: { type: 'string', multiple: true },
         'page-size': { type: 'string' },
         windows: { type: 'string' },
+        reports: { type: 'string' },
+        'accounting-method': { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         follow: { type: 'boolean' },
@@ -60,7 +63,12 @@ export const enqueueCommand: Command = {
       );
     // Everything is validated before anything is touched: bad input leaves no run and no job.
     const config = io.config();
-    const entities = parseEntities(values.entities);
+    const reports = values.reports === undefined ? [] : parseReports(values.reports);
+    if (values['accounting-method'] !== undefined && reports.length === 0)
+      throw new UsageError('--accounting-method applies to --reports, which is missing');
+    const accountingMethod = parseAccountingMethod(values['accounting-method']);
+    // With reports, entities may be left out: a run of reports alone.
+    const entities = values.entities === undefined && reports.length ? [] : parseEntities(values.entities);
     if (values.from === undefined) throw new UsageError('--from is required');
     if (values.to === undefined) throw new UsageError('--to is required');
     const from = parseFrom(values.from);
@@ -83,7 +91,7 @@ export const enqueueCommand: Command = {
     // One plan and one run per realm, planned as it is enqueued: a thousand realms' plans are never
     // all in memory at once.
     const planFor = (realmId: string) =>
-      planBackfill({ realmId, entities, from, to, startAt, pageSize, windows });
+      planBackfill({ realmId, entities, from, to, startAt, pageSize, windows, reports, accountingMethod });
 
     if (values['dry-run']) {
       // `all` is read from the token store; ids need nothing opened.

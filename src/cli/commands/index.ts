@@ -8,7 +8,9 @@ import { cancelCommand, reportCommand, resumeCommand, retryCommand, statusComman
 import { authCommand } from './auth.js';
 import { dashboardCommand } from './dashboard.js';
 import { entitiesCommand } from './entities.js';
+import { reportsCommand } from './reports.js';
 import { syncCommand } from './sync.js';
+import { reconcileCommand } from './reconcile.js';
 
 /** Every command of `qbo-backfill`, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -22,8 +24,10 @@ export const commands: Command[] = [
   retryCommand,
   cancelCommand,
   syncCommand,
+  reconcileCommand,
   authCommand,
   dashboardCommand,
   demoCommand,
   entitiesCommand,
+  reportsCommand,
 ];

@@ -1,4 +1,5 @@
 import { findEntity, entityNames } from '../../model/entities.js';
+import { findReport } from '../../model/reports.js';
 import { quoteInput, UsageError } from '../../model/usage-error.js';
 import { cancelRun } from '../../backfill/runs/cancel.js';
 import { buildReport, reportCsv, reportJson, reportTable } from '../../backfill/runs/report.js';
@@ -148,8 +149,9 @@ export const retryCommand = producerCommand({
   flags: { run: { type: 'string' }, entity: { type: 'string' }, day: { type: 'string' } },
   check(values) {
     const runId = requireRun(values.run);
-    if (!values.entity || !findEntity(values.entity)) {
-      throw new UsageError(`--entity: expected one of ${entityNames().join(', ')}`);
+    // A report's month is a window too: --entity ProfitAndLoss --day <a day of the month>.
+    if (!values.entity || !(findEntity(values.entity) || findReport(values.entity))) {
+      throw new UsageError(`--entity: expected one of ${entityNames().join(', ')} (or a report name)`);
     }
     return { runId, entity: values.entity, day: parseDay(values.day) };
   },

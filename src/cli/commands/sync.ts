@@ -17,19 +17,22 @@ import {
   type SyncCycleSummary,
 } from '../../sync/sync-queue.js';
 import { setSchedule } from '../../sync/sync-state.js';
-import { durationFlag, EXIT, realmsFlag, type CommandIo, type RealmsFlag } from '../command.js';
+import { parseAccountingMethod, parseReports } from '../../backfill/plan/report-plan.js';
+import { REPORT_DEFAULTS } from '../../model/reports.js';
+import { durationFlag, EXIT, intFlag, realmsFlag, type CommandIo, type RealmsFlag } from '../command.js';
 import { producerCommand } from '../producer-command.js';
 import type { ProducerContext } from '../producer-context.js';
 import { checkRefreshTokens, resolveRealms } from '../realm-checks.js';
 
 const USAGE =
-  'qbo-backfill sync --realm ID[,ID...]|all [--entities LIST|all] (--once [--json] | --every DURATION | --off) [--reread-every DURATION]';
+  'qbo-backfill sync --realm ID[,ID...]|all [--entities LIST|all] [--reports NAME[,NAME...]|all [--accounting-method accrual|cash] [--report-months N]] (--once [--json] | --every DURATION | --off) [--reread-every DURATION]';
 
 type Mode = { kind: 'once'; json: boolean } | { kind: 'every'; everyMs: number } | { kind: 'off' };
 
 interface SyncInput {
   realms: RealmsFlag | undefined;
   entities: string[] | null;
+  reports: SyncCycleJobData['reports'];
   mode: Mode;
   rereadEveryMs: number;
 }
@@ -47,6 +50,9 @@ export const syncCommand = producerCommand({
     every: { type: 'string' },
     off: { type: 'boolean' },
     'reread-every': { type: 'string' },
+    reports: { type: 'string' },
+    'accounting-method': { type: 'string' },
+    'report-months': { type: 'string' },
   },
   check(values): SyncInput {
     const modes = [values.once && 'once', values.every !== undefined && 'every', values.off && 'off'].filter(
@@ -60,10 +66,23 @@ export const syncCommand = producerCommand({
       : values.off
         ? { kind: 'off' }
         : { kind: 'every', everyMs: durationFlag(values.every, 'every', 10_000, 24 * 3_600_000) as number };
+    const names = values.reports === undefined ? [] : parseReports(values.reports);
+    if (names.length === 0 && (values['accounting-method'] ?? values['report-months']) !== undefined)
+      throw new UsageError('--accounting-method and --report-months apply to --reports, which is missing');
+    const reports = names.length
+      ? {
+          names,
+          accountingMethod: parseAccountingMethod(values['accounting-method']),
+          months:
+            intFlag(values['report-months'], 'report-months', 1, 36) ?? REPORT_DEFAULTS.syncTrailingMonths,
+        }
+      : undefined;
     return {
       // Checked here when given; QBO_REALM_ID is the fallback once the configuration is read.
       realms: values.realm === undefined ? undefined : realmsFlag(values.realm, undefined),
-      entities: values.entities === undefined ? null : parseEntities(values.entities),
+      // With --reports and no --entities, the cycle refreshes the reports alone.
+      entities: values.entities === undefined ? (reports ? [] : null) : parseEntities(values.entities),
+      reports,
       mode,
       rereadEveryMs:
         durationFlag(values['reread-every'], 'reread-every', 60_000, 7 * 24 * 3_600_000) ??
@@ -114,6 +133,8 @@ async function checkSyncStart(
   realmId: string,
   entities: string[] | null,
 ): Promise<void> {
+  // Reports alone need no backfill: they are read from QBO whole each time.
+  if (entities !== null && entities.length === 0) return;
   const wanted = (entities ?? parseEntities('all')).map(getEntity);
   const start = await syncStart(ctx.db, realmId, wanted, { establish: false });
   const backfill = `qbo-backfill enqueue --realm ${realmId} --entities ENTITIES --from DATE --to DATE`;
@@ -138,7 +159,13 @@ function cycleData(
   input: SyncInput,
   trigger: SyncCycleJobData['trigger'],
 ): SyncCycleJobData {
-  return { realmId, entities: input.entities, trigger, rereadEveryMs: input.rereadEveryMs };
+  return {
+    realmId,
+    entities: input.entities,
+    trigger,
+    rereadEveryMs: input.rereadEveryMs,
+    ...(input.reports ? { reports: input.reports } : {}),
+  };
 }
 
 async function syncOnce(
@@ -196,7 +223,12 @@ function jsonSummary(summary: SyncCycleSummary) {
   const entities: Record<string, { upserted: number; deleted: number }> = {};
   for (const [name, c] of Object.entries(summary.entities))
     entities[name] = { upserted: c.upserted, deleted: c.deleted };
-  return { realmId: summary.realmId, entities, requests: summary.requests };
+  return {
+    realmId: summary.realmId,
+    entities,
+    ...(summary.reports ? { reports: summary.reports } : {}),
+    requests: summary.requests,
+  };
 }
 
 function summaryText(summary: SyncCycleSummary): string {
@@ -207,6 +239,9 @@ function summaryText(summary: SyncCycleSummary): string {
     c.deleted,
     c.requests,
   ]);
+  // Reports' rows are replaced whole each time: listed as upserted, read `report`.
+  for (const [name, r] of Object.entries(summary.reports ?? {}))
+    rows.push([name, 'report', r.rows, 0, r.requests]);
   const totals = Object.values(summary.entities).reduce(
     (t, c) => ({ upserted: t.upserted + c.upserted, deleted: t.deleted + c.deleted }),
     { upserted: 0, deleted: 0 },

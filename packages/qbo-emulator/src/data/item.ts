@@ -3,6 +3,7 @@ import { chance, intBetween, type Rng } from '../prng.js';
 import { pacificDate } from '../pacific-time.js';
 import type { EntityKind } from './entity-kind.js';
 import { namedListKind, payloadFields } from './entity-kind.js';
+import { chartAccountRef } from './list-names.js';
 import { itemPriceCents, money } from './names.js';
 
 export const itemKind: EntityKind = namedListKind(0.12, {
@@ -21,11 +22,12 @@ export const itemKind: EntityKind = namedListKind(0.12, {
     p.Taxable = chance(rng, 0.5);
     p.UnitPrice = money(price);
     p.Type = type;
-    p.IncomeAccountRef = { value: '79', name: 'Sales of Product Income' };
+    // Real accounts of the chart, of the right type: the general ledger posts sales to them.
+    p.IncomeAccountRef = chartAccountRef(type === 'Service' ? 'Services' : 'Sales of Product Income');
     p.PurchaseCost = inventory ? money(Math.round(price * 0.6)) : 0;
     if (inventory) {
-      p.AssetAccountRef = { value: '81', name: 'Inventory Asset' };
-      p.ExpenseAccountRef = { value: '80', name: 'Cost of Goods Sold' };
+      p.AssetAccountRef = chartAccountRef('Inventory Asset');
+      p.ExpenseAccountRef = chartAccountRef('Cost of Goods Sold');
       p.TrackQtyOnHand = true;
       p.QtyOnHand = intBetween(rng, 0, 500);
       p.InvStartDate = pacificDate(ctx.created);

@@ -86,6 +86,16 @@ export function chartEntry(id: number): ChartEntry {
   return ACCOUNT_CHART[(id - 1) % ACCOUNT_CHART.length] as ChartEntry;
 }
 
+/**
+ * A reference to the chart's first account of this name (ids 1..28 are the chart in order), as an
+ * item's IncomeAccountRef quotes it: an Account record that exists, of the right type.
+ */
+export function chartAccountRef(name: string): { value: string; name: string } {
+  const index = ACCOUNT_CHART.findIndex((a) => a.name === name);
+  if (index < 0) throw new Error(`no account ${name} in the chart`);
+  return { value: String(index + 1), name };
+}
+
 export function accountName(id: number): string {
   return cycled(
     ACCOUNT_CHART.map((a) => a.name),

@@ -111,8 +111,12 @@ export class RealmGenerator {
     return hidden;
   }
 
-  /** Every generated record of a day, including deleted ones, sorted by LastUpdatedTime. */
-  generate(kind: EntityKind, day: number): EmRecord[] {
+  /**
+   * Every generated record of a day, including deleted ones, sorted by LastUpdatedTime; with
+   * `keepCreated`, only the records whose CreateTime it accepts (the others are not built: a
+   * record's own stream decides its CreateTime before anything else, so skipping is cheap).
+   */
+  generate(kind: EntityKind, day: number, keepCreated?: (created: number) => boolean): EmRecord[] {
     const plan = this.plan(kind);
     const count = plan.count(day);
     if (count === 0) return [];
@@ -132,7 +136,8 @@ export class RealmGenerator {
     const records: EmRecord[] = [];
     for (let i = 0; i < count; i++) {
       const id = ids[i] as number;
-      records.push(this.generateOne(kind, id, start + (seconds[i] as number) * 1000, refs));
+      const record = this.generateOne(kind, id, start + (seconds[i] as number) * 1000, refs, keepCreated);
+      if (record) records.push(record);
     }
     return records;
   }
@@ -188,8 +193,15 @@ export class RealmGenerator {
     return 1 + Math.floor(this.head(kind, id, 0).rng() * n);
   }
 
-  private generateOne(kind: EntityKind, id: number, lastUpdated: number, refs: References): EmRecord {
+  private generateOne(
+    kind: EntityKind,
+    id: number,
+    lastUpdated: number,
+    refs: References,
+    keepCreated?: (created: number) => boolean,
+  ): EmRecord | undefined {
     const { rng, created, syncToken, active, deleted } = this.head(kind, id, lastUpdated);
+    if (keepCreated && !keepCreated(created)) return undefined;
     if (deleted) {
       return {
         id,

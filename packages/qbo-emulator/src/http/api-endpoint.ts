@@ -1,5 +1,5 @@
 /**
- * The QBO API routes (`/v3/company/{realmId}/query` and `/cdc`) and the order in which a request
+ * The QBO API routes (`/v3/company/{realmId}/query`, `/cdc` and `/reports/{Name}`) and the order in which a request
  * meets QBO's gates here:
  *   1. unknown realm: 403 (code 3100), not counted against any realm;
  *   2. limits: concurrency, then the sliding minute window (429, not counted in the window);
@@ -22,10 +22,12 @@ import {
   unknownRealmFault,
 } from './faults.js';
 import { handleQuery, type Reply } from './query-endpoint.js';
+import { handleReport } from '../reports/report-endpoint.js';
 import type { CachedReply } from './reply-cache.js';
 import { readBody, send, sendTruncated } from './request-io.js';
 
-export const API_PATH = /^\/v3\/company\/([^/]+)\/([^/]+)\/?$/;
+/** `/v3/company/{realm}/{operation}` and `/v3/company/{realm}/reports/{Name}`. */
+export const API_PATH = /^\/v3\/company\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/;
 
 export interface ApiContext {
   readonly state: EmulatorState;
@@ -106,7 +108,7 @@ export async function handleApiRequest(
 
     state.catchUpDrift(now);
     let reply: Reply | CachedReply;
-    if (operation === 'query' && (req.method === 'GET' || req.method === 'POST')) {
+    if (operation === 'query' && (req.method === 'GET' || req.method === 'POST') && match[3] === undefined) {
       const statement = req.method === 'POST' ? body : (url.searchParams.get('query') ?? undefined);
       const query = () =>
         handleQuery(
@@ -121,8 +123,11 @@ export async function handleApiRequest(
       reply = config.cacheReplies
         ? (state.replies.get(key, store.version) ?? state.replies.keep(key, store.version, query()))
         : query();
-    } else if (operation === 'cdc' && req.method === 'GET') {
+    } else if (operation === 'cdc' && req.method === 'GET' && match[3] === undefined) {
       reply = handleCdc(url.searchParams, store, now);
+    } else if (operation === 'reports' && req.method === 'GET' && match[3] !== undefined) {
+      const name = decodeURIComponent(match[3]);
+      reply = await handleReport(name, url.searchParams, store, state.ledgers, now, config.reportCellLimit);
     } else {
       reply = notFoundFault(url.pathname, now);
     }
