@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningEmulator } from '../src/index.js';
+import { ManualClock, type RunningEmulator } from '../src/index.js';
 import {
   UNABLE_TO_DISPLAY,
   parseCents,
@@ -323,6 +323,29 @@ describe('reports', () => {
     assert.equal(total(bs, 'TotalAssets'), total(bs, 'TotalLiabilitiesAndEquity'));
     const gl = await report(ctx, 'GeneralLedger', may);
     assert.ok(!JSON.stringify(gl).includes(`"value":"Invoice","id":"${String(invoice.Id)}"`));
+  });
+
+  it('keeps balancing as the clock moves on: days fold as they pass, accounts opened since are named', async () => {
+    const clock = new ManualClock(Date.parse('2024-02-10T12:00:00Z'));
+    const em = await start({ seed: 11, clock, config: { accessTokenTtlSeconds: 3 * 365 * 86_400 } });
+    try {
+      const later: Ctx = { em, token: await accessToken(em), realm: em.realmIds[0] as string };
+      const early = await report(later, 'TrialBalance', { accounting_method: 'Accrual' });
+      assert.equal(early.Header.EndPeriod, '2024-02-10');
+      clock.advance(500 * 86_400_000);
+      for (const end of ['2024-02-10', '2025-06-23']) {
+        const tb = await report(later, 'TrialBalance', { end_date: end, accounting_method: 'Accrual' });
+        const [, debit, credit] = (tb.Rows.Row.at(-1) as SectionRow).Summary?.ColData ?? [];
+        assert.equal(debit?.value, credit?.value, end);
+        for (const r of dataRows(tb.Rows.Row))
+          if (r.type === 'Data')
+            assert.notEqual(r.ColData[0]?.value, r.ColData[0]?.id, 'every account named');
+      }
+      const bs = await report(later, 'BalanceSheet', { accounting_method: 'Accrual' });
+      assert.equal(total(bs, 'TotalAssets'), total(bs, 'TotalLiabilitiesAndEquity'));
+    } finally {
+      await em.close();
+    }
   });
 
   it('counts reports in the realm stats, and refuses bad parameters and unknown reports', async () => {

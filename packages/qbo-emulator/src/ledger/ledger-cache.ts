@@ -21,11 +21,14 @@ export class LedgerCache {
 
   constructor(private readonly maxCells: number = LEDGER_CACHE_DEFAULTS.maxCells) {}
 
-  get(store: RealmStore): RealmLedger {
+  /** The realm's ledger, its accounts read as of `now`. */
+  get(store: RealmStore, now: number): RealmLedger {
     const key = store.realmId;
     let ledger = this.ledgers.get(key);
-    if (ledger) this.ledgers.delete(key);
-    else ledger = new RealmLedger(store);
+    if (ledger) {
+      this.ledgers.delete(key);
+      ledger.seeAccountsAsOf(now);
+    } else ledger = new RealmLedger(store, now);
     this.ledgers.set(key, ledger);
     let held = 0;
     for (const l of this.ledgers.values()) held += l.cells;

@@ -14,7 +14,8 @@
  *   - Expense        = lowest Id with AccountType 'Expense' (cash basis only, see below)
  *
  * Amounts are JSON numbers in dollars; cents = round(amount * 100). Deleted transactions post
- * nothing. A posting of zero cents is dropped. Every posting has one side: debit or credit.
+ * nothing. A posting of zero cents is dropped; a negative amount posts its absolute value on the
+ * other side. Every posting has one side: debit or credit.
  *
  * The legs of a rule (a transaction posts every leg, in this order):
  *   - `total`: one posting of the payload's total (`TotalAmt`, or `Amount` for Transfer and

@@ -41,9 +41,17 @@ export function cents(value: unknown): number {
   return Number.isFinite(n) ? Math.round(n * 100) : 0;
 }
 
+/** Dotted paths, split once (postings run for every transaction of years of data). */
+const SPLIT = new Map<string, readonly string[]>();
+
 function at(obj: unknown, path: string): unknown {
+  let keys = SPLIT.get(path);
+  if (!keys) {
+    keys = path.split('.');
+    SPLIT.set(path, keys);
+  }
   let cur = obj;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Json)[key];
   }
@@ -76,32 +84,51 @@ function resolve(source: AccountSource, owner: unknown, lookup: LedgerLookup): s
   return refValue(item, source.item) ?? lookup.accountOfType(source.fallback);
 }
 
-/**
- * The customer or vendor a posting names: the line's entity if it has one (`Entity` with `type`,
- * or QBO's journal form `{Type, EntityRef}`; `CustomerRef` on expense lines), else the payload's.
- */
-function partyOf(payload: Json, detail: unknown): { customerId: string | null; vendorId: string | null } {
-  let customerId = refValue(payload, 'CustomerRef') ?? null;
-  let vendorId = refValue(payload, 'VendorRef') ?? null;
-  const assign = (type: string | undefined, id: string | undefined) => {
-    if (id === undefined) return;
-    const t = (type ?? 'customer').toLowerCase();
-    if (t === 'vendor') vendorId = id;
-    else if (t === 'customer') customerId = id;
+interface Party {
+  customerId: string | null;
+  vendorId: string | null;
+}
+
+function assign(party: Party, type: string | undefined, id: string | undefined): void {
+  if (id === undefined) return;
+  const t = (type ?? 'customer').toLowerCase();
+  if (t === 'vendor') party.vendorId = id;
+  else if (t === 'customer') party.customerId = id;
+}
+
+/** The payload's customer or vendor: `CustomerRef`, `VendorRef`, or `EntityRef` with its `type`. */
+function headerParty(payload: Json): Party {
+  const party: Party = {
+    customerId: refValue(payload, 'CustomerRef') ?? null,
+    vendorId: refValue(payload, 'VendorRef') ?? null,
   };
-  const entity = at(payload, 'EntityRef');
-  if (entity !== undefined) assign(scalar(at(entity, 'type')) ?? 'none', refValue(payload, 'EntityRef'));
-  const line = at(detail, 'Entity');
+  const entity = payload.EntityRef;
+  if (entity !== undefined)
+    assign(party, scalar(at(entity, 'type')) ?? 'none', refValue(payload, 'EntityRef'));
+  return party;
+}
+
+/**
+ * A line's own customer or vendor over the payload's: `Entity` with `type`, or QBO's journal form
+ * `{Type, EntityRef}`; `CustomerRef` on expense lines.
+ */
+function lineParty(header: Party, detail: unknown): Party {
+  if (detail === null || typeof detail !== 'object') return header;
+  const d = detail as Json;
+  if (d.Entity === undefined && d.CustomerRef === undefined) return header;
+  const party = { ...header };
+  const line = d.Entity;
   if (line !== undefined) {
     const nested = at(line, 'EntityRef') !== undefined;
     assign(
+      party,
       scalar(at(line, 'type')) ?? scalar(at(line, 'Type')),
       nested ? refValue(line, 'EntityRef') : refValue(detail, 'Entity'),
     );
   }
   const lineCustomer = refValue(detail, 'CustomerRef');
-  if (lineCustomer !== undefined) customerId = lineCustomer;
-  return { customerId, vendorId };
+  if (lineCustomer !== undefined) party.customerId = lineCustomer;
+  return party;
 }
 
 const flip = (side: Side): Side => (side === 'debit' ? 'credit' : 'debit');
@@ -119,44 +146,51 @@ export function postingsOf(
   const rule = postingRule(qboName);
   if (!rule || payload.status === 'Deleted') return [];
   if (basis === 'Cash' && rule.cash === 'none') return [];
-  const reversed = rule.reverseWhen !== undefined && payload[rule.reverseWhen] === true;
-  const departmentId = refValue(payload, 'DepartmentRef') ?? null;
-  const out: Posting[] = [];
-  const post = (
-    lineId: string,
-    accountId: string | undefined,
-    side: Side,
-    amount: number,
-    detail?: unknown,
-  ) => {
+  const poster = new Poster(
+    qboName,
+    payload,
+    rule.reverseWhen !== undefined && payload[rule.reverseWhen] === true,
+  );
+  for (const leg of rule.legs) postLeg(rule, leg, payload, lookup, basis, poster);
+  return poster.out;
+}
+
+/** Collects one transaction's postings. */
+class Poster {
+  readonly out: Posting[] = [];
+  private readonly party: Party;
+  private readonly departmentId: string | null;
+
+  constructor(
+    private readonly qboName: string,
+    private readonly payload: Json,
+    private readonly reversed: boolean,
+  ) {
+    this.party = headerParty(payload);
+    this.departmentId = refValue(payload, 'DepartmentRef') ?? null;
+  }
+
+  post(lineId: string, accountId: string | undefined, side: Side, amount: number, detail?: unknown): void {
     if (amount === 0) return;
     if (accountId === undefined)
-      throw new Error(`${qboName} ${String(payload.Id)} line ${lineId}: no account`);
-    const actual = reversed ? flip(side) : side;
+      throw new Error(`${this.qboName} ${String(this.payload.Id)} line ${lineId}: no account`);
+    const actual = this.reversed ? flip(side) : side;
     // A negative amount posts on the other side (QBO allows negative lines on some forms).
     const effective = amount < 0 ? flip(actual) : actual;
     const abs = Math.abs(amount);
-    out.push({
+    const party = detail === undefined ? this.party : lineParty(this.party, detail);
+    this.out.push({
       lineId,
       accountId,
       debitCents: effective === 'debit' ? abs : 0,
       creditCents: effective === 'credit' ? abs : 0,
-      ...partyOf(payload, detail),
-      classId: refValue(detail, 'ClassRef') ?? null,
-      departmentId,
+      customerId: party.customerId,
+      vendorId: party.vendorId,
+      classId: detail === undefined ? null : (refValue(detail, 'ClassRef') ?? null),
+      departmentId: this.departmentId,
     });
-  };
-  for (const leg of rule.legs) postLeg(rule, leg, payload, lookup, basis, post);
-  return out;
+  }
 }
-
-type Post = (
-  lineId: string,
-  accountId: string | undefined,
-  side: Side,
-  amount: number,
-  detail?: unknown,
-) => void;
 
 function lines(payload: Json): Json[] {
   return Array.isArray(payload.Line) ? (payload.Line as Json[]) : [];
@@ -168,44 +202,56 @@ function postLeg(
   payload: Json,
   lookup: LedgerLookup,
   basis: Basis,
-  post: Post,
+  poster: Poster,
 ): void {
   switch (leg.leg) {
     case 'total':
     case 'counter': {
       const source = basis === 'Cash' && leg.cashAccount ? leg.cashAccount : leg.account;
-      post(leg.leg, resolve(source, payload, lookup), leg.side, cents(payload[rule.total]));
+      poster.post(leg.leg, resolve(source, payload, lookup), leg.side, cents(payload[rule.total]));
       return;
     }
     case 'tax':
-      post(
+      poster.post(
         'tax',
         lookup.accountOfSubType('SalesTaxPayable'),
         leg.side,
         cents(at(payload, 'TxnTaxDetail.TotalTax')),
       );
       return;
-    case 'lines':
-      lines(payload).forEach((line, i) => {
+    case 'lines': {
+      const all = lines(payload);
+      for (let i = 0; i < all.length; i++) {
+        const line = all[i] as Json;
         const type = String(line.DetailType);
         const lineId = scalar(line.Id) ?? String(i);
         const detail = line[type];
         if (type === 'DiscountLineDetail') {
-          post(lineId, refValue(detail, 'DiscountAccountRef'), flip(leg.side), cents(line.Amount), detail);
-          return;
+          poster.post(
+            lineId,
+            refValue(detail, 'DiscountAccountRef'),
+            flip(leg.side),
+            cents(line.Amount),
+            detail,
+          );
+          continue;
         }
         const source = leg.accounts[type];
-        if (source) post(lineId, resolve(source, line, lookup), leg.side, cents(line.Amount), detail);
-      });
+        if (source) poster.post(lineId, resolve(source, line, lookup), leg.side, cents(line.Amount), detail);
+      }
       return;
-    case 'journal':
-      lines(payload).forEach((line, i) => {
+    }
+    case 'journal': {
+      const all = lines(payload);
+      for (let i = 0; i < all.length; i++) {
+        const line = all[i] as Json;
         const detail = line.JournalEntryLineDetail as Json | undefined;
-        if (!detail) return;
+        if (!detail) continue;
         const side: Side = detail.PostingType === 'Credit' ? 'credit' : 'debit';
         const lineId = scalar(line.Id) ?? String(i);
-        post(lineId, refValue(detail, 'AccountRef'), side, cents(line.Amount), detail);
-      });
+        poster.post(lineId, refValue(detail, 'AccountRef'), side, cents(line.Amount), detail);
+      }
       return;
+    }
   }
 }

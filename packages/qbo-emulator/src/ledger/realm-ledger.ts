@@ -10,114 +10,80 @@
  * each request as extra postings over the folded totals.
  */
 import { DATA_DAYS, dayIndexOf, dayStartMs } from '../data/calendar.js';
-import { ENTITY_KINDS } from '../data/entities.js';
+import { findEntityKind } from '../data/entities.js';
 import type { EntityKind } from '../data/entity-kind.js';
 import type { EmRecord } from '../data/record.js';
 import type { RealmStore } from '../data/realm-store.js';
-import { postingsOf, posts, type Basis, type Posting } from './postings.js';
+import {
+  arApOf,
+  BASES,
+  BEFORE,
+  bump,
+  FOLD_SLICE,
+  LAG,
+  monthOfTxnDay,
+  MONTHS,
+  net,
+  POSTING_KINDS,
+  slim,
+  txnDayOf,
+  yieldToOthers,
+  type Extra,
+  type LedgerEntry,
+  type LedgerView,
+} from './ledger-parts.js';
+import { postingsOf, type Basis, type Posting } from './postings.js';
 import { realmLookup, type RealmLookup } from './realm-lookup.js';
 
-/** Days a TxnDate can precede its record's generated day (30 days of edits, plus the Pacific offset). */
-export const LAG = 33;
-/** TxnDate rows kept before the first generated day. */
-const BEFORE = LAG + 2;
-/** Month columns of the party totals: one before 2024-01, then the span's 36. */
-const MONTHS = 37;
-
-export const POSTING_KINDS: readonly EntityKind[] = ENTITY_KINDS.filter((k) => posts(k.qboName));
-
-/** Day index (days since 2024-01-01) of a `YYYY-MM-DD` date. */
-export function txnDayOf(date: string): number {
-  return dayIndexOf(Date.parse(`${date}T00:00:00Z`));
-}
-
-/** The month column of a TxnDate day in the party totals (0: before 2024). */
-export function monthOfTxnDay(day: number): number {
-  if (day < 0) return 0;
-  const d = new Date(dayStartMs(day));
-  return Math.min(MONTHS - 1, 1 + (d.getUTCFullYear() - 2024) * 12 + d.getUTCMonth());
-}
-
-/**
- * A transaction as the reports see it: its type, the few payload fields a detail report shows
- * (Id, DocNumber, PayType, PaymentType, PrivateNote, Memo, each line's Id and Description), its
- * TxnDate day and postings. Slim, so that a month of the large profile fits in memory.
- */
-export interface LedgerEntry {
-  readonly kind: EntityKind;
-  readonly payload: Readonly<Record<string, unknown>>;
-  readonly txnDay: number;
-  readonly postings: readonly Posting[];
-}
-
-const SHOWN_FIELDS = ['Id', 'DocNumber', 'PayType', 'PaymentType', 'PrivateNote', 'Memo'] as const;
-
-function slim(payload: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of SHOWN_FIELDS) if (payload[key] !== undefined) out[key] = payload[key];
-  if (Array.isArray(payload.Line))
-    out.Line = (payload.Line as Record<string, unknown>[]).map((l) => ({
-      Id: l.Id,
-      Description: l.Description,
-    }));
-  return out;
-}
-
-/** A posting applied over the folded totals at request time (sign -1 removes a generated version). */
-interface Extra {
-  readonly txnDay: number;
-  readonly posting: Posting;
-  readonly sign: 1 | -1;
-}
-
-/** The totals a report reads, folded ones plus this request's extras. */
-export interface LedgerView {
-  readonly lookup: RealmLookup;
-  /** Net cents (debit - credit) per account id over TxnDate days [from, to]. */
-  sum(from: number, to: number): Map<string, number>;
-  /** Net cents (debit - credit) on A/R (`C<id>`) or A/P (`V<id>`) per party, over months [0, month). */
-  partiesBefore(month: number): Map<string, number>;
-}
-
-function bump(array: Float64Array, index: number, by: number): void {
-  array[index] = (array[index] as number) + by;
-}
-
-function net(p: Posting): number {
-  return p.debitCents - p.creditCents;
-}
-
-const BASES: readonly Basis[] = ['Accrual', 'Cash'];
-
-/** Generated days folded between two yields to the event loop. */
-const FOLD_SLICE = 4;
-
-function yieldToOthers(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export { LAG, monthOfTxnDay, POSTING_KINDS, txnDayOf, type LedgerEntry, type LedgerView };
 
 /** Both bases' totals come from one pass over the generated days (generating is what costs). */
 export class RealmLedger {
-  readonly lookup: RealmLookup;
+  private current: RealmLookup;
+  /** The day (of now) the accounts were read on: accounts are added over the span. */
+  private lookupDay: number;
   private readonly width: number;
   private readonly tables: Record<Basis, Float64Array>;
   /** A/R and A/P by party and month, accrual basis (cash basis has none). */
   private readonly parties = new Map<string, Float64Array>();
-  private readonly arAp = new Set<string>();
+  private arAp = new Set<string>();
   /** Generated days [0, folded) are in the totals. */
   private folded = 0;
 
-  constructor(private readonly store: RealmStore) {
-    this.lookup = realmLookup(store);
-    let width = 0;
-    for (const id of this.lookup.accounts.keys()) width = Math.max(width, Number(id));
+  constructor(
+    private readonly store: RealmStore,
+    now: number,
+  ) {
+    this.current = realmLookup(store);
+    this.lookupDay = dayIndexOf(now);
+    // A column for every account the company will ever have (transactions reference only those).
+    const accountKind = findEntityKind('Account');
+    let width = accountKind ? store.plan(accountKind).total : 0;
+    for (const id of this.current.accounts.keys()) width = Math.max(width, Number(id));
     this.width = width;
     this.tables = {
       Accrual: new Float64Array((BEFORE + DATA_DAYS) * width),
       Cash: new Float64Array((BEFORE + DATA_DAYS) * width),
     };
-    for (const a of this.lookup.accounts.values())
-      if (a.type === 'Accounts Receivable' || a.type === 'Accounts Payable') this.arAp.add(a.id);
+    this.arAp = arApOf(this.current);
+  }
+
+  /** The accounts and items the rules read. */
+  get lookup(): RealmLookup {
+    return this.current;
+  }
+
+  /**
+   * Reads the accounts again when the day of now moved since they were read: accounts added since
+   * get their names and types (their ids already have columns). The lowest-Id account of each type
+   * is among the first ones, which exist from the first day, so postings do not change.
+   */
+  seeAccountsAsOf(now: number): void {
+    const day = dayIndexOf(now);
+    if (day === this.lookupDay) return;
+    this.current = realmLookup(this.store);
+    this.lookupDay = day;
+    this.arAp = arApOf(this.current);
   }
 
   /** Numbers held, for the cache's bound. */
@@ -261,6 +227,7 @@ export class RealmLedger {
 
   private viewOf(basis: Basis, extras: readonly Extra[]): LedgerView {
     const { width, lookup } = this;
+    // A view reads the accounts as they are now (see seeAccountsAsOf).
     const table = this.tables[basis];
     return {
       lookup,

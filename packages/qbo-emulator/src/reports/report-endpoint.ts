@@ -114,7 +114,7 @@ export async function handleReport(
     throw err;
   }
   if (def.accrualOnly) params = { ...params, basis: 'Accrual' };
-  const ledger = ledgers.get(store);
+  const ledger = ledgers.get(store, now);
   await ledger.ready(Math.max(params.endDay, params.reportDay));
   const report = await def.build({
     params,
