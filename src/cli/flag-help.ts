@@ -29,6 +29,7 @@ export const FLAG_HELP: Readonly<Record<string, readonly string[]>> = Object.fre
     '  --access-token-ttl S, --rotate-after S, --grace S   token lifetimes, in seconds',
     '  --drift-per-minute N, --activity-per-minute N   records changed while serving, per realm',
     '  --webhook-url URL --webhook-verifier-token T [--webhook-interval-ms MS]   send signed webhooks',
+    '  --report-cell-limit N      cells (rows x columns) above which a report is cut, as QBO cuts it (default 400000)',
   ],
   worker: ['  --concurrency N     window jobs this process runs at once (default 4)'],
   enqueue: [

@@ -10,7 +10,8 @@ const USAGE =
   '[--client-id ID] [--client-secret S] [--refresh-token T] [--requests-per-minute N] [--window-ms N] ' +
   '[--max-concurrent N] [--latency-ms MS|MIN,MAX] [--server-error-rate R] [--drop-rate R] [--truncate-rate R] ' +
   '[--xml429] [--access-token-ttl S] [--rotate-after S] [--grace S] [--drift-per-minute N] ' +
-  '[--activity-per-minute N] [--webhook-url URL --webhook-verifier-token T] [--webhook-interval-ms MS]';
+  '[--activity-per-minute N] [--webhook-url URL --webhook-verifier-token T] [--webhook-interval-ms MS] ' +
+  '[--report-cell-limit N]';
 
 /** Flag name → config key, for the numeric knobs. */
 const NUMERIC_FLAGS: Record<string, keyof EmulatorConfig> = {
@@ -26,6 +27,7 @@ const NUMERIC_FLAGS: Record<string, keyof EmulatorConfig> = {
   'drift-per-minute': 'driftPerMinute',
   'activity-per-minute': 'activityPerMinute',
   'webhook-interval-ms': 'webhookIntervalMs',
+  'report-cell-limit': 'reportCellLimit',
 };
 
 /** Flag name → config key, for the text knobs. */
