@@ -1,7 +1,6 @@
-import Table from 'cli-table3';
 import { ENTITIES } from '../../model/entities.js';
-import { EXIT, parseFlags, type Command } from '../command.js';
-import { quoteInput, UsageError } from '../../model/usage-error.js';
+import type { Command } from '../command.js';
+import { listingCommand } from '../listing-command.js';
 
 /** One entity as `entities --json` prints it (the contract's keys, in its order). */
 export interface EntityListing {
@@ -24,31 +23,12 @@ function readText(read: 'window' | 'whole'): string {
   return read === 'window' ? 'by LastUpdatedTime, split by day where dense' : 'whole, once per run';
 }
 
-export const entitiesCommand: Command = {
+export const entitiesCommand: Command = listingCommand({
   name: 'entities',
   summary: 'every entity the product extracts, with its QBO name, raw table and kind',
-  usage: 'qbo-backfill entities [--json]',
-  run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, this.usage);
-    if (positionals.length)
-      throw new UsageError(
-        `unexpected argument ${quoteInput(positionals[0] as string)}; usage: ${this.usage}`,
-      );
-    if (values.json) {
-      io.out(JSON.stringify(entityListing()));
-      return Promise.resolve(EXIT.ok);
-    }
-    const table = new Table({
-      head: ['name', 'QBO name', 'table', 'kind', 'read'],
-      style: { head: [], border: [] },
-      // One line per entity: no separators between rows.
-      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    });
-    for (const e of ENTITIES) table.push([e.name, e.qboName, `raw.${e.table}`, e.kind, readText(e.read)]);
-    io.out(table.toString());
-    io.out(
-      `${ENTITIES.length} entities; --entities all takes every one of them; read: as enqueue's default plan reads it (--windows day: one window per UTC day)`,
-    );
-    return Promise.resolve(EXIT.ok);
-  },
-};
+  json: entityListing,
+  head: ['name', 'QBO name', 'table', 'kind', 'read'],
+  rows: () => ENTITIES.map((e) => [e.name, e.qboName, `raw.${e.table}`, e.kind, readText(e.read)]),
+  footer: () =>
+    `${ENTITIES.length} entities; --entities all takes every one of them; read: as enqueue's default plan reads it (--windows day: one window per UTC day)`,
+});
