@@ -1,9 +1,9 @@
 import type { Config } from '../config/config.js';
 import { requireValue } from '../config/config.js';
-import { QBO_ENVIRONMENTS } from '../config/qbo-environments.js';
 import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
+import { initialRefreshTokenOptions } from '../qbo/auth/access-token-options.js';
 import { QboClient } from '../qbo/qbo-client.js';
 import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
 import { RealmRateLimiter } from '../qbo/rate-limit/rate-limiter.js';
@@ -42,12 +42,7 @@ export function openQboSession(config: Config, db: Db, logger: Logger): QboSessi
       'TOKEN_ENCRYPTION_KEY',
       'expected a key of at least 32 characters to encrypt stored tokens',
     ),
-    initialRefreshToken: config.qbo.refreshToken,
-    // At Intuit a refresh token belongs to one company; the emulator's opens each of its realms.
-    ...(!QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm &&
-    config.qbo.realmId !== undefined
-      ? { initialRefreshTokenRealmId: config.qbo.realmId }
-      : {}),
+    ...initialRefreshTokenOptions(config),
     logger,
   });
   const client = new QboClient({

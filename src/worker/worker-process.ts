@@ -2,7 +2,6 @@ import { Job, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { Config } from '../config/config.js';
 import { requireValue } from '../config/config.js';
-import { QBO_ENVIRONMENTS } from '../config/qbo-environments.js';
 import { withTimeout } from '../infra/with-timeout.js';
 import { StoreHealth } from '../infra/store-outage.js';
 import { openDb, type Db } from '../infra/db.js';
@@ -14,6 +13,7 @@ import { getRun } from '../backfill/state/index.js';
 import { createQueue, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
 import { createRedis, queueKeyPrefix, redisAddress } from '../infra/redis.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
+import { initialRefreshTokenOptions } from '../qbo/auth/access-token-options.js';
 import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
 import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
 import { RealmRateLimiter, type RateLimiterOptions } from '../qbo/rate-limit/rate-limiter.js';
@@ -153,12 +153,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     clientId,
     clientSecret,
     encryptionKey,
-    initialRefreshToken: config.qbo.refreshToken,
-    // At Intuit a refresh token belongs to one company; the emulator's opens each of its realms.
-    ...(!QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm &&
-    config.qbo.realmId !== undefined
-      ? { initialRefreshTokenRealmId: config.qbo.realmId }
-      : {}),
+    ...initialRefreshTokenOptions(config),
     logger,
   });
   const qbo = new QboClient({

@@ -1,4 +1,6 @@
 import type { Clock } from '@qbo-backfill/clock';
+import type { Config } from '../../config/config.js';
+import { QBO_ENVIRONMENTS } from '../../config/qbo-environments.js';
 import type { MetricsRecorder } from '../../infra/cluster-metrics.js';
 import type { Db } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
@@ -46,4 +48,18 @@ export interface AccessTokenProviderOptions {
   httpTimeoutMs?: number;
   /** What token ages and expiries are measured by. Default: the system clock. */
   clock?: Clock;
+}
+
+/** `QBO_REFRESH_TOKEN` as the provider takes it, bound to `QBO_REALM_ID` where QBO binds it. */
+export function initialRefreshTokenOptions(
+  config: Pick<Config, 'qbo'>,
+): Pick<AccessTokenProviderOptions, 'initialRefreshToken' | 'initialRefreshTokenRealmId'> {
+  return {
+    initialRefreshToken: config.qbo.refreshToken,
+    // At Intuit a refresh token belongs to one company; the emulator's opens each of its realms.
+    ...(!QBO_ENVIRONMENTS[config.qbo.environment].refreshTokenOpensEveryRealm &&
+    config.qbo.realmId !== undefined
+      ? { initialRefreshTokenRealmId: config.qbo.realmId }
+      : {}),
+  };
 }
