@@ -18,6 +18,9 @@
  *             large profile over two years, dense parts and whole-range windows mixed
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   thousand-companies  1,000 sandbox companies, a year of every entity, QBO's limits, three workers
+ *   redis-cluster  ten realms' budgets on a three-node Redis Cluster beside one redis-server, same
+ *             run: efficiency, 429s, Redis commands per request, keys and CPU per node (the queue's)
+ *   pgbouncer  the page upsert through PgBouncer in transaction mode against direct, same run
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  */
 import { benchBackfill } from './backfill.js';
@@ -28,6 +31,8 @@ import { benchIngest } from './ingest.js';
 import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
+import { benchPgBouncer } from './pgbouncer.js';
+import { benchRedisCluster } from './redis-cluster.js';
 import { REALM_BENCHES } from './realms.js';
 import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
@@ -46,6 +51,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'job-cost': benchJobCost,
   'sync-drill': benchSyncDrill,
   'thousand-companies': benchThousandCompanies,
+  'redis-cluster': benchRedisCluster,
+  pgbouncer: benchPgBouncer,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [
