@@ -22,7 +22,14 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { emulatorStats } from '../test/helpers/backfill.js';
 import { RedisClusterServer } from '../test/helpers/redis-cluster.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
-import { memoryOf, runProductCli, spawnEmulator, spawnWorkerProcess, type BenchResult } from './lib.js';
+import {
+  memoryOf,
+  runProductCli,
+  spawnDashboardProcess,
+  spawnEmulator,
+  spawnWorkerProcess,
+  type BenchResult,
+} from './lib.js';
 import type { WorkerProcessHandle } from './lib.js';
 
 const REALMS = 10;
@@ -36,6 +43,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 30_000);
 const IDLE_MS = 10_000;
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 90_000);
 const PREFIX = 'bench-rc';
+const LOGIN = { DASHBOARD_USER: 'bench', DASHBOARD_PASSWORD: 'bench-dashboard-password' };
 /** The window queue's hash tag on a cluster (src/infra/redis.ts, queueKeyPrefix). */
 const QUEUE_TAG = `{${PREFIX}:${QUEUE_NAME}}`;
 
@@ -45,18 +53,22 @@ interface NodeReading {
   cpu: number;
 }
 
-async function readNode(port: number): Promise<NodeReading> {
+/** Asks one node (or the one server) something over a connection of its own. */
+async function ask<T>(port: number, question: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
   try {
-    const info = await redis.info('all');
-    const commands = new Map<string, number>();
-    for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
-      commands.set(m[1] as string, Number(m[2]));
-    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-    return { commands, cpu: field('used_cpu_user') + field('used_cpu_sys') };
+    return await question(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+async function readNode(port: number): Promise<NodeReading> {
+  const info = await ask(port, (r) => r.info('all'));
+  const commands = new Map<string, number>();
+  for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) commands.set(m[1] as string, Number(m[2]));
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return { commands, cpu: field('used_cpu_user') + field('used_cpu_sys') };
 }
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -70,23 +82,15 @@ function delta(a: NodeReading, b: NodeReading) {
 
 /** The port of the node that serves `slot`, from CLUSTER SLOTS. */
 async function slotOwners(port: number): Promise<(slot: number) => number> {
-  const redis = new Redis({ host: '127.0.0.1', port });
-  try {
-    const ranges = (await redis.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
-    return (slot) => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2][1] ?? -1;
-  } finally {
-    redis.disconnect();
-  }
+  const ranges = (await ask(port, (r) => r.cluster('SLOTS'))) as unknown as [
+    number,
+    number,
+    [string, number],
+  ][];
+  return (slot) => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2][1] ?? -1;
 }
 
-async function keySlot(port: number, key: string): Promise<number> {
-  const redis = new Redis({ host: '127.0.0.1', port });
-  try {
-    return (await redis.cluster('KEYSLOT', key)) as number;
-  } finally {
-    redis.disconnect();
-  }
-}
+const keySlot = (port: number, key: string) => ask(port, (r) => r.cluster('KEYSLOT', key) as Promise<number>);
 
 /**
  * Realm ids (digits, as QBO's) whose budgets' slot (the realm is the hash tag) is on a node other
@@ -151,6 +155,19 @@ async function runSide(side: Side, realmIds: string[]): Promise<SideResult> {
       (r, i) => (r.cpu - (idle0[i] as NodeReading).cpu) / (IDLE_MS / 1000),
     );
     for (let i = 0; i < WORKERS; i++) workers.push(await spawnWorkerProcess(env, CONCURRENCY));
+    // The dashboard, scraped every 5 s as Prometheus would (the backlog gauge KEDA reads): its RSS.
+    const dashboard = await spawnDashboardProcess({ ...env, ...LOGIN });
+    workers.push(dashboard);
+    const auth = `Basic ${Buffer.from(`${LOGIN.DASHBOARD_USER}:${LOGIN.DASHBOARD_PASSWORD}`).toString('base64')}`;
+    let scrapes = 0;
+    const scraper = setInterval(() => {
+      void fetch(`${dashboard.url}/metrics`, { headers: { Authorization: auth } })
+        .then((r) => r.text())
+        .then(
+          () => scrapes++,
+          () => undefined,
+        );
+    }, 5_000);
     const window = ['--from', '2024-01-01', '--to', '2024-03-01', '--windows', 'day'];
     await cli(
       ['enqueue', '--entities', 'invoices', ...window, '--page-size', String(PAGE), '--realm', 'all'],
@@ -196,7 +213,9 @@ async function runSide(side: Side, realmIds: string[]): Promise<SideResult> {
     const budget = REALMS * LIMITS.requestsPerMinute;
     const perMinute = ok / minutes;
     const keys = await keysPerNode(side.ports);
-    const rss = Math.max(...workers.map((w) => memoryOf(w.pid).peakMiB));
+    clearInterval(scraper);
+    const rss = Math.max(...workers.filter((w) => w !== dashboard).map((w) => memoryOf(w.pid).peakMiB));
+    const dashboardRss = memoryOf(dashboard.pid).peakMiB;
     const queueNode = nodes.find((n) => n.port === side.queuePort)!;
     const span = `load ${load0.toFixed(1)}-${load1.toFixed(1)}`;
     const rows = [
@@ -208,7 +227,7 @@ async function runSide(side: Side, realmIds: string[]): Promise<SideResult> {
             `${n.port === side.queuePort && nodes.length > 1 ? 'queue node' : 'node'} ${n.port}: ${Math.round(n.commands / seconds)}/s, ${((n.cpu / seconds) * 100).toFixed(1)}% (idle ${(n.idle * 100).toFixed(1)}%), ${keys.get(n.port)}`,
         )
         .join('; ')} | |`,
-      `| ${side.label}: worker RSS peak | ${rss.toFixed(0)} MiB | |`,
+      `| ${side.label}: RSS peak | worker ${rss.toFixed(0)} MiB; dashboard ${dashboardRss.toFixed(0)} MiB (${scrapes} scrapes of /metrics) | |`,
     ];
     const notes = [
       `${side.label}, commands per QBO request by name (every node, scripts' own calls included): ${topCommands(nodes, all)}`,
@@ -216,17 +235,19 @@ async function runSide(side: Side, realmIds: string[]): Promise<SideResult> {
     if (nodes.length > 1) {
       // The queue node holds no realm's budget: its commands and CPU are the window queue's
       // (and whatever other tags hash there, listed in its keys).
-      const cpuPerRequestMs = (queueNode.cpu * 1000) / Math.max(1, all);
-      const perRequest = queueNode.commands / Math.max(1, all);
-      const perCore = 1000 / Math.max(cpuPerRequestMs, 1e-6);
+      // BullMQ moves a job from wait to active with one RPOPLPUSH: one per job taken by a worker,
+      // whether it then makes a request or goes back to the delayed set (its realm's budget busy).
+      const fetches = queueNode.byCommand.get('rpoplpush') ?? 0;
+      const cpuPerFetchMs = (queueNode.cpu * 1000) / Math.max(1, fetches);
+      const perCore = 1000 / Math.max(cpuPerFetchMs, 1e-6);
       notes.push(
-        `${side.label}, the window queue's node: ${perRequest.toFixed(1)} commands and ${cpuPerRequestMs.toFixed(3)} ms of its CPU (above idle) per QBO request ` +
-          `(${(queueNode.commands / Math.max(1, jobs)).toFixed(0)} commands per window at ${(all / Math.max(1, jobs)).toFixed(1)} requests a window), ` +
+        `${side.label}, the window queue's node: ${(queueNode.commands / Math.max(1, all)).toFixed(1)} commands and ` +
+          `${((queueNode.cpu * 1000) / Math.max(1, all)).toFixed(3)} ms of its CPU (above idle) per QBO request, ` +
           `${((queueNode.cpu / seconds) * 100).toFixed(1)}% of a core at ${(all / seconds).toFixed(1)} requests/s; ` +
-          `busiest budget node ${Math.max(...nodes.filter((n) => n !== queueNode).map((n) => n.commands / seconds)).toFixed(0)} commands/s. ` +
-          `So one core of that node serves about ${Math.round(perCore)} QBO requests/s of window jobs: ` +
-          `${((200 * 5) / perCore).toFixed(2)} of it at 200 job slots with ~200 ms a request (1,000 requests/s: 50 workers x 4, the ScaledObject's cap); ` +
-          `${(8333 / perCore).toFixed(2)} at 1,000 realms at QBO's 500/min (8,333 requests/s).`,
+          `${(fetches / Math.max(1, all)).toFixed(1)} jobs taken per request (${(fetches / seconds).toFixed(0)}/s), ` +
+          `${(queueNode.commands / Math.max(1, fetches)).toFixed(1)} commands and ${cpuPerFetchMs.toFixed(3)} ms of CPU per job taken: ` +
+          `one core of that node takes about ${Math.round(perCore)} jobs/s. Busiest budget node ` +
+          `${Math.max(...nodes.filter((n) => n !== queueNode).map((n) => n.commands / seconds)).toFixed(0)} commands/s.`,
       );
       notes.push(
         `${side.label}, the window queue's node by command: ${topCommands([queueNode], Math.max(1, all))}`,
