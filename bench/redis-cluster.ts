@@ -90,7 +90,7 @@ async function slotOwners(port: number): Promise<(slot: number) => number> {
   return (slot) => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2][1] ?? -1;
 }
 
-const keySlot = (port: number, key: string) => ask(port, (r) => r.cluster('KEYSLOT', key) as Promise<number>);
+const keySlot = (port: number, key: string) => ask(port, (r) => r.cluster('KEYSLOT', key));
 
 /**
  * Realm ids (digits, as QBO's) whose budgets' slot (the realm is the hash tag) is on a node other
