@@ -272,3 +272,41 @@ export async function closeBench(parts: BenchParts): Promise<void> {
   await parts.emulator.close();
   await parts.tdb.drop();
 }
+
+/** A `qbo-backfill dashboard` child process, as production runs it, and its URL. */
+export interface DashboardProcessHandle extends WorkerProcessHandle {
+  url: string;
+}
+
+/** Starts `qbo-backfill dashboard` on a free loopback port with `env` and waits for its URL. */
+export async function spawnDashboardProcess(env: Record<string, string>): Promise<DashboardProcessHandle> {
+  buildProduct();
+  const child = spawn(process.execPath, [CLI_BIN, 'dashboard', '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await Promise.race([
+    new Promise<string>((resolve) =>
+      lines.on('line', (line) => {
+        const found = /dashboard listening on (\S+)/.exec(line)?.[1];
+        if (found) resolve(found);
+      }),
+    ),
+    once(child, 'exit').then(([code]): string => {
+      throw new Error(`dashboard process exited with ${String(code)} before listening`);
+    }),
+  ]);
+  return {
+    url,
+    pid: child.pid as number,
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

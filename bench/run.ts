@@ -19,6 +19,9 @@
  *   small-company, dense-company, dense-budget, plans-1000   requests per plan (bench/density.ts)
  *   thousand-companies  1,000 sandbox companies, a year of every entity, QBO's limits, three workers
  *   reports   a year of every report by month on the sandbox and the large profile: requests, parts, time
+ *   redis-cluster  ten realms' budgets on a three-node Redis Cluster beside one redis-server, same
+ *             run: efficiency, 429s, Redis commands per request, keys and CPU per node (the queue's)
+ *   pgbouncer  the page upsert through PgBouncer in transaction mode against direct, same run
  *   sync-drill  10 minutes of `sync --every 1m` against a live emulator with activity and webhooks
  *   staging   a million invoices in raw: the ledger's count and revenue by month, beside JSONB by hand
  */
@@ -30,6 +33,8 @@ import { benchIngest } from './ingest.js';
 import { benchJobCost } from './job-cost.js';
 import { machineLine, type BenchResult } from './lib.js';
 import { benchOldWay } from './oldway.js';
+import { benchPgBouncer } from './pgbouncer.js';
+import { benchRedisCluster } from './redis-cluster.js';
 import { REALM_BENCHES } from './realms.js';
 import { BUDGET_MIX_BENCHES } from './budget-mix.js';
 import { DENSITY_BENCHES } from './density.js';
@@ -52,6 +57,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   'thousand-companies': benchThousandCompanies,
   staging: benchStaging,
   reports: async () => ({ rows: await benchReports() }),
+  'redis-cluster': benchRedisCluster,
+  pgbouncer: benchPgBouncer,
   // The realm budget: fairness across realms, a thousand realms, the 3-year scale run.
   ...Object.fromEntries(
     Object.entries({ ...REALM_BENCHES, ...BUDGET_MIX_BENCHES, ...DENSITY_BENCHES }).map(([name, bench]) => [

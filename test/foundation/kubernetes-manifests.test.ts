@@ -115,6 +115,17 @@ describe('deploy/kubernetes', { skip: kubectl.error ? 'kubectl is not installed'
     }
   });
 
+  it('asks for the memory the benches measured: requests above the peak RSS, limits with room', () => {
+    // Peak RSS (VmHWM) of the compiled product's processes, docs/BENCHMARKS.md (`redis-cluster`).
+    const peakMiB = { 'qbo-backfill-worker': 209, 'qbo-backfill-dashboard': 138 };
+    const mib = (quantity: string | undefined) => Number(/^(\d+)Mi$/.exec(quantity ?? '')?.[1] ?? NaN);
+    for (const [name, peak] of Object.entries(peakMiB)) {
+      const resources = one('Deployment', name).spec?.template?.spec.containers[0]?.resources;
+      assert.ok(mib(resources?.requests?.memory) >= peak, `${name}: request ${resources?.requests?.memory}`);
+      assert.ok(mib(resources?.limits?.memory) >= 1.5 * peak, `${name}: limit ${resources?.limits?.memory}`);
+    }
+  });
+
   it('serves the webhooks on a port and Service of their own, probed on /healthz', () => {
     const dashboard = one('Deployment', 'qbo-backfill-dashboard').spec?.template?.spec.containers[0];
     const args = dashboard?.args.join(' ') ?? '';
