@@ -119,7 +119,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
  * The product's pool on `DATABASE_URL`. When the configuration names a separate direct connection,
  * `DATABASE_URL` may be PgBouncer in transaction mode, whose server connections pass from client to
  * client between transactions: the marked statements then go unnamed (parsed and planned each
- * time, see docs/architecture-scale.md for what that costs).
+ * time: docs/deploy.md measures what that costs).
  */
 export function openDb(
   config: Pick<Config, 'databaseUrl' | 'databaseDirectUrl'>,
