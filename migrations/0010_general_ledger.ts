@@ -173,15 +173,35 @@ const LEGS: readonly string[] = [
 const ENTRY_COLUMNS = `realm_id, txn_type, txn_id, txn_date, line_id, account_id, account_role, item_id,
   debit, credit, customer_id, vendor_id, class_id, department_id`;
 
-const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS
+/** The rules over the given legs: a posting per leg, signed, in whole cents, none of zero. */
+const rulesOver = (legs: readonly string[]) => `
   WITH legs (realm_id, txn_type, txn_id, txn_date, line_id, account_id, account_role, item_id, sign, amount,
     customer_id, vendor_id, class_id, department_id) AS (
-  ${LEGS.join('\nUNION ALL ')}),
+  ${legs.join('\nUNION ALL ')}),
   signed AS (SELECT *, sign * round(amount * 100) / 100 AS signed_amount FROM legs)
   SELECT realm_id, txn_type, txn_id, txn_date, line_id, account_id, account_role::text, item_id::text,
     greatest(signed_amount, 0) AS debit, greatest(-signed_amount, 0) AS credit,
     customer_id, vendor_id, class_id::text, department_id
   FROM signed WHERE signed_amount <> 0`;
+
+/** The view of one type's rules: `staging.ledger_rules_invoices` for raw.qb_invoices. */
+const typeView = (table: string) => `ledger_rules_${table.replace(/^qb_/, '')}`;
+
+/**
+ * One view of rules per type, and `staging.ledger_rules` their union. The trigger of a raw table
+ * reads its type's view alone: planned over every type's legs, each page's statement spent about
+ * 30 ms planning (the legs of 13 types over their staging views), ten times what deriving a page
+ * of 50 invoices takes.
+ */
+const TYPE_RULES = Object.entries(POSTING_TABLES).map(([table, type]) => {
+  const legs = LEGS.filter((leg) => leg.startsWith(`SELECT t.realm_id, '${type}',`));
+  if (legs.length === 0) throw new Error(`no ledger rule posts ${type}`);
+  return `CREATE VIEW staging.${typeView(table)} AS ${rulesOver(legs)}`;
+});
+const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS
+  ${Object.keys(POSTING_TABLES)
+    .map((table) => `SELECT * FROM staging.${typeView(table)}`)
+    .join('\n  UNION ALL ')}`;
 
 /**
  * Re-derives the postings of the records a statement wrote (the transition table `changed`), per
@@ -199,8 +219,8 @@ const REFRESH = `CREATE FUNCTION staging.refresh_ledger_entries() RETURNS trigge
   DECLARE
     r record;
     one text;
-    derive constant text := 'INSERT INTO staging.ledger_entries SELECT * FROM staging.ledger_rules
-      WHERE realm_id = $1 AND txn_type = $2 AND txn_id = ANY ($3)';
+    derive constant text := format('INSERT INTO staging.ledger_entries SELECT * FROM staging.%I
+      WHERE realm_id = $1 AND txn_type = $2 AND txn_id = ANY ($3)', TG_ARGV[1]);
   BEGIN
     FOR r IN SELECT realm_id, array_agg(id) AS ids FROM changed GROUP BY realm_id LOOP
       DELETE FROM staging.ledger_entries
@@ -240,6 +260,7 @@ const GENERAL_LEDGER = `CREATE VIEW staging.general_ledger AS
   LEFT JOIN staging.items i ON i.realm_id = e.realm_id AND i.id = e.item_id`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const view of TYPE_RULES) await sql.raw(view).execute(db);
   await sql.raw(LEDGER_RULES).execute(db);
   await sql`CREATE TABLE staging.ledger_entries AS SELECT * FROM staging.ledger_rules WITH NO DATA`.execute(
     db,
@@ -258,7 +279,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         .raw(
           `CREATE TRIGGER ledger_entries_${event.toLowerCase()} AFTER ${event} ON raw.${table}
             REFERENCING ${transition} TABLE AS changed FOR EACH STATEMENT
-            EXECUTE FUNCTION staging.refresh_ledger_entries('${type}')`,
+            EXECUTE FUNCTION staging.refresh_ledger_entries('${type}', '${typeView(table)}')`,
         )
         .execute(db);
     }
@@ -278,4 +299,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION IF EXISTS staging.refresh_ledger_entries()`.execute(db);
   await sql`DROP TABLE IF EXISTS staging.ledger_entries`.execute(db);
   await sql`DROP VIEW IF EXISTS staging.ledger_rules`.execute(db);
+  for (const table of Object.keys(POSTING_TABLES))
+    await sql.raw(`DROP VIEW IF EXISTS staging.${typeView(table)}`).execute(db);
 }
