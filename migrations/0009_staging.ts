@@ -129,12 +129,31 @@ export const LINE_VIEWS: Readonly<Record<string, string>> = {
   vendor_credit: 'qb_vendor_credits',
 };
 
+/**
+ * What text each cast accepts. Raw keeps a record exactly as QBO sent it, so a value that is not
+ * of its type (a hand edit, a quirk) reads as null in its column: one such record must not make
+ * every query over the view fail, nor the ledger that sums it.
+ */
+const CASTABLE: Readonly<Record<string, string>> = {
+  numeric: '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$',
+  int: '^[[:space:]]*[-+]?[0-9]{1,9}[[:space:]]*$',
+  date: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$',
+  boolean: '^(true|false)$',
+};
+
+/** `text` cast to `type`, or null where it is not of that type. */
+function typed(text: string, type: string): string {
+  const pattern = CASTABLE[type];
+  if (!pattern) throw new Error(`no cast for ${type}`);
+  return `CASE WHEN ${text} ~ '${pattern}' THEN (${text})::${type} END`;
+}
+
 /** `payload #>> '{A,B}'`, cast to the column's type (a ref reads its `value`). */
 function columnSql(spec: string): string {
   const [name, type, path] = spec.trim().split(/\s+/) as [string, string, string];
   const keys = type === 'ref' ? `${path.replaceAll('.', ',')},value` : path.replaceAll('.', ',');
   const read = `payload #>> '{${keys}}'`;
-  return type === 'text' || type === 'ref' ? `${read} AS ${name}` : `(${read})::${type} AS ${name}`;
+  return type === 'text' || type === 'ref' ? `${read} AS ${name}` : `${typed(read, type)} AS ${name}`;
 }
 
 function entityView(view: string, table: string, columns: string): string {
@@ -157,13 +176,13 @@ function lineView(singular: string, table: string): string {
   const postingType = singular === 'journal_entry' ? `d ->> 'PostingType' AS posting_type, ` : '';
   return `CREATE VIEW staging.${singular}_lines AS
     SELECT r.realm_id, r.id AS ${singular}_id, l.line ->> 'Id' AS line_id, l.n::int AS line_num,
-      l.line ->> 'DetailType' AS detail_type, (l.line ->> 'Amount')::numeric AS amount,
+      l.line ->> 'DetailType' AS detail_type, ${typed(`(l.line ->> 'Amount')`, 'numeric')} AS amount,
       l.line ->> 'Description' AS description, ${postingType}
       COALESCE(d #>> '{AccountRef,value}', d #>> '{DiscountAccountRef,value}') AS account_id,
       d #>> '{ItemRef,value}' AS item_id, d #>> '{ClassRef,value}' AS class_id,
       COALESCE(d #>> '{CustomerRef,value}', CASE WHEN party.kind = 'customer' THEN party.id END) AS customer_id,
       CASE WHEN party.kind = 'vendor' THEN party.id END AS vendor_id,
-      (d ->> 'Qty')::numeric AS qty, (d ->> 'UnitPrice')::numeric AS unit_price,
+      ${typed(`(d ->> 'Qty')`, 'numeric')} AS qty, ${typed(`(d ->> 'UnitPrice')`, 'numeric')} AS unit_price,
       d #>> '{TaxCodeRef,value}' AS tax_code_id,
       l.line #>> '{LinkedTxn,0,TxnId}' AS linked_txn_id, l.line #>> '{LinkedTxn,0,TxnType}' AS linked_txn_type
     FROM raw.${table} r

@@ -6,15 +6,18 @@ import { sql, type Kysely } from 'kysely';
  * the table in docs/staging.md; they are the emulator's, whose TrialBalance `qbo-backfill
  * reconcile` checks this ledger against. Accrual basis only.
  *
- * Three relations, one source of truth:
- * - `staging.ledger_rules` (view): the rules over the views of 0009, a posting per leg. An account
- *   the payload does not name is left as a role (`ar`, `item_income`, ...), since it depends on
- *   other records (the chart of accounts, the item) that a backfill may store later.
- * - `staging.ledger_entries` (table): `ledger_rules` kept, current in the same transaction as raw:
- *   a statement trigger on each posting raw table re-derives the postings of the records the
- *   statement wrote. A view alone read a million invoices' ledger in 30-80 s, ten times the JSONB
- *   written by hand (docs/staging.md, "What it costs").
- * - `staging.general_ledger` (view): the entries with every role resolved to its account.
+ * Two views, one source of truth:
+ * - `staging.ledger_rules`: the rules over the views of 0009, a posting per leg. An account the
+ *   payload does not name is left as a role (`ar`, `item_income`, ...), since it depends on other
+ *   records (the chart of accounts, the item) that a backfill may store later.
+ * - `staging.general_ledger`: those postings with every role resolved to its account.
+ *
+ * Views, not a table kept by triggers on raw: a table read a million invoices' ledger in 0.4 s
+ * against 25-31 s for the view, but deriving each page's postings inside its upsert cost about
+ * 3.5 ms a statement and 0.23 ms an invoice of PostgreSQL CPU, more than the upsert itself, on
+ * every backfill and sync whether anyone reads the ledger or not; one realm's budget fell from
+ * 0.95 to 0.83 of QBO's limit on two cores. docs/staging.md shows how to materialize it where
+ * reads matter more (`CREATE MATERIALIZED VIEW ... AS TABLE staging.general_ledger`).
  *
  * A posting is built with a sign (+1 debit, -1 credit) and an amount in whole cents; a negative
  * amount posts on the other side; a posting of zero cents is dropped.
@@ -109,23 +112,6 @@ const DEPOSIT_TO = named('t.deposit_to_account_id');
 const payee = (type: string) => `CASE WHEN lower(t.entity_type) = '${type}' THEN t.entity_id END`;
 const deposit = txn('Deposit', 'deposits', 'deposit');
 
-/** The transaction types that post, by raw table: each table's trigger keeps its postings. */
-export const POSTING_TABLES: Readonly<Record<string, string>> = {
-  qb_invoices: 'Invoice',
-  qb_sales_receipts: 'SalesReceipt',
-  qb_credit_memos: 'CreditMemo',
-  qb_refund_receipts: 'RefundReceipt',
-  qb_payments: 'Payment',
-  qb_deposits: 'Deposit',
-  qb_bills: 'Bill',
-  qb_vendor_credits: 'VendorCredit',
-  qb_purchases: 'Purchase',
-  qb_bill_payments: 'BillPayment',
-  qb_transfers: 'Transfer',
-  qb_credit_card_payments: 'CreditCardPayment',
-  qb_journal_entries: 'JournalEntry',
-};
-
 const LEGS: readonly string[] = [
   ...salesForm(txn('Invoice', 'invoices', 'invoice', CUSTOMER), 1, AR),
   ...salesForm(txn('SalesReceipt', 'sales_receipts', 'sales_receipt', CUSTOMER), 1, DEPOSIT_TO),
@@ -170,9 +156,6 @@ const LEGS: readonly string[] = [
   ),
 ];
 
-const ENTRY_COLUMNS = `realm_id, txn_type, txn_id, txn_date, line_id, account_id, account_role, item_id,
-  debit, credit, customer_id, vendor_id, class_id, department_id`;
-
 /** The rules over the given legs: a posting per leg, signed, in whole cents, none of zero. */
 const rulesOver = (legs: readonly string[]) => `
   WITH legs (realm_id, txn_type, txn_id, txn_date, line_id, account_id, account_role, item_id, sign, amount,
@@ -184,61 +167,7 @@ const rulesOver = (legs: readonly string[]) => `
     customer_id, vendor_id, class_id::text, department_id
   FROM signed WHERE signed_amount <> 0`;
 
-/** The view of one type's rules: `staging.ledger_rules_invoices` for raw.qb_invoices. */
-const typeView = (table: string) => `ledger_rules_${table.replace(/^qb_/, '')}`;
-
-/**
- * One view of rules per type, and `staging.ledger_rules` their union. The trigger of a raw table
- * reads its type's view alone: planned over every type's legs, each page's statement spent about
- * 30 ms planning (the legs of 13 types over their staging views), ten times what deriving a page
- * of 50 invoices takes.
- */
-const TYPE_RULES = Object.entries(POSTING_TABLES).map(([table, type]) => {
-  const legs = LEGS.filter((leg) => leg.startsWith(`SELECT t.realm_id, '${type}',`));
-  if (legs.length === 0) throw new Error(`no ledger rule posts ${type}`);
-  return `CREATE VIEW staging.${typeView(table)} AS ${rulesOver(legs)}`;
-});
-const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS
-  ${Object.keys(POSTING_TABLES)
-    .map((table) => `SELECT * FROM staging.${typeView(table)}`)
-    .join('\n  UNION ALL ')}`;
-
-/**
- * Re-derives the postings of the records a statement wrote (the transition table `changed`), per
- * realm. The ids go in as an array to a query planned with them, so each leg reads those records
- * by primary key instead of its whole table. A page is small work: compiling (JIT) or starting
- * parallel workers for it would cost more than it saves.
- *
- * Raw is the source of truth: a record the rules cannot read (an amount that is not a number, a
- * date that is not a date) must never fail the write that stores it. Then the page is derived
- * again record by record; the one that fails has no postings (reconcile shows its accounts off)
- * and a warning names it.
- */
-const REFRESH = `CREATE FUNCTION staging.refresh_ledger_entries() RETURNS trigger LANGUAGE plpgsql
-  SET jit = off SET max_parallel_workers_per_gather = 0 AS $$
-  DECLARE
-    r record;
-    one text;
-    derive constant text := format('INSERT INTO staging.ledger_entries SELECT * FROM staging.%I
-      WHERE realm_id = $1 AND txn_type = $2 AND txn_id = ANY ($3)', TG_ARGV[1]);
-  BEGIN
-    FOR r IN SELECT realm_id, array_agg(id) AS ids FROM changed GROUP BY realm_id LOOP
-      DELETE FROM staging.ledger_entries
-        WHERE realm_id = r.realm_id AND txn_type = TG_ARGV[0] AND txn_id = ANY (r.ids);
-      BEGIN
-        EXECUTE derive USING r.realm_id, TG_ARGV[0], r.ids;
-      EXCEPTION WHEN OTHERS THEN
-        FOREACH one IN ARRAY r.ids LOOP
-          BEGIN
-            EXECUTE derive USING r.realm_id, TG_ARGV[0], ARRAY[one];
-          EXCEPTION WHEN OTHERS THEN
-            RAISE WARNING 'staging.general_ledger: % % of realm % posts nothing: %', TG_ARGV[0], one, r.realm_id, SQLERRM;
-          END;
-        END LOOP;
-      END;
-    END LOOP;
-    RETURN NULL;
-  END $$`;
+const LEDGER_RULES = `CREATE VIEW staging.ledger_rules AS ${rulesOver(LEGS)}`;
 
 const RULE_ACCOUNTS = `SELECT realm_id,
     (min(id::numeric) FILTER (WHERE account_type = 'Accounts Receivable'))::text AS ar,
@@ -255,50 +184,16 @@ const GENERAL_LEDGER = `CREATE VIEW staging.general_ledger AS
       WHEN 'item_income' THEN COALESCE(i.income_account_id, a.income)
       WHEN 'item_expense' THEN COALESCE(i.expense_account_id, a.cogs) END) AS account_id,
     e.debit, e.credit, e.customer_id, e.vendor_id, e.class_id, e.department_id
-  FROM staging.ledger_entries e
+  FROM staging.ledger_rules e
   LEFT JOIN (${RULE_ACCOUNTS}) a ON a.realm_id = e.realm_id
   LEFT JOIN staging.items i ON i.realm_id = e.realm_id AND i.id = e.item_id`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const view of TYPE_RULES) await sql.raw(view).execute(db);
   await sql.raw(LEDGER_RULES).execute(db);
-  await sql`CREATE TABLE staging.ledger_entries AS SELECT * FROM staging.ledger_rules WITH NO DATA`.execute(
-    db,
-  );
-  await sql`CREATE INDEX ledger_entries_txn_idx ON staging.ledger_entries (realm_id, txn_type, txn_id)`.execute(
-    db,
-  );
-  await sql.raw(REFRESH).execute(db);
-  for (const [table, type] of Object.entries(POSTING_TABLES)) {
-    for (const [event, transition] of [
-      ['INSERT', 'NEW'],
-      ['UPDATE', 'NEW'],
-      ['DELETE', 'OLD'],
-    ] as const) {
-      await sql
-        .raw(
-          `CREATE TRIGGER ledger_entries_${event.toLowerCase()} AFTER ${event} ON raw.${table}
-            REFERENCING ${transition} TABLE AS changed FOR EACH STATEMENT
-            EXECUTE FUNCTION staging.refresh_ledger_entries('${type}', '${typeView(table)}')`,
-        )
-        .execute(db);
-    }
-  }
-  await sql`INSERT INTO staging.ledger_entries SELECT ${sql.raw(ENTRY_COLUMNS)} FROM staging.ledger_rules`.execute(
-    db,
-  );
   await sql.raw(GENERAL_LEDGER).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of Object.keys(POSTING_TABLES)) {
-    for (const event of ['insert', 'update', 'delete'])
-      await sql.raw(`DROP TRIGGER IF EXISTS ledger_entries_${event} ON raw.${table}`).execute(db);
-  }
   await sql`DROP VIEW IF EXISTS staging.general_ledger`.execute(db);
-  await sql`DROP FUNCTION IF EXISTS staging.refresh_ledger_entries()`.execute(db);
-  await sql`DROP TABLE IF EXISTS staging.ledger_entries`.execute(db);
   await sql`DROP VIEW IF EXISTS staging.ledger_rules`.execute(db);
-  for (const table of Object.keys(POSTING_TABLES))
-    await sql.raw(`DROP VIEW IF EXISTS staging.${typeView(table)}`).execute(db);
 }

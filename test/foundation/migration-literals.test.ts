@@ -68,30 +68,8 @@ const CHECKED: Record<string, readonly string[]> = {
   'ops.runs.accounting_method': ACCOUNTING_METHODS,
 };
 
-/**
- * The ledger's relations: its rules (a view per posting type, the union of them), their entries (a
- * table), the ledger (a view).
- */
-const LEDGER = [
-  ...[
-    'bill_payments',
-    'bills',
-    'credit_card_payments',
-    'credit_memos',
-    'deposits',
-    'invoices',
-    'journal_entries',
-    'payments',
-    'purchases',
-    'refund_receipts',
-    'sales_receipts',
-    'transfers',
-    'vendor_credits',
-  ].map((table) => `ledger_rules_${table}`),
-  'ledger_rules',
-  'ledger_entries',
-  'general_ledger',
-];
+/** The ledger's relations: its rules (a view) and the ledger (a view of them, accounts resolved). */
+const LEDGER = ['ledger_rules', 'general_ledger'];
 
 /** The quoted values of a constraint or predicate as PostgreSQL prints it (`... ARRAY['a'::text, 'b'::text]`). */
 const literals = (text: string) => [...text.matchAll(/'([^']*)'::text/g)].map((m) => m[1] as string).sort();
