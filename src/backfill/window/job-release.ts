@@ -60,7 +60,7 @@ export async function releaseIfRealmBusy(
   token: string | undefined,
   options: Pick<
     WindowProcessorOptions,
-    'db' | 'budget' | 'releaseAfterWaitMs' | 'beginRetryMs' | 'beginRetryMaxMs' | 'maxBegunWindows'
+    'db' | 'budget' | 'releaseAfterWaitMs' | 'beginRetryMs' | 'maxBegunWindows'
   >,
   log: Logger,
   /** Whether the window has begun (a page committed): see releaseJob. */
@@ -70,11 +70,7 @@ export async function releaseIfRealmBusy(
   const { realmId } = job.data;
   const allowed = begun ? (options.releaseAfterWaitMs ?? WINDOW_DEFAULTS.releaseAfterWaitMs) : 0;
   const wait = await options.budget.expectedWaitMs(realmId, allowed);
-  const retryMs = beginRetryDelayMs(
-    job.attemptsStarted,
-    options.beginRetryMs ?? WINDOW_DEFAULTS.beginRetryMs,
-    options.beginRetryMaxMs ?? WINDOW_DEFAULTS.beginRetryMaxMs,
-  );
+  const retryMs = options.beginRetryMs ?? WINDOW_DEFAULTS.beginRetryMs;
   if (wait > allowed) {
     log.debug({ waitMs: wait, begun }, "realm's budget is booked ahead: job back to the queue");
     const delay = begun ? wait : Math.max(wait, retryMs);
@@ -85,17 +81,4 @@ export async function releaseIfRealmBusy(
   if (open < options.maxBegunWindows) return;
   log.debug({ begunWindows: open }, 'realm has its windows begun: job back to the queue');
   await releaseJob(job, token, retryMs, `realm ${realmId} has ${open} windows begun`);
-}
-
-/**
- * How long a window not begun yet waits before its next try: `baseMs` at its first take, doubled
- * at each take since (BullMQ counts them in `attemptsStarted`, releases included), at most `maxMs`.
- */
-export function beginRetryDelayMs(
-  attemptsStarted: number | undefined,
-  baseMs: number,
-  maxMs: number,
-): number {
-  const tries = Math.max(0, (attemptsStarted ?? 1) - 1);
-  return Math.min(maxMs, baseMs * 2 ** Math.min(tries, 30));
 }

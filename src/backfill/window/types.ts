@@ -42,15 +42,6 @@ export const WINDOW_DEFAULTS = Object.freeze({
    * @defaultValue 1000
    */
   beginRetryMs: 1_000,
-  /**
-   * The longest a window not begun yet waits between two tries: each try its realm had no room
-   * doubles the wait from `beginRetryMs` up to this. A realm of hundreds of windows waiting on
-   * its budget otherwise had each of them taken and handed back every second: 15 jobs taken per
-   * QBO request (bench redis-cluster), the queue's Redis and the workers' CPU spent on nothing.
-   * With many windows waiting some still come back every moment, so a gap in the budget is
-   * taken at once. @defaultValue 16000
-   */
-  beginRetryMaxMs: 16_000,
 });
 
 export interface WindowProcessorOptions {
@@ -77,8 +68,6 @@ export interface WindowProcessorOptions {
   releaseAfterWaitMs?: number;
   /** See {@link WINDOW_DEFAULTS.beginRetryMs}. */
   beginRetryMs?: number;
-  /** See {@link WINDOW_DEFAULTS.beginRetryMaxMs}. */
-  beginRetryMaxMs?: number;
   /**
    * Windows a realm may have begun and not ended at once (see releaseIfRealmBusy); the worker sets
    * it to the realm's requests in flight (`QBO_MAX_CONCURRENT`): more windows than requests in
