@@ -23,13 +23,15 @@ const REALM = '9130000000000001';
 const span = (p: Record<string, string>) =>
   (Date.parse(p.end_date as string) - Date.parse(p.start_date as string)) / 86_400_000 + 1;
 
-function standIn(asked: Record<string, string>[]): QboQuery {
+function standIn(asked: Record<string, string>[], cutOver = 7): QboQuery {
   return {
     query: () => Promise.reject(new Error('no query expected')),
     report(_realm: string, name: string, params: Record<string, string>): Promise<ReportResult> {
       asked.push({ name, ...params });
       let report: ReportAnswer =
-        name === 'GeneralLedger' ? generalLedger(span(params) > 7 ? 'message' : 'none') : profitAndLoss();
+        name === 'GeneralLedger'
+          ? generalLedger(span(params) > cutOver ? 'message' : 'none')
+          : profitAndLoss();
       // The second P&L month does not add up: its checks fail, the window still succeeds.
       if (name === 'ProfitAndLoss' && params.start_date === '2025-02-01') report = profitAndLoss('1500.07');
       const request = `/v3/company/${REALM}/reports/${name}?${new URLSearchParams(params).toString()}`;
@@ -176,5 +178,42 @@ describe('report windows', () => {
       .where('period_start', '=', '2025-01-01')
       .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 9);
+  });
+
+  it('once a week of the month is cut, asks the next weeks by day at once', async () => {
+    const { db } = tdb();
+    const queue = { addBulk: () => Promise.resolve([]) };
+    const plan = planBackfill({
+      realmId: REALM,
+      entities: [],
+      from: new Date('2024-03-01T00:00:00Z'),
+      to: new Date('2024-04-01T00:00:00Z'),
+      startAt: new Date(),
+      pageSize: 1000,
+      windows: 'adaptive',
+      reports: ['GeneralLedger'],
+    });
+    const run = await enqueueBackfill(db, queue as unknown as Queue<WindowJobData>, plan);
+    const asked: Record<string, string>[] = [];
+    const outcome = await processWindow(jobFor(run.runId, 'GeneralLedger', '2024-03-01'), undefined, {
+      db,
+      qbo: standIn(asked, 1),
+      logger: silent,
+    });
+    assert.equal(outcome.status, 'succeeded');
+    // The month, its first week (cut too), then every day: 33 requests, not 37.
+    assert.deepEqual(
+      asked.slice(0, 3).map((a) => `${a.start_date}..${a.end_date}`),
+      ['2024-03-01..2024-03-31', '2024-03-01..2024-03-07', '2024-03-01..2024-03-01'],
+    );
+    assert.equal(asked.length, 33);
+    const parts = await db
+      .selectFrom('raw.qb_reports')
+      .select('period_start')
+      .where('report_name', '=', 'GeneralLedger')
+      .where('period_start', '>=', '2024-03-01')
+      .where('period_end', '<=', '2024-03-31')
+      .execute();
+    assert.equal(parts.length, 31);
   });
 });

@@ -108,21 +108,46 @@ function cutOf(read: ReportRead, answer: ReportAnswer): string | null {
   return reportCut(answer, read.report.detailColumns !== undefined);
 }
 
-/** Reads `part`, splitting it while QBO cuts it; each whole period goes to `store` as it is read. */
+/**
+ * Reads `part`, splitting it while QBO cuts it; each whole period goes to `store` as it is read.
+ * Returns whether QBO cut it (or it was taken as cut). `siblingCut`: the part before it, of the same
+ * split, was cut: this one, as long and of the same company, very likely is too, so its own parts
+ * are asked at once, saving a request QBO would answer cut (a month of the large profile's
+ * GeneralLedger: four weeks' requests of 47).
+ */
 async function readPart(
   read: ReportRead,
   part: ReportPart,
   store: (whole: Answered) => Promise<void>,
   result: ReportReadResult,
-): Promise<void> {
+  siblingCut = false,
+): Promise<boolean> {
+  const below = splitCutPart(read.report, part);
+  if (siblingCut && below.length > 0 && !isColumnSplit(below)) {
+    await readParts(read, below, store, result);
+    return true;
+  }
   const answered = await ask(read, part, result);
   const cut = cutOf(read, answered.answer);
-  if (cut === null) return store(answered);
-  const parts = splitCutPart(read.report, part);
-  read.log.info({ period: [part.start, part.end], cut, parts: parts.length }, 'report cut by QBO; splitting');
-  if (parts.length === 0) throw stillCut(read, part, cut);
-  if (isColumnSplit(parts)) return store(await readColumns(read, parts, result));
-  for (const p of parts) await readPart(read, p, store, result);
+  if (cut === null) {
+    await store(answered);
+    return false;
+  }
+  read.log.info({ period: [part.start, part.end], cut, parts: below.length }, 'report cut by QBO; splitting');
+  if (below.length === 0) throw stillCut(read, part, cut);
+  if (isColumnSplit(below)) await store(await readColumns(read, below, result));
+  else await readParts(read, below, store, result);
+  return true;
+}
+
+async function readParts(
+  read: ReportRead,
+  parts: ReportPart[],
+  store: (whole: Answered) => Promise<void>,
+  result: ReportReadResult,
+): Promise<void> {
+  let cut = false;
+  for (const p of parts) cut = await readPart(read, p, store, result, cut);
 }
 
 /**
