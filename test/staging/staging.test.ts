@@ -1,16 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { sql } from 'kysely';
 import { startEmulator } from '@qbo-backfill/emulator';
-import { parseConfig } from '../../src/config/config.js';
 import { ENTITIES } from '../../src/model/entities.js';
-import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
-import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
+import { waitForRunEnd } from '../helpers/backfill.js';
 import { emulatorChange, syncOnce } from '../helpers/sync.js';
+import { backfilledCompany, type BackfilledCompany } from '../helpers/backfilled-company.js';
 // The emulator's own posting rules, read over the same payloads: the ledger must be them, row for row.
 import { postingsOf, type LedgerLookup } from '../../packages/qbo-emulator/src/ledger/postings.js';
 
@@ -22,7 +19,6 @@ interface Reconciled {
   differing: { accountId: string; difference: string }[];
 }
 
-const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const FROM = '2024-01-01';
 // Through today: the company's whole history, as the trial balance's cumulative accounts need it.
 const TO = new Date().toISOString().slice(0, 10);
@@ -54,42 +50,25 @@ const count = async (db: TestDatabase['db'], query: ReturnType<typeof sql<{ n: n
  */
 describe('staging over a backfilled company', () => {
   let tdb: TestDatabase;
-  let prefix: string;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let env: Record<string, string>;
   let realmId: string;
-  let worker: RunningWorker;
+
+  let company: BackfilledCompany;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('staging');
-    emulator = await startEmulator({
-      port: 0,
+    company = await backfilledCompany({
+      label: 'staging',
       seed: 2727,
-      config: { requestsPerMinute: 1_000_000, maxConcurrent: 100 },
+      from: FROM,
+      to: TO,
+      concurrency: 8,
+      emulator: { requestsPerMinute: 1_000_000, maxConcurrent: 100 },
+      env: { QBO_REQUESTS_PER_MINUTE: '100000', QBO_MAX_CONCURRENT: '30' },
     });
-    realmId = emulator.realmIds[0] as string;
-    env = {
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      QBO_REQUESTS_PER_MINUTE: '100000',
-      QBO_MAX_CONCURRENT: '30',
-      LOG_LEVEL: 'silent',
-    };
-    worker = startWorker({ config: parseConfig(env), logger: silent, concurrency: 8 });
-    const enqueued = await runCli(
-      ['enqueue', '--entities', 'all', '--from', FROM, '--to', TO, '--json'],
-      env,
-    );
-    assert.equal(enqueued.code, 0, enqueued.stderr);
-    const { runId } = JSON.parse(enqueued.stdout) as { runId: string };
-    assert.equal(await waitForRunEnd(tdb.db, runId, 240_000), 'succeeded');
+    ({ tdb, emulator, env, realmId } = company);
   });
-  after(async () => {
-    await worker.close();
-    await emulator.close();
-    await deletePrefix(prefix);
-    await tdb.drop();
-  });
+  after(() => company?.close());
 
   it("holds raw's live records in every relation, and one line row per element of Line", async () => {
     const db = tdb.db;

@@ -1,17 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { startEmulator } from '@qbo-backfill/emulator';
-import { parseConfig } from '../../src/config/config.js';
 import { ENTITIES } from '../../src/model/entities.js';
-import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
-import { emulatorEnv, waitForRunEnd } from '../helpers/backfill.js';
 import { changed, emulatorChange, rawRows, syncOnce, truthIds } from '../helpers/sync.js';
+import { backfilledCompany, type BackfilledCompany } from '../helpers/backfilled-company.js';
 
-const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const FROM = '2024-01-01';
 // Through today: a company's whole history, as a first backfill would read it.
 const TO = new Date().toISOString().slice(0, 10);
@@ -23,33 +18,17 @@ const TO = new Date().toISOString().slice(0, 10);
  */
 describe('sync --once after a backfill', () => {
   let tdb: TestDatabase;
-  let prefix: string;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let env: Record<string, string>;
   let realmId: string;
-  let worker: RunningWorker;
+
+  let company: BackfilledCompany;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('sync-once');
-    emulator = await startEmulator({ port: 0, seed: 1902 });
-    realmId = emulator.realmIds[0] as string;
-    env = { ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId), LOG_LEVEL: 'silent' };
-    worker = startWorker({ config: parseConfig(env), logger: silent, concurrency: 4 });
-    const enqueued = await runCli(
-      ['enqueue', '--entities', 'all', '--from', FROM, '--to', TO, '--json'],
-      env,
-    );
-    assert.equal(enqueued.code, 0, enqueued.stderr);
-    const { runId } = JSON.parse(enqueued.stdout) as { runId: string };
-    assert.equal(await waitForRunEnd(tdb.db, runId, 240_000), 'succeeded');
+    company = await backfilledCompany({ label: 'sync-once', seed: 1902, from: FROM, to: TO, concurrency: 4 });
+    ({ tdb, emulator, env, realmId } = company);
   });
-  after(async () => {
-    await worker.close();
-    await emulator.close();
-    await deletePrefix(prefix);
-    await tdb.drop();
-  });
+  after(() => company?.close());
 
   it('refuses a realm with nothing to start from (exit 2), and changes nothing', async () => {
     const r = await runCli(['sync', '--realm', '4620999', '--once'], env);
