@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { compiled } from '../helpers/compiled.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deletePrefix } from '../helpers/redis.js';
 
 void describe('qbo-backfill dashboard', () => {
   let tdb: TestDatabase;
@@ -12,12 +13,10 @@ void describe('qbo-backfill dashboard', () => {
   let env: Record<string, string | undefined>;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('dashcli');
+    const stores = await freshStores('dashcli');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       DASHBOARD_USER: undefined,
       DASHBOARD_USER_FILE: undefined,
       DASHBOARD_PASSWORD: undefined,

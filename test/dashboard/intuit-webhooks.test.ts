@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { freePort } from '../helpers/free-port.js';
 import { encryptionKey, parseConfig, type Env } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/logger.js';
@@ -97,12 +98,10 @@ void describe('POST /webhooks/intuit', () => {
   };
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('webhooks');
+    const stores = await freshStores('webhooks');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       DASHBOARD_USER: USER,
       DASHBOARD_PASSWORD: PASSWORD,
       TOKEN_ENCRYPTION_KEY: KEY_TEXT,

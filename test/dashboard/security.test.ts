@@ -2,8 +2,9 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { parseConfig, type Env } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createQueue, createRedis, QUEUE_NAME } from '../../src/infra/queue.js';
@@ -71,12 +72,10 @@ void describe('dashboard security', () => {
   const log = capturingLogger();
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('security');
+    const stores = await freshStores('security');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       QBO_ENVIRONMENT: 'emulator',
       DASHBOARD_USER: USER,
       DASHBOARD_PASSWORD: PASSWORD,

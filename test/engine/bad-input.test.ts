@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -16,12 +17,10 @@ describe('bad input on every command', () => {
   let redis: Redis;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('bad');
+    const stores = await freshStores('bad');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       QBO_ENVIRONMENT: 'emulator',
     };
     redis = new Redis(TEST_REDIS_URL);

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -13,12 +14,10 @@ void describe('qbo-backfill status', () => {
   let env: Record<string, string>;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('status');
+    const stores = await freshStores('status');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       QBO_ENVIRONMENT: 'emulator',
     };
     const run = {

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 import { encryptionKey } from '../../src/config/config.js';
 import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/config/qbo-environments.js';
@@ -25,12 +26,10 @@ void describe('text from QBO on the terminal', () => {
   const realm = '4620816365';
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('escapes');
+    const stores = await freshStores('escapes');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       QBO_ENVIRONMENT: 'emulator',
     };
     const run = {

@@ -18,7 +18,8 @@ import { parseRecord } from '../../src/qbo/qbo-record.js';
 import { sample } from '../dashboard/metrics-text.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { freshStores } from '../helpers/stores.js';
+import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 
 /**
  * What operators see of sync (`status`, the lag gauge at /metrics, the /sync page), from ops.sync_*
@@ -167,12 +168,10 @@ void describe('sync as operators see it', () => {
   };
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('sync-ops');
+    const stores = await freshStores('sync-ops');
+    ({ tdb, prefix } = stores);
     env = {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...stores.env,
       QBO_ENVIRONMENT: 'emulator',
     };
     await seed(tdb);
