@@ -1,7 +1,6 @@
 import { Job, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { Config } from '../config/config.js';
-import { requireValue } from '../config/config.js';
 import { withTimeout } from '../infra/with-timeout.js';
 import { StoreHealth } from '../infra/store-outage.js';
 import { openDb, type Db } from '../infra/db.js';
@@ -13,10 +12,11 @@ import { getRun } from '../backfill/state/index.js';
 import { createQueue, QUEUE_NAME, type WindowJobData } from '../infra/queue.js';
 import { createRedis, queueKeyPrefix, redisAddress } from '../infra/redis.js';
 import { AccessTokenProvider } from '../qbo/auth/access-tokens.js';
-import { initialRefreshTokenOptions } from '../qbo/auth/access-token-options.js';
+import { appCredentials, initialRefreshTokenOptions } from '../qbo/auth/access-token-options.js';
 import { QboClient, type QboClientOptions } from '../qbo/qbo-client.js';
 import { applyBottleneckRedis7Patch } from '../qbo/rate-limit/bottleneck-redis7.js';
 import { RealmRateLimiter, type RateLimiterOptions } from '../qbo/rate-limit/rate-limiter.js';
+import { limiterOptions } from '../qbo/rate-limit/limiter-options.js';
 import { processWindow } from '../backfill/window/window-job.js';
 import type { WindowOutcome, WindowProcessorOptions } from '../backfill/window/types.js';
 import { SYNC_QUEUE_NAME, type SyncCycleJobData, type SyncCycleSummary } from '../sync/sync-queue.js';
@@ -97,17 +97,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   const { config, logger } = options;
   // The shared budget's Bottleneck needs its Redis 7 fix before any limiter exists (idempotent).
   applyBottleneckRedis7Patch();
-  const clientId = requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id");
-  const clientSecret = requireValue(
-    config.qbo.clientSecret,
-    'QBO_CLIENT_SECRET',
-    "expected the app's OAuth client secret",
-  );
-  const encryptionKey = requireValue(
-    config.tokenEncryptionKey,
-    'TOKEN_ENCRYPTION_KEY',
-    'expected a key of at least 32 characters to encrypt stored tokens',
-  );
+  const credentials = appCredentials(config);
 
   const concurrency = options.concurrency ?? WORKER_DEFAULTS.concurrency;
   const lockDurationMs = options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs;
@@ -121,15 +111,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
   };
   const db = openDb(config, { max: concurrency + 3, applicationName: 'qbo-backfill-worker' });
   const shutdown = new AbortController();
-  const limiter = new RealmRateLimiter({
-    redisUrl: config.redisUrl,
-    redisCluster: config.redisCluster,
-    prefix: config.queuePrefix,
-    requestsPerMinute: config.requestsPerMinute,
-    maxConcurrent: config.maxConcurrent,
-    logger,
-    ...options.limiter,
-  });
+  const limiter = new RealmRateLimiter({ ...limiterOptions(config, logger), ...options.limiter });
   // Counters go to the cluster's Redis, so the dashboard can export sums over every worker.
   const metricsRedis = createRedis(config);
   metricsRedis.on('error', () => undefined);
@@ -150,9 +132,7 @@ export function startWorker(options: WorkerProcessOptions): RunningWorker {
     db,
     metrics,
     tokenUrl: config.qbo.tokenUrl,
-    clientId,
-    clientSecret,
-    encryptionKey,
+    ...credentials,
     ...initialRefreshTokenOptions(config),
     logger,
   });

@@ -1,5 +1,5 @@
 import type { Clock } from '@qbo-backfill/clock';
-import type { Config } from '../../config/config.js';
+import { requireValue, type Config } from '../../config/config.js';
 import { QBO_ENVIRONMENTS } from '../../config/qbo-environments.js';
 import type { MetricsRecorder } from '../../infra/cluster-metrics.js';
 import type { Db } from '../../infra/db.js';
@@ -61,5 +61,27 @@ export function initialRefreshTokenOptions(
     config.qbo.realmId !== undefined
       ? { initialRefreshTokenRealmId: config.qbo.realmId }
       : {}),
+  };
+}
+
+/**
+ * The app's credentials and the token store's key, required: a process that refreshes tokens
+ * stops at start without them, with the variable to set.
+ */
+export function appCredentials(
+  config: Pick<Config, 'qbo' | 'tokenEncryptionKey'>,
+): Pick<AccessTokenProviderOptions, 'clientId' | 'clientSecret' | 'encryptionKey'> {
+  return {
+    clientId: requireValue(config.qbo.clientId, 'QBO_CLIENT_ID', "expected the app's OAuth client id"),
+    clientSecret: requireValue(
+      config.qbo.clientSecret,
+      'QBO_CLIENT_SECRET',
+      "expected the app's OAuth client secret",
+    ),
+    encryptionKey: requireValue(
+      config.tokenEncryptionKey,
+      'TOKEN_ENCRYPTION_KEY',
+      'expected a key of at least 32 characters to encrypt stored tokens',
+    ),
   };
 }

@@ -1,6 +1,6 @@
 /** The options of the shared realm rate limiter, their defaults and their validation. */
 import type { Logger } from 'pino';
-import type { RedisCluster } from '../../config/config.js';
+import type { Config, RedisCluster } from '../../config/config.js';
 import { pacingIntervalMs, START_LAG_ALLOWANCE_MS } from './pacing.js';
 
 /** Options of `RealmRateLimiter`. */
@@ -101,5 +101,20 @@ export function resolveLimiterOptions(options: RateLimiterOptions) {
     expirationMs: timing('expirationMs'),
     clientTimeoutMs: timing('clientTimeoutMs'),
     unavailableTimeoutMs: timing('unavailableTimeoutMs'),
+  };
+}
+
+/** A process's limiter options from its configuration: the cluster's Redis, prefix and budget. */
+export function limiterOptions(
+  config: Pick<Config, 'redisUrl' | 'redisCluster' | 'queuePrefix' | 'requestsPerMinute' | 'maxConcurrent'>,
+  logger: Logger,
+): RateLimiterOptions {
+  return {
+    redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster,
+    prefix: config.queuePrefix,
+    requestsPerMinute: config.requestsPerMinute,
+    maxConcurrent: config.maxConcurrent,
+    logger,
   };
 }
