@@ -1,31 +1,14 @@
 /** Backfill: 61 days of the large profile's invoices end to end, two workers, the default budget. */
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { startEmulator } from '@qbo-backfill/emulator';
-import { parseConfig } from '../src/config/config.js';
-import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
-import { startWorker } from '../src/worker/worker-process.js';
-import { createTestDatabase } from '../test/helpers/db.js';
-import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { emulatorEnv } from '../test/helpers/backfill.js';
-import { closeBench, ms, rate, silent, type BenchResult } from './lib.js';
+import { closeBench, ms, rate, startBenchWorkers, type BenchResult } from './lib.js';
 
 export async function benchBackfill(): Promise<BenchResult> {
   const emulator = await startEmulator({ port: 0, profile: 'large', seed: 11 });
-  const tdb = await createTestDatabase();
-  const prefix = uniquePrefix('bench');
-  const realmId = emulator.realmIds[0] as string;
-  const config = parseConfig({
-    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-    LOG_LEVEL: 'silent',
-  });
-  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
-  const workers = [
-    startWorker({ config, logger: silent, concurrency: 4 }),
-    startWorker({ config, logger: silent, concurrency: 4 }),
-  ];
+  const cluster = await startBenchWorkers(emulator, 'bench', 2, 4);
+  const { tdb, realmId, queue } = cluster;
   try {
     const plan = planBackfill({
       windows: 'day',
@@ -52,6 +35,6 @@ export async function benchBackfill(): Promise<BenchResult> {
       ],
     };
   } finally {
-    await closeBench({ workers, queue, prefix, emulator, tdb });
+    await closeBench({ ...cluster, emulator });
   }
 }

@@ -11,7 +11,13 @@ import { pino } from 'pino';
 import type { EmulatorOptions } from '@qbo-backfill/emulator';
 import type { EntityDefinition } from '../src/model/entities.js';
 import { pageStatement } from '../src/qbo/query.js';
-import { deletePrefix } from '../test/helpers/redis.js';
+import { Queue } from 'bullmq';
+import { parseConfig, type Config } from '../src/config/config.js';
+import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
+import { startWorker, type RunningWorker } from '../src/worker/worker-process.js';
+import { emulatorEnv } from '../test/helpers/backfill.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -309,4 +315,33 @@ export async function spawnDashboardProcess(env: Record<string, string>): Promis
       clearTimeout(timer);
     },
   };
+}
+
+/** Workers in this process over a fresh database and prefix, reading the emulator's first realm. */
+export interface BenchWorkers {
+  tdb: TestDatabase;
+  prefix: string;
+  realmId: string;
+  config: Config;
+  queue: Queue<WindowJobData>;
+  workers: RunningWorker[];
+}
+
+/** `count` workers of `concurrency` slots each, at the product's default budget. */
+export async function startBenchWorkers(
+  emulator: { url: string; realmIds: readonly string[] },
+  label: string,
+  count: number,
+  concurrency: number,
+): Promise<BenchWorkers> {
+  const tdb = await createTestDatabase();
+  const prefix = uniquePrefix(label);
+  const realmId = emulator.realmIds[0] as string;
+  const config = parseConfig({
+    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
+    LOG_LEVEL: 'silent',
+  });
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
+  const workers = Array.from({ length: count }, () => startWorker({ config, logger: silent, concurrency }));
+  return { tdb, prefix, realmId, config, queue, workers };
 }

@@ -4,35 +4,19 @@
  * stored (a month QBO cuts is several), rows, checks, and the time it took.
  */
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { parseConfig } from '../src/config/config.js';
-import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
 import { reportNames } from '../src/model/reports.js';
-import { startWorker } from '../src/worker/worker-process.js';
-import { createTestDatabase } from '../test/helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { emulatorEnv } from '../test/helpers/backfill.js';
-import { ms, silent, spawnEmulator } from './lib.js';
+import { emulatorStats } from '../test/helpers/backfill.js';
+import { closeBench, ms, spawnEmulator, startBenchWorkers } from './lib.js';
 
 async function yearOfReports(profile: 'sandbox' | 'large'): Promise<string> {
   // In a process of its own: a month of the large profile's GeneralLedger is seconds of the
   // emulator's CPU, which must not stall the workers' event loop (and their job locks).
   const emulator = await spawnEmulator({ profile, seed: 11 });
-  const tdb = await createTestDatabase();
-  const prefix = uniquePrefix('bench-rep');
-  const realmId = emulator.realmIds[0] as string;
-  const config = parseConfig({
-    ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-    LOG_LEVEL: 'silent',
-  });
-  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
-  const workers = [
-    startWorker({ config, logger: silent, concurrency: 4 }),
-    startWorker({ config, logger: silent, concurrency: 4 }),
-  ];
+  const cluster = await startBenchWorkers(emulator, 'bench-rep', 2, 4);
+  const { tdb, realmId, queue } = cluster;
   try {
     const plan = planBackfill({
       windows: 'adaptive',
@@ -53,9 +37,7 @@ async function yearOfReports(profile: 'sandbox' | 'large'): Promise<string> {
       SELECT report_name AS report, count(*)::int AS parts, sum(rows)::int AS rows,
         (count(*) FILTER (WHERE NOT (checks->>'ok')::boolean))::int AS failed
       FROM ops.window_reports WHERE run_id = ${run.runId} GROUP BY 1 ORDER BY 1`.execute(tdb.db);
-    const stats = (await (await fetch(`${emulator.url}/__emulator/stats`)).json()) as {
-      realms: Record<string, { requests: Record<string, number> }>;
-    };
+    const stats = await emulatorStats(emulator.url);
     const requests = stats.realms[realmId]?.requests ?? {};
     const total = Object.values(requests).reduce((a, b) => a + b, 0);
     const perReport = rows.map(
@@ -63,11 +45,7 @@ async function yearOfReports(profile: 'sandbox' | 'large'): Promise<string> {
     );
     return `| a year of every report (${plan.jobs} report-months), ${profile} profile, 2 workers x 4, budget 480/min | ${status}: ${total} requests ${JSON.stringify(requests)}; ${perReport.join(', ')} | ${t} ms |`;
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await queue.close();
-    await deletePrefix(prefix);
-    await emulator.close();
-    await tdb.drop();
+    await closeBench({ ...cluster, emulator });
   }
 }
 
