@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { EmulatorOptions } from '@qbo-backfill/emulator';
 import type { EntityDefinition } from '../src/model/entities.js';
 import { pageStatement } from '../src/qbo/query.js';
+import type { PageAudit } from '../src/raw/upsert-page.js';
 import { Queue } from 'bullmq';
 import { parseConfig, type Config } from '../src/config/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
@@ -344,4 +345,17 @@ export async function startBenchWorkers(
   const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
   const workers = Array.from({ length: count }, () => startWorker({ config, logger: silent, concurrency }));
   return { tdb, prefix, realmId, config, queue, workers };
+}
+
+/** The audit of a one-page window of `day` (a UTC day), as the benches that upsert pages write it. */
+export function dayPageAudit(realmId: string, day: Date, requestPayload: string): PageAudit {
+  return {
+    realmId,
+    runId: 'bench',
+    windowStart: day,
+    windowEnd: new Date(day.getTime() + DAY_MS),
+    pageNumber: 1,
+    pageSize: 1000,
+    requestPayload,
+  };
 }

@@ -36,6 +36,7 @@ import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../test/helpers/redi
 import type { TestDatabase } from '../test/helpers/db.js';
 import {
   accessToken,
+  dayPageAudit,
   fetchDayPage,
   machineLine,
   spawnEmulator,
@@ -77,15 +78,7 @@ export async function benchPgBouncer(): Promise<BenchResult> {
       const { body, statement } = await fetchDayPage(emulator.url, token, realmId, entity, day);
       pages.push({
         records: readPageRecords(readQueryResponse(Buffer.from(body))!, entity.qboName),
-        audit: {
-          realmId,
-          runId: 'bench',
-          windowStart: day,
-          windowEnd: utcDay('2025-06-01', d + 1),
-          pageNumber: 1,
-          pageSize: 1000,
-          requestPayload: statement,
-        },
+        audit: dayPageAudit(realmId, day, statement),
       });
     }
     const rows = pages.reduce((n, p) => n + p.records.length, 0);

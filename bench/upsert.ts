@@ -19,7 +19,7 @@ import {
   upsertPageRecordset,
   upsertPageValues,
 } from './upsert-shapes.js';
-import { accessToken, fetchDayPage, ms, rate, utcDay, type BenchResult } from './lib.js';
+import { accessToken, dayPageAudit, fetchDayPage, ms, rate, utcDay, type BenchResult } from './lib.js';
 
 interface Page {
   body: string;
@@ -57,15 +57,7 @@ export async function benchUpsert(): Promise<BenchResult> {
         body,
         records,
         scanned,
-        audit: {
-          realmId,
-          runId: 'bench',
-          windowStart: day,
-          windowEnd: utcDay('2025-06-01', d + 1),
-          pageNumber: 1,
-          pageSize: 1000,
-          requestPayload: statement,
-        },
+        audit: dayPageAudit(realmId, day, statement),
       });
     }
     const rows = pages.reduce((n, p) => n + p.records.length, 0);
