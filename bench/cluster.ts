@@ -42,6 +42,11 @@ export async function redisUse(
   return { cpu: field('used_cpu_user') + field('used_cpu_sys'), commands, byCommand };
 }
 
+/** Memory the Redis server holds now (`used_memory`), in bytes. */
+export async function redisUsedBytes(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
 /** CPU seconds each part of the cluster has used so far. */
 export interface CpuReading {
   workers: number;

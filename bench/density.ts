@@ -30,6 +30,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redi
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { machineLine, silent } from './lib.js';
+import { redisUsedBytes } from './cluster.js';
 
 const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -214,10 +215,6 @@ export async function benchDenseBudget(): Promise<string[]> {
   }
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
-  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
-}
-
 export async function benchPlans1000(): Promise<string[]> {
   const server = await RedisServer.start();
   const redis = new Redis(server.url);
@@ -227,7 +224,7 @@ export async function benchPlans1000(): Promise<string[]> {
     prefix: 'bench-plans',
   });
   try {
-    const mem0 = await usedMemory(redis);
+    const mem0 = await redisUsedBytes(redis);
     const startAt = new Date(Date.now() + DAY_MS);
     const t0 = performance.now();
     let jobs = 0;
@@ -244,7 +241,7 @@ export async function benchPlans1000(): Promise<string[]> {
       jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
     }
     const s = (performance.now() - t0) / 1000;
-    const mem = (await usedMemory(redis)) - mem0;
+    const mem = (await redisUsedBytes(redis)) - mem0;
     const rows = await sql<{
       runs: number;
       windows: number;

@@ -40,6 +40,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redi
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { closeBench, rssMiB } from './lib.js';
+import { redisUsedBytes } from './cluster.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -222,11 +223,6 @@ async function commandCalls(redis: Redis): Promise<number> {
   return total;
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
 /** Commands per second on the server over `ms`, minus the INFO calls that measure them. */
 async function commandsPerSecond(redis: Redis, ms: number): Promise<number> {
   const c0 = await commandCalls(redis);
@@ -248,7 +244,7 @@ export async function benchThousand(): Promise<string[]> {
       maxConcurrent: 10,
       idleMs: 20_000,
     });
-    const mem0 = await usedMemory(redis);
+    const mem0 = await redisUsedBytes(redis);
     const heap0 = process.memoryUsage().heapUsed;
     const t0 = performance.now();
     await Promise.all(realms.map((r) => limiter.schedule(r, () => Promise.resolve())));
@@ -263,7 +259,7 @@ export async function benchThousand(): Promise<string[]> {
     while (limiter.liveRealms > 0) await sleep(1_000);
     await sleep(1_000);
     const idle = await commandsPerSecond(redis, 5_000);
-    const memIdle = (await usedMemory(redis)) - mem0;
+    const memIdle = (await redisUsedBytes(redis)) - mem0;
     rows.push(
       `| the same 1,000 realms idle (limiters dropped) | ${limiter.liveRealms} live limiters: ${idle.toFixed(1)} Redis commands/s; ` +
         `Redis memory ${(memIdle / 1024 / 1024).toFixed(1)} MiB = ${Math.round(memIdle / realms.length)} bytes per idle realm (kept for an idle hour) | ${load()} |`,
@@ -277,7 +273,7 @@ export async function benchThousand(): Promise<string[]> {
       prefix: 'bench-q',
     });
     try {
-      const memQ0 = await usedMemory(redis);
+      const memQ0 = await redisUsedBytes(redis);
       const t1 = performance.now();
       let jobs = 0;
       for (const realmId of realms) {
@@ -293,7 +289,7 @@ export async function benchThousand(): Promise<string[]> {
         jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
       }
       const t = Math.round(performance.now() - t1);
-      const memQ = (await usedMemory(redis)) - memQ0;
+      const memQ = (await redisUsedBytes(redis)) - memQ0;
       rows.push(
         `| enqueue 1,000 realms x 3 entities x 30 days, one run each | ${jobs} jobs in ${(t / 1000).toFixed(1)} s (${Math.round(jobs / (t / 1000))} jobs/s); ` +
           `Redis +${(memQ / 1024 / 1024).toFixed(0)} MiB (${Math.round(memQ / jobs)} bytes/job) | ${load()} |`,
@@ -343,7 +339,7 @@ export async function benchScale(): Promise<string[]> {
       startAt: new Date(),
       pageSize: 1000,
     });
-    const mem0 = await usedMemory(redis);
+    const mem0 = await redisUsedBytes(redis);
     for (let i = 0; i < 3; i++) {
       children.push(
         // Compiled JavaScript, as production runs: the TypeScript loader would add ~40 MB to the RSS sampled.
@@ -356,7 +352,7 @@ export async function benchScale(): Promise<string[]> {
     let peakRedis = 0;
     const sampler = setInterval(() => {
       samples.push(children.map((c) => rssMiB(c.pid)));
-      void usedMemory(redis).then((m) => (peakRedis = Math.max(peakRedis, m - mem0)));
+      void redisUsedBytes(redis).then((m) => (peakRedis = Math.max(peakRedis, m - mem0)));
     }, 5_000);
     const status = await waitForRunEnd(tdb.db, run.runId, 3_600_000);
     clearInterval(sampler);

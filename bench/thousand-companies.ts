@@ -17,20 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { Redis } from 'ioredis';
 import { ENTITIES } from '../src/model/entities.js';
-import { createTestDatabase } from '../test/helpers/db.js';
-import { emulatorStats, fetchTruth, rawIds } from '../test/helpers/backfill.js';
-import { RedisServer } from '../test/rate-limit/redis-server.js';
-import {
-  cpuSeconds,
-  memoryOf,
-  runProductCli,
-  spawnEmulator,
-  spawnWorkerProcess,
-  type BenchResult,
-  type WorkerProcessHandle,
-} from './lib.js';
+import { fetchTruth, rawIds } from '../test/helpers/backfill.js';
+import { answered, cpuBetween, redisUsedBytes, startCluster } from './cluster.js';
+import { memoryOf, runProductCli, type BenchResult } from './lib.js';
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 1000);
 /** Job slots per worker process: three processes of 8 keep ~24 requests of 100-300 ms in flight. */
@@ -47,33 +37,21 @@ const PAGE = 1000;
 const realmIds = Array.from({ length: COMPANIES }, (_, i) => `94000000${String(i + 1).padStart(8, '0')}`);
 
 export async function benchThousandCompanies(): Promise<BenchResult> {
-  const emulator = await spawnEmulator({
-    profile: 'sandbox',
-    seed: 20261207,
-    realmIds,
-    config: { latencyMs: [100, 300] },
-  });
-  const redis = await RedisServer.start();
-  const tdb = await createTestDatabase();
+  // The cluster harness: the emulator in a process of its own, a redis-server of the bench's own
+  // (its peak memory is the cluster's alone), a fresh database, worker processes.
+  const cluster = await startCluster(
+    { profile: 'sandbox', seed: 20261207, realmIds, config: { latencyMs: [100, 300] } },
+    { LOG_LEVEL: 'warn' },
+  );
+  const { emulator, tdb, env, redis } = cluster;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'qbo-thousand-'));
-  const env: Record<string, string> = {
-    DATABASE_URL: tdb.url,
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: 'thousand',
-    QBO_ENVIRONMENT: 'emulator',
-    QBO_BASE_URL: emulator.url,
-    QBO_TOKEN_URL: emulator.tokenUrl,
-    LOG_LEVEL: 'warn',
-  };
-  const workers: WorkerProcessHandle[] = [];
-  const probe = new Redis(redis.url);
   try {
     await cli(['migrate'], env);
     const tokens = path.join(dir, 'tokens.csv');
     await writeFile(tokens, realmIds.map((r) => `${r},${emulator.refreshToken}`).join('\n') + '\n');
     await cli(['auth', 'import', '--file', tokens], env);
-    for (let i = 0; i < WORKERS; i++) workers.push(await spawnWorkerProcess(env, CONCURRENCY));
-    const cpu0 = processCpu(emulator.pid, workers, await redisPid(probe));
+    await cluster.startWorkers(WORKERS, CONCURRENCY);
+    const cpu0 = await cluster.cpu();
 
     const t0 = performance.now();
     await cli(['enqueue', '--entities', 'all', '--from', FROM, '--to', TO, '--realm', 'all', '--json'], env);
@@ -81,7 +59,7 @@ export async function benchThousandCompanies(): Promise<BenchResult> {
     let peakRedisMiB = 0;
     let ended: { status: string; n: number }[] = [];
     for (;;) {
-      peakRedisMiB = Math.max(peakRedisMiB, await redisUsedMiB(probe));
+      peakRedisMiB = Math.max(peakRedisMiB, (await redisUsedBytes(redis)) / 2 ** 20);
       ended = (
         await sql<{ status: string; n: number }>`
           SELECT status, count(*)::int AS n FROM ops.runs GROUP BY status`.execute(tdb.db)
@@ -91,17 +69,12 @@ export async function benchThousandCompanies(): Promise<BenchResult> {
       await new Promise((r) => setTimeout(r, 2_000));
     }
     const wallS = (performance.now() - t0) / 1000;
-    const pgCpu = await backendCpu(tdb.db, tdb.url);
-    const cpu1 = processCpu(emulator.pid, workers, await redisPid(probe));
-    const workerPeak = Math.max(...workers.map((w) => memoryOf(w.pid).peakMiB));
+    const cpu = cpuBetween(cpu0, await cluster.cpu());
+    const workerPeak = Math.max(...cluster.workers.map((w) => memoryOf(w.pid).peakMiB));
     const emulatorPeak = memoryOf(emulator.pid).peakMiB;
 
-    const stats = await emulatorStats(emulator.url);
-    const byStatus: Record<string, number> = {};
-    for (const realm of Object.values(stats.realms)) {
-      for (const [status, n] of Object.entries(realm.requests))
-        byStatus[status] = (byStatus[status] ?? 0) + n;
-    }
+    const stats = await cluster.stats();
+    const byStatus = answered(stats, realmIds);
     const requests = Object.values(byStatus).reduce((a, b) => a + b, 0);
     const rows = Number(
       (
@@ -151,12 +124,6 @@ export async function benchThousandCompanies(): Promise<BenchResult> {
       0,
     );
     const bound = 1.25 * least + 2 * ENTITIES.length * SAMPLE;
-    const cpu = {
-      workers: cpu1.workers - cpu0.workers,
-      emulator: cpu1.emulator - cpu0.emulator,
-      redis: cpu1.redis - cpu0.redis,
-      postgres: pgCpu,
-    };
     const workerMsPerRequest = (cpu.workers * 1000) / requests;
     const workerSPerThousandRows = (cpu.workers * 1000) / Math.max(rows, 1);
     const totalCpu = cpu.workers + cpu.emulator + cpu.redis + cpu.postgres;
@@ -174,11 +141,7 @@ export async function benchThousandCompanies(): Promise<BenchResult> {
       ],
     };
   } finally {
-    probe.disconnect();
-    await Promise.all(workers.map((w) => w.close()));
-    await emulator.close();
-    await redis.destroy();
-    await tdb.drop();
+    await cluster.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -186,30 +149,4 @@ export async function benchThousandCompanies(): Promise<BenchResult> {
 async function cli(args: string[], env: Record<string, string>): Promise<void> {
   const r = await runProductCli(args, env);
   if (r.code !== 0) throw new Error(`qbo-backfill ${args.join(' ')} exited ${String(r.code)}: ${r.stderr}`);
-}
-
-function processCpu(emulatorPid: number, workers: WorkerProcessHandle[], redisPid: number) {
-  return {
-    workers: workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0),
-    emulator: cpuSeconds(emulatorPid),
-    redis: cpuSeconds(redisPid),
-  };
-}
-
-async function redisPid(redis: Redis): Promise<number> {
-  const info = await redis.info('server');
-  return Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
-async function redisUsedMiB(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 2 ** 20;
-}
-
-/** CPU seconds of the PostgreSQL backends serving the bench's database (the workers' pools). */
-async function backendCpu(db: Parameters<typeof rawIds>[0], url: string): Promise<number> {
-  const name = new URL(url).pathname.slice(1);
-  const pids = await sql<{ pid: number }>`
-    SELECT pid FROM pg_stat_activity WHERE datname = ${name} AND pid <> pg_backend_pid()`.execute(db);
-  return pids.rows.reduce((sum, r) => sum + cpuSeconds(r.pid), 0);
 }
