@@ -20,12 +20,14 @@ const BUS_OFFSET = 10_000;
 
 async function portIsFree(port: number): Promise<boolean> {
   const server = createServer();
-  server.on('error', () => undefined);
-  server.listen(port, '127.0.0.1');
-  const listening = await Promise.race([
-    once(server, 'listening').then(() => true),
-    once(server, 'error').then(() => false),
-  ]);
+  // Not events.once: its promise for 'listening' rejects on the 'error' of a port in use, which
+  // made a taken port (a bus port in the kernel's ephemeral range, held by some client) throw
+  // EADDRINUSE out of the suite's set-up instead of answering false.
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('listening', () => resolve(true));
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1');
+  });
   if (listening) {
     server.close();
     await once(server, 'close');
