@@ -46,9 +46,10 @@ export const RATE_LIMITER_DEFAULTS = Object.freeze({
   /** Length of the sliding window `requestsPerMinute` applies to, in ms. @defaultValue 60000 */
   windowMs: 60_000,
   /**
-   * How often each limiter ticks in Redis: frees expired jobs, announces capacity, proves this
-   * process is alive (Bottleneck's own 5000 would leave freed slots idle for seconds).
-   * @defaultValue 250
+   * How often a limiter whose jobs wait for capacity ticks in Redis: frees expired jobs, announces
+   * capacity (Bottleneck's own 5000 would leave freed slots idle for seconds). A limiter with
+   * nothing waiting ticks only once a third of `clientTimeoutMs`, to prove this process is alive
+   * (./bottleneck-redis7.ts). @defaultValue 250
    */
   heartbeatIntervalMs: 250,
   /**

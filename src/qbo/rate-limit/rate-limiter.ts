@@ -13,11 +13,12 @@
  * - `maxConcurrent` bounds requests in flight across the cluster.
  * - A crashed process's slots come back through the job `expiration` (Bottleneck frees expired
  *   jobs of any client in its Lua tick); `clientTimeout` then forgets the dead client, and a short
- *   heartbeat runs that tick often, so the freed capacity is announced promptly.
+ *   heartbeat runs that tick often while jobs wait, so the freed capacity is announced promptly.
  * - Many realms: every limiter of a process shares one Redis client and one subscriber. Limiters
  *   are created on a realm's first request and dropped once it has been idle for `idleMs`, and only
- *   a live limiter heartbeats, so heartbeats scale with the realms a process is working on (at most
- *   its job slots), not with every realm the deployment knows.
+ *   a live limiter heartbeats, and only while its jobs wait for capacity (otherwise once a third of
+ *   `clientTimeout`): heartbeats scale with the realms waiting for their budget, not with every
+ *   realm the deployment knows nor every realm it touched in the last minute.
  * - Redis 7 needs a fix in Bottleneck 2.19.5 to recover lost state: see ./bottleneck-redis7.ts. A
  *   process applies it at start (applyBottleneckRedis7Patch: the worker process does); a limiter
  *   refuses to be made without it, so no process can run the unfixed Bottleneck unnoticed.
@@ -123,7 +124,7 @@ export class RealmRateLimiter {
     return `${this.prefix}.limiter.${hashTag({ isCluster: this.redisCluster !== undefined }, realmId)}`;
   }
 
-  /** Realms with a live limiter in this process (each one heartbeats). */
+  /** Realms with a live limiter in this process (each one subscribed, ticking while jobs wait). */
   get liveRealms(): number {
     return this.limiters.size;
   }
