@@ -2,6 +2,7 @@
  * The emulator's HTTP server: routes requests, stamps every response with an `intuit_tid`, and
  * shuts down without waiting for idle keep-alive connections.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '@qbo-backfill/clock';
@@ -65,6 +66,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   // Aborted on close: requests waiting out their latency are let go at once.
   const stopping = new AbortController();
+  // Every request waiting out its latency listens: hundreds at once serving many companies.
+  setMaxListeners(0, stopping.signal);
   const ctx: ApiContext = { state, sleep: (ms) => state.clock.sleep(ms, stopping.signal) };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
