@@ -10,7 +10,6 @@ import {
   type Run,
   type RunStates,
 } from '../helpers/run-states.js';
-import { queueStores, type QueueStores } from '../helpers/stores.js';
 
 /**
  * `cancel`, `resume` and `retry` on a run in each of its six states, through the command line:
@@ -91,14 +90,12 @@ const commands: Record<keyof typeof commandArgs, Record<RunStatus, Expect>> = {
 };
 
 describe('cancel, resume and retry on a run in every state', () => {
-  let stores: QueueStores;
   let runs: RunStates;
 
   before(async () => {
-    stores = await queueStores('run-states');
-    runs = runStates(stores);
+    runs = await runStates('run-states');
   });
-  after(() => stores.close());
+  after(() => runs.close());
 
   for (const [command, expect] of Object.entries(commands) as [
     keyof typeof commands,
@@ -113,7 +110,7 @@ describe('cancel, resume and retry on a run in every state', () => {
         const before = await runs.snapshot(run.runId);
         assert.equal(before.run.status, state);
         const e = expected(run);
-        const r = await runCli(commandArgs[command](run), stores.env);
+        const r = await runCli(commandArgs[command](run), runs.env);
         if ('refused' in e) {
           assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `qbo-backfill ${command}: ${e.refused}\n`]);
           assert.deepEqual(await runs.snapshot(run.runId), before);

@@ -2,21 +2,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
 import { commandArgs, retriedLine, runStates, type RunStates } from '../helpers/run-states.js';
-import { queueStores, type QueueStores } from '../helpers/stores.js';
 
 /**
  * `resume` and `retry` where the run is not alone: another run of the same backfill beside it, or
  * the window named still waiting for its job. Either answers without changing anything.
  */
 describe('resume and retry beside other runs and queued jobs', () => {
-  let stores: QueueStores;
   let runs: RunStates;
 
   before(async () => {
-    stores = await queueStores('run-conflicts');
-    runs = runStates(stores);
+    runs = await runStates('run-conflicts');
   });
-  after(() => stores.close());
+  after(() => runs.close());
 
   for (const command of ['resume', 'retry'] as const) {
     it(`${command} of a cancelled run whose backfill was enqueued again exits 1 and changes nothing`, async () => {
@@ -27,7 +24,7 @@ describe('resume and retry beside other runs and queued jobs', () => {
       assert.notEqual(again.runId, run.runId);
       const before = await runs.snapshot(run.runId);
       const beside = await runs.snapshot(again.runId);
-      const r = await runCli(commandArgs[command](run), stores.env);
+      const r = await runCli(commandArgs[command](run), runs.env);
       assert.deepEqual(
         [r.code, r.stdout, r.stderr],
         [
@@ -47,7 +44,7 @@ describe('resume and retry beside other runs and queued jobs', () => {
     const before = await runs.snapshot(run.runId);
     const r = await runCli(
       ['retry', '--run', run.runId, '--entity', 'invoices', '--day', run.days[1] ?? ''],
-      stores.env,
+      runs.env,
     );
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, `${retriedLine(1, 0)(run)}\n`, '']);
     assert.deepEqual(await runs.snapshot(run.runId), before);

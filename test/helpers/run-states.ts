@@ -21,7 +21,7 @@ import {
   type WindowKey,
 } from '../../src/backfill/state/index.js';
 import { runRows } from './db.js';
-import type { QueueStores } from './stores.js';
+import { queueStores } from './stores.js';
 
 /** A run of invoices over two days: its id, its windows' days, and the first of them. */
 export interface Run {
@@ -30,7 +30,7 @@ export interface Run {
   from: Date;
 }
 
-export type RunStates = ReturnType<typeof runStates>;
+export type RunStates = Awaited<ReturnType<typeof runStates>>;
 
 /** The command line of each command on a run; `retry` names the run's first window. */
 export const commandArgs = {
@@ -47,7 +47,9 @@ export const jobOf = (run: Run, i: number, generation: number) =>
 export const retriedLine = (i: number, generation: number) => (run: Run) =>
   `window invoices ${run.days[i]} of run ${run.runId} enqueued as job ${jobOf(run, i, generation)}`;
 
-export function runStates(stores: QueueStores) {
+/** Fresh stores (labelled `label`) and the runs on them. */
+export async function runStates(label: string) {
+  const stores = await queueStores(label);
   const db = stores.tdb.db;
   const { queue } = stores;
   let n = 0;
@@ -162,5 +164,5 @@ export function runStates(stores: QueueStores) {
     jobs: s.jobs,
   });
 
-  return { enqueue, reach, snapshot, summary };
+  return { enqueue, reach, snapshot, summary, env: stores.env, close: stores.close };
 }
