@@ -20,8 +20,9 @@ describe('qbo-backfill enqueue: refusals and dry runs', () => {
 
   const counts = () => recorded(stores);
 
-  /** Invoices over January 2026: a good range, for the rows that get one flag wrong. */
-  const JANUARY = ['--entities', 'invoices', '--from', '2026-01-01', '--to', '2026-01-31'];
+  /** January 2026, and invoices over it: a good range, for the rows that get one flag wrong. */
+  const RANGE = ['--from', '2026-01-01', '--to', '2026-01-31'];
+  const JANUARY = ['--entities', 'invoices', ...RANGE];
   const bad: [string, string[], string][] = [
     [
       'missing --entities',
@@ -149,18 +150,8 @@ describe('qbo-backfill enqueue: refusals and dry runs', () => {
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {
-    const args = [
-      'enqueue',
-      '--entities',
-      'invoices,customers',
-      '--from',
-      '2026-01-01',
-      '--to',
-      '2026-01-31',
-      '--start-at',
-      '2099-02-01T15:30:00Z',
-      '--dry-run',
-    ];
+    const later = ['--start-at', '2099-02-01T15:30:00Z', '--dry-run'];
+    const args = ['enqueue', '--entities', 'invoices,customers', ...RANGE, ...later];
     const r = await runCli(args, env);
     assert.equal(r.code, 0, r.stderr);
     // Reads that follow the data by default: one window per entity over the range.
@@ -178,16 +169,7 @@ describe('qbo-backfill enqueue: refusals and dry runs', () => {
   });
 
   it('--dry-run forecasts the requests, the duration at the realm budget and the share of the monthly quota', async () => {
-    const args = [
-      'enqueue',
-      '--entities',
-      'invoices,customers',
-      '--from',
-      '2026-01-01',
-      '--to',
-      '2026-01-31',
-      '--dry-run',
-    ];
+    const args = ['enqueue', '--entities', 'invoices,customers', ...RANGE, '--dry-run'];
     const r = await runCli(args, { ...env, QBO_MONTHLY_READ_QUOTA: '1000' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(

@@ -21,21 +21,13 @@ describe('qbo-backfill enqueue: runs recorded', () => {
   after(() => stores.close());
 
   const counts = () => recorded(stores);
+  /** January 2026, and a start far in the future. */
+  const RANGE = ['--from', '2026-01-01', '--to', '2026-01-31'];
+  const START = ['--start-at', '2099-02-01T15:30:00Z'];
 
   it('enqueues one delayed job per entity and day, and returns the live run when repeated', async () => {
-    const args = [
-      'enqueue',
-      '--windows',
-      'day',
-      '--entities',
-      'invoices,customers,items',
-      '--from',
-      '2026-01-01',
-      '--to',
-      '2026-01-31',
-      '--start-at',
-      '2099-02-01T15:30:00Z',
-    ];
+    const entities = ['--entities', 'invoices,customers,items'];
+    const args = ['enqueue', '--windows', 'day', ...entities, ...RANGE, ...START];
     const text = await runCli(args, env);
     assert.equal(text.code, 0, text.stderr);
     assert.match(
@@ -89,18 +81,7 @@ describe('qbo-backfill enqueue: runs recorded', () => {
   });
   it('enqueues one job per entity by default, over the whole range', async () => {
     const r = await runCli(
-      [
-        'enqueue',
-        '--entities',
-        'invoices,items',
-        '--from',
-        '2026-01-01',
-        '--to',
-        '2026-01-31',
-        '--start-at',
-        '2099-03-01T00:00:00Z',
-        '--json',
-      ],
+      ['enqueue', '--entities', 'invoices,items', ...RANGE, '--start-at', '2099-03-01T00:00:00Z', '--json'],
       env,
     );
     assert.equal(r.code, 0, r.stderr);
