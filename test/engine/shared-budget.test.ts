@@ -9,6 +9,16 @@ import { enqueueToEnd, workedCompany, type WorkedCompany } from '../helpers/work
 const WORKER = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));
 /** QBO's sliding minute, scaled down on both sides (emulator and limiter) so the test takes seconds. */
 const WINDOW_MS = 2_000;
+/**
+ * QBO's limits as the emulator applies them: 60 requests a (scaled) minute, 3 in flight; latency
+ * keeps requests in flight long enough for the concurrency limit to matter.
+ */
+const LIMITS = {
+  requestsPerMinute: 60,
+  windowMs: WINDOW_MS,
+  maxConcurrent: 3,
+  latencyMs: [50, 200] as [number, number],
+};
 // The entities this scenario backfills (every entity is covered by every-entity.test.ts).
 const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 
@@ -21,13 +31,9 @@ describe('one budget shared by three worker processes', () => {
   let company: WorkedCompany;
 
   before(async () => {
-    // Latency keeps requests in flight long enough for the concurrency limit to matter.
     company = await workedCompany({
       label: 'budget',
-      emulator: {
-        seed: 606,
-        config: { requestsPerMinute: 60, windowMs: WINDOW_MS, maxConcurrent: 3, latencyMs: [50, 200] },
-      },
+      emulator: { seed: 606, config: LIMITS },
       env: { QBO_REQUESTS_PER_MINUTE: '60', QBO_MAX_CONCURRENT: '3' },
     });
   });
