@@ -78,27 +78,21 @@ export interface QboEnvironment {
   readonly refusesDevelopmentValues: boolean;
 }
 
+/** One of Intuit's own environments: its API at `baseUrl`, Intuit's OAuth endpoints, no defaults. */
+const intuitEnvironment = (name: 'sandbox' | 'production', baseUrl: string): QboEnvironment => ({
+  name,
+  baseUrl,
+  tokenUrl: () => INTUIT_TOKEN_URL,
+  authorizeUrl: () => INTUIT_AUTHORIZE_URL,
+  revokeUrl: () => INTUIT_REVOKE_URL,
+  defaults: {},
+  refreshTokenOpensEveryRealm: false,
+  refusesDevelopmentValues: true,
+});
+
 export const QBO_ENVIRONMENTS: Readonly<Record<QboEnvironmentName, QboEnvironment>> = Object.freeze({
-  sandbox: {
-    name: 'sandbox',
-    baseUrl: 'https://sandbox-quickbooks.api.intuit.com',
-    tokenUrl: () => INTUIT_TOKEN_URL,
-    authorizeUrl: () => INTUIT_AUTHORIZE_URL,
-    revokeUrl: () => INTUIT_REVOKE_URL,
-    defaults: {},
-    refreshTokenOpensEveryRealm: false,
-    refusesDevelopmentValues: true,
-  },
-  production: {
-    name: 'production',
-    baseUrl: 'https://quickbooks.api.intuit.com',
-    tokenUrl: () => INTUIT_TOKEN_URL,
-    authorizeUrl: () => INTUIT_AUTHORIZE_URL,
-    revokeUrl: () => INTUIT_REVOKE_URL,
-    defaults: {},
-    refreshTokenOpensEveryRealm: false,
-    refusesDevelopmentValues: true,
-  },
+  sandbox: intuitEnvironment('sandbox', 'https://sandbox-quickbooks.api.intuit.com'),
+  production: intuitEnvironment('production', 'https://quickbooks.api.intuit.com'),
   emulator: {
     name: 'emulator',
     baseUrl: EMULATOR_DEVELOPMENT_VALUES.url,

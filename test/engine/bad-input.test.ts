@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { TestDatabase } from '../helpers/db.js';
-import { freshStores } from '../helpers/stores.js';
-import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
+import { commandStores, countRows, type CommandStores } from '../helpers/stores.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -11,40 +11,27 @@ import { runCli } from '../helpers/cli.js';
  * what is wrong and what is accepted, and writes nothing (no run, no window, no job, no token).
  */
 describe('bad input on every command', () => {
+  let stores: CommandStores;
   let tdb: TestDatabase;
   let prefix: string;
   let env: Record<string, string>;
   let redis: Redis;
 
   before(async () => {
-    const stores = await freshStores('bad');
-    ({ tdb, prefix } = stores);
-    env = {
-      ...stores.env,
-      QBO_ENVIRONMENT: 'emulator',
-    };
+    stores = await commandStores('bad');
+    ({ tdb, prefix, env } = stores);
     redis = new Redis(TEST_REDIS_URL);
   });
   after(async () => {
     redis.disconnect();
-    await deletePrefix(prefix);
-    await tdb.drop();
+    await stores.close();
   });
 
   async function written() {
-    const count = async (table: 'ops.runs' | 'ops.windows' | 'ops.tokens') =>
-      Number(
-        (
-          await tdb.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<string>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
     return {
-      runs: await count('ops.runs'),
-      windows: await count('ops.windows'),
-      tokens: await count('ops.tokens'),
+      runs: await countRows(tdb.db, 'ops.runs'),
+      windows: await countRows(tdb.db, 'ops.windows'),
+      tokens: await countRows(tdb.db, 'ops.tokens'),
       redisKeys: (await redis.keys(`${prefix}:*`)).length,
     };
   }

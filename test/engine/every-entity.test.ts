@@ -1,12 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startEmulator } from '@qbo-backfill/emulator';
 import { ENTITIES } from '../../src/model/entities.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
-import { emulatorEnv, emulatorStats, misplacedRows, waitForRunEnd } from '../helpers/backfill.js';
+import { runCli } from '../helpers/cli.js';
+import { emulatorStats, misplacedRows } from '../helpers/backfill.js';
+import { enqueueToEnd, reportJson, workedCompany, type WorkedCompany } from '../helpers/worked-company.js';
 
 const FROM = '2026-01-01T00:00:00Z';
 const TO = '2026-02-01T00:00:00Z';
@@ -22,35 +20,19 @@ interface Report {
  * against the emulator. QBO's limits are raised on both sides so the ~900 windows take seconds.
  */
 describe('every entity: January 2026, three worker processes', () => {
-  let tdb: TestDatabase;
-  let prefix: string;
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let env: Record<string, string>;
-  let realmId: string;
-  const workers: CliProcess[] = [];
+  let company: WorkedCompany;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('every');
-    emulator = await startEmulator({
-      port: 0,
-      seed: 20260101,
-      config: { requestsPerMinute: 1_000_000, maxConcurrent: 100 },
+    company = await workedCompany({
+      label: 'every',
+      emulator: { seed: 20260101, config: { requestsPerMinute: 1_000_000, maxConcurrent: 100 } },
+      env: { QBO_REQUESTS_PER_MINUTE: '100000', QBO_MAX_CONCURRENT: '30' },
+      workers: { count: 3, concurrency: 8 },
     });
-    realmId = emulator.realmIds[0] as string;
-    env = {
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      QBO_REQUESTS_PER_MINUTE: '100000',
-      QBO_MAX_CONCURRENT: '30',
-    };
-    for (let i = 0; i < 3; i++) workers.push(spawnCli(['worker', '--concurrency', '8'], env));
   });
   after(async () => {
-    const codes = await Promise.all(workers.map((w) => w.stop()));
-    await emulator.close();
-    await deletePrefix(prefix);
-    await tdb.drop();
-    assert.deepEqual(codes, [0, 0, 0], workers.map((w) => w.output().slice(-2000)).join('\n---\n'));
+    const output = company.output();
+    assert.deepEqual(await company.close(), [0, 0, 0], output);
   });
 
   it('lists every entity with its QBO name, table and kind', async () => {
@@ -82,14 +64,14 @@ describe('every entity: January 2026, three worker processes', () => {
     const whole = ENTITIES.filter((e) => e.read === 'whole');
     const { requests } = await loadsEveryRecord(
       'day',
-      realmId,
+      company.realmId,
       (ENTITIES.length - whole.length) * 31 + whole.length,
     );
     assert.equal(requests, (ENTITIES.length - whole.length) * 31 + whole.length, 'one request a window');
   });
 
   it('loads every record of every entity with reads that follow the data: one request an entity', async () => {
-    const other = emulator.realmIds[1] as string;
+    const other = company.emulator.realmIds[1] as string;
     const { requests, truths } = await loadsEveryRecord('adaptive', other, ENTITIES.length);
     // The bound of the plan: about one request per 1000 records of an entity, plus 2.
     const bound = truths.reduce((n, t) => n + 1.25 * Math.max(1, Math.ceil(t / 1000)) + 2, 0);
@@ -106,9 +88,9 @@ describe('every entity: January 2026, three worker processes', () => {
     realm: string,
     expectedJobs: number,
   ): Promise<{ requests: number; truths: number[] }> {
-    const enq = await runCli(
+    const { runId, jobs } = await enqueueToEnd(
+      company,
       [
-        'enqueue',
         '--entities',
         'all',
         '--from',
@@ -119,21 +101,13 @@ describe('every entity: January 2026, three worker processes', () => {
         plan,
         '--realm',
         realm,
-        '--json',
       ],
-      env,
+      240_000,
     );
-    assert.equal(enq.code, 0, enq.stderr);
-    const { runId, jobs } = JSON.parse(enq.stdout) as { runId: string; jobs: number };
     assert.equal(jobs, expectedJobs);
     const whole = ENTITIES.filter((e) => e.read === 'whole');
     const entries = (ENTITIES.length - whole.length) * 31 + whole.length;
-    const status = await waitForRunEnd(tdb.db, runId, 240_000);
-    assert.equal(status, 'succeeded', workers.map((w) => w.output().slice(-3000)).join('\n---\n'));
-
-    const rep = await runCli(['report', '--run', runId, '--format', 'json'], env);
-    assert.equal(rep.code, 0, rep.stderr);
-    const report = JSON.parse(rep.stdout) as Report;
+    const report = await reportJson<Report>(company.env, runId);
     // One entry per entity and UTC day whatever the plan read at once.
     assert.equal(report.totals.windows, entries);
     assert.equal(report.totals.succeeded, entries);
@@ -146,12 +120,14 @@ describe('every entity: January 2026, three worker processes', () => {
       // Entities read whole are compared with the whole entity (truth without from/to).
       const range = entity.read === 'whole' ? '' : `&from=${FROM}&to=${TO}`;
       const res = await fetch(
-        `${emulator.url}/__emulator/truth?realmId=${realm}&entity=${entity.qboName}${range}&ids=true`,
+        `${company.emulator.url}/__emulator/truth?realmId=${realm}&entity=${entity.qboName}${range}&ids=true`,
       );
       assert.equal(res.status, 200, entity.name);
       const truth = (await res.json()) as { count: number; byDay: Record<string, number>; ids: string[] };
       const stored = await sql<{ id: string }>`
-        SELECT id FROM raw.${sql.raw(entity.table)} WHERE realm_id = ${realm} ORDER BY id`.execute(tdb.db);
+        SELECT id FROM raw.${sql.raw(entity.table)} WHERE realm_id = ${realm} ORDER BY id`.execute(
+        company.tdb.db,
+      );
       assert.deepEqual(
         stored.rows.map((r) => r.id),
         [...truth.ids].sort(),
@@ -172,7 +148,7 @@ describe('every entity: January 2026, three worker processes', () => {
           assert.equal(w.sourceCount, truth.byDay[w.day] ?? 0, `${entity.name} ${w.day}`);
         }
         assert.equal(
-          await misplacedRows(tdb.db, entity.name),
+          await misplacedRows(company.tdb.db, entity.name),
           0,
           `${entity.name}: every record in its window`,
         );
@@ -186,12 +162,12 @@ describe('every entity: January 2026, three worker processes', () => {
 
     const snapshot = await sql<{ n: number; name: string }>`
       SELECT count(*)::int AS n, min(payload->>'CompanyName') AS name FROM raw.qb_company_info
-      WHERE realm_id = ${realm}`.execute(tdb.db);
+      WHERE realm_id = ${realm}`.execute(company.tdb.db);
     assert.equal(snapshot.rows[0]?.n, 1);
     assert.ok(snapshot.rows[0]?.name);
     assert.ok(await hasInactive(), 'inactive name-list records are loaded');
     // Nothing was refused: every query the loop sent is one QBO accepts for its entity.
-    const stats = (await emulatorStats(emulator.url)).realms[realm];
+    const stats = (await emulatorStats(company.emulator.url)).realms[realm];
     assert.deepEqual(Object.keys(stats?.requests ?? {}), ['200'], JSON.stringify(stats));
     return { requests: stats?.requests['200'] ?? 0, truths };
   }
@@ -201,7 +177,7 @@ describe('every entity: January 2026, three worker processes', () => {
     for (const e of lists) {
       const r = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM raw.${sql.raw(e.table)} WHERE payload->>'Active' = 'false'`.execute(
-        tdb.db,
+        company.tdb.db,
       );
       if ((r.rows[0]?.n ?? 0) > 0) return true;
     }

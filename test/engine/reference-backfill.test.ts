@@ -1,11 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startEmulator } from '@qbo-backfill/emulator';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
-import { emulatorEnv, fetchTruth, misplacedRows, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+import { runCli } from '../helpers/cli.js';
+import { fetchTruth, misplacedRows, rawIds } from '../helpers/backfill.js';
+import { enqueueToEnd, reportJson, workedCompany, type WorkedCompany } from '../helpers/worked-company.js';
 import { ENTITIES as REGISTRY } from '../../src/model/entities.js';
 
 // The entities this scenario backfills (every entity is covered by every-entity.test.ts).
@@ -35,64 +33,35 @@ interface Report {
  * enqueue and worked by two worker processes, checked record by record against the emulator.
  */
 describe('reference backfill: January 2026, two worker processes', () => {
-  let tdb: TestDatabase;
-  let prefix: string;
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let env: Record<string, string>;
-  let realmId: string;
-  const workers: CliProcess[] = [];
+  let company: WorkedCompany;
 
   before(async () => {
-    tdb = await createTestDatabase();
-    prefix = uniquePrefix('ref');
     // Ten times QBO's request budget on both sides: what this scenario checks is what lands in
     // the tables, not pacing (one-budget-shared-by-three-workers checks that), so it runs in seconds.
-    emulator = await startEmulator({ port: 0, seed: 20260101, config: { requestsPerMinute: 5_000 } });
-    realmId = emulator.realmIds[0] as string;
-    env = {
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      QBO_REQUESTS_PER_MINUTE: '4800',
-    };
-    workers.push(
-      spawnCli(['worker', '--concurrency', '3'], env),
-      spawnCli(['worker', '--concurrency', '3'], env),
-    );
+    company = await workedCompany({
+      label: 'ref',
+      emulator: { seed: 20260101, config: { requestsPerMinute: 5_000 } },
+      env: { QBO_REQUESTS_PER_MINUTE: '4800' },
+      workers: { count: 2, concurrency: 3 },
+    });
   });
   after(async () => {
-    const codes = await Promise.all(workers.map((w) => w.stop()));
-    await emulator.close();
-    await deletePrefix(prefix);
-    await tdb.drop();
+    const output = company.output();
     // Graceful shutdown: SIGTERM drains and exits 0.
-    assert.deepEqual(codes, [0, 0], workers.map((w) => w.output().slice(-2000)).join('\n---\n'));
+    assert.deepEqual(await company.close(), [0, 0], output);
   });
 
   async function backfill(): Promise<Report> {
     const startAt = new Date(Date.now() + 2_000).toISOString();
-    const enq = await runCli(
-      [
-        'enqueue',
-        '--windows',
-        'day',
-        '--entities',
-        'invoices,customers,items',
-        '--from',
-        '2026-01-01',
-        '--to',
-        '2026-01-31',
-        '--start-at',
-        startAt,
-        '--json',
-      ],
-      env,
+    const days = ['--windows', 'day', '--from', '2026-01-01', '--to', '2026-01-31', '--start-at', startAt];
+    const { runId, jobs } = await enqueueToEnd(
+      company,
+      ['--entities', 'invoices,customers,items', ...days],
+      180_000,
     );
-    assert.equal(enq.code, 0, enq.stderr);
-    const { runId, jobs } = JSON.parse(enq.stdout) as { runId: string; jobs: number };
     assert.equal(jobs, 93);
-    const status = await waitForRunEnd(tdb.db, runId, 180_000);
-    assert.equal(status, 'succeeded', workers.map((w) => w.output().slice(-3000)).join('\n---\n'));
     // Delayed: no window started before the start time.
-    const first = await tdb.db
+    const first = await company.tdb.db
       .selectFrom('ops.windows')
       .select((eb) => eb.fn.min('started_at').as('t'))
       .where('run_id', '=', runId)
@@ -101,9 +70,7 @@ describe('reference backfill: January 2026, two worker processes', () => {
       first.t && new Date(first.t).getTime() >= new Date(startAt).getTime(),
       `first start ${String(first.t)} >= ${startAt}`,
     );
-    const rep = await runCli(['report', '--run', runId, '--format', 'json'], env);
-    assert.equal(rep.code, 0, rep.stderr);
-    return JSON.parse(rep.stdout) as Report;
+    return reportJson<Report>(company.env, runId);
   }
 
   it('loads every record of the range exactly once, as the emulator has it', async () => {
@@ -114,13 +81,13 @@ describe('reference backfill: January 2026, two worker processes', () => {
     assert.equal(report.totals.failed, 0);
     let total = 0;
     for (const entity of ENTITIES) {
-      const truth = await fetchTruth(emulator.url, realmId, entity.name, FROM, TO);
-      const stored = await rawIds(tdb.db, entity.name, realmId, FROM, TO);
+      const truth = await fetchTruth(company.emulator.url, company.realmId, entity.name, FROM, TO);
+      const stored = await rawIds(company.tdb.db, entity.name, company.realmId, FROM, TO);
       assert.deepEqual(stored, [...truth.ids].sort(), `${entity.name}: raw ids equal truth ids`);
       assert.ok(truth.count > 10, `${entity.name}: the range holds data (${truth.count})`);
       const all = await sql<{ n: number; d: number }>`
         SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM raw.${sql.raw(entity.table)}`.execute(
-        tdb.db,
+        company.tdb.db,
       );
       assert.deepEqual(
         all.rows[0],
@@ -128,7 +95,7 @@ describe('reference backfill: January 2026, two worker processes', () => {
         `${entity.name}: no duplicates, nothing extra`,
       );
       assert.equal(
-        await misplacedRows(tdb.db, entity.name),
+        await misplacedRows(company.tdb.db, entity.name),
         0,
         `${entity.name}: every record in its own window`,
       );
@@ -142,7 +109,7 @@ describe('reference backfill: January 2026, two worker processes', () => {
     assert.equal(report.totals.inserted, total);
     assert.equal(report.totals.rowsFetched, total);
 
-    const status = await runCli(['status', '--run', report.runId, '--json'], env);
+    const status = await runCli(['status', '--run', report.runId, '--json'], company.env);
     assert.equal(status.code, 0, status.stderr);
     const parsed = JSON.parse(status.stdout) as {
       status: string;
@@ -158,7 +125,7 @@ describe('reference backfill: January 2026, two worker processes', () => {
       [parsed.plan, parsed.requests, parsed.forecast],
       ['day', 93, { minRequests: 93, perDayRequests: 93, minQuotaShare: 0.0002, perDayQuotaShare: 0.0002 }],
     );
-    const csv = await runCli(['report', '--run', report.runId, '--format', 'csv'], env);
+    const csv = await runCli(['report', '--run', report.runId, '--format', 'csv'], company.env);
     const lines = csv.stdout.trim().split('\n');
     assert.equal(
       lines[0],
@@ -170,15 +137,15 @@ describe('reference backfill: January 2026, two worker processes', () => {
     const inactive = await sql<{ n: number }>`
       SELECT (SELECT count(*) FROM raw.qb_customers WHERE payload->>'Active' = 'false')::int
            + (SELECT count(*) FROM raw.qb_items WHERE payload->>'Active' = 'false')::int AS n`.execute(
-      tdb.db,
+      company.tdb.db,
     );
     assert.ok((inactive.rows[0]?.n ?? 0) > 0, 'inactive customers and items are loaded too');
   });
 
   it('reports a summary per entity within 80 columns, every window with --by day, and watches an ended run', async () => {
-    const [run] = await tdb.db.selectFrom('ops.runs').select('run_id').execute();
+    const [run] = await company.tdb.db.selectFrom('ops.runs').select('run_id').execute();
     const runId = run?.run_id ?? '';
-    const summary = await runCli(['report', '--run', runId], env);
+    const summary = await runCli(['report', '--run', runId], company.env);
     assert.equal(summary.code, 0, summary.stderr);
     const lines = summary.stdout.trimEnd().split('\n');
     assert.ok(
@@ -192,44 +159,48 @@ describe('reference backfill: January 2026, two worker processes', () => {
     assert.ok(
       lines.some((l) => /^totals: 93 entity-days read in \d+ windows?: 93 succeeded, 0 failed/.test(l)),
     );
-    const byDay = await runCli(['report', '--run', runId, '--by', 'day'], env);
+    const byDay = await runCli(['report', '--run', runId, '--by', 'day'], company.env);
     assert.equal(
       byDay.stdout.split('\n').filter((l) => /^(invoices|customers|items) +2026-01-\d\d /.test(l)).length,
       93,
     );
-    const bad = await runCli(['report', '--run', runId, '--by', 'week'], env);
+    const bad = await runCli(['report', '--run', runId, '--by', 'week'], company.env);
     assert.deepEqual(
       [bad.code, bad.stderr.trim()],
       [2, 'qbo-backfill report: --by: expected entity, month, day, got "week"'],
     );
-    const watch = await runCli(['status', '--watch', '--run', runId], env);
+    const watch = await runCli(['status', '--watch', '--run', runId], company.env);
     assert.equal(watch.code, 0, watch.stderr);
     assert.match(watch.stdout.trim(), new RegExp(`^${runId} succeeded: 93/93 windows, \\d+ rows$`));
   });
 
   it('a second run of the same backfill inserts nothing and counts everything unchanged', async () => {
-    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
+    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(
+      company.tdb.db,
+    );
     const report = await backfill();
     assert.equal(report.totals.inserted, 0);
     assert.equal(report.totals.updated, 0);
     assert.equal(report.totals.unchanged, report.totals.rowsFetched);
-    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(tdb.db);
+    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM raw.qb_invoices`.execute(
+      company.tdb.db,
+    );
     assert.equal(after.rows[0]?.n, before.rows[0]?.n);
   });
 
   it('a record changed at the source is updated by the next run', async () => {
-    const row = await tdb.db
+    const row = await company.tdb.db
       .selectFrom('raw.qb_customers')
       .select(['id', 'sync_token', 'source_last_updated_utc'])
-      .where('realm_id', '=', realmId)
+      .where('realm_id', '=', company.realmId)
       .orderBy('source_last_updated_utc')
       .executeTakeFirstOrThrow();
     const moved = new Date((row.source_last_updated_utc as Date).getTime() + 1000);
-    const res = await fetch(`${emulator.url}/__emulator/records/touch`, {
+    const res = await fetch(`${company.emulator.url}/__emulator/records/touch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        realmId,
+        realmId: company.realmId,
         entity: 'Customer',
         id: row.id,
         lastUpdatedTime: moved.toISOString().replace('.000Z', 'Z'),
@@ -240,10 +211,10 @@ describe('reference backfill: January 2026, two worker processes', () => {
     const report = await backfill();
     assert.equal(report.totals.updated, 1);
     assert.equal(report.totals.inserted, 0);
-    const after = await tdb.db
+    const after = await company.tdb.db
       .selectFrom('raw.qb_customers')
       .select(['sync_token', 'source_last_updated_utc', 'payload'])
-      .where('realm_id', '=', realmId)
+      .where('realm_id', '=', company.realmId)
       .where('id', '=', row.id)
       .executeTakeFirstOrThrow();
     assert.equal(String(after.sync_token), touched.SyncToken);

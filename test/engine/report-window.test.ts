@@ -11,6 +11,7 @@ import { windowJobId, type WindowJobData } from '../../src/infra/queue.js';
 import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
 import { processWindow } from '../../src/backfill/window/window-job.js';
 import { buildReport, reportJson } from '../../src/backfill/runs/report.js';
+import type { RunReportEntry } from '../../src/backfill/runs/report-reports.js';
 import type { QboQuery, ReportResult } from '../../src/qbo/qbo-client.js';
 import type { ReportAnswer } from '../../src/qbo/reports/report-shape.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -132,14 +133,7 @@ describe('report windows', () => {
     const report = JSON.parse(reportJson(await buildReport(db, run.runId))) as {
       status: string;
       windows: unknown[];
-      reports: {
-        report: string;
-        accountingMethod: string;
-        periodStart: string;
-        periodEnd: string;
-        rows: number;
-        checks: string;
-      }[];
+      reports: RunReportEntry[];
     };
     assert.equal(report.status, 'succeeded');
     assert.deepEqual(report.windows, []);

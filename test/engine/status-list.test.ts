@@ -1,33 +1,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../helpers/db.js';
-import { freshStores } from '../helpers/stores.js';
-import { deletePrefix } from '../helpers/redis.js';
+import { seededRun, seededWindow, type TestDatabase } from '../helpers/db.js';
+import { commandStores, type CommandStores } from '../helpers/stores.js';
 import { runCli } from '../helpers/cli.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 /** `status` as a person reads it: the newest runs, when each ran and what it brought. */
 void describe('qbo-backfill status', () => {
+  let stores: CommandStores | undefined;
   let tdb: TestDatabase;
-  let prefix: string;
   let env: Record<string, string>;
 
   before(async () => {
-    const stores = await freshStores('status');
-    ({ tdb, prefix } = stores);
-    env = {
-      ...stores.env,
-      QBO_ENVIRONMENT: 'emulator',
-    };
-    const run = {
-      realm_id: '4620816365',
-      entities: ['invoices', 'customers'],
-      range_start_utc: '2026-01-01T00:00:00Z',
-      range_end_utc: '2026-01-03T00:00:00Z',
-      page_size: 1000,
-      windows_plan: 'day' as const,
-    };
+    stores = await commandStores('status');
+    ({ tdb, env } = stores);
+    const run = seededRun(
+      '4620816365',
+      ['invoices', 'customers'],
+      '2026-01-01T00:00:00Z',
+      '2026-01-03T00:00:00Z',
+    );
     // 24 finished runs, one a minute, each five minutes long; then one that waits for its start.
     const finished = Array.from({ length: 24 }, (_, i) => {
       const start = new Date(Date.parse('2026-02-01T00:00:00Z') + i * 60_000);
@@ -61,11 +54,7 @@ void describe('qbo-backfill status', () => {
         [...finished.map((r) => r.run_id), 'r-waiting'].flatMap((runId) =>
           ['invoices', 'customers'].flatMap((entity) =>
             ['2026-01-01', '2026-01-02'].map((day) => ({
-              run_id: runId,
-              entity,
-              day,
-              window_start_utc: `${day}T00:00:00Z`,
-              window_end_utc: `${day}T00:00:00Z`,
+              ...seededWindow(runId, entity, day),
               status: runId === 'r-waiting' ? ('pending' as const) : ('succeeded' as const),
               rows_fetched: runId === 'r-waiting' ? 0 : 19,
               requests: runId === 'r-waiting' ? 0 : 1,
@@ -77,8 +66,7 @@ void describe('qbo-backfill status', () => {
   });
 
   after(async () => {
-    await deletePrefix(prefix);
-    await tdb?.drop();
+    await stores?.close();
   });
 
   void it('lists the newest 20 runs, says how to see more, and gives each its timing, windows, entity-days and rows', async () => {

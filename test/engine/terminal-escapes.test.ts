@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../helpers/db.js';
-import { freshStores } from '../helpers/stores.js';
-import { deletePrefix } from '../helpers/redis.js';
+import { seededRun, seededWindow, type TestDatabase } from '../helpers/db.js';
+import { commandStores, type CommandStores } from '../helpers/stores.js';
 import { runCli } from '../helpers/cli.js';
 import { encryptionKey } from '../../src/config/config.js';
 import { EMULATOR_DEVELOPMENT_VALUES } from '../../src/config/qbo-environments.js';
@@ -20,26 +19,17 @@ const COMPANY = 'Acme\u001b[1A\u001b[2KInc';
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 void describe('text from QBO on the terminal', () => {
+  let stores: CommandStores | undefined;
   let tdb: TestDatabase;
-  let prefix: string;
   let env: Record<string, string>;
   const realm = '4620816365';
 
   before(async () => {
-    const stores = await freshStores('escapes');
-    ({ tdb, prefix } = stores);
-    env = {
-      ...stores.env,
-      QBO_ENVIRONMENT: 'emulator',
-    };
+    stores = await commandStores('escapes');
+    ({ tdb, env } = stores);
     const run = {
-      realm_id: realm,
-      entities: ['invoices'],
-      range_start_utc: '2026-01-01T00:00:00Z',
-      range_end_utc: '2026-01-03T00:00:00Z',
-      page_size: 1000,
+      ...seededRun(realm, ['invoices'], '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z'),
       start_at_utc: '2026-01-01T00:00:00Z',
-      windows_plan: 'day' as const,
     };
     await tdb.db
       .insertInto('ops.runs')
@@ -49,11 +39,7 @@ void describe('text from QBO on the terminal', () => {
       .insertInto('ops.windows')
       .values(
         ['2026-01-01', '2026-01-02'].map((day, i) => ({
-          run_id: 'r-hostile',
-          entity: 'invoices',
-          day,
-          window_start_utc: `${day}T00:00:00Z`,
-          window_end_utc: `${day}T00:00:00Z`,
+          ...seededWindow('r-hostile', 'invoices', day),
           status: i === 0 ? ('succeeded' as const) : ('failed' as const),
           attempts: 3,
           error: i === 0 ? null : FAULT,
@@ -70,8 +56,7 @@ void describe('text from QBO on the terminal', () => {
   });
 
   after(async () => {
-    await deletePrefix(prefix);
-    await tdb?.drop();
+    await stores?.close();
   });
 
   const printing: string[][] = [

@@ -3,15 +3,14 @@
  * Redis prefix, one worker in process, and `enqueue --entities all` from `from` to `to` waited to
  * its end. The sync and staging suites start from one.
  */
-import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { startEmulator, type EmulatorConfig } from '@qbo-backfill/emulator';
 import { parseConfig } from '../../src/config/config.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
-import { emulatorEnv, waitForRunEnd } from './backfill.js';
-import { runCli } from './cli.js';
+import { emulatorEnv } from './backfill.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis.js';
+import { enqueueToEnd } from './worked-company.js';
 
 export interface BackfilledCompany {
   tdb: TestDatabase;
@@ -48,13 +47,11 @@ export async function backfilledCompany(options: {
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const worker = startWorker({ config: parseConfig(env), logger, concurrency: options.concurrency });
-  const enqueued = await runCli(
-    ['enqueue', '--entities', 'all', '--from', options.from, '--to', options.to, '--json'],
-    env,
+  await enqueueToEnd(
+    { env, tdb },
+    ['--entities', 'all', '--from', options.from, '--to', options.to],
+    240_000,
   );
-  assert.equal(enqueued.code, 0, enqueued.stderr);
-  const { runId } = JSON.parse(enqueued.stdout) as { runId: string };
-  assert.equal(await waitForRunEnd(tdb.db, runId, 240_000), 'succeeded');
   return {
     tdb,
     prefix,

@@ -18,6 +18,32 @@ export async function runRows(db: Db, runId: string) {
   };
 }
 
+/**
+ * What a run row seeded directly plans: one realm's entities over a range, pages of 1000, a
+ * window per entity and day. Add its id, key, status and times.
+ */
+export function seededRun(realmId: string, entities: string[], from: string, to: string) {
+  return {
+    realm_id: realmId,
+    entities,
+    range_start_utc: from,
+    range_end_utc: to,
+    page_size: 1000,
+    windows_plan: 'day' as const,
+  };
+}
+
+/** A window row seeded directly: one entity's UTC day of a run. Add its status and figures. */
+export function seededWindow(runId: string, entity: string, day: string) {
+  return {
+    run_id: runId,
+    entity,
+    day,
+    window_start_utc: `${day}T00:00:00Z`,
+    window_end_utc: `${day}T00:00:00Z`,
+  };
+}
+
 /** The server tests create their databases on; `TEST_DATABASE_URL` overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

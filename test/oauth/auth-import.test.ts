@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { authCommandStores, type AuthCommandStores } from '../helpers/oauth.js';
 import { runCli } from '../helpers/cli.js';
 import { readTokens } from '../../src/qbo/auth/token-store.js';
 
@@ -14,33 +13,19 @@ const token = (n: number) => `AB11780000000importSecret${n}`;
 
 /** `auth import`: many companies' refresh tokens from a file or stdin, all or nothing. */
 void describe('qbo-backfill auth import', () => {
-  let tdb: TestDatabase;
-  let env: Record<string, string | undefined>;
-  let dir: string;
+  let stores: AuthCommandStores;
   before(async () => {
-    tdb = await createTestDatabase();
-    dir = await mkdtemp(path.join(tmpdir(), 'qbo-import-'));
-    env = {
-      DATABASE_URL: tdb.url,
-      TOKEN_ENCRYPTION_KEY: KEY_TEXT,
-      QBO_ENVIRONMENT: 'sandbox',
-      QBO_REALM_ID: undefined,
-      QBO_REFRESH_TOKEN: undefined,
-      TOKEN_ENCRYPTION_KEY_FILE: undefined,
-    };
+    stores = await authCommandStores(KEY_TEXT, 'qbo-import');
   });
-  after(async () => {
-    await tdb.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => stores.close());
 
   const stored = async () =>
-    (await tdb.db.selectFrom('ops.tokens').select('realm_id').orderBy('realm_id').execute()).map(
+    (await stores.tdb.db.selectFrom('ops.tokens').select('realm_id').orderBy('realm_id').execute()).map(
       (r) => r.realm_id,
     );
 
   void it('stores every line of a file, commas and tabs alike, encrypted, and connects a disconnected realm again', async () => {
-    await tdb.db
+    await stores.tdb.db
       .insertInto('ops.disconnected_realms')
       .values({
         realm_id: '5000000002',
@@ -50,33 +35,33 @@ void describe('qbo-backfill auth import', () => {
         revocation: 'revoked',
       })
       .execute();
-    const file = path.join(dir, 'tokens.csv');
+    const file = path.join(stores.dir, 'tokens.csv');
     await writeFile(
       file,
       `5000000001,${token(1)}\r\n\n5000000002\t${token(2)}\n  5000000003 , ${token(3)}  \n`,
     );
-    const r = await runCli(['auth', 'import', '--file', file], env);
+    const r = await runCli(['auth', 'import', '--file', file], stores.env);
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'imported 3 realms\n', '']);
     assert.deepEqual(await stored(), ['5000000001', '5000000002', '5000000003']);
     for (const n of [1, 2, 3]) {
-      assert.equal((await readTokens(tdb.db, key, `500000000${n}`))?.refreshToken, token(n));
+      assert.equal((await readTokens(stores.tdb.db, key, `500000000${n}`))?.refreshToken, token(n));
     }
-    const raw = await tdb.db.selectFrom('ops.tokens').select('refresh_token_enc').execute();
+    const raw = await stores.tdb.db.selectFrom('ops.tokens').select('refresh_token_enc').execute();
     assert.ok(raw.every((row) => !row.refresh_token_enc.includes('importSecret')));
     assert.equal(
-      (await tdb.db.selectFrom('ops.disconnected_realms').selectAll().execute()).length,
+      (await stores.tdb.db.selectFrom('ops.disconnected_realms').selectAll().execute()).length,
       0,
       'importing a realm connects it again',
     );
   });
 
   void it('reads stdin, and replaces a realm token already stored', async () => {
-    const r = await runCli(['auth', 'import'], env, {
+    const r = await runCli(['auth', 'import'], stores.env, {
       stdin: `5000000003\t${token(33)}\n5000000004,${token(4)}\n`,
     });
     assert.deepEqual([r.code, r.stdout], [0, 'imported 2 realms\n']);
-    assert.equal((await readTokens(tdb.db, key, '5000000003'))?.refreshToken, token(33));
-    assert.equal((await readTokens(tdb.db, key, '5000000004'))?.refreshToken, token(4));
+    assert.equal((await readTokens(stores.tdb.db, key, '5000000003'))?.refreshToken, token(33));
+    assert.equal((await readTokens(stores.tdb.db, key, '5000000004'))?.refreshToken, token(4));
   });
 
   void it('refuses a bad line with exit 2, naming its number, never its token, and stores nothing', async () => {
@@ -104,7 +89,7 @@ void describe('qbo-backfill auth import', () => {
       ],
     ];
     for (const [input, message] of cases) {
-      const r = await runCli(['auth', 'import'], env, { stdin: input });
+      const r = await runCli(['auth', 'import'], stores.env, { stdin: input });
       assert.equal(r.code, 2, message);
       assert.equal(
         r.stderr,
@@ -112,14 +97,14 @@ void describe('qbo-backfill auth import', () => {
       );
       assert.ok(!r.stderr.includes('importSecret'), r.stderr);
     }
-    const empty = await runCli(['auth', 'import'], env, { stdin: '\n  \n' });
+    const empty = await runCli(['auth', 'import'], stores.env, { stdin: '\n  \n' });
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /no realms to import/);
-    const missing = await runCli(['auth', 'import', '--file', path.join(dir, 'nope.csv')], env);
+    const missing = await runCli(['auth', 'import', '--file', path.join(stores.dir, 'nope.csv')], stores.env);
     assert.equal(missing.code, 2);
     const noKey = await runCli(
       ['auth', 'import'],
-      { ...env, TOKEN_ENCRYPTION_KEY: undefined },
+      { ...stores.env, TOKEN_ENCRYPTION_KEY: undefined },
       {
         stdin: `5000000010,${token(10)}\n`,
       },

@@ -1,14 +1,5 @@
-import {
-  amountColumn,
-  cents,
-  centsText,
-  columnKey,
-  isSection,
-  rowsOf,
-  type ColData,
-  type ReportAnswer,
-  type ReportRow,
-} from './report-shape.js';
+import { amountColumn, cents, centsText, columnKey, isSection, rowsOf } from './report-shape.js';
+import type { ColData, ReportAnswer, ReportRow } from './report-shape.js';
 
 /** A check that did not hold: what, and the figures that differ. */
 export interface FailedCheck {

@@ -1,11 +1,5 @@
-import {
-  amountColumn,
-  isSection,
-  rowsOf,
-  type ColData,
-  type ReportAnswer,
-  type ReportRow,
-} from './report-shape.js';
+import { amountColumn, isSection, rowsOf } from './report-shape.js';
+import type { ColData, ReportAnswer, ReportRow } from './report-shape.js';
 
 /** One row of raw.qb_report_rows, before its report's key. */
 export interface FlatReportRow {
