@@ -13,13 +13,8 @@ import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
-import {
-  cpuSeconds,
-  spawnEmulator,
-  spawnWorkerProcess,
-  type EmulatorHandle,
-  type WorkerProcessHandle,
-} from './lib.js';
+import { cpuSeconds, spawnEmulator, type EmulatorHandle } from './lib.js';
+import { spawnWorkerProcess, type WorkerProcessHandle } from './product-processes.js';
 
 /** CPU seconds of the backends connected to the bench's database, by pid. */
 export async function backendCpu(tdb: TestDatabase): Promise<Map<number, number>> {
