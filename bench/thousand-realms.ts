@@ -5,15 +5,13 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { planBackfill } from '../src/backfill/plan/enqueue.js';
 import { RealmRateLimiter } from '../src/qbo/rate-limit/rate-limiter.js';
 import { applyBottleneckRedis7Patch } from '../src/qbo/rate-limit/bottleneck-redis7.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
-import { redisUsedBytes } from './cluster.js';
+import { enqueueMeasured, redisUsedBytes } from './cluster.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -74,34 +72,31 @@ export async function benchThousand(): Promise<string[]> {
 
     // Enqueue 1,000 realms x 3 entities x 30 days.
     const tdb = await createTestDatabase();
-    const queue = new Queue<WindowJobData>(QUEUE_NAME, {
-      connection: { url: server.url },
-      prefix: 'bench-q',
-    });
     try {
-      const memQ0 = await redisUsedBytes(redis);
-      const t1 = performance.now();
-      let jobs = 0;
-      for (const realmId of realms) {
-        const plan = planBackfill({
-          windows: 'day',
-          realmId,
-          entities: ENTITIES,
-          from: new Date('2026-01-01T00:00:00Z'),
-          to: new Date('2026-01-31T00:00:00Z'),
-          startAt: new Date(Date.now() + 3_600_000),
-          pageSize: 1000,
-        });
-        jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
-      }
-      const t = Math.round(performance.now() - t1);
-      const memQ = (await redisUsedBytes(redis)) - memQ0;
+      const { jobs, ms, bytes } = await enqueueMeasured(
+        redis,
+        server.url,
+        'bench-q',
+        tdb.db,
+        (function* () {
+          for (const realmId of realms)
+            yield planBackfill({
+              windows: 'day',
+              realmId,
+              entities: ENTITIES,
+              from: new Date('2026-01-01T00:00:00Z'),
+              to: new Date('2026-01-31T00:00:00Z'),
+              startAt: new Date(Date.now() + 3_600_000),
+              pageSize: 1000,
+            });
+        })(),
+      );
+      const t = Math.round(ms);
       rows.push(
         `| enqueue 1,000 realms x 3 entities x 30 days, one run each | ${jobs} jobs in ${(t / 1000).toFixed(1)} s (${Math.round(jobs / (t / 1000))} jobs/s); ` +
-          `Redis +${(memQ / 1024 / 1024).toFixed(0)} MiB (${Math.round(memQ / jobs)} bytes/job) | ${load()} |`,
+          `Redis +${(bytes / 1024 / 1024).toFixed(0)} MiB (${Math.round(bytes / jobs)} bytes/job) | ${load()} |`,
       );
     } finally {
-      await queue.close();
       await tdb.drop();
     }
   } finally {

@@ -14,41 +14,35 @@ import { boundPort, closeServer, listen } from '../../src/dashboard/http-server.
 import { intuitWebhookRouter } from '../../src/dashboard/intuit-webhooks.js';
 import { createRedis } from '../../src/infra/queue.js';
 import { signWebhookBody } from '../../src/dashboard/webhook-signature.js';
-import {
-  VERIFIER,
-  REALM_A,
-  REALM_B,
-  DEBOUNCE_MS,
-  logger,
-  cloudEvent,
-  post,
-  useWebhookDashboard,
-} from './webhook-fixture.js';
+import * as webhook from './webhook-fixture.js';
 
 /** What the webhook route refuses, and how it stands when its configuration or Redis fails. */
 void describe('POST /webhooks/intuit: refusals and failures', () => {
-  const w = useWebhookDashboard();
+  const w = webhook.useWebhookDashboard();
   const { jobs, metric } = w;
 
   void it('answers 401 to a missing or wrong signature and enqueues nothing', async () => {
-    const body = JSON.stringify([cloudEvent(REALM_A)]);
+    const body = JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]);
     const before = await metric('bad_signature');
     const cases: [string | null, string][] = [
       [null, 'missing intuit-signature header'],
       ['', 'missing intuit-signature header'],
       [signWebhookBody(body, 'another-apps-verifier-token'), 'intuit-signature does not match the body'],
-      [signWebhookBody(`${body} `, VERIFIER), 'intuit-signature does not match the body'],
+      [signWebhookBody(`${body} `, webhook.VERIFIER), 'intuit-signature does not match the body'],
       ['c2hvcnQ=', 'intuit-signature does not match the body'],
     ];
     for (const [signature, error] of cases) {
-      assert.deepEqual(await post(w.dashboard.url, body, { signature }), { status: 401, body: { error } });
+      assert.deepEqual(await webhook.post(w.dashboard.url, body, { signature }), {
+        status: 401,
+        body: { error },
+      });
     }
     assert.deepEqual(await jobs(), []);
     assert.equal(await metric('bad_signature'), (before ?? NaN) + cases.length);
   });
 
   void it('answers 400 with one line to a body Intuit does not send, and enqueues nothing', async () => {
-    const event = cloudEvent(REALM_A);
+    const event = webhook.cloudEvent(webhook.REALM_A);
     const { intuitaccountid: _, ...noRealm } = event;
     const cases: [string, string][] = [
       ['{"eventNotifications": [', 'the body is not JSON'],
@@ -74,15 +68,17 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
     ];
     const before = await metric('malformed');
     for (const [body, error] of cases) {
-      assert.deepEqual(await post(w.dashboard.url, body), { status: 400, body: { error } }, body);
+      assert.deepEqual(await webhook.post(w.dashboard.url, body), { status: 400, body: { error } }, body);
     }
     assert.deepEqual(await jobs(), []);
     assert.equal(await metric('malformed'), (before ?? NaN) + cases.length);
   });
 
   void it('answers 413 to a body over 1 MiB', async () => {
-    const body = JSON.stringify([{ ...cloudEvent(REALM_A), data: { pad: 'x'.repeat(1_048_576) } }]);
-    assert.deepEqual(await post(w.dashboard.url, body), {
+    const body = JSON.stringify([
+      { ...webhook.cloudEvent(webhook.REALM_A), data: { pad: 'x'.repeat(1_048_576) } },
+    ]);
+    assert.deepEqual(await webhook.post(w.dashboard.url, body), {
       status: 413,
       body: { error: 'body over 1048576 bytes' },
     });
@@ -100,10 +96,10 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
       config: parseConfig(withoutToken),
       port: 0,
       host: '127.0.0.1',
-      logger,
+      logger: webhook.logger,
     });
     try {
-      const r = await post(other.url, JSON.stringify([cloudEvent(REALM_A)]));
+      const r = await webhook.post(other.url, JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]));
       assert.deepEqual(r, { status: 404, body: 'Not Found\n' });
       assert.deepEqual(await jobs(), []);
     } finally {
@@ -116,12 +112,12 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
     writeFileSync(file, 'token-from-a-secret-file\n');
     const { QBO_WEBHOOK_VERIFIER_TOKEN: _, ...rest } = w.env;
     const config = parseConfig({ ...rest, QBO_WEBHOOK_VERIFIER_TOKEN_FILE: file });
-    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
+    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger: webhook.logger });
     try {
-      const body = JSON.stringify([cloudEvent(REALM_B)]);
-      const r = await post(other.url, body, { token: 'token-from-a-secret-file' });
-      assert.deepEqual(r.body, { accepted: 1, duplicates: 0, realms: [REALM_B], unknownRealms: [] });
-      assert.equal((await post(other.url, body, { token: VERIFIER })).status, 401);
+      const body = JSON.stringify([webhook.cloudEvent(webhook.REALM_B)]);
+      const r = await webhook.post(other.url, body, { token: 'token-from-a-secret-file' });
+      assert.deepEqual(r.body, { accepted: 1, duplicates: 0, realms: [webhook.REALM_B], unknownRealms: [] });
+      assert.equal((await webhook.post(other.url, body, { token: webhook.VERIFIER })).status, 401);
     } finally {
       await other.close();
     }
@@ -141,28 +137,30 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
     const app = express();
     app.use(
       intuitWebhookRouter({
-        verifierToken: VERIFIER,
+        verifierToken: webhook.VERIFIER,
         config: parseConfig(w.env),
         redis,
         db: w.tdb.db,
         queue: flaky,
         registry: new Registry(),
-        log: logger,
-        debounceMs: DEBOUNCE_MS,
+        log: webhook.logger,
+        debounceMs: webhook.DEBOUNCE_MS,
       }),
     );
     const server = await listen(app, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${boundPort(server)}`;
     try {
-      const body = JSON.stringify([cloudEvent(REALM_A)]);
-      assert.equal((await post(url, body)).status, 503);
+      const body = JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]);
+      assert.equal((await webhook.post(url, body)).status, 503);
       assert.deepEqual(await jobs(), []);
       // Intuit's retry of the same delivery is not taken for a duplicate: it makes the cycle.
-      assert.deepEqual(await post(url, body), {
+      assert.deepEqual(await webhook.post(url, body), {
         status: 200,
-        body: { accepted: 1, duplicates: 0, realms: [REALM_A], unknownRealms: [] },
+        body: { accepted: 1, duplicates: 0, realms: [webhook.REALM_A], unknownRealms: [] },
       });
-      assert.deepEqual(await jobs(), [{ realmId: REALM_A, trigger: 'webhook', delay: DEBOUNCE_MS }]);
+      assert.deepEqual(await jobs(), [
+        { realmId: webhook.REALM_A, trigger: 'webhook', delay: webhook.DEBOUNCE_MS },
+      ]);
     } finally {
       await closeServer(server, 1_000);
       await flaky.close();
@@ -173,9 +171,9 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
   void it('answers 503 when Redis is unreachable, so that Intuit retries', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const config = parseConfig({ ...w.env, REDIS_URL: deadRedis });
-    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
+    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger: webhook.logger });
     try {
-      const r = await post(other.url, JSON.stringify([cloudEvent(REALM_A)]));
+      const r = await webhook.post(other.url, JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]));
       assert.deepEqual(r, {
         status: 503,
         body: { error: 'cannot queue the sync cycles now; retry later' },

@@ -5,10 +5,19 @@
 import { after, before } from 'node:test';
 import { backfilledCompany, type BackfilledCompany } from './backfilled-company.js';
 
-export function useBackfilledCompany(options: Parameters<typeof backfilledCompany>[0]): BackfilledCompany {
+type Options = Parameters<typeof backfilledCompany>[0];
+
+/**
+ * `from` and `to` default to the company's whole history (2024-01-01 through today), as a first
+ * backfill reads it and the trial balance's cumulative accounts need it.
+ */
+export function useBackfilledCompany(
+  options: Omit<Options, 'from' | 'to'> & Partial<Pick<Options, 'from' | 'to'>>,
+): BackfilledCompany {
   const company = {} as BackfilledCompany;
   before(async () => {
-    Object.assign(company, await backfilledCompany(options));
+    const { from = '2024-01-01', to = new Date().toISOString().slice(0, 10) } = options;
+    Object.assign(company, await backfilledCompany({ ...options, from, to }));
   });
   after(async () => {
     // Set only when the backfill got that far.

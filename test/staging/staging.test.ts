@@ -8,10 +8,6 @@ import { emulatorChange, syncOnce } from '../helpers/sync.js';
 import { useBackfilledCompany } from '../helpers/backfilled-company-hooks.js';
 import { count, emulatorPostings, ledgerPostings, LINE_VIEWS, type Reconciled } from './staging-ledger.js';
 
-const FROM = '2024-01-01';
-// Through today: the company's whole history, as the trial balance's cumulative accounts need it.
-const TO = new Date().toISOString().slice(0, 10);
-
 /**
  * A sandbox company backfilled whole through the product, then read through schema staging: every
  * relation holds raw's live records, the ledger balances per transaction and agrees with the
@@ -21,8 +17,6 @@ describe('staging over a backfilled company', () => {
   const company = useBackfilledCompany({
     label: 'staging',
     seed: 2727,
-    from: FROM,
-    to: TO,
     concurrency: 8,
     emulator: { requestsPerMinute: 1_000_000, maxConcurrent: 100 },
     env: { QBO_REQUESTS_PER_MINUTE: '100000', QBO_MAX_CONCURRENT: '30' },

@@ -5,10 +5,6 @@ import { runCli } from '../helpers/cli.js';
 import { changed, emulatorChange, rawRows, syncOnce, truthIds } from '../helpers/sync.js';
 import { useBackfilledCompany } from '../helpers/backfilled-company-hooks.js';
 
-const FROM = '2024-01-01';
-// Through today: a company's whole history, as a first backfill would read it.
-const TO = new Date().toISOString().slice(0, 10);
-
 /**
  * The hand-over from a backfill to sync, against the emulator's truth: a company backfilled whole,
  * then changed at the source (invoices hard-deleted, customers inactivated, items edited, time
@@ -18,8 +14,6 @@ describe('sync --once after a backfill', () => {
   const company = useBackfilledCompany({
     label: 'sync-once',
     seed: 1902,
-    from: FROM,
-    to: TO,
     concurrency: 4,
   });
 
