@@ -16,6 +16,8 @@ import { createRedis } from '../../src/infra/queue.js';
 import { signWebhookBody } from '../../src/dashboard/webhook-signature.js';
 import * as webhook from './webhook-fixture.js';
 
+const { logger } = webhook;
+
 /** What the webhook route refuses, and how it stands when its configuration or Redis fails. */
 void describe('POST /webhooks/intuit: refusals and failures', () => {
   const w = webhook.useWebhookDashboard();
@@ -96,7 +98,7 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
       config: parseConfig(withoutToken),
       port: 0,
       host: '127.0.0.1',
-      logger: webhook.logger,
+      logger,
     });
     try {
       const r = await webhook.post(other.url, JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]));
@@ -112,7 +114,7 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
     writeFileSync(file, 'token-from-a-secret-file\n');
     const { QBO_WEBHOOK_VERIFIER_TOKEN: _, ...rest } = w.env;
     const config = parseConfig({ ...rest, QBO_WEBHOOK_VERIFIER_TOKEN_FILE: file });
-    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger: webhook.logger });
+    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
     try {
       const body = JSON.stringify([webhook.cloudEvent(webhook.REALM_B)]);
       const r = await webhook.post(other.url, body, { token: 'token-from-a-secret-file' });
@@ -171,7 +173,7 @@ void describe('POST /webhooks/intuit: refusals and failures', () => {
   void it('answers 503 when Redis is unreachable, so that Intuit retries', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const config = parseConfig({ ...w.env, REDIS_URL: deadRedis });
-    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger: webhook.logger });
+    const other = await startDashboard({ config, port: 0, host: '127.0.0.1', logger });
     try {
       const r = await webhook.post(other.url, JSON.stringify([webhook.cloudEvent(webhook.REALM_A)]));
       assert.deepEqual(r, {

@@ -12,6 +12,8 @@ import { DAY, useIllegalRun } from './fixtures/illegal-run.js';
 describe('illegal window transitions change nothing', () => {
   const t = useIllegalRun();
   const { key, window, loaded, start, runStatus, commit, refused, noop } = t;
+  /** The job id of the window's next generation, which requeueing it gives it. */
+  const nextJobId = () => windowJobId(t.runId, 'invoices', DAY, 1);
 
   describe('a succeeded window', () => {
     /** The window read (two records) and ended by its attempt; the other day still pending. */
@@ -62,10 +64,7 @@ describe('illegal window transitions change nothing', () => {
       await noop(() => state.requeueWindow(t.db, key(DAY), 0, false), undefined);
       await noop(() => state.reopenForRetriedWindow(t.db, key(DAY)), []);
       await noop(() => state.requeueWindow(t.db, key(DAY), 1, true), undefined); // another generation
-      assert.equal(
-        await state.requeueWindow(t.db, key(DAY), 0, true),
-        windowJobId(t.runId, 'invoices', DAY, 1),
-      );
+      assert.equal(await state.requeueWindow(t.db, key(DAY), 0, true), nextJobId());
       const w = await window(DAY);
       assert.deepEqual(
         [
@@ -143,20 +142,14 @@ describe('illegal window transitions change nothing', () => {
       const old = await start(DAY);
       await commit(old, 1, ['1', '2']);
       await state.failWindow(t.db, old, 'HTTP 500', 1, 3);
-      assert.equal(
-        await state.requeueWindow(t.db, key(DAY), 0, false),
-        windowJobId(t.runId, 'invoices', DAY, 1),
-      );
+      assert.equal(await state.requeueWindow(t.db, key(DAY), 0, false), nextJobId());
       await fencedOut(old);
     });
 
     it('retry: a succeeded window read afresh, its old attempt fenced out', async () => {
       const old = await start(DAY);
       await commit(old, 1, ['1', '2'], 0, true);
-      assert.equal(
-        await state.requeueWindow(t.db, key(DAY), 0, true),
-        windowJobId(t.runId, 'invoices', DAY, 1),
-      );
+      assert.equal(await state.requeueWindow(t.db, key(DAY), 0, true), nextJobId());
       await fencedOut(old);
     });
 
