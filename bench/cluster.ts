@@ -8,18 +8,16 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { EmulatorOptions, StatsSnapshot } from '@qbo-backfill/emulator';
+import { performance } from 'node:perf_hooks';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
+import type { Db } from '../src/infra/db.js';
+import { enqueueBackfill, type EnqueuePlan } from '../src/backfill/plan/enqueue.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
-import {
-  cpuSeconds,
-  spawnEmulator,
-  spawnWorkerProcess,
-  type EmulatorHandle,
-  type WorkerProcessHandle,
-} from './lib.js';
+import { cpuSeconds, spawnEmulator, type EmulatorHandle } from './lib.js';
+import { spawnWorkerProcess, type WorkerProcessHandle } from './product-processes.js';
 
 /** CPU seconds of the backends connected to the bench's database, by pid. */
 export async function backendCpu(tdb: TestDatabase): Promise<Map<number, number>> {
@@ -45,6 +43,30 @@ export async function redisUse(
 /** Memory the Redis server holds now (`used_memory`), in bytes. */
 export async function redisUsedBytes(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
+/**
+ * Enqueues `plans` (planned as they are taken, so the time includes planning) to a queue on
+ * `redisUrl` under `prefix`, `redis` being a client of that server: the jobs, the milliseconds,
+ * the Redis bytes added.
+ */
+export async function enqueueMeasured(
+  redis: Redis,
+  redisUrl: string,
+  prefix: string,
+  db: Db,
+  plans: Iterable<EnqueuePlan>,
+): Promise<{ jobs: number; ms: number; bytes: number }> {
+  const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: redisUrl }, prefix });
+  try {
+    const mem0 = await redisUsedBytes(redis);
+    const t0 = performance.now();
+    let jobs = 0;
+    for (const plan of plans) jobs += (await enqueueBackfill(db, queue, plan)).jobs;
+    return { jobs, ms: performance.now() - t0, bytes: (await redisUsedBytes(redis)) - mem0 };
+  } finally {
+    await queue.close();
+  }
 }
 
 /** CPU seconds each part of the cluster has used so far. */

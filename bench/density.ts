@@ -30,7 +30,7 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redi
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { machineLine, silent } from './lib.js';
-import { redisUsedBytes } from './cluster.js';
+import { enqueueMeasured } from './cluster.js';
 
 const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -219,39 +219,36 @@ export async function benchPlans1000(): Promise<string[]> {
   const server = await RedisServer.start();
   const redis = new Redis(server.url);
   const tdb = await createTestDatabase();
-  const queue = new Queue<WindowJobData>(QUEUE_NAME, {
-    connection: { url: server.url },
-    prefix: 'bench-plans',
-  });
   try {
-    const mem0 = await redisUsedBytes(redis);
     const startAt = new Date(Date.now() + DAY_MS);
-    const t0 = performance.now();
-    let jobs = 0;
-    for (let i = 0; i < 1000; i++) {
-      const plan = planBackfill({
-        windows: 'adaptive',
-        realmId: String(7_000_001 + i),
-        entities: entityNames(),
-        from: new Date('2024-01-01T00:00:00Z'),
-        to: new Date('2027-01-01T00:00:00Z'),
-        startAt,
-        pageSize: 1000,
-      });
-      jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
-    }
-    const s = (performance.now() - t0) / 1000;
-    const mem = (await redisUsedBytes(redis)) - mem0;
+    const { jobs, ms, bytes } = await enqueueMeasured(
+      redis,
+      server.url,
+      'bench-plans',
+      tdb.db,
+      (function* () {
+        for (let i = 0; i < 1000; i++)
+          yield planBackfill({
+            windows: 'adaptive',
+            realmId: String(7_000_001 + i),
+            entities: entityNames(),
+            from: new Date('2024-01-01T00:00:00Z'),
+            to: new Date('2027-01-01T00:00:00Z'),
+            startAt,
+            pageSize: 1000,
+          });
+      })(),
+    );
+    const s = ms / 1000;
     const rows = await sql<{
       runs: number;
       windows: number;
     }>`SELECT (SELECT count(*)::int FROM ops.runs) AS runs,
       (SELECT count(*)::int FROM ops.windows) AS windows`.execute(tdb.db);
     return [
-      `| 1,000 realms x every entity (${ENTITIES.length}) x 3 years, adaptive, start a day away (own redis-server) | ${jobs} jobs in **${s.toFixed(1)} s**; Redis **+${(mem / 2 ** 20).toFixed(1)} MiB** (${Math.round(mem / jobs)} bytes/job); ops rows: ${rows.rows[0]?.runs} runs, ${rows.rows[0]?.windows} windows | ${machineLine()} |`,
+      `| 1,000 realms x every entity (${ENTITIES.length}) x 3 years, adaptive, start a day away (own redis-server) | ${jobs} jobs in **${s.toFixed(1)} s**; Redis **+${(bytes / 2 ** 20).toFixed(1)} MiB** (${Math.round(bytes / jobs)} bytes/job); ops rows: ${rows.rows[0]?.runs} runs, ${rows.rows[0]?.windows} windows | ${machineLine()} |`,
     ];
   } finally {
-    await queue.close();
     redis.disconnect();
     await server.destroy();
     await tdb.drop();

@@ -32,7 +32,6 @@ import {
   accessToken,
   closeBench,
   cpuSeconds,
-  spawnWorkerProcess,
   statCpu,
   fetchDayPage,
   ms,
@@ -42,6 +41,7 @@ import {
   utcDay,
   type BenchResult,
 } from './lib.js';
+import { spawnWorkerProcess } from './product-processes.js';
 
 const run = promisify(execFile);
 

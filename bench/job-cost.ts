@@ -22,7 +22,8 @@ import { uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import { backendCpu, redisUse } from './cluster.js';
-import { cpuSeconds, ms, spawnEmulator, spawnWorkerProcess, utcDay, type BenchResult } from './lib.js';
+import { cpuSeconds, ms, spawnEmulator, utcDay, type BenchResult } from './lib.js';
+import { spawnWorkerProcess } from './product-processes.js';
 
 const REALMS = 10;
 const WORKERS = 3;

@@ -40,11 +40,10 @@ import {
   fetchDayPage,
   machineLine,
   spawnEmulator,
-  spawnWorkerProcess,
   utcDay,
   type BenchResult,
-  type WorkerProcessHandle,
 } from './lib.js';
+import { spawnWorkerProcess, type WorkerProcessHandle } from './product-processes.js';
 
 const PAGES = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

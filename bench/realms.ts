@@ -11,7 +11,7 @@
  *               of 5, so each window takes about 200 requests, enqueued one after another while
  *               the workers run: the first realm's windows take every slot, and while they wait
  *               for its budget between pages they must give their slots back to the other realms
- *   thousand    1,000 realms in one process: Redis commands/s while their limiters live and once
+ *   thousand    (thousand-realms.ts) 1,000 realms in one process: Redis commands/s while their limiters live and once
  *               they are dropped as idle, Redis memory per idle realm; then the enqueue of
  *               1,000 realms x 3 entities x 30 days (own redis-server, so nothing else is counted)
  *   scale       3 years of the large profile (invoices, customers, items) at QBO's real limit
@@ -32,15 +32,14 @@ import { startEmulator } from '@qbo-backfill/emulator';
 import { parseConfig } from '../src/config/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
-import { RealmRateLimiter } from '../src/qbo/rate-limit/rate-limiter.js';
 import { applyBottleneckRedis7Patch } from '../src/qbo/rate-limit/bottleneck-redis7.js';
 import { startWorker, type RunningWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { closeBench, rssMiB } from './lib.js';
 import { redisUsedBytes } from './cluster.js';
+import { benchThousand } from './thousand-realms.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -91,6 +90,16 @@ const THREE_YEARS: ThroughputShape = {
   pageSize: 1000,
   label: '',
 };
+
+/** The large profile's invoices over January and February 2024, in pages of `pageSize`. */
+const largeInvoices = (pageSize: number, label: string): ThroughputShape => ({
+  profile: 'large',
+  entities: ['invoices'],
+  from: '2024-01-01',
+  to: '2024-03-01',
+  pageSize,
+  label,
+});
 
 /**
  * N realms, each with a backfill enqueued one after another, 3 in-process workers x 4;
@@ -189,14 +198,11 @@ export async function benchTenRealms(): Promise<string[]> {
  */
 export async function benchOneRealmPaged(): Promise<string[]> {
   return [
-    await throughput(1, undefined, {
-      profile: 'large',
-      entities: ['invoices'],
-      from: '2024-01-01',
-      to: '2024-03-01',
-      pageSize: 50,
-      label: ' of the large profile, invoices in pages of 50 (about 20 a window)',
-    }),
+    await throughput(
+      1,
+      undefined,
+      largeInvoices(50, ' of the large profile, invoices in pages of 50 (about 20 a window)'),
+    ),
   ];
 }
 
@@ -204,105 +210,13 @@ export async function benchOneRealmPaged(): Promise<string[]> {
 export async function benchTenRealmsPaged(): Promise<string[]> {
   return [
     await throughput(10, undefined, {
-      profile: 'large',
-      entities: ['invoices'],
-      from: '2024-01-01',
-      to: '2024-03-01',
-      pageSize: 5,
-      workersFirst: true,
-      label:
+      ...largeInvoices(
+        5,
         ' of the large profile, invoices in pages of 5 (about 200 a window), enqueued one after another while the workers run',
+      ),
+      workersFirst: true,
     }),
   ];
-}
-
-async function commandCalls(redis: Redis): Promise<number> {
-  const info = await redis.info('commandstats');
-  let total = 0;
-  for (const m of info.matchAll(/calls=(\d+)/g)) total += Number(m[1]);
-  return total;
-}
-
-/** Commands per second on the server over `ms`, minus the INFO calls that measure them. */
-async function commandsPerSecond(redis: Redis, ms: number): Promise<number> {
-  const c0 = await commandCalls(redis);
-  await sleep(ms);
-  const c1 = await commandCalls(redis);
-  return (c1 - c0 - 1) / (ms / 1000);
-}
-
-export async function benchThousand(): Promise<string[]> {
-  const server = await RedisServer.start();
-  const redis = new Redis(server.url);
-  const rows: string[] = [];
-  try {
-    const realms = Array.from({ length: 1000 }, (_, i) => String(8_000_001 + i));
-    const limiter = new RealmRateLimiter({
-      redisUrl: server.url,
-      prefix: 'bench-k',
-      requestsPerMinute: 500,
-      maxConcurrent: 10,
-      idleMs: 20_000,
-    });
-    const mem0 = await redisUsedBytes(redis);
-    const heap0 = process.memoryUsage().heapUsed;
-    const t0 = performance.now();
-    await Promise.all(realms.map((r) => limiter.schedule(r, () => Promise.resolve())));
-    const tFirst = Math.round(performance.now() - t0);
-    const live = await commandsPerSecond(redis, 5_000);
-    const heapLive = (process.memoryUsage().heapUsed - heap0) / realms.length;
-    rows.push(
-      `| 1,000 realms, one request each from one process (own redis-server) | first request of all 1,000 in ${tFirst} ms; ` +
-        `${limiter.liveRealms} live limiters: ${Math.round(live)} Redis commands/s (each heartbeats every 250 ms), ~${Math.round(heapLive / 1024)} KiB heap each | ${load()} |`,
-    );
-    // The limiters are dropped once idle for 20 s (checked every 10 s).
-    while (limiter.liveRealms > 0) await sleep(1_000);
-    await sleep(1_000);
-    const idle = await commandsPerSecond(redis, 5_000);
-    const memIdle = (await redisUsedBytes(redis)) - mem0;
-    rows.push(
-      `| the same 1,000 realms idle (limiters dropped) | ${limiter.liveRealms} live limiters: ${idle.toFixed(1)} Redis commands/s; ` +
-        `Redis memory ${(memIdle / 1024 / 1024).toFixed(1)} MiB = ${Math.round(memIdle / realms.length)} bytes per idle realm (kept for an idle hour) | ${load()} |`,
-    );
-    await limiter.close();
-
-    // Enqueue 1,000 realms x 3 entities x 30 days.
-    const tdb = await createTestDatabase();
-    const queue = new Queue<WindowJobData>(QUEUE_NAME, {
-      connection: { url: server.url },
-      prefix: 'bench-q',
-    });
-    try {
-      const memQ0 = await redisUsedBytes(redis);
-      const t1 = performance.now();
-      let jobs = 0;
-      for (const realmId of realms) {
-        const plan = planBackfill({
-          windows: 'day',
-          realmId,
-          entities: ENTITIES,
-          from: new Date('2026-01-01T00:00:00Z'),
-          to: new Date('2026-01-31T00:00:00Z'),
-          startAt: new Date(Date.now() + 3_600_000),
-          pageSize: 1000,
-        });
-        jobs += (await enqueueBackfill(tdb.db, queue, plan)).jobs;
-      }
-      const t = Math.round(performance.now() - t1);
-      const memQ = (await redisUsedBytes(redis)) - memQ0;
-      rows.push(
-        `| enqueue 1,000 realms x 3 entities x 30 days, one run each | ${jobs} jobs in ${(t / 1000).toFixed(1)} s (${Math.round(jobs / (t / 1000))} jobs/s); ` +
-          `Redis +${(memQ / 1024 / 1024).toFixed(0)} MiB (${Math.round(memQ / jobs)} bytes/job) | ${load()} |`,
-      );
-    } finally {
-      await queue.close();
-      await tdb.drop();
-    }
-  } finally {
-    redis.disconnect();
-    await server.destroy();
-  }
-  return rows;
 }
 
 const WORKER_CHILD = fileURLToPath(new URL('./fixtures/worker-child.ts', import.meta.url));

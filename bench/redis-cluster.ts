@@ -22,15 +22,13 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { emulatorStats } from '../test/helpers/backfill.js';
 import { RedisClusterServer } from '../test/helpers/redis-cluster.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
+import { memoryOf, spawnEmulator, type BenchResult } from './lib.js';
 import {
-  memoryOf,
   runProductCli,
   spawnDashboardProcess,
-  spawnEmulator,
   spawnWorkerProcess,
-  type BenchResult,
-} from './lib.js';
-import type { WorkerProcessHandle } from './lib.js';
+  type WorkerProcessHandle,
+} from './product-processes.js';
 
 const REALMS = 10;
 /** QBO's 500 per minute scaled to 120, its minute and its 10 in flight kept. */

@@ -19,7 +19,8 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redi
 import { emulatorConfig, emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
 import { runCli } from '../test/helpers/cli.js';
 import { liveIds, rawRows, truthIds } from '../test/helpers/sync.js';
-import { machineLine, silent, spawnWorkerProcess, type BenchResult } from './lib.js';
+import { machineLine, silent, type BenchResult } from './lib.js';
+import { spawnWorkerProcess } from './product-processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const VERIFIER = 'drill-webhook-verifier-token';

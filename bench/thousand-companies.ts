@@ -20,7 +20,8 @@ import { sql } from 'kysely';
 import { ENTITIES } from '../src/model/entities.js';
 import { fetchTruth, rawIds } from '../test/helpers/backfill.js';
 import { answered, cpuBetween, redisUsedBytes, startCluster } from './cluster.js';
-import { memoryOf, runProductCli, type BenchResult } from './lib.js';
+import { memoryOf, type BenchResult } from './lib.js';
+import { runProductCli } from './product-processes.js';
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 1000);
 /** Job slots per worker process: three processes of 8 keep ~24 requests of 100-300 ms in flight. */

@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import assert from 'node:assert/strict';
 import type { Queue } from 'bullmq';
 import { startEmulator, type EmulatorConfig, type ProfileName } from '@qbo-backfill/emulator';
 import { createDb, type Db } from '../../src/infra/db.js';
@@ -19,12 +18,14 @@ import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.j
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { PostgresServer } from '../helpers/own-postgres.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { emulatorEnv, emulatorStats, fetchTruth, rawIds } from '../helpers/backfill.js';
+import { emulatorEnv } from '../helpers/backfill.js';
 import { RedisServer } from '../rate-limit/redis-server.js';
 import type { RedisClusterServer } from '../helpers/redis-cluster.js';
 import type { PgBouncerServer } from '../helpers/pgbouncer.js';
 import { compiled } from '../helpers/compiled.js';
-import { pageStartPosition } from '../../src/qbo/query.js';
+import { expectOneReadPerWindow, expectRunComplete, type RunFigures } from './drill-checks.js';
+
+export type { RunFigures };
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -59,16 +60,6 @@ export interface ClusterOptions {
 interface WorkerProcess {
   child: ChildProcess;
   output: string[];
-}
-
-export interface RunFigures {
-  wallMs: number;
-  windows: number;
-  /** Windows that needed more than one job start (a retry, a release, a stalled job). */
-  windowsRestarted: number;
-  records: number;
-  tokenCalls: Record<string, number>;
-  apiCalls: Record<string, number>;
 }
 
 export class DrillCluster {
@@ -222,113 +213,18 @@ export class DrillCluster {
     return r?.status;
   }
 
-  /**
-   * Waits for the run to end by itself, then checks what every drill must end with: the run
-   * succeeded, every window succeeded, every raw table equals the truth, no worker crashed.
-   */
-  async expectComplete(
+  /** See expectRunComplete (drill-checks.ts). */
+  expectComplete(
     runId: string,
     startedAt: number,
-    /**
-     * Records changed while the run read them move to "now", out of a past range: raw keeps the
-     * version it read, which the truth no longer counts in the range. Such a record must then be
-     * found at its new time (a later run of that day reads it), and nothing may be missing.
-     */
     options: { timeoutMs?: number; movedAway?: boolean; realmId?: string } = {},
   ): Promise<RunFigures> {
-    const { from, to } = this;
-    const realmId = options.realmId ?? this.realmId;
-    await this.until(
-      async () =>
-        ['succeeded', 'failed', 'halted', 'cancelled'].includes((await this.runStatus(runId)) ?? ''),
-      options.timeoutMs ?? 240_000,
-      `run ${runId} to end`,
-    );
-    const wallMs = Date.now() - startedAt;
-    assert.equal(await this.runStatus(runId), 'succeeded');
-    const windows = await this.db
-      .selectFrom('ops.windows')
-      .select(['status', 'attempts'])
-      .where('run_id', '=', runId)
-      .execute();
-    assert.ok(windows.length > 0);
-    assert.deepEqual(
-      windows.filter((w) => w.status !== 'succeeded'),
-      [],
-      'every window succeeded',
-    );
-    let records = 0;
-    for (const entity of this.entities) {
-      const truth = await fetchTruth(this.emulator.url, realmId, entity, new Date(from), new Date(to));
-      let stored = await rawIds(this.db, entity, realmId, new Date(from), new Date(to));
-      if (options.movedAway) {
-        const now = await fetchTruth(
-          this.emulator.url,
-          realmId,
-          entity,
-          new Date(to),
-          new Date(Date.now() + 86_400_000),
-        );
-        const movedNow = new Set(now.ids);
-        const inTruth = new Set(truth.ids);
-        const extra = stored.filter((id) => !inTruth.has(id));
-        assert.deepEqual(
-          extra.filter((id) => !movedNow.has(id)),
-          [],
-          `${entity}: raw holds nothing but the truth and records that moved away`,
-        );
-        this.movedAway += extra.length;
-        stored = stored.filter((id) => inTruth.has(id));
-      }
-      assert.deepEqual(stored, [...truth.ids].sort(), `raw ${entity} equals the truth`);
-      records += truth.count;
-    }
-    assert.ok(records > 0);
-    assert.deepEqual(
-      this.crashed().map((w) => w.output.slice(-5)),
-      [],
-      'no worker process exited',
-    );
-    const stats = await emulatorStats(this.emulator.url);
-    return {
-      wallMs,
-      windows: windows.length,
-      windowsRestarted: windows.filter((w) => w.attempts > 1).length,
-      records,
-      tokenCalls: stats.token?.requests ?? {},
-      apiCalls: stats.realms[realmId]?.requests ?? {},
-    };
+    return expectRunComplete(this, runId, startedAt, options);
   }
 
-  /**
-   * Each window's counters describe exactly one read of it: its upserts' outcomes add up to its
-   * records in raw, it fetched as many rows as the source counts, and it took the pages one read
-   * of that many records needs (pages overlap by one row, see pageStartPosition). A second writer
-   * (a worker that kept committing after its window was taken over) breaks all three.
-   */
-  async expectExactCounters(runId: string, pageSize: number): Promise<{ windows: number; pages: number }> {
-    const windows = await this.db
-      .selectFrom('ops.windows')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .orderBy('entity')
-      .orderBy('day')
-      .execute();
-    const wrong: string[] = [];
-    let pages = 0;
-    for (const w of windows) {
-      const inRaw = await rawIds(this.db, w.entity, this.realmId, w.window_start_utc, w.window_end_utc);
-      const upserts = w.inserted + w.updated + w.unchanged;
-      const expected = pagesOfOneRead(w.source_count ?? -1, pageSize);
-      pages += w.pages;
-      if (upserts !== inRaw.length || w.rows_fetched !== w.source_count || w.pages !== expected)
-        wrong.push(
-          `${w.entity} ${w.day}: inserted+updated+unchanged ${upserts} (raw ${inRaw.length}), ` +
-            `rowsFetched ${w.rows_fetched} (source ${w.source_count}), pages ${w.pages} (one read: ${expected})`,
-        );
-    }
-    assert.deepEqual(wrong, [], 'every window counted exactly one read');
-    return { windows: windows.length, pages };
+  /** See expectOneReadPerWindow (drill-checks.ts). */
+  expectExactCounters(runId: string, pageSize: number): Promise<{ windows: number; pages: number }> {
+    return expectOneReadPerWindow(this, runId, pageSize);
   }
 
   async stopWorkers(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -358,14 +254,5 @@ export class DrillCluster {
     await this.pg?.destroy();
     if (this.redis) await this.redis.destroy();
     else await deletePrefix(this.prefix).catch(() => undefined);
-  }
-}
-
-/** The pages one read of `records` records takes: each page after the first starts on the previous one's last row. */
-export function pagesOfOneRead(records: number, pageSize: number): number {
-  for (let pages = 0; ;) {
-    const received = Math.max(0, Math.min(pageSize, records - pageStartPosition(pages, pageSize) + 1));
-    pages++;
-    if (received < pageSize) return pages;
   }
 }

@@ -7,11 +7,11 @@ import { after, describe, test } from 'node:test';
 import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
 import { applyBottleneckRedis7Patch } from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { pacingIntervalMs } from '../../src/qbo/rate-limit/pacing.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deletePrefix } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, maxInSlidingWindow, now, type Interval } from './measure.js';
 import { waitFor } from '../helpers/cli.js';
-import { sleep } from './util.js';
+import { limiterOptions, sleep } from './util.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -109,16 +109,12 @@ void describe('cluster-wide budget', () => {
   });
 
   void test('3 processes + 2 local connections never put more than the budget in any sliding window', async () => {
-    const prefix = uniquePrefix('rl-pace');
-    prefixes.push(prefix);
     // 12 requests per 3 s window: spacing ceil((3000 + 250) / 12) = 271 ms cluster-wide.
-    const options: RateLimiterOptions = {
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 12,
-      maxConcurrent: 10,
-      windowMs: 3000,
-    };
+    const options = limiterOptions(
+      'rl-pace',
+      { requestsPerMinute: 12, maxConcurrent: 10, windowMs: 3000 },
+      prefixes,
+    );
     const minTime = pacingIntervalMs(3000, 12);
     assert.equal(minTime, 271);
     const { intervals, perSource, elapsedMs } = await runCluster(options, {
@@ -144,15 +140,7 @@ void describe('cluster-wide budget', () => {
   });
 
   void test('3 processes + 2 local connections fill maxConcurrent and never exceed it', async () => {
-    const prefix = uniquePrefix('rl-conc');
-    prefixes.push(prefix);
-    const options: RateLimiterOptions = {
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 200,
-      maxConcurrent: 3,
-      windowMs: 1000,
-    };
+    const options = limiterOptions('rl-conc', { requestsPerMinute: 200, maxConcurrent: 3 }, prefixes);
     const realmId = '9130350000000001';
     const children: LimiterChild[] = [];
     const locals = [new RealmRateLimiter(options), new RealmRateLimiter(options)];

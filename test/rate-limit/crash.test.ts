@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RealmRateLimiter, type RateLimiterOptions } from '../../src/qbo/rate-limit/rate-limiter.js';
+import { RealmRateLimiter } from '../../src/qbo/rate-limit/rate-limiter.js';
 import { applyBottleneckRedis7Patch } from '../../src/qbo/rate-limit/bottleneck-redis7.js';
 import { RateLimiterError } from '../../src/qbo/rate-limit/rate-limiter-error.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deletePrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { LimiterChild } from './children.js';
 import { maxConcurrency, now, type Interval } from './measure.js';
 import { within } from '../helpers/within.js';
-import { sleep } from './util.js';
+import { limiterOptions, sleep } from './util.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -28,18 +28,9 @@ void describe('slots across processes', () => {
   });
 
   void test("a request queued in this process starts when another process's request ends, told by Redis", async () => {
-    const prefix = uniquePrefix('rl-handoff');
-    prefixes.push(prefix);
     // Heartbeats 10 minutes apart: only the capacity message the other process publishes when its
     // request ends can start the one queued here within the test's wait.
-    const options: RateLimiterOptions = {
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 1,
-      windowMs: 1000,
-      heartbeatIntervalMs: 600_000,
-    };
+    const options = limiterOptions('rl-handoff', { heartbeatIntervalMs: 600_000 }, prefixes);
     const child = await LimiterChild.start(options);
     const local = new RealmRateLimiter(options);
     try {
@@ -61,18 +52,13 @@ void describe('slots across processes', () => {
   });
 
   void test('a process killed while holding every slot blocks the others only until expiration', async () => {
-    const prefix = uniquePrefix('rl-crash');
-    prefixes.push(prefix);
     // Scaled down: requests expire after 1.5 s, a silent process is dropped after 1 s.
-    const options: RateLimiterOptions = {
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 2,
-      windowMs: 1000,
-      expirationMs: 1500,
-      clientTimeoutMs: 1000,
-    };
+    const options = limiterOptions(
+      'rl-crash',
+      { maxConcurrent: 2, expirationMs: 1500, clientTimeoutMs: 1000 },
+      prefixes,
+    );
+    const { prefix } = options;
     const child = await LimiterChild.start(options);
     const local = new RealmRateLimiter(options);
     const redis = new Redis(TEST_REDIS_URL);
@@ -118,16 +104,7 @@ void describe('slots across processes', () => {
   });
 
   void test('a request over expirationMs rejects with EXPIRED and gives its slot back', async () => {
-    const prefix = uniquePrefix('rl-exp');
-    prefixes.push(prefix);
-    const limiter = new RealmRateLimiter({
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 1,
-      windowMs: 1000,
-      expirationMs: 500,
-    });
+    const limiter = new RealmRateLimiter(limiterOptions('rl-exp', { expirationMs: 500 }, prefixes));
     try {
       // The slow request runs until the test lets it end: long past its expiration, by construction.
       let slowEnded = 0;

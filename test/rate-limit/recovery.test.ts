@@ -20,7 +20,7 @@ import { RedisServer } from './redis-server.js';
 import { compiled } from '../helpers/compiled.js';
 import { now } from './measure.js';
 import { within } from '../helpers/within.js';
-import { sleep } from './util.js';
+import { limiterOptions, sleep } from './util.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -74,15 +74,9 @@ void describe('Redis 7 recovery', () => {
   });
 
   void test('keys deleted while requests run and wait: every schedule() still completes', async () => {
-    const prefix = uniquePrefix('rl-flush');
-    prefixes.push(prefix);
-    const limiter = new RealmRateLimiter({
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 50,
-      maxConcurrent: 2,
-      windowMs: 1000,
-    });
+    const options = limiterOptions('rl-flush', { requestsPerMinute: 50, maxConcurrent: 2 }, prefixes);
+    const { prefix } = options;
+    const limiter = new RealmRateLimiter(options);
     const redis = new Redis(TEST_REDIS_URL);
     try {
       let started = 0;
@@ -118,16 +112,8 @@ void describe('Redis 7 recovery', () => {
     // Process A holds the only slot (its request never ends, expiration is 60 s); B's request waits.
     // Deleting the keys forgets A's slot; only B's heartbeat can notice, re-create the state and
     // announce capacity (Bottleneck alone ignores missing keys in heartbeats).
-    const prefix = uniquePrefix('rl-hb');
-    prefixes.push(prefix);
-    const options = {
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 1,
-      windowMs: 1000,
-      expirationMs: 60_000,
-    };
+    const options = limiterOptions('rl-hb', { expirationMs: 60_000 }, prefixes);
+    const { prefix } = options;
     const a = new RealmRateLimiter(options);
     const b = new RealmRateLimiter(options);
     let releaseA = (): void => undefined;
@@ -162,14 +148,7 @@ void describe('Redis 7 recovery', () => {
 
   void test('Redis restart: requests queued or issued during the restart complete, later ones too', async () => {
     const server = await RedisServer.start();
-    const prefix = uniquePrefix('rl-restart');
-    const limiter = new RealmRateLimiter({
-      redisUrl: server.url,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 1,
-      windowMs: 1000,
-    });
+    const limiter = new RealmRateLimiter(limiterOptions('rl-restart', { redisUrl: server.url }));
     try {
       assert.equal(await limiter.schedule(REALM, () => Promise.resolve('before')), 'before');
       // One request holds the only slot across the restart, one waits behind it.
@@ -205,15 +184,9 @@ void describe('Redis 7 recovery', () => {
 
   void test('Redis gone for good: waiting and new requests reject with UNAVAILABLE in bounded time', async () => {
     const server = await RedisServer.start();
-    const prefix = uniquePrefix('rl-down');
-    const limiter = new RealmRateLimiter({
-      redisUrl: server.url,
-      prefix,
-      requestsPerMinute: 100,
-      maxConcurrent: 1,
-      windowMs: 1000,
-      unavailableTimeoutMs: 1500,
-    });
+    const limiter = new RealmRateLimiter(
+      limiterOptions('rl-down', { redisUrl: server.url, unavailableTimeoutMs: 1500 }),
+    );
     try {
       let runningStarted = false;
       const running = limiter.schedule(REALM, async () => {

@@ -1,15 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator } from '@qbo-backfill/emulator';
 import { ENTITIES } from '../../src/model/entities.js';
-import type { TestDatabase } from '../helpers/db.js';
 import { runCli } from '../helpers/cli.js';
 import { changed, emulatorChange, rawRows, syncOnce, truthIds } from '../helpers/sync.js';
-import { backfilledCompany, type BackfilledCompany } from '../helpers/backfilled-company.js';
-
-const FROM = '2024-01-01';
-// Through today: a company's whole history, as a first backfill would read it.
-const TO = new Date().toISOString().slice(0, 10);
+import { useBackfilledCompany } from '../helpers/backfilled-company-hooks.js';
 
 /**
  * The hand-over from a backfill to sync, against the emulator's truth: a company backfilled whole,
@@ -17,38 +11,32 @@ const TO = new Date().toISOString().slice(0, 10);
  * activities deleted). One `sync --once` makes raw equal the source; a second changes nothing.
  */
 describe('sync --once after a backfill', () => {
-  let tdb: TestDatabase;
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let env: Record<string, string>;
-  let realmId: string;
-
-  let company: BackfilledCompany;
-
-  before(async () => {
-    company = await backfilledCompany({ label: 'sync-once', seed: 1902, from: FROM, to: TO, concurrency: 4 });
-    ({ tdb, emulator, env, realmId } = company);
+  const company = useBackfilledCompany({
+    label: 'sync-once',
+    seed: 1902,
+    concurrency: 4,
   });
-  after(() => company?.close());
 
   it('refuses a realm with nothing to start from (exit 2), and changes nothing', async () => {
-    const r = await runCli(['sync', '--realm', '4620999', '--once'], env);
+    const r = await runCli(['sync', '--realm', '4620999', '--once'], company.env);
     assert.equal(r.code, 2);
     assert.equal(
       r.stderr.trim(),
       'qbo-backfill sync: realm 4620999 has nothing to sync from (never backfilled, nothing in raw): backfill it first: qbo-backfill enqueue --realm 4620999 --entities ENTITIES --from DATE --to DATE',
     );
-    const marks = await tdb.db.selectFrom('ops.sync_marks').selectAll().execute();
+    const marks = await company.tdb.db.selectFrom('ops.sync_marks').selectAll().execute();
     assert.equal(marks.length, 0);
   });
 
   it('one cycle makes raw equal the source, deletions marked, untouched rows not rewritten; a second changes nothing', async () => {
-    const url = emulator.url;
+    const url = company.emulator.url;
     const before = new Map<string, Map<string, number>>();
     for (const e of ENTITIES) {
-      const rows = await rawRows(tdb.db, realmId, e.name);
+      const rows = await rawRows(company.tdb.db, company.realmId, e.name);
       before.set(e.name, new Map(rows.map((r) => [r.id, r.ingested.getTime()])));
     }
-    const pick = async (entity: string, n: number) => (await truthIds(url, realmId, entity)).slice(3, 3 + n);
+    const pick = async (entity: string, n: number) =>
+      (await truthIds(url, company.realmId, entity)).slice(3, 3 + n);
     const changes = {
       invoices: { ids: await pick('invoices', 4), path: '/__emulator/records/delete', qbo: 'Invoice' },
       customers: { ids: await pick('customers', 3), path: '/__emulator/records/delete', qbo: 'Customer' },
@@ -60,11 +48,12 @@ describe('sync --once after a backfill', () => {
       },
     } as const;
     for (const c of Object.values(changes)) {
-      for (const id of c.ids) await emulatorChange(url, c.path, { realmId, entity: c.qbo, id });
+      for (const id of c.ids)
+        await emulatorChange(url, c.path, { realmId: company.realmId, entity: c.qbo, id });
     }
 
-    const first = await syncOnce(env, realmId);
-    assert.equal(first.realmId, realmId);
+    const first = await syncOnce(company.env, company.realmId);
+    assert.equal(first.realmId, company.realmId);
     assert.deepEqual(changed(first), [
       ['customers', { upserted: 3, deleted: 0 }],
       ['invoices', { upserted: 0, deleted: 4 }],
@@ -84,9 +73,9 @@ describe('sync --once after a backfill', () => {
       time_activities: changes.time_activities.ids,
     };
     for (const e of ENTITIES) {
-      const rows = await rawRows(tdb.db, realmId, e.name);
+      const rows = await rawRows(company.tdb.db, company.realmId, e.name);
       const live = rows.filter((r) => r.deleted === null).map((r) => r.id);
-      assert.deepEqual(live, await truthIds(url, realmId, e.name), `${e.name}: raw = truth`);
+      assert.deepEqual(live, await truthIds(url, company.realmId, e.name), `${e.name}: raw = truth`);
       const rewritten = rows.filter((r) => before.get(e.name)?.get(r.id) !== r.ingested.getTime());
       assert.deepEqual(
         rewritten.map((r) => r.id),
@@ -96,9 +85,13 @@ describe('sync --once after a backfill', () => {
       const deleted = rows.filter((r) => r.deleted !== null).map((r) => r.id);
       assert.deepEqual(deleted, [...(deletedIds[e.name] ?? [])].sort(), `${e.name}: deletions`);
     }
-    const customers = await rawRows(tdb.db, realmId, 'customers');
+    const customers = await rawRows(company.tdb.db, company.realmId, 'customers');
     for (const id of changes.customers.ids) assert.equal(customers.find((r) => r.id === id)?.active, false);
 
-    assert.deepEqual(changed(await syncOnce(env, realmId)), [], 'a second cycle changes nothing');
+    assert.deepEqual(
+      changed(await syncOnce(company.env, company.realmId)),
+      [],
+      'a second cycle changes nothing',
+    );
   });
 });
