@@ -5,7 +5,7 @@ import { fairPriority, MAX_JOB_PRIORITY } from '../../src/backfill/plan/job-opti
 import { monthlyReadsText } from '../../src/backfill/runs/status.js';
 import { monthlyReadsKey } from '../../src/qbo/rate-limit/monthly-reads.js';
 import { expectedWaitMs } from '../../src/qbo/rate-limit/expected-wait.js';
-import { pacingIntervalMs } from '../../src/qbo/rate-limit/pacing.js';
+import { pacingIntervalMs, startLagAllowanceMs } from '../../src/qbo/rate-limit/pacing.js';
 
 describe('fair priorities', () => {
   it("give a realm's k-th window priority 1 + k, capped at BullMQ's maximum", () => {
@@ -31,10 +31,20 @@ describe('expected wait for a realm', () => {
 
 describe('pacing', () => {
   it('spreads the allowance over the window', () => {
-    assert.equal(pacingIntervalMs(60_000, 480), 126);
     assert.equal(pacingIntervalMs(60_000, 500), 121);
     assert.equal(pacingIntervalMs(12_000, 100, 0), 120);
     assert.equal(pacingIntervalMs(12_000, 100, 250), 123);
+  });
+  it("needs no allowance where the budget's gap to QBO's 500 a minute covers it", () => {
+    // 20 requests under QBO's limit at 125 ms each: 2.5 s of slack, ten times the allowance.
+    assert.equal(startLagAllowanceMs(60_000, 480), 0);
+    assert.equal(pacingIntervalMs(60_000, 480), 125);
+    // One request under: 120.24 ms of slack, the rest of the 250 ms still needed.
+    assert.equal(startLagAllowanceMs(60_000, 499), 130);
+    assert.equal(startLagAllowanceMs(60_000, 500), 250);
+    assert.equal(startLagAllowanceMs(60_000, 600), 250);
+    // Over another window QBO's limit is not known: the whole allowance.
+    assert.equal(startLagAllowanceMs(12_000, 100), 250);
   });
 });
 
@@ -45,7 +55,7 @@ describe('quota forecast', () => {
       { requestsPerMinute: 480, monthlyReadQuota: 500_000 },
     );
     assert.equal(f.requests, 3288);
-    assert.equal(f.minutes, (3288 * 126) / 60_000);
+    assert.equal(f.minutes, (3288 * 125) / 60_000);
     assert.deepEqual(forecastText(f), [
       'needs at least 3288 QBO requests (one per window; each further page of a day adds one, and a COUNT)',
       'takes at least 7 min at the realm budget of 480 requests/min',

@@ -28,7 +28,7 @@ export const WINDOW_DEFAULTS = Object.freeze({
   /**
    * A window whose realm's budget would make its next request wait longer than this goes back to
    * the queue (committed pages stay, no attempt used) until that wait is over, so its worker slot
-   * serves another realm meanwhile. About two starts at QBO's pace (121-126 ms apart): a realm
+   * serves another realm meanwhile. About two starts at QBO's pace (121-125 ms apart): a realm
    * keeps the few windows that keep its budget busy, and a realm whose windows took every slot
    * hands the others back at once (at 1 s it could keep some eight windows of twelve slots, each
    * waiting up to a second a page: ten realms got 0.49 of their budgets, bench ten-realms-paged).

@@ -1,7 +1,7 @@
 /** The options of the shared realm rate limiter, their defaults and their validation. */
 import type { Logger } from 'pino';
 import type { Config, RedisCluster } from '../../config/config.js';
-import { pacingIntervalMs, START_LAG_ALLOWANCE_MS } from './pacing.js';
+import { pacingIntervalMs, startLagAllowanceMs } from './pacing.js';
 
 /** Options of `RealmRateLimiter`. */
 export interface RateLimiterOptions {
@@ -35,7 +35,11 @@ export interface RateLimiterOptions {
   unavailableTimeoutMs?: number;
   /** See {@link RATE_LIMITER_DEFAULTS.idleMs}. */
   idleMs?: number;
-  /** See {@link RATE_LIMITER_DEFAULTS.startLagAllowanceMs}. */
+  /**
+   * Slack over one window for uneven start lag (./pacing.ts). Default: what the budget needs,
+   * {@link startLagAllowanceMs}: 250 ms less the slack its gap to QBO's 500 a minute leaves (none
+   * at the default 480).
+   */
   startLagAllowanceMs?: number;
   /** Where warnings about Redis go. Default: none. */
   logger?: Logger;
@@ -71,8 +75,6 @@ export const RATE_LIMITER_DEFAULTS = Object.freeze({
    * @defaultValue 60000
    */
   idleMs: 60_000,
-  /** Slack over one window for uneven start lag (see ./pacing.ts). @defaultValue 250 */
-  startLagAllowanceMs: START_LAG_ALLOWANCE_MS,
 });
 
 export function positiveInt(name: string, value: number): number {
@@ -86,7 +88,7 @@ export function positiveInt(name: string, value: number): number {
 export function resolveLimiterOptions(options: RateLimiterOptions) {
   const requestsPerMinute = positiveInt('requestsPerMinute', options.requestsPerMinute);
   const windowMs = positiveInt('windowMs', options.windowMs ?? RATE_LIMITER_DEFAULTS.windowMs);
-  const allowance = options.startLagAllowanceMs ?? RATE_LIMITER_DEFAULTS.startLagAllowanceMs;
+  const allowance = options.startLagAllowanceMs ?? startLagAllowanceMs(windowMs, requestsPerMinute);
   if (!Number.isInteger(allowance) || allowance < 0) {
     throw new RangeError(`rate limiter option startLagAllowanceMs must be an integer >= 0`);
   }
