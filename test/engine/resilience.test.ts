@@ -137,6 +137,24 @@ describe('resilience', () => {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  /**
+   * The run's window counts once every window has ended. Waiting for the queue's active, waiting
+   * and prioritized jobs was not enough: a window between two attempts sits in BullMQ's delayed set,
+   * still pending, and is skipped only when its retry comes due.
+   */
+  async function settledWindowCounts(runId: string): Promise<Record<string, number>> {
+    let counts: Record<string, number> = {};
+    await waitFor(
+      async () => {
+        counts = await windowCounts(runId);
+        return counts.pending === undefined && counts.running === undefined ? true : undefined;
+      },
+      30_000,
+      'every window of the run to end',
+    );
+    return counts;
+  }
+
   it('a 429 storm, server errors, dropped connections and truncated bodies end with raw equal to truth', async () => {
     // The emulator allows 5 requests a second while the client paces at 8: 429s all the way.
     const { emu, config, realmId } = await freshEmulator({
@@ -199,13 +217,7 @@ describe('resilience', () => {
       `QBO rejected the refresh token for realm ${realmId} (invalid_grant): reconnect the app and store a new refresh token with: qbo-backfill auth set --realm ${realmId}`,
     );
     // Let every job drain: the rest end as skipped, none is retried.
-    await waitFor(
-      async () =>
-        (await queue.getJobCountByTypes('active', 'waiting', 'prioritized')) === 0 ? true : undefined,
-      30_000,
-      'queue to drain',
-    );
-    const counts = await windowCounts(runId);
+    const counts = await settledWindowCounts(runId);
     assert.equal((counts.failed ?? 0) + (counts.skipped ?? 0), 15, JSON.stringify(counts));
     assert.ok((counts.failed ?? 0) >= 1);
     const tokenCalls = (await emulatorStats(emu.url)).token?.requests ?? {};
@@ -227,12 +239,7 @@ describe('resilience', () => {
     });
     const runId = await enqueue(realmId, '2026-06-01T00:00:00Z', '2026-06-06T00:00:00Z', 1000, 1);
     assert.equal(await waitForRunEnd(tdb.db, runId, 60_000), 'halted');
-    await waitFor(
-      async () =>
-        (await queue.getJobCountByTypes('active', 'waiting', 'prioritized')) === 0 ? true : undefined,
-      30_000,
-      'queue to drain',
-    );
+    const counts = await settledWindowCounts(runId);
     const run = await tdb.db
       .selectFrom('ops.runs')
       .selectAll()
@@ -242,7 +249,7 @@ describe('resilience', () => {
       run.status_reason,
       `circuit breaker: 3 consecutive windows failed; fix the cause, then: qbo-backfill resume --run ${runId}`,
     );
-    assert.deepEqual(await windowCounts(runId), { failed: 3, skipped: 12 });
+    assert.deepEqual(counts, { failed: 3, skipped: 12 });
     const failed = await tdb.db
       .selectFrom('ops.windows')
       .select('error')
