@@ -2,23 +2,20 @@
 import { performance } from 'node:perf_hooks';
 import { startEmulator } from '@qbo-backfill/emulator';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
-import { closeBench, ms, rate, startBenchWorkers, type BenchResult } from './lib.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
+import { dayPlan, closeBench, ms, rate, startBenchWorkers, type BenchResult } from './lib.js';
 
 export async function benchBackfill(): Promise<BenchResult> {
   const emulator = await startEmulator({ port: 0, profile: 'large', seed: 11 });
   const cluster = await startBenchWorkers(emulator, 'bench', 2, 4);
   const { tdb, realmId, queue } = cluster;
   try {
-    const plan = planBackfill({
-      windows: 'day',
+    const plan = dayPlan(
       realmId,
-      entities: ['invoices'],
-      from: new Date('2025-04-01T00:00:00Z'),
-      to: new Date('2025-06-01T00:00:00Z'),
-      startAt: new Date(),
-      pageSize: 1000,
-    });
+      ['invoices'],
+      new Date('2025-04-01T00:00:00Z'),
+      new Date('2025-06-01T00:00:00Z'),
+    );
     const t0 = performance.now();
     const run = await enqueueBackfill(tdb.db, queue, plan);
     const status = await waitForRunEnd(tdb.db, run.runId, 600_000, 50);

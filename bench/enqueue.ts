@@ -2,25 +2,25 @@
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
-import { ms, type BenchResult } from './lib.js';
+import { dayPlan, ms, type BenchResult } from './lib.js';
 
 export async function benchEnqueue(): Promise<BenchResult> {
   const tdb = await createTestDatabase();
   const prefix = uniquePrefix('bench');
   const queue = new Queue<WindowJobData>(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix });
   try {
-    const plan = planBackfill({
-      windows: 'day',
-      realmId: '1',
-      entities: ['invoices', 'customers', 'items'],
-      from: new Date('2024-01-01T00:00:00Z'),
-      to: new Date('2027-01-01T00:00:00Z'),
-      startAt: new Date(Date.now() + 3_600_000),
-      pageSize: 1000,
-    });
+    const plan = dayPlan(
+      '1',
+      ['invoices', 'customers', 'items'],
+      new Date('2024-01-01T00:00:00Z'),
+      new Date('2027-01-01T00:00:00Z'),
+      {
+        startAt: new Date(Date.now() + 3_600_000),
+      },
+    );
     const t0 = performance.now();
     const run = await enqueueBackfill(tdb.db, queue, plan);
     const first = ms(t0);

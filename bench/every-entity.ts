@@ -14,12 +14,12 @@ import { startEmulator } from '@qbo-backfill/emulator';
 import { parseConfig } from '../src/config/config.js';
 import { ENTITIES, entityNames } from '../src/model/entities.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
-import { closeBench } from './lib.js';
+import { dayPlan, closeBench } from './lib.js';
 
 const [fromArg = '2024-01-01', toArg = '2026-12-31', workersArg = '3', concurrencyArg = '8'] =
   process.argv.slice(2);
@@ -46,15 +46,7 @@ const workers = Array.from({ length: Number(workersArg) }, () =>
 );
 let ok = false;
 try {
-  const plan = planBackfill({
-    windows: 'day',
-    realmId,
-    entities: entityNames(),
-    from,
-    to,
-    startAt: new Date(),
-    pageSize: 1000,
-  });
+  const plan = dayPlan(realmId, entityNames(), from, to);
   const t0 = performance.now();
   const run = await enqueueBackfill(tdb.db, queue, plan);
   const progress = setInterval(() => {

@@ -23,12 +23,13 @@ import { parseConfig } from '../src/config/config.js';
 import { getEntity } from '../src/model/entities.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { startWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import {
+  dayPlan,
   accessToken,
   closeBench,
   cpuSeconds,
@@ -146,19 +147,7 @@ export async function benchIngest(): Promise<BenchResult> {
     }
     let enqueuedAt = 0;
     const backfill = async (from: Date, to: Date) => {
-      const enqueued = await enqueueBackfill(
-        tdb.db,
-        queue,
-        planBackfill({
-          windows: 'day',
-          realmId,
-          entities: ['invoices'],
-          from,
-          to,
-          startAt: new Date(),
-          pageSize: 1000,
-        }),
-      );
+      const enqueued = await enqueueBackfill(tdb.db, queue, dayPlan(realmId, ['invoices'], from, to));
       enqueuedAt = Date.now();
       return { runId: enqueued.runId, status: await waitForRunEnd(tdb.db, enqueued.runId, 600_000, 20) };
     };

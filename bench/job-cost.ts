@@ -16,13 +16,13 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { uniquePrefix } from '../test/helpers/redis.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import { backendCpu, redisUse } from './cluster.js';
-import { cpuSeconds, ms, spawnEmulator, utcDay, type BenchResult } from './lib.js';
+import { dayPlan, cpuSeconds, ms, spawnEmulator, utcDay, type BenchResult } from './lib.js';
 import { spawnWorkerProcess } from './product-processes.js';
 
 const REALMS = 10;
@@ -90,15 +90,7 @@ export async function benchJobCost(): Promise<BenchResult> {
       const t0 = performance.now();
       const runIds: string[] = [];
       for (const realmId of realms) {
-        const plan = planBackfill({
-          windows: 'day',
-          realmId,
-          entities: ENTITIES,
-          from,
-          to: utcDay('2025-01-01', round * DAYS),
-          startAt: new Date(),
-          pageSize: 1000,
-        });
+        const plan = dayPlan(realmId, ENTITIES, from, utcDay('2025-01-01', round * DAYS));
         runIds.push((await enqueueBackfill(tdb.db, queue, plan)).runId);
       }
       const statuses = [];

@@ -11,6 +11,7 @@ import type { EmulatorOptions } from '@qbo-backfill/emulator';
 import { cpuProfileFlags, endChild } from './product-processes.js';
 import type { EntityDefinition } from '../src/model/entities.js';
 import { pageStatement } from '../src/qbo/query.js';
+import { planBackfill, type EnqueuePlan } from '../src/backfill/plan/enqueue.js';
 import type { PageAudit } from '../src/raw/upsert-page.js';
 import { Queue } from 'bullmq';
 import { parseConfig, type Config } from '../src/config/config.js';
@@ -213,4 +214,27 @@ export function dayPageAudit(realmId: string, day: Date, requestPayload: string)
     pageSize: 1000,
     requestPayload,
   };
+}
+
+/**
+ * A plan of one window per entity and UTC day (`--windows day`), pages of 1,000, starting now unless
+ * `startAt` says otherwise: the plan the benches were written against, so each measures the same
+ * work as when it was written (docs/BENCHMARKS.md).
+ */
+export function dayPlan(
+  realmId: string,
+  entities: readonly string[],
+  from: Date,
+  to: Date,
+  options: { startAt?: Date; pageSize?: number } = {},
+): EnqueuePlan {
+  return planBackfill({
+    windows: 'day',
+    realmId,
+    entities: [...entities],
+    from,
+    to,
+    startAt: options.startAt ?? new Date(),
+    pageSize: options.pageSize ?? 1000,
+  });
 }

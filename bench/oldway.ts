@@ -18,7 +18,7 @@ import type { Db } from '../src/infra/db.js';
 import { getEntity } from '../src/model/entities.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { pageRecords, parseRecord } from '../src/qbo/qbo-record.js';
 import { pageStatement } from '../src/qbo/query.js';
 import { startWorker } from '../src/worker/worker-process.js';
@@ -26,7 +26,7 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import { upsertRowByRow } from './upsert-shapes.js';
-import { accessToken, DAY_MS, ms, silent, utcDay, type BenchResult } from './lib.js';
+import { dayPlan, accessToken, DAY_MS, ms, silent, utcDay, type BenchResult } from './lib.js';
 
 const LATENCY_MS = 150;
 const ENTITIES = ['invoices', 'customers', 'items'];
@@ -103,15 +103,7 @@ async function productWay(emulator: Emulator, db: Db, dbUrl: string, scope: Scop
     const run = await enqueueBackfill(
       db,
       queue,
-      planBackfill({
-        windows: 'day',
-        realmId,
-        entities: ENTITIES,
-        from: utcDay(scope.from),
-        to: utcDay(scope.from, scope.days),
-        startAt: new Date(),
-        pageSize: 1000,
-      }),
+      dayPlan(realmId, ENTITIES, utcDay(scope.from), utcDay(scope.from, scope.days)),
     );
     return await waitForRunEnd(db, run.runId, 3_600_000, 50);
   } finally {

@@ -29,12 +29,13 @@ import { createTestDatabase } from '../test/helpers/db.js';
 import { PgBouncerServer } from '../test/helpers/pgbouncer.js';
 import { Queue } from 'bullmq';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { waitForRunEnd } from '../src/backfill/state/index.js';
 import { emulatorEnv } from '../test/helpers/backfill.js';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../test/helpers/redis.js';
 import type { TestDatabase } from '../test/helpers/db.js';
 import {
+  dayPlan,
   accessToken,
   dayPageAudit,
   fetchDayPage,
@@ -179,15 +180,7 @@ async function shortBackfill(tdb: TestDatabase, bouncer: PgBouncerServer): Promi
     for (let d = -2; d < DAYS; d++)
       await fetchDayPage(emulator.url, token, realmId, getEntity('invoices'), utcDay(FROM, d));
     const backfill = async (side: (typeof sides)[number], from: Date, to: Date) => {
-      const plan = planBackfill({
-        windows: 'day',
-        realmId,
-        entities: ['invoices'],
-        from,
-        to,
-        startAt: new Date(),
-        pageSize: 1000,
-      });
+      const plan = dayPlan(realmId, ['invoices'], from, to);
       const t0 = performance.now();
       const { runId } = await enqueueBackfill(tdb.db, side.queue, plan);
       const status = await waitForRunEnd(tdb.db, runId, 600_000, 20);

@@ -31,13 +31,13 @@ import { pino } from 'pino';
 import { startEmulator } from '@qbo-backfill/emulator';
 import { parseConfig } from '../src/config/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../src/infra/queue.js';
-import { enqueueBackfill, planBackfill } from '../src/backfill/plan/enqueue.js';
+import { enqueueBackfill } from '../src/backfill/plan/enqueue.js';
 import { applyBottleneckRedis7Patch } from '../src/qbo/rate-limit/bottleneck-redis7.js';
 import { startWorker, type RunningWorker } from '../src/worker/worker-process.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 import { emulatorEnv, waitForRunEnd } from '../test/helpers/backfill.js';
-import { closeBench, rssMiB } from './lib.js';
+import { dayPlan, closeBench, rssMiB } from './lib.js';
 import { redisUsedBytes } from './cluster.js';
 import { benchThousand } from './thousand-realms.js';
 
@@ -131,15 +131,13 @@ async function throughput(
   try {
     const enqueue = async () => {
       for (const realmId of realms) {
-        const plan = planBackfill({
-          windows: 'day',
+        const plan = dayPlan(
           realmId,
-          entities: shape.entities,
-          from: new Date(`${shape.from}T00:00:00Z`),
-          to: new Date(`${shape.to}T00:00:00Z`),
-          startAt: new Date(),
-          pageSize: shape.pageSize,
-        });
+          shape.entities,
+          new Date(`${shape.from}T00:00:00Z`),
+          new Date(`${shape.to}T00:00:00Z`),
+          { pageSize: shape.pageSize },
+        );
         await enqueueBackfill(tdb.db, queue, plan);
       }
     };
@@ -244,15 +242,12 @@ export async function benchScale(): Promise<string[]> {
   const samples: number[][] = [];
   const redis = new Redis(TEST_REDIS_URL);
   try {
-    const plan = planBackfill({
-      windows: 'day',
+    const plan = dayPlan(
       realmId,
-      entities: ENTITIES,
-      from: new Date(`${SCALE_FROM}T00:00:00Z`),
-      to: new Date(`${SCALE_TO}T00:00:00Z`),
-      startAt: new Date(),
-      pageSize: 1000,
-    });
+      ENTITIES,
+      new Date(`${SCALE_FROM}T00:00:00Z`),
+      new Date(`${SCALE_TO}T00:00:00Z`),
+    );
     const mem0 = await redisUsedBytes(redis);
     for (let i = 0; i < 3; i++) {
       children.push(

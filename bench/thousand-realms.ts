@@ -6,12 +6,12 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { planBackfill } from '../src/backfill/plan/enqueue.js';
 import { RealmRateLimiter } from '../src/qbo/rate-limit/rate-limiter.js';
 import { applyBottleneckRedis7Patch } from '../src/qbo/rate-limit/bottleneck-redis7.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { RedisServer } from '../test/rate-limit/redis-server.js';
 import { enqueueMeasured, redisUsedBytes } from './cluster.js';
+import { dayPlan } from './lib.js';
 
 // This process makes rate limiters: Bottleneck's Redis 7 fix first, as every process does at start.
 applyBottleneckRedis7Patch();
@@ -80,15 +80,15 @@ export async function benchThousand(): Promise<string[]> {
         tdb.db,
         (function* () {
           for (const realmId of realms)
-            yield planBackfill({
-              windows: 'day',
+            yield dayPlan(
               realmId,
-              entities: ENTITIES,
-              from: new Date('2026-01-01T00:00:00Z'),
-              to: new Date('2026-01-31T00:00:00Z'),
-              startAt: new Date(Date.now() + 3_600_000),
-              pageSize: 1000,
-            });
+              ENTITIES,
+              new Date('2026-01-01T00:00:00Z'),
+              new Date('2026-01-31T00:00:00Z'),
+              {
+                startAt: new Date(Date.now() + 3_600_000),
+              },
+            );
         })(),
       );
       const t = Math.round(ms);
