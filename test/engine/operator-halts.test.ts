@@ -2,17 +2,17 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { pino } from 'pino';
 import { startEmulator } from '@qbo-backfill/emulator';
-import { parseConfig, type Config } from '../../src/config/config.js';
+import type { Config } from '../../src/config/config.js';
 import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
 import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
 import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
-import { startWorker, type RunningWorker } from '../../src/worker/worker-process.js';
+import type { RunningWorker } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { emulatorEnv, emulatorStats, waitForRunEnd } from '../helpers/backfill.js';
+import { emulatorStats, waitForRunEnd } from '../helpers/backfill.js';
 import { waitFor } from '../helpers/cli.js';
+import { startWorkers, workerConfig } from '../helpers/in-process-workers.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -58,15 +58,9 @@ describe('errors that need a person halt the run at once', () => {
     emulator = await startEmulator({ port: 0, seed: 11, ...emuOptions });
     const emu = emulator;
     const servedRealm = emu.realmIds[0] as string;
-    const config = parseConfig({
-      ...emulatorEnv(emu.url, tdb.url, TEST_REDIS_URL, prefix, servedRealm),
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
+    const config = workerConfig(emu, { tdb, prefix }, servedRealm, env);
     const realmId = (await prepare(emu, config, servedRealm)) ?? servedRealm;
-    for (let i = 0; i < 2; i++) {
-      workers.push(startWorker({ config, logger: pino({ level: 'silent' }), concurrency: 3 }));
-    }
+    workers.push(...startWorkers(config, 2));
     const plan = planBackfill({
       windows: 'day',
       realmId,

@@ -1,30 +1,25 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { pino } from 'pino';
 import { startEmulator } from '@qbo-backfill/emulator';
-import { parseConfig, type Config } from '../../src/config/config.js';
+import type { Config } from '../../src/config/config.js';
 import { ENTITIES as REGISTRY } from '../../src/model/entities.js';
 import { QUEUE_NAME, type WindowJobData } from '../../src/infra/queue.js';
 import { setRefreshToken } from '../../src/qbo/auth/token-store.js';
 import { enqueueBackfill, planBackfill } from '../../src/backfill/plan/enqueue.js';
 import { resumeRun } from '../../src/backfill/runs/resume.js';
-import {
-  startWorker,
-  type RunningWorker,
-  type WorkerProcessOptions,
-} from '../../src/worker/worker-process.js';
+import type { RunningWorker, WorkerProcessOptions } from '../../src/worker/worker-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { emulatorEnv, emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
+import { emulatorStats, fetchTruth, rawIds, waitForRunEnd } from '../helpers/backfill.js';
 import { waitFor } from '../helpers/cli.js';
 import { within } from '../helpers/within.js';
+import { startWorkers as startInProcessWorkers, workerConfig } from '../helpers/in-process-workers.js';
 
 // The entities this scenario backfills (every entity is covered by every-entity.test.ts).
 const ENTITIES = REGISTRY.filter((e) => ['invoices', 'customers', 'items'].includes(e.name));
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const SEED = 4242;
 
 /**
@@ -62,29 +57,21 @@ describe('resilience', () => {
     emulator = await startEmulator({ port: 0, seed: SEED, config });
     await tdb.db.deleteFrom('ops.tokens').execute();
     const realmId = emulator.realmIds[0] as string;
-    const config2 = parseConfig({
-      ...emulatorEnv(emulator.url, tdb.url, TEST_REDIS_URL, prefix, realmId),
-      LOG_LEVEL: 'silent',
-    });
-    return { emu: emulator, config: config2, realmId };
+    return { emu: emulator, config: workerConfig(emulator, { tdb, prefix }, realmId), realmId };
   }
 
+  /** In-process workers with short backoffs, so faults are retried within the test. */
   function startWorkers(config: Config, n: number, extra: Partial<WorkerProcessOptions> = {}): void {
-    for (let i = 0; i < n; i++) {
-      workers.push(
-        startWorker({
-          config,
-          logger: silent,
-          concurrency: 3,
-          client: {
-            serverBackoff: { baseMs: 20, capMs: 200 },
-            throttleBackoff: { baseMs: 100, capMs: 1_000 },
-          },
-          lockDurationMs: 10_000,
-          ...extra,
-        }),
-      );
-    }
+    workers.push(
+      ...startInProcessWorkers(config, n, {
+        client: {
+          serverBackoff: { baseMs: 20, capMs: 200 },
+          throttleBackoff: { baseMs: 100, capMs: 1_000 },
+        },
+        lockDurationMs: 10_000,
+        ...extra,
+      }),
+    );
   }
 
   async function enqueue(
