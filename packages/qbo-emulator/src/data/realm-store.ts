@@ -75,7 +75,7 @@ export class RealmStore {
     // Most days of a small company hold nothing of most entities: the plan says so without the
     // cache. (Empty days in the cache made a year's read of a thousand companies walk and churn an
     // LRU of millions of keys, a third of the emulator's CPU, and held no records to bound it.)
-    if (day < 0 || day >= DATA_DAYS || this.plan(kind).count(day) === 0) return NO_RECORDS;
+    if (this.emptyDay(kind, day)) return NO_RECORDS;
     return this.cache.getOrCreate(this.dayKey(kind, day), () => this.generated.generate(kind, day));
   }
 
@@ -84,10 +84,15 @@ export class RealmStore {
    * after day, so the day after the one just served is usually next.
    */
   prefetch(kind: EntityKind, day: number): void {
-    if (day < 0 || day >= DATA_DAYS || this.cache.has(this.dayKey(kind, day))) return;
+    if (this.emptyDay(kind, day) || this.cache.has(this.dayKey(kind, day))) return;
     setImmediate(() => {
       for (const r of this.generatedDay(kind, day)) recordJson(r);
     }).unref();
+  }
+
+  /** Whether the plan gives the day no records (so every day outside the span). */
+  private emptyDay(kind: EntityKind, day: number): boolean {
+    return this.plan(kind).count(day) === 0;
   }
 
   private dayKey(kind: EntityKind, day: number): string {
